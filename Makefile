@@ -1,0 +1,44 @@
+# Benefits Bookshelf. `make run` and `make test` are the two commands a new user needs.
+PY ?= python3
+UV := $(PY) -m uv
+RUN := $(UV) run --frozen
+PYTEST_WORKERS ?= 2
+HOST ?= 127.0.0.1:8000
+CUSTOMERS ?= 500
+
+.PHONY: install run test test-postgres lint format messages worker beat dev clean
+
+.venv/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed
+
+## Install, migrate, seed the demo shelf and serve the admin and API on http://$(HOST)/
+run: install
+	$(RUN) python manage.py migrate --no-input
+	$(RUN) python manage.py seed_demo --customers $(CUSTOMERS)
+	@echo "Admin: http://$(HOST)/admin/  API docs: http://$(HOST)/api/docs/"
+	$(RUN) python manage.py runserver $(HOST)
+
+## Install and run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL for real services)
+test: install
+	$(RUN) pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy .
+	$(RUN) python manage.py makemigrations --check --dry-run
+
+format: install
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+messages: install
+	$(RUN) python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	$(RUN) python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf .venv db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

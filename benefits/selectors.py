@@ -1,0 +1,59 @@
+"""Read paths of the catalog."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from config.exceptions import NotFound
+
+from .error_codes import BenefitErrorCode
+from .models import Benefit, Category
+
+
+def category_tree() -> list[dict[str, object]]:
+    """Every category as nested dicts, built from one query."""
+    nodes: dict[int, dict[str, object]] = {}
+    roots: list[dict[str, object]] = []
+    for cat in Category.objects.order_by("path_code"):
+        node: dict[str, object] = {
+            "code": cat.path_code,
+            "name": cat.name,
+            "name_zh": cat.name_zh,
+            "children": [],
+        }
+        nodes[cat.pk] = node
+        if cat.parent_id is None:
+            roots.append(node)
+        else:
+            nodes[cat.parent_id]["children"].append(node)  # type: ignore[attr-defined]
+    return roots
+
+
+def benefit_get(*, code: str) -> Benefit:
+    try:
+        return Benefit.objects.select_related("category").get(code=code)
+    except Benefit.DoesNotExist:
+        raise NotFound(
+            BenefitErrorCode.BENEFIT_NOT_FOUND,
+            _("No benefit with code %(code)s.") % {"code": code},
+            field="benefit",
+        ) from None
+
+
+def category_get(*, code: str) -> Category:
+    try:
+        return Category.objects.get(path_code=code)
+    except Category.DoesNotExist:
+        raise NotFound(
+            BenefitErrorCode.CATEGORY_NOT_FOUND,
+            _("No category with code %(code)s.") % {"code": code},
+            field="category",
+        ) from None
+
+
+def benefits_in_branch(*, code_prefix: str, queryset: QuerySet[Benefit] | None = None):  # type: ignore[no-untyped-def]
+    """A category code matches its whole branch: MED matches MED.02.015."""
+    qs = queryset if queryset is not None else Benefit.objects.all()
+    prefix = code_prefix.strip().upper().rstrip(".")
+    return qs.filter(Q(code=prefix) | Q(code__startswith=prefix + "."))

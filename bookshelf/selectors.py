@@ -1,0 +1,360 @@
+"""Read paths of the shelf: what a customer holds, what is left, what they could buy.
+
+`bookshelf_for_customer` is the hot path. It runs a fixed number of queries whatever the
+number of benefits and family members: family links, in-force policies of the household,
+quota balances of the household, the customer's purchases; shelf cells come from a per-tier
+cache that any change to the shelf invalidates (see `shelf_cache`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus
+from customers.models import Customer, FamilyLink, Policy, PolicyStatus, ProductLine, Tier
+
+from . import shelf_cache
+from .error_codes import BookshelfErrorCode
+from .models import Eligibility, Purchase, QuotaBalance, ShelfCell, Source
+from .periods import period_bounds
+
+
+@dataclass(frozen=True)
+class CellView:
+    """A shelf cell joined with its benefit, category and eligibility: plain, cacheable data."""
+
+    tier: int
+    benefit_id: int
+    code: str
+    name: str
+    name_zh: str
+    category_code: str
+    category_name: str
+    category_name_zh: str
+    top_code: str
+    how_to_use: str
+    unit: str
+    status: str
+    shareable: bool
+    price: str | None
+    period: str
+    quota: int | None
+    family_quota: int
+    requires_product_line: str = ""
+    min_age: int | None = None
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class Ineligible:
+    code: BookshelfErrorCode
+    message: str
+
+
+@dataclass
+class ShelfEntry:
+    """One benefit a customer can use now, from one source."""
+
+    benefit_id: int
+    code: str
+    name: str
+    name_zh: str
+    category_code: str
+    category_name: str
+    category_name_zh: str
+    how_to_use: str
+    unit: str
+    source: str
+    quota: int | None
+    used: int
+    remaining: int | None
+    period_start: date | None
+    period_end: date | None
+    shareable: bool
+    holder_no: str
+    purchase_id: int | None = None
+    family_quota: int = 0
+    family_used: int = 0
+
+
+@dataclass
+class Household:
+    """The customer, their family and what the household's policies say."""
+
+    customer: Customer
+    relatives: list[tuple[Customer, str]]
+    product_lines: dict[int, set[str]]
+    anchors: dict[int, date]
+
+    @property
+    def members(self) -> list[Customer]:
+        return [self.customer, *(rel for rel, _relation in self.relatives)]
+
+
+@dataclass
+class Bookshelf:
+    customer: Customer
+    household: Household
+    today: date
+    entries: list[ShelfEntry] = field(default_factory=list)
+    purchasable: list[CellView] = field(default_factory=list)
+
+    def entries_by_category(self) -> list[tuple[str, str, str, list[ShelfEntry]]]:
+        groups: dict[str, list[ShelfEntry]] = defaultdict(list)
+        names: dict[str, tuple[str, str]] = {}
+        for entry in self.entries:
+            groups[entry.category_code].append(entry)
+            names[entry.category_code] = (entry.category_name, entry.category_name_zh)
+        return [(code, *names[code], groups[code]) for code in sorted(groups)]
+
+
+def cell_view_from(cell: ShelfCell) -> CellView:
+    benefit = cell.benefit
+    category = benefit.category
+    rules: Eligibility | None = getattr(benefit, "eligibility", None)
+    return CellView(
+        tier=cell.tier,
+        benefit_id=benefit.pk,
+        code=benefit.code,
+        name=benefit.name,
+        name_zh=benefit.name_zh,
+        category_code=category.path_code,
+        category_name=category.name,
+        category_name_zh=category.name_zh,
+        top_code=category.top_code,
+        how_to_use=benefit.how_to_use,
+        unit=benefit.unit,
+        status=benefit.status,
+        shareable=benefit.shareable,
+        price=None if benefit.price is None else str(benefit.price),
+        period=cell.period,
+        quota=cell.quota,
+        family_quota=cell.family_quota if benefit.shareable else 0,
+        requires_product_line=rules.requires_product_line if rules else "",
+        min_age=rules.min_age if rules else None,
+        max_age=rules.max_age if rules else None,
+    )
+
+
+def _benefit_view(benefit: Benefit, tier: int = -1) -> CellView:
+    """A benefit outside any shelf cell (a purchasable add-on, a purchased grant)."""
+    cell = ShelfCell(tier=max(tier, 0), benefit=benefit, period="unlimited", quota=None)
+    return cell_view_from(cell)
+
+
+def shelf_cells_query() -> Any:
+    return ShelfCell.objects.select_related(
+        "benefit", "benefit__category", "benefit__eligibility"
+    ).order_by("benefit__code")
+
+
+def shelf_cells_for_tiers(tiers: set[int]) -> dict[int, list[CellView]]:
+    """The usable shelf cells of each tier: from the cache, the missing tiers in one query."""
+    found = shelf_cache.get_tiers(tiers)
+    missing = tiers - found.keys()
+    if missing:
+        fresh: dict[int, list[CellView]] = {t: [] for t in missing}
+        rows = shelf_cells_query().filter(tier__in=missing, benefit__status__in=USABLE_STATUSES)
+        for cell in rows:
+            fresh[cell.tier].append(cell_view_from(cell))
+        shelf_cache.set_tiers(fresh)
+        found.update(fresh)
+    return found
+
+
+def purchasable_benefits() -> list[CellView]:
+    """Every benefit a customer can buy (priced and on the shelf), cached like the cells."""
+    cached = shelf_cache.get_purchasable()
+    if cached is not None:
+        return cached
+    rows = (
+        Benefit.objects.select_related("category", "eligibility")
+        .filter(price__isnull=False, status=BenefitStatus.ON_SHELF)
+        .order_by("code")
+    )
+    views = [_benefit_view(b) for b in rows]
+    shelf_cache.set_purchasable(views)
+    return views
+
+
+def household_load(*, customer: Customer) -> Household:
+    """Family links and the household's in-force policies: two queries."""
+    links = list(
+        FamilyLink.objects.filter(customer=customer)
+        .select_related("relative")
+        .order_by("relative__customer_no")
+    )
+    relatives = [(link.relative, link.relation) for link in links]
+    ids = [customer.pk, *(rel.pk for rel, _r in relatives)]
+    lines: dict[int, set[str]] = defaultdict(set)
+    anchors: dict[int, date] = {}
+    policies = Policy.objects.filter(customer_id__in=ids, status=PolicyStatus.IN_FORCE).values_list(
+        "customer_id", "product_line", "start_date"
+    )
+    for cid, line, start in policies:
+        lines[cid].add(line)
+        if cid not in anchors or start < anchors[cid]:
+            anchors[cid] = start
+    return Household(customer=customer, relatives=relatives, product_lines=lines, anchors=anchors)
+
+
+def eligibility_problem(
+    view: CellView, *, holder_lines: set[str], beneficiary: Customer, today: date
+) -> Ineligible | None:
+    """Rules beyond tier. The holder's policies open the benefit; the user's age must fit."""
+    if view.status == BenefitStatus.RETIRED:
+        return Ineligible(BookshelfErrorCode.BENEFIT_RETIRED, _("This benefit has been retired."))
+    if view.status not in USABLE_STATUSES:
+        return Ineligible(
+            BookshelfErrorCode.BENEFIT_NOT_AVAILABLE, _("This benefit is not on the shelf yet.")
+        )
+    if view.requires_product_line and view.requires_product_line not in holder_lines:
+        return Ineligible(
+            BookshelfErrorCode.PRODUCT_LINE_REQUIRED,
+            _("This benefit needs an in-force %(line)s policy.")
+            % {"line": ProductLine(view.requires_product_line).label},
+        )
+    if view.min_age is not None or view.max_age is not None:
+        age = beneficiary.age_on(today)
+        if (view.min_age is not None and age < view.min_age) or (
+            view.max_age is not None and age > view.max_age
+        ):
+            return Ineligible(
+                BookshelfErrorCode.AGE_NOT_ELIGIBLE,
+                _("This benefit is for ages %(min)s to %(max)s.")
+                % {"min": view.min_age or 0, "max": view.max_age or "∞"},
+            )
+    return None
+
+
+def _balances(holder_ids: list[int], today: date) -> dict[tuple[int, int, date], QuotaBalance]:
+    rows = QuotaBalance.objects.filter(holder_id__in=holder_ids, period_start__lte=today).filter(
+        Q(period_end__isnull=True) | Q(period_end__gte=today)
+    )
+    return {(b.holder_id, b.benefit_id, b.period_start): b for b in rows}
+
+
+def _entry(view: CellView, **kwargs: Any) -> ShelfEntry:
+    return ShelfEntry(
+        benefit_id=view.benefit_id,
+        code=view.code,
+        name=view.name,
+        name_zh=view.name_zh,
+        category_code=view.category_code,
+        category_name=view.category_name,
+        category_name_zh=view.category_name_zh,
+        how_to_use=view.how_to_use,
+        unit=view.unit,
+        shareable=view.shareable,
+        **kwargs,
+    )
+
+
+def active_purchases(*, customer: Customer, today: date) -> list[Purchase]:
+    return list(
+        Purchase.objects.filter(customer=customer, valid_until__gte=today, valid_from__lte=today)
+        .filter(uses_used__lt=F("uses_granted"))
+        .select_related("benefit", "benefit__category", "benefit__eligibility")
+        .order_by("valid_until", "pk")
+    )
+
+
+def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> Bookshelf:
+    """Every benefit the customer can use now, by source, with quota, used and remaining."""
+    today = today or timezone.localdate()
+    household = household_load(customer=customer)
+    members = household.members
+    tiers = {m.tier for m in members}
+    cells = shelf_cells_for_tiers(tiers)
+    balances = _balances([m.pk for m in members], today)
+    own_lines = household.product_lines.get(customer.pk, set())
+    shelf = Bookshelf(customer=customer, household=household, today=today)
+    held: set[int] = set()
+
+    for view in cells.get(customer.tier, []):
+        if eligibility_problem(view, holder_lines=own_lines, beneficiary=customer, today=today):
+            continue
+        start, end = period_bounds(view.period, today, household.anchors.get(customer.pk))
+        bal = balances.get((customer.pk, view.benefit_id, start))
+        used = bal.used if bal else 0
+        family_used = bal.family_used if bal else 0
+        shelf.entries.append(
+            _entry(
+                view,
+                source=Source.TIER,
+                quota=view.quota,
+                used=used,
+                remaining=None if view.quota is None else max(view.quota - used, 0),
+                period_start=start,
+                period_end=end,
+                holder_no=customer.customer_no,
+                family_quota=view.family_quota,
+                family_used=family_used,
+            )
+        )
+        held.add(view.benefit_id)
+
+    for purchase in active_purchases(customer=customer, today=today):
+        view = _benefit_view(purchase.benefit)
+        shelf.entries.append(
+            _entry(
+                view,
+                source=Source.PURCHASE,
+                quota=purchase.uses_granted,
+                used=purchase.uses_used,
+                remaining=purchase.remaining,
+                period_start=purchase.valid_from,
+                period_end=purchase.valid_until,
+                holder_no=customer.customer_no,
+                purchase_id=purchase.pk,
+            )
+        )
+
+    for relative, _relation in household.relatives:
+        rel_lines = household.product_lines.get(relative.pk, set())
+        for view in cells.get(relative.tier, []):
+            if not view.family_quota:
+                continue
+            if eligibility_problem(view, holder_lines=rel_lines, beneficiary=customer, today=today):
+                continue
+            start, end = period_bounds(view.period, today, household.anchors.get(relative.pk))
+            bal = balances.get((relative.pk, view.benefit_id, start))
+            used = bal.used if bal else 0
+            family_used = bal.family_used if bal else 0
+            remaining = view.family_quota - family_used
+            if view.quota is not None:
+                remaining = min(remaining, view.quota - used)
+            shelf.entries.append(
+                _entry(
+                    view,
+                    source=Source.FAMILY,
+                    quota=view.family_quota,
+                    used=family_used,
+                    remaining=max(remaining, 0),
+                    period_start=start,
+                    period_end=end,
+                    holder_no=relative.customer_no,
+                )
+            )
+
+    for view in purchasable_benefits():
+        if view.benefit_id in held:
+            continue
+        if eligibility_problem(view, holder_lines=own_lines, beneficiary=customer, today=today):
+            continue
+        shelf.purchasable.append(view)
+    return shelf
+
+
+def tier_counts() -> dict[int, int]:
+    rows = Customer.objects.values("tier").annotate(n=Count("id")).order_by()
+    counts = {t.value: 0 for t in Tier}
+    counts.update({r["tier"]: r["n"] for r in rows})
+    return counts

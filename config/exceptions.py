@@ -1,0 +1,150 @@
+"""One error type for the domain, and the one JSON shape the API answers errors with.
+
+Services raise `DomainError` subclasses carrying a machine-readable code (an enum member from
+the app's `error_codes.py`) and a translated message. The DRF exception handler turns those,
+validation errors and everything DRF raises into `{"code", "message", "fields"}` and rolls the
+transaction back.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+
+class DomainError(Exception):
+    """A business rule said no. `status` is the HTTP status the API answers with."""
+
+    status: int = status.HTTP_400_BAD_REQUEST
+
+    def __init__(
+        self,
+        code: enum.Enum | str,
+        message: str,
+        *,
+        field: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code.value if isinstance(code, enum.Enum) else code
+        self.message = message
+        self.field = field
+        if status_code is not None:
+            self.status = status_code
+
+    def as_dict(self) -> dict[str, Any]:
+        fields = {self.field: [self.message]} if self.field else {}
+        return {"code": self.code, "message": self.message, "fields": fields}
+
+
+class NotFound(DomainError):
+    status = status.HTTP_404_NOT_FOUND
+
+
+class NotAllowed(DomainError):
+    """The caller may not do this (ineligible, wrong role)."""
+
+    status = status.HTTP_403_FORBIDDEN
+
+
+class Conflict(DomainError):
+    """The state of the shelf forbids it now (no quota left, already cancelled)."""
+
+    status = status.HTTP_409_CONFLICT
+
+
+class Unprocessable(DomainError):
+    status = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class ServiceUnavailable(DomainError):
+    status = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten(value).items():
+                    out[f"{key}.{sub}"] = msgs
+            elif isinstance(value, list):
+                out[str(key)] = [str(v) for v in value]
+            else:
+                out[str(key)] = [str(value)]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(v) for v in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "malformed_request",
+}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Answer every error in one shape, and never leave a half-done transaction behind."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        body, code = exc.as_dict(), exc.status
+    elif isinstance(exc, DjangoValidationError):
+        fields = (
+            {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
+            else {"non_field_errors": [str(m) for m in exc.messages]}
+        )
+        body = {"code": "invalid", "message": _("The request is not valid."), "fields": fields}
+        code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, exceptions.ValidationError):
+        body = {
+            "code": "invalid",
+            "message": _("The request is not valid."),
+            "fields": _flatten(exc.detail),
+        }
+        code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, Http404):
+        body = {"code": "not_found", "message": _("Not found."), "fields": {}}
+        code = status.HTTP_404_NOT_FOUND
+    elif isinstance(exc, DjangoPermissionDenied):
+        body = {"code": "permission_denied", "message": _("Permission denied."), "fields": {}}
+        code = status.HTTP_403_FORBIDDEN
+    elif isinstance(exc, exceptions.APIException):
+        name = next((v for k, v in _DRF_CODES.items() if isinstance(exc, k)), "error")
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, dict | list) else str(exc.default_detail)
+        body = {"code": name, "message": message, "fields": {}}
+        code = exc.status_code
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+    elif isinstance(exc, DatabaseError) and not transaction.get_connection().is_usable():
+        body = {
+            "code": "service_unavailable",
+            "message": _("The service is briefly unavailable. Please retry."),
+            "fields": {},
+        }
+        code = status.HTTP_503_SERVICE_UNAVAILABLE
+        headers["Retry-After"] = "5"
+    else:
+        return None
+    set_rollback()
+    return Response(body, status=code, headers=headers)

@@ -1,0 +1,8 @@
+"""Local development: the embedded default, DEBUG on unless the environment says otherwise."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-key-not-for-production")
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from .base import *  # noqa: E402,F403

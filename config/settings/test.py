@@ -1,0 +1,17 @@
+"""The test suite: the same settings, pointed at DATABASE_URL / REDIS_URL when CI sets them."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key")
+
+from .base import *  # noqa: E402,F403
+from .base import CACHES, REDIS_URL  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Each xdist worker keeps its cache in its own Redis database, so clearing it between tests
+# never touches another worker's (database 0 stays the Celery broker's).
+if REDIS_URL:
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    _db = 1 + (int(_worker) if _worker.isdigit() else 0) % 14
+    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_db}" if REDIS_URL.count("/") > 2 else f"{REDIS_URL}/{_db}"
+LANGUAGE_CODE = "en"
