@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -78,6 +79,10 @@ class Category(TimeStamped, Bilingual):
     def __str__(self) -> str:
         return f"{self.path_code} {self.display_name}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.path_code = self.compute_path_code()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def top_code(self) -> str:
         return self.path_code.split(".")[0]
@@ -101,10 +106,6 @@ class Category(TimeStamped, Bilingual):
                 {"code": _("Category code %(code)s already exists.") % {"code": self.path_code}},
                 code="duplicate_category_code",
             )
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.path_code = self.compute_path_code()
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class BenefitKind(models.TextChoices):
@@ -204,7 +205,7 @@ class Benefit(TimeStamped, Bilingual):
         return self.price is not None and self.status == BenefitStatus.ON_SHELF
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.kind == BenefitKind.PAID and self.price is None:
             errors["price"] = _("A paid add-on needs a price.")
         if self.price is not None and self.price < 0:
@@ -215,9 +216,11 @@ class Benefit(TimeStamped, Bilingual):
                     "A benefit code is the category path plus a 3-digit sequence, e.g. MED.02.015."
                 )
             elif self.category_id is not None:
-                prefix = Category.objects.filter(pk=self.category_id).values_list(
-                    "path_code", flat=True
-                ).first()
+                prefix = (
+                    Category.objects.filter(pk=self.category_id)
+                    .values_list("path_code", flat=True)
+                    .first()
+                )
                 if prefix and not self.code.startswith(prefix + "."):
                     errors["code"] = _("The code must start with its category's code %(c)s.") % {
                         "c": prefix

@@ -46,8 +46,10 @@ def benefit_create(
     """Create a benefit and give it the next call number in its category (never reused)."""
     # Take the category's counter under a row lock so two creations never share a number.
     Category.objects.filter(pk=category.pk).update(last_benefit_seq=F("last_benefit_seq") + 1)
-    seq = Category.objects.select_for_update().values_list("last_benefit_seq", flat=True).get(
-        pk=category.pk
+    seq = (
+        Category.objects.select_for_update()
+        .values_list("last_benefit_seq", flat=True)
+        .get(pk=category.pk)
     )
     now = timezone.now()
     benefit = Benefit(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -52,12 +52,16 @@ from .models import (
 )
 from .periods import period_bounds
 
-T = TypeVar("T")
 BATCH = 2000
 HISTORY_DAYS = 450
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉婷雪琳晨浩宇欣怡子轩梓涵"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁"
+    "谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕彬鹏辉婷雪琳晨浩宇欣怡子轩梓涵"
+)
 CITIES = {
     "Beijing": "110105",
     "Shanghai": "310104",
@@ -93,7 +97,7 @@ DEMAND_GROUPS = [
 ]
 
 
-def batched(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+def batched[T](items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
     batch: list[T] = []
     for item in items:
         batch.append(item)
@@ -296,10 +300,8 @@ class DemoBuilder:
         bar = self.progress(self.n_customers, "customers")
         for i in range(self.n_customers):
             # Every tier is present even in a small demo.
-            if i < 2 * len(tiers):
-                tier = tiers[i % len(tiers)]
-            else:
-                tier = rng.choices(tiers, weights)[0]
+            # Every tier is present even in a small demo.
+            tier = tiers[i % len(tiers)] if i < 2 * len(tiers) else rng.choices(tiers, weights)[0]
             gender = rng.choice([Gender.FEMALE, Gender.MALE])
             age = rng.randint(22, 78)
             birth = self.today - timedelta(days=age * 365 + rng.randrange(365))
@@ -354,15 +356,13 @@ class DemoBuilder:
             for p in policies:
                 p.customer = saved[no]
                 all_policies.append(p)
-        for batch in batched(all_policies):
-            Policy.objects.bulk_create(batch)
+        for policy_batch in batched(all_policies):
+            Policy.objects.bulk_create(policy_batch)
         self.report.customers = len(saved)
         self.report.policies = len(all_policies)
         return list(saved.values())
 
-    def _policies_for(
-        self, no: str, tier: Tier, thresholds: dict[Tier, Decimal]
-    ) -> list[Policy]:
+    def _policies_for(self, no: str, tier: Tier, thresholds: dict[Tier, Decimal]) -> list[Policy]:
         rng = self.rng
         if tier == Tier.PROSPECT:
             if rng.random() < 0.3:  # a lapsed policy from the past
@@ -389,11 +389,12 @@ class DemoBuilder:
         total = sum(shares)
         premiums = [(target * Decimal(s / total)).quantize(Decimal("1")) for s in shares]
         premiums[0] += target - sum(premiums)
-        return [self._policy(no, k, line, prem) for k, (line, prem) in enumerate(zip(lines, premiums, strict=True))]
+        return [
+            self._policy(no, k, line, prem)
+            for k, (line, prem) in enumerate(zip(lines, premiums, strict=True))
+        ]
 
-    def _policy(
-        self, no: str, k: int, line: str, premium: Decimal, lapsed: bool = False
-    ) -> Policy:
+    def _policy(self, no: str, k: int, line: str, premium: Decimal, lapsed: bool = False) -> Policy:
         start = self.today - timedelta(days=self.rng.randint(200, 3000))
         return Policy(
             policy_no=f"P{no[1:]}{k:02d}",
@@ -419,18 +420,21 @@ class DemoBuilder:
                 if member is head:
                     continue
                 age_gap = head.birth_date.year - member.birth_date.year
+                relation: str
                 if age_gap > 18:
                     relation = Relation.PARENT
                 elif age_gap < -18:
                     relation = Relation.CHILD
                 else:
                     relation = Relation.SPOUSE
-                pairs.append((head, member, relation))
+                pairs.append((head, member, str(relation)))
         links: list[FamilyLink] = []
         for head, member, relation in pairs:
             links.append(FamilyLink(customer=head, relative=member, relation=relation))
             links.append(
-                FamilyLink(customer=member, relative=head, relation=INVERSE_RELATION[relation])
+                FamilyLink(
+                    customer=member, relative=head, relation=INVERSE_RELATION[Relation(relation)]
+                )
             )
         for batch in batched(links):
             FamilyLink.objects.bulk_create(batch)
@@ -475,8 +479,10 @@ class DemoBuilder:
                 benefit = cell.benefit
                 spec = self.meta.get(benefit.pk, {})
                 rules = getattr(benefit, "eligibility", None)
-                if rules and rules.requires_product_line and (
-                    rules.requires_product_line not in lines[customer.pk]
+                if (
+                    rules
+                    and rules.requires_product_line
+                    and (rules.requires_product_line not in lines[customer.pk])
                 ):
                     continue
                 age = customer.age_on(today)
@@ -540,8 +546,8 @@ class DemoBuilder:
             )
             for (holder_id, benefit_id, start), n in used.items()
         ]
-        for batch in batched(balances):
-            QuotaBalance.objects.bulk_create(batch)
+        for balance_batch in batched(balances):
+            QuotaBalance.objects.bulk_create(balance_batch)
         self.report.redemptions = len(redemptions)
 
     def build_purchases(self, customers: list[Customer]) -> None:

@@ -3,6 +3,8 @@ purchases and demand signals."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -78,7 +80,7 @@ class ShelfCell(TimeStamped):
         return f"{Tier(self.tier).label} × {self.benefit_id}: {quota}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.quota is not None and self.quota < 1:
             errors["quota"] = _("A quota is at least one use per period.")
         if self.period == QuotaPeriod.UNLIMITED and self.quota is not None:
@@ -88,9 +90,11 @@ class ShelfCell(TimeStamped):
         if self.family_quota and self.quota is not None and self.family_quota > self.quota:
             errors["family_quota"] = _("Family cannot take more uses than the quota.")
         if self.family_quota and self.benefit_id is not None:
-            shareable = Benefit.objects.filter(pk=self.benefit_id).values_list(
-                "shareable", flat=True
-            ).first()
+            shareable = (
+                Benefit.objects.filter(pk=self.benefit_id)
+                .values_list("shareable", flat=True)
+                .first()
+            )
             if not shareable:
                 errors["family_quota"] = _("This benefit is not shareable with family.")
         if errors:

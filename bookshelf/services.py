@@ -90,9 +90,9 @@ def _cells_for(benefit: Benefit, tiers: set[int]) -> dict[int, CellView]:
     return {cell.tier: cell_view_from(cell) for cell in rows}
 
 
-def _spend_tier(option: _Option, *, today: date, anchor: date | None, family: bool) -> tuple[
-    bool, date, date | None, int | None
-]:
+def _spend_tier(
+    option: _Option, *, today: date, anchor: date | None, family: bool
+) -> tuple[bool, date, date | None, int | None]:
     """Take one use from a tier allowance, if one is left. Returns (ok, period, remaining)."""
     view = option.view
     start, end = period_bounds(view.period, today, anchor)
@@ -244,6 +244,7 @@ def redemption_create(
     for option in options:
         period_start: date | None
         period_end: date | None
+        remaining: int | None
         if option.source == Source.PURCHASE:
             assert option.purchase is not None
             ok, remaining = _spend_purchase(option.purchase, today=today)
@@ -290,9 +291,9 @@ def redemption_create(
 def redemption_cancel(*, redemption: Redemption, by: Any = None) -> Redemption:
     """Cancel a use and give it back, exactly once."""
     now = timezone.now()
-    updated = Redemption.objects.filter(
-        pk=redemption.pk, status=RedemptionStatus.COMPLETED
-    ).update(status=RedemptionStatus.CANCELLED, cancelled_at=now)
+    updated = Redemption.objects.filter(pk=redemption.pk, status=RedemptionStatus.COMPLETED).update(
+        status=RedemptionStatus.CANCELLED, cancelled_at=now
+    )
     if not updated:
         raise Conflict(
             BookshelfErrorCode.ALREADY_CANCELLED, _("This redemption is already cancelled.")
@@ -301,7 +302,7 @@ def redemption_cancel(*, redemption: Redemption, by: Any = None) -> Redemption:
         Purchase.objects.filter(pk=redemption.purchase_id, uses_used__gt=0).update(
             uses_used=F("uses_used") - 1, updated_at=now
         )
-    else:
+    elif redemption.period_start is not None:
         rows = QuotaBalance.objects.filter(
             holder_id=redemption.holder_id,
             benefit_id=redemption.benefit_id,

@@ -241,7 +241,10 @@ class Customer(TimeStamped):
         ordering = ["customer_no"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        permissions = [("view_customer_pii", _("Can see unmasked phone and ID numbers"))]
+        permissions = [
+            ("view_customer_pii", _("Can see unmasked phone and ID numbers")),
+            ("view_all_customers", _("Can see every customer, not only assigned ones")),
+        ]
         indexes = [
             models.Index(fields=["phone_last4"], name="customer_phone_last4"),
             models.Index(fields=["agent", "customer_no"], name="customer_agent"),
@@ -378,7 +381,10 @@ class TierOverride(TimeStamped):
     """A manual exception to the tier rules, with a reason and an expiry."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="tier_overrides"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="tier_overrides",
     )
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
     reason = models.CharField(_("reason"), max_length=255)

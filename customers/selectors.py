@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,7 +73,10 @@ def customer_tier_decide(*, customer: Customer, now: Any = None) -> TierDecision
         return TierDecision(
             Tier(override.tier),
             _("manual override until %(date)s: %(reason)s")
-            % {"date": timezone.localdate(override.expires_at).isoformat(), "reason": override.reason},
+            % {
+                "date": timezone.localdate(override.expires_at).isoformat(),
+                "reason": override.reason,
+            },
             from_override=True,
         )
     in_force = Policy.objects.filter(customer=customer, status=PolicyStatus.IN_FORCE)
@@ -83,6 +86,20 @@ def customer_tier_decide(*, customer: Customer, now: Any = None) -> TierDecision
         premium=premium or Decimal("0"),
         rules=tier_rules_list(),
     )
+
+
+def customers_visible_to(user: Any) -> QuerySet[Customer]:
+    """The customers a staff user may see: everyone for product staff and superusers, the
+    assigned ones for an agent, and the team's for a supervisor. Anyone else: nobody."""
+    qs = Customer.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_superuser or user.has_perm("customers.view_all_customers"):
+        return qs
+    agent = getattr(user, "agent", None)
+    if agent is None:
+        return qs.none()
+    return qs.filter(Q(agent=agent) | Q(agent__supervisor=agent))
 
 
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:
@@ -96,7 +113,9 @@ def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None
         ) from None
 
 
-def customer_search(*, query: str, queryset: QuerySet[Customer] | None = None) -> QuerySet[Customer]:
+def customer_search(
+    *, query: str, queryset: QuerySet[Customer] | None = None
+) -> QuerySet[Customer]:
     """By customer number, name, or the last digits of the phone (the agent's desk)."""
     qs = queryset if queryset is not None else Customer.objects.all()
     query = (query or "").strip()

@@ -1,4 +1,4 @@
-"""Write paths about customers. Each function validates, writes atomically, and says what changed."""
+"""Write paths about customers: each function validates, writes atomically, says what changed."""
 
 from __future__ import annotations
 

@@ -69,8 +69,10 @@ def make_customer(
     """A customer whose tier comes from a real in-force policy through the tier rules."""
     n = next(_seq)
     today = timezone.localdate()
-    birth = date(today.year - age, 1, 15) if (today.month, today.day) >= (1, 15) else date(
-        today.year - age - 1, 1, 15
+    birth = (
+        date(today.year - age, 1, 15)
+        if (today.month, today.day) >= (1, 15)
+        else date(today.year - age - 1, 1, 15)
     )
     customer = customer_create(
         customer_no=f"T{n:08d}",

@@ -4,14 +4,16 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key")
 
-from .base import *  # noqa: E402,F403
-from .base import CACHES, REDIS_URL  # noqa: E402
+from .base import *  # noqa: F403
+from .base import CACHES, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each xdist worker keeps its cache in its own Redis database, so clearing it between tests
 # never touches another worker's (database 0 stays the Celery broker's).
 if REDIS_URL:
     _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    _db = 1 + (int(_worker) if _worker.isdigit() else 0) % 14
-    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_db}" if REDIS_URL.count("/") > 2 else f"{REDIS_URL}/{_db}"
+    _base = int(os.environ.get("TEST_CACHE_DB_BASE", "1"))
+    _db = _base + (int(_worker) if _worker.isdigit() else 0) % 4
+    _server = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
+    CACHES["default"]["LOCATION"] = f"{_server}/{_db}"
 LANGUAGE_CODE = "en"

@@ -41,6 +41,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{name:>15}: {value}")
         self.stdout.write(
             self.style.SUCCESS(
-                _("Demo shelf ready. Logins: admin / agent / agent2 / supervisor, password bookshelf-demo.")
+                _(
+                    "Demo shelf ready. Logins: admin, agent, agent2, supervisor; "
+                    "password bookshelf-demo."
+                )
             )
         )
