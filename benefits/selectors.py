@@ -30,9 +30,10 @@ def category_tree() -> list[dict[str, object]]:
     return roots
 
 
-def benefit_get(*, code: str) -> Benefit:
+def benefit_get(*, code: str, queryset: QuerySet[Benefit] | None = None) -> Benefit:
+    qs = queryset if queryset is not None else Benefit.objects.select_related("category")
     try:
-        return Benefit.objects.select_related("category").get(code=code)
+        return qs.get(code=code)
     except Benefit.DoesNotExist:
         raise NotFound(
             BenefitErrorCode.BENEFIT_NOT_FOUND,
@@ -52,8 +53,12 @@ def category_get(*, code: str) -> Category:
         ) from None
 
 
-def benefits_in_branch(*, code_prefix: str, queryset: QuerySet[Benefit] | None = None):  # type: ignore[no-untyped-def]
-    """A category code matches its whole branch: MED matches MED.02.015."""
+def benefits_in_branch(
+    *, code_prefix: str, queryset: QuerySet[Benefit] | None = None
+) -> QuerySet[Benefit]:
+    """A category code matches its whole branch: MED matches the benefits of MED.02 too."""
     qs = queryset if queryset is not None else Benefit.objects.all()
     prefix = code_prefix.strip().upper().rstrip(".")
-    return qs.filter(Q(code=prefix) | Q(code__startswith=prefix + "."))
+    return qs.filter(
+        Q(category__path_code=prefix) | Q(category__path_code__startswith=prefix + ".")
+    )

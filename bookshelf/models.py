@@ -377,3 +377,43 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_ref}:{self.key}"
+
+
+class ApiScope(models.TextChoices):
+    READ = "read", _("Read the shelf and history")
+    REDEEM = "redeem", _("Record and cancel redemptions")
+    PURCHASE = "purchase", _("Buy paid add-ons")
+    SIGNAL = "signal", _("Send demand signals, events and feedback")
+
+
+class ApiClient(TimeStamped):
+    """A calling system (the customer app's backend...) with its own bearer token.
+
+    Only a SHA-256 digest of the token is stored: the token is random (256 bits), so a fast
+    digest is as safe as a password hash here and keeps each request's lookup cheap.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    token_prefix = models.CharField(_("token prefix"), max_length=12, editable=False)
+    token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_prefix}…)"
+
+    def is_usable(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.is_active
+            and self.revoked_at is None
+            and (self.expires_at is None or self.expires_at > now)
+        )

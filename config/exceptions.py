@@ -18,7 +18,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 
 class DomainError(Exception):
@@ -102,6 +101,8 @@ _DRF_CODES = {
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Answer every error in one shape, and never leave a half-done transaction behind."""
+    from rest_framework.views import set_rollback  # DRF's views import this module's users
+
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         body, code = exc.as_dict(), exc.status

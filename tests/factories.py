@@ -44,7 +44,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     is_staff = True
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+    password = factory.django.Password("pw-for-tests-1")
 
 
 class AgentFactory(factory.django.DjangoModelFactory):
@@ -54,6 +54,17 @@ class AgentFactory(factory.django.DjangoModelFactory):
     agent_no = factory.Sequence(lambda n: f"A{n:05d}")
     name = factory.Sequence(lambda n: f"Agent {n}")
     user = factory.SubFactory(UserFactory)
+
+
+def ensure_default_tier_rules() -> None:
+    """Transactional tests flush the tables, data migrations included: put the ladder back."""
+    from customers.models import TierPolicy, TierRule
+
+    if not TierRule.objects.exists():
+        for tier, amount in ((20, "20000"), (30, "50000"), (40, "100000"), (50, "600000")):
+            TierRule.objects.create(tier=tier, min_annual_premium=Decimal(amount))
+    if not TierPolicy.objects.exists():
+        TierPolicy.objects.create(downgrade_grace_days=90)
 
 
 def make_customer(
@@ -67,6 +78,7 @@ def make_customer(
     name: str = "张三",
 ) -> Customer:
     """A customer whose tier comes from a real in-force policy through the tier rules."""
+    ensure_default_tier_rules()
     n = next(_seq)
     today = timezone.localdate()
     birth = (

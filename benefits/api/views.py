@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from benefits.models import Benefit
+from benefits.selectors import benefit_get, category_tree
+from bookshelf.api.auth import HasScope
+from bookshelf.api.common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin
+from bookshelf.models import ShelfCell
+
+from .filters import BenefitFilter
+from .serializers import BenefitOutSerializer, CategoryNodeSerializer
+
+
+def _benefits() -> QuerySet[Benefit]:
+    return Benefit.objects.select_related("category").prefetch_related(
+        Prefetch("shelf_cells", queryset=ShelfCell.objects.order_by("tier"))
+    )
+
+
+class CategoryTreeView(StrictQueryParamsMixin, APIView):
+    permission_classes = [HasScope]
+
+    @extend_schema(
+        summary="The category tree with codes",
+        responses={200: CategoryNodeSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "Tree",
+                value=[
+                    {
+                        "code": "MED",
+                        "name": "Medical care",
+                        "name_zh": "就医",
+                        "children": [
+                            {"code": "MED.01", "name": "Doctors", "name_zh": "", "children": []}
+                        ],
+                    }
+                ],
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(category_tree())
+
+
+class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
+    """The catalog, ordered by code, filterable and paginated."""
+
+    permission_classes = [HasScope]
+    serializer_class = BenefitOutSerializer
+    filterset_class = BenefitFilter
+    pagination_class = BoundedPagination
+
+    def get_queryset(self) -> QuerySet[Benefit]:
+        return _benefits().order_by("code").distinct()
+
+    @extend_schema(summary="The benefit catalog", responses={200: BenefitOutSerializer(many=True)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class BenefitDetailView(StrictQueryParamsMixin, APIView):
+    permission_classes = [HasScope]
+
+    @extend_schema(
+        summary="One benefit by its code",
+        responses={200: BenefitOutSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        benefit = benefit_get(code=code, queryset=_benefits())
+        return Response(BenefitOutSerializer(benefit).data)

@@ -1,0 +1,126 @@
+"""Who is calling: API clients with bearer tokens, or staff users with their session.
+
+Every request is denied unless authenticated; API clients are further limited by scope, and
+staff users see only the customers `customers_visible_to` gives them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.request import Request
+
+from bookshelf.clients import api_client_for_token
+from bookshelf.models import ApiClient, ApiScope
+
+
+class ClientPrincipal:
+    """The `request.user` of a request made by an API client (a system, not a person)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    is_active = True
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+        self.pk = None
+        self.id = None
+
+    def __str__(self) -> str:
+        return f"api-client:{self.client.name}"
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return False
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[ClientPrincipal, ApiClient] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send 'Authorization: Bearer <token>'."))
+        try:
+            token = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
+        client = api_client_for_token(token)
+        if client is None:
+            raise exceptions.AuthenticationFailed(_("The token is unknown, revoked or expired."))
+        now = timezone.now()
+        if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
+            ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        return ClientPrincipal(client), client
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+def api_client_of(request: Request) -> ApiClient | None:
+    return request.auth if isinstance(request.auth, ApiClient) else None
+
+
+def caller_ref(request: Request) -> str:
+    """A stable name for the caller, for idempotency keys and throttling."""
+    client = api_client_of(request)
+    if client is not None:
+        return f"client:{client.pk}"
+    return f"user:{request.user.pk}"
+
+
+class HasScope(permissions.BasePermission):
+    """API clients need the view's scope; session users must be staff."""
+
+    message = _("This client may not do that.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        client = api_client_of(request)
+        if client is not None:
+            scope = getattr(view, "required_scope", ApiScope.READ)
+            if request.method in permissions.SAFE_METHODS:
+                scope = getattr(view, "read_scope", ApiScope.READ)
+            return scope in (client.scopes or [])
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff and user.is_active)
+
+
+class ClientRateThrottle(throttling.SimpleRateThrottle):
+    """A request budget per API client or user, kept in the cache (Redis when configured).
+
+    If the cache is down the request is let through: throttling must never take the API down.
+    """
+
+    scope = "client"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": caller_ref(request)}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            return True
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the bearer token in the OpenAPI schema."""
+
+    target_class = "bookshelf.api.auth.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from `manage.py create_api_client NAME`.",
+        }

@@ -1,0 +1,81 @@
+"""Idempotency-Key handling: the first response to a key is stored and replayed on retries.
+
+The record is inserted in the same transaction as the work it guards. On PostgreSQL a
+concurrent request with the same key blocks on the unique index until the first commits,
+then fails to insert and replays the stored response: one side effect, identical answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from config.exceptions import DomainError, Unprocessable
+
+from .error_codes import BookshelfErrorCode
+from .models import IdempotencyRecord
+
+MAX_KEY_LENGTH = 128
+
+
+def request_fingerprint(*, method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method}\n{path}\n{canonical}".encode()).hexdigest()
+
+
+def idempotency_key_check(key: str | None) -> str:
+    if key is None:
+        return ""
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
+        raise DomainError(
+            BookshelfErrorCode.INVALID,
+            _("An Idempotency-Key is 1 to 128 printable ASCII characters."),
+            field="Idempotency-Key",
+        )
+    return key
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, dict[str, Any], bool]:
+    if record.fingerprint != fingerprint:
+        raise Unprocessable(
+            BookshelfErrorCode.IDEMPOTENCY_KEY_REUSED,
+            _("This Idempotency-Key was already used with a different request."),
+        )
+    return record.status_code, record.body, True
+
+
+def idempotent_call(
+    *,
+    client_ref: str,
+    key: str,
+    fingerprint: str,
+    run: Callable[[], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any], bool]:
+    """Run `run` once per (client, key). Returns (status, body, replayed)."""
+    if not key:
+        status, body = run()
+        return status, body, False
+    existing = IdempotencyRecord.objects.filter(client_ref=client_ref, key=key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                client_ref=client_ref, key=key, fingerprint=fingerprint
+            )
+            status, body = run()
+            record.status_code = status
+            record.body = body
+            record.save(update_fields=["status_code", "body"])
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.filter(client_ref=client_ref, key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint)
+    return status, body, False

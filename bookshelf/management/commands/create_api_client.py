@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bookshelf.clients import api_client_create
+from bookshelf.models import ApiScope
+from config.exceptions import DomainError
+
+
+class Command(BaseCommand):
+    help = "Create an API client and print its bearer token (shown once, stored hashed)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", help="The calling system, e.g. customer-app-backend.")
+        parser.add_argument(
+            "--scopes",
+            nargs="+",
+            default=None,
+            choices=ApiScope.values,
+            help="What the client may do (default: all).",
+        )
+        parser.add_argument("--expires-days", type=int, default=None, help="Token lifetime.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        expires = None
+        if options["expires_days"] is not None:
+            if options["expires_days"] < 1:
+                raise CommandError(_("--expires-days must be at least 1."))
+            expires = timezone.now() + timedelta(days=options["expires_days"])
+        try:
+            client, token = api_client_create(
+                name=options["name"], scopes=options["scopes"], expires_at=expires
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            _("Created API client %(name)s with scopes: %(scopes)s")
+            % {"name": client.name, "scopes": ", ".join(client.scopes)}
+        )
+        self.stdout.write(_("Token (shown once; send it as 'Authorization: Bearer <token>'):"))
+        self.stdout.write(token)
