@@ -34,3 +34,34 @@ def today() -> Any:
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """On the embedded SQLite default, tests that need PostgreSQL's concurrency are left out
+    (and said so at the end). With DATABASE_URL set they run, and fail if it is unreachable."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    keep = [item for item in items if item.get_closest_marker("postgres") is None]
+    left_out = [item for item in items if item.get_closest_marker("postgres") is not None]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = keep
+        config._bookshelf_left_out = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    left_out = getattr(config, "_bookshelf_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"{left_out} PostgreSQL-only tests were not run on SQLite: set DATABASE_URL "
+            "(see README) to run the whole suite against PostgreSQL and Redis.",
+            yellow=True,
+        )
+
+
+def pytest_report_header(config: Any) -> list[str]:
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    lines = [f"bookshelf: database {engine}, redis {'on' if settings.REDIS_URL else 'off'}"]
+    if engine != "postgresql":
+        lines.append("bookshelf: PostgreSQL-only tests (@pytest.mark.postgres) are left out")
+    return lines
