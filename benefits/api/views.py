@@ -18,6 +18,28 @@ from bookshelf.models import ShelfCell
 from .filters import BenefitFilter
 from .serializers import BenefitOutSerializer, CategoryNodeSerializer
 
+BENEFIT_EXAMPLE = {
+    "code": "MED.02.003",
+    "name": "VIP hospital escort",
+    "name_zh": "VIP陪诊",
+    "category": "MED.02",
+    "description": "A staff member escorts the customer through a hospital visit.",
+    "how_to_use": "Book 48 hours ahead in the app or call 95511.",
+    "provider": "Ping An Health",
+    "unit": "escort",
+    "kind": "included",
+    "price": None,
+    "uses_per_purchase": 1,
+    "shareable": True,
+    "status": "on_shelf",
+    "on_shelf_since": "2025-03-01T09:00:00+08:00",
+    "retired_at": None,
+    "cells": [
+        {"tier": "platinum", "period": "calendar_year", "quota": 2, "family_quota": 1},
+        {"tier": "diamond", "period": "calendar_year", "quota": 4, "family_quota": 2},
+    ],
+}
+
 
 def _benefits() -> QuerySet[Benefit]:
     return Benefit.objects.select_related("category").prefetch_related(
@@ -63,7 +85,17 @@ class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Benefit]:
         return _benefits().order_by("code").distinct()
 
-    @extend_schema(summary="The benefit catalog", responses={200: BenefitOutSerializer(many=True)})
+    @extend_schema(
+        summary="The benefit catalog",
+        responses={200: BenefitOutSerializer(many=True), 400: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "Catalog page",
+                value={"count": 1, "next": None, "previous": None, "results": [BENEFIT_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -74,6 +106,7 @@ class BenefitDetailView(StrictQueryParamsMixin, APIView):
     @extend_schema(
         summary="One benefit by its code",
         responses={200: BenefitOutSerializer, 404: ErrorSerializer},
+        examples=[OpenApiExample("A benefit", value=BENEFIT_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, code: str) -> Response:
         benefit = benefit_get(code=code, queryset=_benefits())

@@ -75,6 +75,35 @@ NOT_ELIGIBLE_EXAMPLE = OpenApiExample(
 )
 
 
+REDEMPTION_EXAMPLE = {
+    "id": 812,
+    "benefit": "HLT.01.002",
+    "holder": "C100000123",
+    "beneficiary": "C100000123",
+    "source": "tier",
+    "channel": "app",
+    "status": "completed",
+    "period_start": "2026-01-01",
+    "period_end": "2026-12-31",
+    "created_at": "2026-11-23T10:00:00+08:00",
+    "cancelled_at": None,
+}
+PURCHASE_EXAMPLE = {
+    "id": 55,
+    "benefit": "SPT.01.004",
+    "quantity": 2,
+    "unit_price": "99.00",
+    "total_price": "198.00",
+    "uses_granted": 2,
+    "uses_used": 0,
+    "remaining": 2,
+    "valid_from": "2026-11-23",
+    "valid_until": "2027-11-22",
+    "payment_reference": "PAY-7781",
+    "created_at": "2026-11-23T10:00:00+08:00",
+}
+
+
 def json_ready(data: Any) -> Any:
     """Serializer output as plain JSON types, so it can be stored for idempotent replay."""
     import json
@@ -189,6 +218,18 @@ class RedemptionListCreateView(CustomerScopedView):
         ],
         filters=True,
         responses={200: RedemptionOutSerializer(many=True), **ERRORS},
+        examples=[
+            OpenApiExample(
+                "History page",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [REDEMPTION_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, customer_no: str) -> Response:
         customer = self.get_customer()
@@ -226,20 +267,7 @@ class RedemptionListCreateView(CustomerScopedView):
             ),
             OpenApiExample(
                 "Created",
-                value={
-                    "id": 812,
-                    "benefit": "HLT.01.002",
-                    "holder": "C100000123",
-                    "beneficiary": "C100000123",
-                    "source": "tier",
-                    "channel": "app",
-                    "status": "completed",
-                    "period_start": "2026-01-01",
-                    "period_end": "2026-12-31",
-                    "created_at": "2026-11-23T10:00:00+08:00",
-                    "cancelled_at": None,
-                    "remaining": 0,
-                },
+                value={**REDEMPTION_EXAMPLE, "remaining": 0},
                 response_only=True,
                 status_codes=["201"],
             ),
@@ -296,6 +324,28 @@ class RedemptionCancelView(CustomerScopedView):
             **ERRORS,
             409: OpenApiResponse(ErrorSerializer, description="Already cancelled."),
         },
+        examples=[
+            OpenApiExample(
+                "Cancelled",
+                value={
+                    **REDEMPTION_EXAMPLE,
+                    "status": "cancelled",
+                    "cancelled_at": "2026-11-23T11:00:00+08:00",
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+            OpenApiExample(
+                "Already cancelled",
+                value={
+                    "code": "already_cancelled",
+                    "message": "This redemption is already cancelled.",
+                    "fields": {},
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ],
     )
     def post(self, request: Request, customer_no: str, redemption_id: int) -> Response:
         customer = self.get_customer()
@@ -321,6 +371,13 @@ class PurchaseListCreateView(CustomerScopedView):
         summary="The customer's purchases",
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         responses={200: PurchaseOutSerializer(many=True), **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Purchases page",
+                value={"count": 1, "next": None, "previous": None, "results": [PURCHASE_EXAMPLE]},
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, customer_no: str) -> Response:
         customer = self.get_customer()
@@ -344,7 +401,10 @@ class PurchaseListCreateView(CustomerScopedView):
                 "Buy two sessions",
                 value={"benefit": "SPT.01.004", "quantity": 2, "payment_reference": "PAY-7781"},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Bought", value=PURCHASE_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
         ],
     )
     def post(self, request: Request, customer_no: str) -> Response:
@@ -377,6 +437,20 @@ class DemandSignalCreateView(StrictQueryParamsMixin, APIView):
         responses={201: DemandSignalOutSerializer, **ERRORS},
         examples=[
             OpenApiExample(
+                "Recorded",
+                value={
+                    "id": 9,
+                    "text": "Pet vet video consultation",
+                    "category": "LIF",
+                    "benefit": None,
+                    "customer": "C100000123",
+                    "source": "customer",
+                    "created_at": "2026-11-23T10:00:00+08:00",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+            OpenApiExample(
                 "A request",
                 value={
                     "text": "Pet vet video consultation",
@@ -384,7 +458,7 @@ class DemandSignalCreateView(StrictQueryParamsMixin, APIView):
                     "customer": "C100000123",
                 },
                 request_only=True,
-            )
+            ),
         ],
     )
     def post(self, request: Request) -> Response:

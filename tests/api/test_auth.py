@@ -141,3 +141,22 @@ def test_scopes_are_validated():
     with pytest.raises(DomainError):
         api_client_create(name="bad", scopes=["read", "launch-missiles"])
     assert ApiScope.READ in api_client_create(name="ok", scopes=["read"])[0].scopes
+
+
+def test_admin_revoke_action_stops_the_token(client):
+    api_client, token = api_client_create(name="to-revoke")
+    admin_user = UserFactory(username="root", is_superuser=True)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/bookshelf/apiclient/",
+        {"action": "revoke", "_selected_action": [api_client.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    api_client.refresh_from_db()
+    assert api_client.revoked_at is not None
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/categories").status_code == 401
+    page = client.get(f"/admin/bookshelf/apiclient/{api_client.pk}/change/").content.decode()
+    assert token not in page

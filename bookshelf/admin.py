@@ -1,0 +1,1 @@
+from . import admin_clients  # noqa: F401
