@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError
 
+from . import signals
 from .error_codes import BenefitErrorCode
 from .models import Benefit, BenefitKind, BenefitStatus, BenefitStatusChange, Category
 
@@ -125,6 +126,9 @@ def benefit_set_status(
     benefit.save(update_fields=fields)
     BenefitStatusChange.objects.create(
         benefit=benefit, from_status=previous, to_status=status, reason=reason[:255], changed_by=by
+    )
+    signals.benefit_status_changed.send(
+        sender=Benefit, benefit=benefit, from_status=previous, to_status=status, reason=reason
     )
     return benefit
 

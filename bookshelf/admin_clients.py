@@ -1,4 +1,5 @@
-"""API clients in the admin: see who calls, revoke a token. Tokens are never shown again."""
+"""Integrations in the admin: API clients (revoke a token; tokens are never shown again),
+webhook subscriptions (rotate secrets) and the delivery log (re-send what failed)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import webhooks
 from .clients import api_client_revoke
-from .models import ApiClient
+from .models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
 @admin.register(ApiClient)
@@ -49,3 +51,87 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.readonly_fields
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "event_types", "is_active", "api_client", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "url")
+    readonly_fields = ("secret_hint", "previous_secret_expires_at", "created_at", "updated_at")
+    actions = ["rotate_secret"]
+
+    @admin.display(description=_("signing secret"))
+    def secret_hint(self, obj: WebhookSubscription) -> str:
+        return f"{obj.secret[:10]}…" if obj.secret else "-"
+
+    def save_model(
+        self, request: HttpRequest, obj: WebhookSubscription, form: Any, change: bool
+    ) -> None:
+        if not obj.secret:
+            obj.secret = webhooks._new_secret()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Rotate the signing secret"))
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
+        for subscription in queryset:
+            webhooks.subscription_rotate_secret(subscription=subscription)
+            self.message_user(
+                request,
+                _("New secret for %(name)s (shown once): %(secret)s")
+                % {"name": subscription.name, "secret": subscription.secret},
+                messages.WARNING,
+            )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: status, attempts, response code and latency per subscriber."""
+
+    list_display = (
+        "event_type",
+        "subscription",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_latency_ms",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+    )
+    list_filter = ("status", "subscription", "event__type")
+    list_select_related = ("event", "subscription")
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["resend"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("event"), ordering="event__type")
+    def event_type(self, obj: WebhookDelivery) -> str:
+        return obj.event.type
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Re-send the selected deliveries"))
+    def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = 0
+        for delivery in queryset.exclude(status=DeliveryStatus.SUCCEEDED):
+            webhooks.delivery_resend(delivery=delivery)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d delivery queued again.", "%(n)d deliveries queued again.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("type", "id", "request_id", "created_at")
+    list_filter = ("type",)
+    readonly_fields = ("id", "type", "payload", "request_id", "created_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from benefits.models import Benefit, BenefitStatus, Category
 from benefits.selectors import benefit_get
 from config.exceptions import Conflict, DomainError, NotAllowed
+from config.metrics import REDEMPTIONS
 from customers.models import Customer, FamilyLink
 
 from .error_codes import BookshelfErrorCode
@@ -34,6 +35,7 @@ from .models import (
     RedemptionStatus,
     ShelfCell,
     Source,
+    WebhookEventType,
 )
 from .periods import period_bounds
 from .selectors import (
@@ -45,6 +47,7 @@ from .selectors import (
     household_load,
     shelf_cells_query,
 )
+from .webhooks import event_emit
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,20 @@ def redemption_options(
     return customer, options, anchors
 
 
-@transaction.atomic
+def redemption_event(redemption: Redemption, remaining: int | None) -> dict[str, Any]:
+    return {
+        "redemption_id": redemption.pk,
+        "customer_no": redemption.holder.customer_no,
+        "beneficiary_no": redemption.beneficiary.customer_no,
+        "benefit": redemption.benefit_code,
+        "source": redemption.source,
+        "channel": redemption.channel,
+        "status": redemption.status,
+        "remaining": remaining,
+        "at": (redemption.cancelled_at or redemption.created_at).isoformat(),
+    }
+
+
 def redemption_create(
     *,
     customer: Customer,
@@ -232,6 +248,34 @@ def redemption_create(
     today: date | None = None,
 ) -> RedemptionResult:
     """Record one use of a benefit, spending the first allowance that has a use left."""
+    try:
+        result = _redemption_create(
+            customer=customer,
+            benefit_code=benefit_code,
+            channel=channel,
+            beneficiary_no=beneficiary_no,
+            idempotency_key=idempotency_key,
+            recorded_by=recorded_by,
+            today=today,
+        )
+    except DomainError as exc:
+        REDEMPTIONS.labels(result=exc.code).inc()
+        raise
+    REDEMPTIONS.labels(result="created").inc()
+    return result
+
+
+@transaction.atomic
+def _redemption_create(
+    *,
+    customer: Customer,
+    benefit_code: str,
+    channel: str,
+    beneficiary_no: str | None,
+    idempotency_key: str,
+    recorded_by: Any,
+    today: date | None,
+) -> RedemptionResult:
     if channel not in Channel.values:
         raise DomainError(BookshelfErrorCode.INVALID, _("Unknown channel."), field="channel")
     now = timezone.now()
@@ -275,6 +319,7 @@ def redemption_create(
             recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
             created_at=now,
         )
+        event_emit(WebhookEventType.REDEMPTION_COMPLETED, redemption_event(redemption, remaining))
         return RedemptionResult(redemption=redemption, remaining=remaining)
     if family_only:
         raise Conflict(
@@ -317,6 +362,7 @@ def redemption_cancel(*, redemption: Redemption, by: Any = None) -> Redemption:
             # Never let the customer's own uses fall below what family took.
             rows.filter(used__gt=F("family_used")).update(used=F("used") - 1)
     redemption.refresh_from_db()
+    event_emit(WebhookEventType.REDEMPTION_CANCELLED, redemption_event(redemption, None))
     return redemption
 
 
@@ -381,6 +427,20 @@ def purchase_create(
             _("This payment reference was already used for another purchase."),
             field="payment_reference",
         ) from None
+    event_emit(
+        WebhookEventType.PURCHASE_COMPLETED,
+        {
+            "purchase_id": purchase.pk,
+            "customer_no": customer.customer_no,
+            "benefit": benefit.code,
+            "quantity": quantity,
+            "unit_price": str(purchase.unit_price),
+            "total_price": str(purchase.total_price),
+            "uses_granted": purchase.uses_granted,
+            "valid_until": purchase.valid_until.isoformat(),
+            "payment_reference": purchase.payment_reference,
+        },
+    )
     return purchase
 
 

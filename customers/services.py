@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError
 
+from . import signals
 from .error_codes import CustomerErrorCode
 from .models import (
     INVERSE_RELATION,
@@ -138,6 +139,14 @@ def _record_change(customer: Customer, new_tier: int, reason: str, now: datetime
     change = TierChange.objects.create(
         customer=customer, from_tier=customer.tier, to_tier=new_tier, reason=reason, created_at=now
     )
+    signals.tier_changed.send(
+        sender=Customer,
+        customer=customer,
+        from_tier=customer.tier,
+        to_tier=new_tier,
+        reason=reason,
+        at=now,
+    )
     customer.tier = new_tier
     customer.tier_reason = reason[:255]
     customer.tier_set_at = now
@@ -173,6 +182,13 @@ def customer_tier_refresh(*, customer: Customer, now: datetime | None = None) ->
         customer.tier_downgrade_due = today + timedelta(days=grace)
         customer.save(update_fields=["tier_downgrade_due", "updated_at"])
         if grace > 0:
+            signals.tier_downgrade_scheduled.send(
+                sender=Customer,
+                customer=customer,
+                to_tier=decision.tier,
+                due=customer.tier_downgrade_due,
+                reason=decision.reason,
+            )
             return None
     if today >= customer.tier_downgrade_due:
         reason = _("downgrade after grace period: %(reason)s") % {"reason": decision.reason}

@@ -2,7 +2,7 @@ from django.urls import path
 
 from benefits.api.views import BenefitDetailView, BenefitListView, CategoryTreeView
 
-from . import views
+from . import views, webhook_views
 
 app_name = "api"
 
@@ -27,4 +27,11 @@ urlpatterns = [
         name="purchases",
     ),
     path("demand-signals", views.DemandSignalCreateView.as_view(), name="demand-signals"),
+    path("webhooks", webhook_views.WebhookListCreateView.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>", webhook_views.WebhookDetailView.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:pk>/rotate-secret",
+        webhook_views.WebhookRotateView.as_view(),
+        name="webhook-rotate",
+    ),
 ]

@@ -1,0 +1,59 @@
+"""A request id that follows a request through the logs and into the Celery tasks it causes."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+HEADER = "X-Request-ID"
+_VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def current_request_id() -> str:
+    return request_id_var.get()
+
+
+class RequestIdMiddleware:
+    """Takes a well-formed X-Request-ID from the caller or makes one; echoes it back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(HEADER, "")
+        rid = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        request.request_id = rid  # type: ignore[attr-defined]
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[HEADER] = rid
+        return response
+
+
+def connect_celery(app: Any) -> None:
+    """Carry the request id in task headers, and restore it in the worker."""
+    from celery.signals import before_task_publish, task_postrun, task_prerun
+
+    @before_task_publish.connect(weak=False)
+    def _add_header(headers: dict[str, Any] | None = None, **_kw: Any) -> None:
+        if headers is not None and "request_id" not in headers:
+            headers["request_id"] = current_request_id()
+
+    @task_prerun.connect(weak=False)
+    def _restore(task: Any = None, **_kw: Any) -> None:
+        rid = getattr(task.request, "request_id", None) if task is not None else None
+        if rid is None and task is not None:
+            rid = (getattr(task.request, "headers", None) or {}).get("request_id")
+        request_id_var.set(rid or f"task-{uuid.uuid4().hex[:12]}")
+
+    @task_postrun.connect(weak=False)
+    def _clear(**_kw: Any) -> None:
+        request_id_var.set("-")

@@ -1,0 +1,11 @@
+"""Domain events of the customers app, sent by its services after the change is written.
+
+Other apps (the bookshelf's webhooks) listen; customers knows nothing of them.
+"""
+
+from django.dispatch import Signal
+
+# sender=Customer; kwargs: customer, from_tier, to_tier, reason, at
+tier_changed = Signal()
+# sender=Customer; kwargs: customer, to_tier, due (a date), reason
+tier_downgrade_scheduled = Signal()
