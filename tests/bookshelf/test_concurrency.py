@@ -87,9 +87,7 @@ def test_twenty_first_uses_of_a_fresh_period_create_one_balance():
     benefit = make_benefit(cells={Tier.GOLD: 2})
 
     def work() -> None:
-        redemption_create(
-            customer=Customer.objects.get(pk=customer.pk), benefit_code=benefit.code
-        )
+        redemption_create(customer=Customer.objects.get(pk=customer.pk), benefit_code=benefit.code)
 
     outcomes = _race(work)
     assert outcomes == Counter({"ok": 2, "quota_exhausted": THREADS - 2})
