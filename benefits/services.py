@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import Conflict, DomainError
+from config.exceptions import Conflict, DomainError, NotFound
 
 from . import signals
 from .error_codes import BenefitErrorCode
@@ -46,7 +46,15 @@ def benefit_create(
 ) -> Benefit:
     """Create a benefit and give it the next call number in its category (never reused)."""
     # Take the category's counter under a row lock so two creations never share a number.
-    Category.objects.filter(pk=category.pk).update(last_benefit_seq=F("last_benefit_seq") + 1)
+    bumped = Category.objects.filter(pk=category.pk).update(
+        last_benefit_seq=F("last_benefit_seq") + 1
+    )
+    if not bumped:
+        raise NotFound(
+            BenefitErrorCode.CATEGORY_NOT_FOUND,
+            _("No category with code %(code)s.") % {"code": category.path_code},
+            field="category",
+        )
     seq = (
         Category.objects.select_for_update()
         .values_list("last_benefit_seq", flat=True)

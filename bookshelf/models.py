@@ -66,7 +66,7 @@ class ShelfCell(TimeStamped):
             models.UniqueConstraint(fields=["tier", "benefit"], name="shelfcell_unique"),
             models.CheckConstraint(
                 condition=(Q(period="unlimited") & Q(quota__isnull=True))
-                | (~Q(period="unlimited") & Q(quota__gte=1)),
+                | (~Q(period="unlimited") & Q(quota__isnull=False) & Q(quota__gte=1)),
                 name="shelfcell_quota_matches_period",
             ),
             models.CheckConstraint(
