@@ -60,5 +60,7 @@ def benefits_in_branch(
     qs = queryset if queryset is not None else Benefit.objects.all()
     prefix = code_prefix.strip().upper().rstrip(".")
     return qs.filter(
-        Q(category__path_code=prefix) | Q(category__path_code__startswith=prefix + ".")
+        Q(category__path_code=prefix)
+        | Q(category__path_code__startswith=prefix + ".")
+        | Q(code=prefix)
     )

@@ -23,6 +23,20 @@ def _real_services_reachable(django_db_setup: Any, django_db_blocker: Any) -> No
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request: Any) -> None:
+    """Transactional tests end with a flush that also removes what data migrations put in
+    (the default tier ladder...). Put it back before each database test."""
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db"} & set(request.fixturenames)
+    ):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from tests.factories import ensure_reference_data
+
+    ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield

@@ -67,6 +67,11 @@ def ensure_default_tier_rules() -> None:
         TierPolicy.objects.create(downgrade_grace_days=90)
 
 
+def ensure_reference_data() -> None:
+    """Everything data migrations create that tests rely on."""
+    ensure_default_tier_rules()
+
+
 def make_customer(
     *,
     tier: Tier = Tier.ORDINARY,

@@ -25,9 +25,9 @@ from tests.factories import make_benefit, make_customer, make_family
 
 pytestmark = [
     pytest.mark.postgres,
-    # serialized_rollback: the flush after a transactional test would otherwise remove the
-    # rows data migrations put in (the default tier rules) for the tests that follow.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The flush after a transactional test removes rows data migrations put in; the
+    # conftest puts them back before every database test.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         "postgresql" not in settings.DATABASES["default"]["ENGINE"],
         reason="needs PostgreSQL: set DATABASE_URL",

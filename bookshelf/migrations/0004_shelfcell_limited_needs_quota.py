@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('benefits', '0001_initial'),
-        ('bookshelf', '0001_initial'),
+        ('bookshelf', '0003_webhooks'),
     ]
 
     operations = [
