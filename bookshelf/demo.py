@@ -38,6 +38,7 @@ from customers.pii import resident_id_check_digit
 from customers.selectors import tier_from_premium
 
 from . import shelf_cache
+from .demand_keys import demand_text_key
 from .demo_catalog import BENEFITS, CATEGORIES
 from .models import (
     Channel,
@@ -626,6 +627,7 @@ class DemoBuilder:
                         customer=customer,
                         source=DemandSource.CUSTOMER if customer else DemandSource.AGENT,
                         tier_snapshot=customer.tier if customer else None,
+                        text_key=demand_text_key(phrase),
                         created_at=self._moment(self.today - timedelta(days=rng.randrange(80))),
                     )
                 )
