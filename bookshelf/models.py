@@ -456,6 +456,15 @@ class ReviewSettings(TimeStamped):
             "below it in every tier that holds it, usage is low (0.01 = 1%)."
         ),
     )
+    min_eligible = models.PositiveIntegerField(
+        _("customers needed to judge a tier"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A tier with fewer customers who could use the benefit is shown but not judged: "
+            "a rate over a handful of customers is noise."
+        ),
+    )
     consecutive_reviews = models.PositiveSmallIntegerField(
         _("low reviews in a row before proposing"),
         default=2,
@@ -539,6 +548,7 @@ class ReviewSettings(TimeStamped):
     def thresholds(self) -> dict[str, Any]:
         return {
             "min_usage_rate": float(self.min_usage_rate),
+            "min_eligible": self.min_eligible,
             "consecutive_reviews": self.consecutive_reviews,
             "grace_days": self.grace_days,
             "promote_nps": self.promote_nps,
@@ -603,7 +613,7 @@ class Verdict(models.TextChoices):
     PROMOTE = "promote", _("Keep, promote it")
     RETIRE = "retire", _("Propose retirement")
     PENDING = "pending", _("Proposal open")
-    NO_CUSTOMERS = "no_customers", _("No customers could use it")
+    TOO_FEW = "too_few", _("Too few customers to judge")
 
 
 class ReviewFinding(models.Model):

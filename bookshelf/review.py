@@ -238,6 +238,14 @@ class _Cell:
     def rate(self, k: int = 0) -> float | None:
         return self.users[k] / self.eligible if self.eligible else None
 
+    def judged_rate(self, k: int, min_eligible: int, threshold: float) -> float | None:
+        """The rate, when it can be trusted: enough customers could use it, or, in a small
+        tier, enough of them did use it. Low usage in a handful of customers is noise."""
+        rate = self.rate(k)
+        if rate is None or (self.eligible < min_eligible and rate < threshold):
+            return None
+        return rate
+
 
 def _streak(
     rates: list[float | None], threshold: float, windows: list[Window], kept_at: datetime | None
@@ -377,14 +385,16 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
         needed = int(t["consecutive_reviews"])
         tier_cells = sorted(cells[b.pk].values(), key=lambda c: c.tier)
         kept_at = kept.get(b.pk)
+        min_eligible = int(t["min_eligible"])
 
         for cell in tier_cells:
             rate = cell.rate()
+            judged = cell.judged_rate(0, min_eligible, threshold)
             verdict = (
-                Verdict.NO_CUSTOMERS
-                if rate is None
+                Verdict.TOO_FEW
+                if judged is None
                 else Verdict.LOW
-                if rate < threshold
+                if judged < threshold
                 else Verdict.HEALTHY
             )
             findings.append(
@@ -401,23 +411,27 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
                     detractors=cell.detractors,
                     nps=_nps(cell.responses, cell.promoters, cell.detractors),
                     low_streak=_streak(
-                        [cell.rate(k) for k in range(needed)], threshold, windows, kept_at
+                        [cell.judged_rate(k, min_eligible, threshold) for k in range(needed)],
+                        threshold,
+                        windows,
+                        kept_at,
                     ),
                     verdict=verdict,
                 )
             )
 
-        # The benefit as a whole: its best tier decides.
+        # The benefit as a whole: its best tier decides (among the tiers that can be judged).
         peaks: list[float | None] = []
         for k in range(needed):
-            rates = [r for r in (c.rate(k) for c in tier_cells) if r is not None]
+            judged_rates = (c.judged_rate(k, min_eligible, threshold) for c in tier_cells)
+            rates = [r for r in judged_rates if r is not None]
             peaks.append(max(rates) if rates else None)
         responses, promoters, detractors = benefit_nps[b.pk]
         nps = _nps(responses, promoters, detractors)
         low_streak = _streak(peaks, threshold, windows, kept_at)
         grace_until = (b.on_shelf_since or timezone.now()) + timedelta(days=int(t["grace_days"]))
         if peaks[0] is None:
-            verdict = Verdict.NO_CUSTOMERS
+            verdict = Verdict.TOO_FEW
         elif peaks[0] >= threshold:
             verdict = Verdict.HEALTHY
         elif (
