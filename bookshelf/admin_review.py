@@ -174,16 +174,27 @@ class ReviewRunAdmin(admin.ModelAdmin):
             return mark_safe("")
         rows = [f for f in self._benefit_rows(run) if f.rate is not None]
         rows.sort(key=lambda f: (f.verdict != Verdict.RETIRE, f.rate or 0))
-        bars = [
-            Bar(
-                label=f"{f.benefit.code} {f.benefit.display_name}",
-                value=f.rate,
-                verdict=f.verdict,
-                threshold=float(_thresholds(run, f.benefit.category.top_code)["min_usage_rate"]),
-                note=f"{f.get_verdict_display()}: {f.users}/{f.eligible}",
+        rows = rows[:CHART_ROWS]
+        peak_rate = {f.benefit_id: f.rate for f in rows}
+        best: dict[int, ReviewFinding] = {}
+        for t in run.findings.filter(tier__isnull=False, benefit_id__in=list(peak_rate)):
+            if t.rate is not None and t.rate == peak_rate[t.benefit_id]:
+                best.setdefault(t.benefit_id, t)
+        bars = []
+        for f in rows:
+            peak = best.get(f.benefit_id)
+            detail = f"{tier_label(peak.tier)} {peak.users}/{peak.eligible}" if peak else ""
+            bars.append(
+                Bar(
+                    label=f"{f.benefit.code} {f.benefit.display_name}",
+                    value=f.rate,
+                    verdict=f.verdict,
+                    threshold=float(
+                        _thresholds(run, f.benefit.category.top_code)["min_usage_rate"]
+                    ),
+                    note=f"{f.get_verdict_display()}: {detail}",
+                )
             )
-            for f in rows[:CHART_ROWS]
-        ]
         return bar_chart(
             bars,
             title=_("Best tier's usage rate, the %(n)s lowest (red: proposed for retirement)")

@@ -50,6 +50,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 720) -> SafeStrin
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(title)}" style="font:11px sans-serif">',
+        f'<rect width="{width}" height="{height}" fill="#fff"/>',
         f'<text x="0" y="14" font-weight="bold">{escape(title)}</text>',
     ]
     for i, bar in enumerate(bars):
