@@ -31,7 +31,7 @@ from .models import (
     ReviewStatus,
     Verdict,
 )
-from .review import _thresholds, proposal_approve, proposal_decline, tier_label
+from .review import proposal_approve, proposal_decline, review_thresholds_for, tier_label
 from .review_charts import Bar, bar_chart
 
 CHART_ROWS = 40
@@ -190,7 +190,7 @@ class ReviewRunAdmin(admin.ModelAdmin):
                     value=f.rate,
                     verdict=f.verdict,
                     threshold=float(
-                        _thresholds(run, f.benefit.category.top_code)["min_usage_rate"]
+                        review_thresholds_for(run, f.benefit.category.top_code)["min_usage_rate"]
                     ),
                     note=f"{f.get_verdict_display()}: {detail}",
                 )

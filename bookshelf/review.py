@@ -93,7 +93,8 @@ def review_thresholds_snapshot() -> dict[str, Any]:
     return {"default": default.thresholds(), "categories": by_category}
 
 
-def _thresholds(run: ReviewRun, top_code: str) -> dict[str, Any]:
+def review_thresholds_for(run: ReviewRun, top_code: str) -> dict[str, Any]:
+    """The thresholds the run applies to a benefit of this top-level category."""
     snapshot = run.thresholds
     return snapshot.get("categories", {}).get(top_code) or snapshot["default"]
 
@@ -279,7 +280,10 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
     if not benefits:
         return 0
     ids = [b.pk for b in benefits]
-    depth = max(int(_thresholds(run, b.category.top_code)["consecutive_reviews"]) for b in benefits)
+    depth = max(
+        int(review_thresholds_for(run, b.category.top_code)["consecutive_reviews"])
+        for b in benefits
+    )
     windows = [window.earlier(k, every) for k in range(depth)]
 
     cells: dict[int, dict[int, _Cell]] = defaultdict(dict)
@@ -380,7 +384,7 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
 
     findings: list[ReviewFinding] = []
     for b in benefits:
-        t = _thresholds(run, b.category.top_code)
+        t = review_thresholds_for(run, b.category.top_code)
         threshold = float(t["min_usage_rate"])
         needed = int(t["consecutive_reviews"])
         tier_cells = sorted(cells[b.pk].values(), key=lambda c: c.tier)
@@ -474,7 +478,7 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
 
 
 def _retire_evidence(run: ReviewRun, finding: ReviewFinding) -> dict[str, Any]:
-    t = _thresholds(run, finding.benefit.category.top_code)
+    t = review_thresholds_for(run, finding.benefit.category.top_code)
     tiers = ReviewFinding.objects.filter(
         run=run, benefit_id=finding.benefit_id, tier__isnull=False
     ).order_by("tier")
@@ -502,7 +506,7 @@ def _propose_retirements(run: ReviewRun, now: datetime) -> int:
     )
     for finding in candidates:
         benefit = finding.benefit
-        days = int(_thresholds(run, benefit.category.top_code)["response_days"])
+        days = int(review_thresholds_for(run, benefit.category.top_code)["response_days"])
         _proposal, created = Proposal.objects.get_or_create(
             run=run,
             kind=ProposalKind.RETIRE,
@@ -730,7 +734,7 @@ def review_run(
 def _notify_agents_of_retirement(proposal: Proposal, benefit: Benefit, now: datetime) -> int:
     """One notification per agent whose customers used the benefit recently; once ever per
     proposal (unique (agent, event_key)), however often this runs."""
-    days = int(_thresholds(proposal.run, benefit.category.top_code)["notify_recent_days"])
+    days = int(review_thresholds_for(proposal.run, benefit.category.top_code)["notify_recent_days"])
     rows = (
         Redemption.objects.filter(
             benefit=benefit,

@@ -349,3 +349,40 @@ def test_the_admin_shows_why(shelf, admin_client):
     )
     assert response.status_code == 302
     assert Benefit.objects.get(pk=shelf["rare"].pk).status == BenefitStatus.RETIRED
+
+
+def test_a_chunk_takes_the_same_queries_however_many_uses_there_are(shelf):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bookshelf.review import review_chunks, review_run_open
+
+    def count_queries(end) -> int:
+        run, _ = review_run_open(window_end=end, window_days=90)
+        (ids,) = review_chunks(run=run, size=100)
+        with CaptureQueriesContext(connection) as ctx:
+            review_chunk_compute(run_id=run.pk, benefit_ids=ids)
+        return len(ctx.captured_queries)
+
+    few = count_queries(_tomorrow())
+    for customer in shelf["customers"]:
+        for _ in range(3):
+            _use(customer, shelf["popular"])
+    many = count_queries(_tomorrow() + timedelta(days=1))
+    assert few == many
+
+
+def test_the_default_schedule_is_seeded_and_names_registered_tasks():
+    from django_celery_beat.models import PeriodicTask
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    tasks = dict(PeriodicTask.objects.values_list("task", "crontab__hour"))
+    assert tasks == {
+        "customers.tiers_recalculate": "2",
+        "bookshelf.shelf_review": "3",
+        "bookshelf.proposals_auto_retire": "4",
+    }
+    for name in tasks:
+        assert name in app.tasks
