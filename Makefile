@@ -26,6 +26,22 @@ run: install
 test: install
 	$(RUN) pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+## Celery against Redis (REDIS_URL, default the local Redis): a worker, the beat, or both
+## with the web server. Run exactly ONE beat per deployment, or scheduled jobs run twice.
+DEV_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+worker: install
+	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config worker --loglevel=INFO
+
+beat: install
+	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config beat --loglevel=INFO \
+		--scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+## Web + worker + beat together for local use (honcho runs Procfile.dev)
+dev: install
+	$(RUN) python manage.py migrate --no-input
+	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} HOST=$(HOST) $(RUN) honcho -f Procfile.dev start
+
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .

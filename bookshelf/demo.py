@@ -38,6 +38,7 @@ from customers.pii import resident_id_check_digit
 from customers.selectors import tier_from_premium
 
 from . import shelf_cache
+from .demand_keys import demand_text_key
 from .demo_catalog import BENEFITS, CATEGORIES
 from .models import (
     Channel,
@@ -47,6 +48,7 @@ from .models import (
     Purchase,
     QuotaBalance,
     Redemption,
+    RedemptionFeedback,
     ShelfCell,
     Source,
 )
@@ -120,6 +122,7 @@ class SeedReport:
     redemptions: int = 0
     purchases: int = 0
     demand_signals: int = 0
+    feedback: int = 0
 
 
 ProgressFactory = Callable[[int, str], Any]
@@ -151,6 +154,8 @@ class DemoBuilder:
     ) -> None:
         self.n_customers = customers
         self.rng = random.Random(seed)
+        # Its own stream, so adding satisfaction answers did not change the rest of the demo.
+        self.feedback_rng = random.Random(seed * 7919 + 1)
         self.today = today or timezone.localdate()
         self.progress = progress or (lambda total, desc: _NoProgress(total, desc))
         self.report = SeedReport()
@@ -231,6 +236,12 @@ class DemoBuilder:
             cell.full_clean()
         ShelfCell.objects.bulk_create(cells, batch_size=BATCH)
         Eligibility.objects.bulk_create(rules, batch_size=BATCH)
+        # The catalog has been on the shelf since the start of the demo history, so the shelf
+        # review judges it (benefits newer than the review's grace period are never proposed).
+        since = self._moment(self.today - timedelta(days=HISTORY_DAYS))
+        Benefit.objects.filter(pk__in=[b.pk for b in benefits.values()]).update(
+            on_shelf_since=since, status_changed_at=since
+        )
         self.report.benefits = len(benefits)
         self.report.cells = len(cells)
         return benefits
@@ -535,6 +546,7 @@ class DemoBuilder:
         redemptions.sort(key=lambda r: r.created_at)
         for batch in batched(redemptions):
             Redemption.objects.bulk_create(batch)
+            self.build_feedback(batch)
         balances = [
             QuotaBalance(
                 holder_id=holder_id,
@@ -549,6 +561,34 @@ class DemoBuilder:
         for balance_batch in batched(balances):
             QuotaBalance.objects.bulk_create(balance_batch)
         self.report.redemptions = len(redemptions)
+
+    def build_feedback(self, redemptions: list[Redemption]) -> None:
+        """About a third of uses are rated 0-10 ("would you recommend it?"). Each benefit has
+        its own typical score; the rarest benefits are loved by the few who use them, so the
+        review can show "keep, promote it" beside "retire"."""
+        rng = self.feedback_rng
+        answers: list[RedemptionFeedback] = []
+        for redemption in redemptions:
+            spec = self.meta.get(redemption.benefit_id, {})
+            rare = float(spec.get("popularity", 0.1)) <= 0.006
+            if rng.random() > (0.9 if rare else 0.3):
+                continue
+            base = 9.5 if rare else 5 + (redemption.benefit_id * 37 % 5)
+            score = min(10, max(0, round(rng.gauss(base, 1.6))))
+            answers.append(
+                RedemptionFeedback(
+                    redemption=redemption,
+                    customer_id=redemption.beneficiary_id,
+                    benefit_id=redemption.benefit_id,
+                    tier_snapshot=redemption.tier_snapshot,
+                    score=score,
+                    created_at=min(
+                        timezone.now(), redemption.created_at + timedelta(hours=rng.randint(1, 72))
+                    ),
+                )
+            )
+        RedemptionFeedback.objects.bulk_create(answers, batch_size=BATCH)
+        self.report.feedback += len(answers)
 
     def build_purchases(self, customers: list[Customer]) -> None:
         rng = self.rng
@@ -626,6 +666,7 @@ class DemoBuilder:
                         customer=customer,
                         source=DemandSource.CUSTOMER if customer else DemandSource.AGENT,
                         tier_snapshot=customer.tier if customer else None,
+                        text_key=demand_text_key(phrase),
                         created_at=self._moment(self.today - timedelta(days=rng.randrange(80))),
                     )
                 )

@@ -16,8 +16,15 @@ class BookshelfErrorCode(Enum):
     FAMILY_ALLOWANCE_EXHAUSTED = "family_allowance_exhausted"
     ALREADY_CANCELLED = "already_cancelled"
     DUPLICATE_PAYMENT_REFERENCE = "duplicate_payment_reference"
+    FEEDBACK_EXISTS = "feedback_exists"
     # 422: the same Idempotency-Key came back with another request.
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
     REDEMPTION_NOT_FOUND = "redemption_not_found"
     INVALID = "invalid"
+
+
+class ReviewErrorCode(Enum):
+    PROPOSAL_ALREADY_DECIDED = "proposal_already_decided"
+    PROPOSAL_NOT_RETIREMENT = "proposal_not_retirement"
+    INVALID_WINDOW = "invalid_review_window"

@@ -23,6 +23,7 @@ from config.exceptions import Conflict, DomainError, NotAllowed
 from config.metrics import REDEMPTIONS
 from customers.models import Customer, FamilyLink
 
+from .demand_keys import demand_text_key
 from .error_codes import BookshelfErrorCode
 from .models import (
     Channel,
@@ -32,6 +33,7 @@ from .models import (
     Purchase,
     QuotaBalance,
     Redemption,
+    RedemptionFeedback,
     RedemptionStatus,
     ShelfCell,
     Source,
@@ -465,6 +467,7 @@ def demand_signal_create(
         customer=customer,
         source=source,
         tier_snapshot=customer.tier if customer else None,
+        text_key=demand_text_key(text),
         created_at=created_at or timezone.now(),
     )
     signal.full_clean()
@@ -516,3 +519,55 @@ def eligibility_set(
 
 def family_link_exists(*, customer: Customer, relative: Customer) -> bool:
     return FamilyLink.objects.filter(customer=customer, relative=relative).exists()
+
+
+@transaction.atomic
+def redemption_feedback_create(
+    *,
+    redemption: Redemption,
+    score: int,
+    comment: str = "",
+    created_at: Any = None,
+) -> RedemptionFeedback:
+    """Record the customer's answer to "would you recommend this benefit?" (0-10) for one use.
+
+    Once per redemption: a second answer is refused (the unique row decides, so two requests
+    racing both cannot win). A cancelled use cannot be rated.
+    """
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
+        raise DomainError(
+            BookshelfErrorCode.INVALID,
+            _("The score is a whole number from 0 to 10."),
+            field="score",
+        )
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise DomainError(
+            BookshelfErrorCode.INVALID,
+            _("The comment is at most 2000 characters."),
+            field="comment",
+        )
+    if redemption.status != RedemptionStatus.COMPLETED:
+        raise Conflict(
+            BookshelfErrorCode.ALREADY_CANCELLED,
+            _("A cancelled use cannot be rated."),
+        )
+    feedback = RedemptionFeedback(
+        redemption=redemption,
+        customer_id=redemption.beneficiary_id,
+        benefit_id=redemption.benefit_id,
+        tier_snapshot=redemption.tier_snapshot,
+        score=score,
+        comment=comment,
+        created_at=created_at or timezone.now(),
+    )
+    feedback.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            feedback.save()
+    except IntegrityError:
+        raise Conflict(
+            BookshelfErrorCode.FEEDBACK_EXISTS,
+            _("This use has already been rated."),
+        ) from None
+    return feedback

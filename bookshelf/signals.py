@@ -16,43 +16,76 @@ def _bump(**_kwargs: Any) -> None:
     transaction.on_commit(shelf_cache.invalidate)
 
 
+def _tier_changed_payload(
+    customer: Any, from_tier: int, to_tier: int, reason: str, at: Any
+) -> dict[str, Any]:
+    from customers.models import Tier
+
+    return {
+        "customer_no": customer.customer_no,
+        "from_tier": Tier(from_tier).slug,
+        "to_tier": Tier(to_tier).slug,
+        "direction": "up" if to_tier > from_tier else "down",
+        "reason": reason,
+        "changed_at": at.isoformat(),
+    }
+
+
+def _downgrade_payload(customer: Any, to_tier: int, due: Any, reason: str) -> dict[str, Any]:
+    from customers.models import Tier
+
+    return {
+        "customer_no": customer.customer_no,
+        "from_tier": Tier(customer.tier).slug,
+        "to_tier": Tier(to_tier).slug,
+        "effective_on": due.isoformat(),
+        "reason": reason,
+    }
+
+
 def _tier_changed(
     customer: Any, from_tier: int, to_tier: int, reason: str, at: Any, **_kw: Any
 ) -> None:
-    from customers.models import Tier
-
     from .models import WebhookEventType
     from .webhooks import event_emit
 
     event_emit(
         WebhookEventType.TIER_CHANGED,
-        {
-            "customer_no": customer.customer_no,
-            "from_tier": Tier(from_tier).slug,
-            "to_tier": Tier(to_tier).slug,
-            "direction": "up" if to_tier > from_tier else "down",
-            "reason": reason,
-            "changed_at": at.isoformat(),
-        },
+        _tier_changed_payload(customer, from_tier, to_tier, reason, at),
     )
 
 
 def _downgrade_scheduled(customer: Any, to_tier: int, due: Any, reason: str, **_kw: Any) -> None:
-    from customers.models import Tier
-
     from .models import WebhookEventType
     from .webhooks import event_emit
 
     event_emit(
         WebhookEventType.TIER_DOWNGRADE_SCHEDULED,
-        {
-            "customer_no": customer.customer_no,
-            "from_tier": Tier(customer.tier).slug,
-            "to_tier": Tier(to_tier).slug,
-            "effective_on": due.isoformat(),
-            "reason": reason,
-        },
+        _downgrade_payload(customer, to_tier, due, reason),
     )
+
+
+def _tier_changes_recorded(changes: list[Any], scheduled: list[Any], **_kw: Any) -> None:
+    from .models import WebhookEventType
+    from .webhooks import events_emit_many
+
+    events: list[tuple[str, dict[str, Any]]] = [
+        (
+            WebhookEventType.TIER_CHANGED,
+            _tier_changed_payload(
+                customer, change.from_tier, change.to_tier, change.reason, change.created_at
+            ),
+        )
+        for customer, change in changes
+    ]
+    events += [
+        (
+            WebhookEventType.TIER_DOWNGRADE_SCHEDULED,
+            _downgrade_payload(customer, to_tier, due, customer.tier_reason),
+        )
+        for customer, to_tier, due in scheduled
+    ]
+    events_emit_many(events)
 
 
 def _benefit_status(
@@ -81,14 +114,9 @@ def _benefit_status(
 
 
 def connect() -> None:
-    from benefits.signals import benefit_status_changed
-    from customers.signals import tier_changed, tier_downgrade_scheduled
-
-    tier_changed.connect(_tier_changed, dispatch_uid="webhooks-tier-changed")
-    tier_downgrade_scheduled.connect(_downgrade_scheduled, dispatch_uid="webhooks-downgrade")
-    benefit_status_changed.connect(_benefit_status, dispatch_uid="webhooks-benefit-status")
-
     from benefits.models import Benefit, Category
+    from benefits.signals import benefit_status_changed
+    from customers.signals import tier_changed, tier_changes_recorded, tier_downgrade_scheduled
 
     from .models import Eligibility, ShelfCell
 
@@ -97,3 +125,7 @@ def connect() -> None:
         post_delete.connect(
             _bump, sender=model, dispatch_uid=f"shelf-cache-{model.__name__}-delete"
         )
+    tier_changed.connect(_tier_changed, dispatch_uid="webhooks-tier-changed")
+    tier_downgrade_scheduled.connect(_downgrade_scheduled, dispatch_uid="webhooks-downgrade")
+    tier_changes_recorded.connect(_tier_changes_recorded, dispatch_uid="webhooks-tier-bulk")
+    benefit_status_changed.connect(_benefit_status, dispatch_uid="webhooks-benefit-status")

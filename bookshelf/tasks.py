@@ -1,10 +1,84 @@
-"""Celery tasks of the shelf. Tasks take ids, are idempotent, and retry with backoff."""
+"""Jobs of the living shelf. Thin and idempotent: they take ids and plain values, call the
+review service, and retry with backoff on database hiccups. acks_late and
+reject_on_worker_lost (settings) redeliver a task whose worker died; every step can run twice.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+from datetime import date
+from typing import Any
+
+from celery import chord, shared_task
+from django.db import OperationalError
 
 from . import webhooks
+from .review import (
+    proposals_auto_retire,
+    review_chunk_compute,
+    review_chunks,
+    review_run_fail,
+    review_run_finish,
+    review_run_open,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY: dict[str, Any] = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="bookshelf.shelf_review", **RETRY)
+def shelf_review(window_days: int | None = None, window_end: str | None = None) -> int:
+    """Weekly: open the run for the window and fan its benefits out in chunks (a chord), so
+    several workers share a big shelf; the chord's callback makes the proposals."""
+    end = date.fromisoformat(window_end) if window_end else None
+    run, _created = review_run_open(window_end=end, window_days=window_days)
+    if run.status == "done":
+        return run.pk
+    header = [shelf_review_chunk.si(run.pk, ids) for ids in review_chunks(run=run)]
+    finish = shelf_review_finish.si(run.pk)
+    if header:
+        chord(header)(finish)
+    else:
+        finish.delay()
+    return run.pk
+
+
+@shared_task(bind=True, name="bookshelf.shelf_review_chunk", max_retries=5, acks_late=True)
+def shelf_review_chunk(self: Any, run_id: int, benefit_ids: list[int]) -> int:
+    try:
+        return review_chunk_compute(run_id=run_id, benefit_ids=benefit_ids)
+    except OperationalError as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=min(600, 5 * 2**self.request.retries)) from exc
+        review_run_fail(run_id=run_id, error=repr(exc))
+        raise
+    except Exception as exc:
+        review_run_fail(run_id=run_id, error=repr(exc))
+        raise
+
+
+@shared_task(name="bookshelf.shelf_review_finish", **RETRY)
+def shelf_review_finish(run_id: int) -> dict[str, int]:
+    run = review_run_finish(run_id=run_id)
+    return {
+        "run": run.pk,
+        "benefits": run.benefits_reviewed,
+        "retire": run.retire_proposals,
+        "pull": run.pull_proposals,
+    }
+
+
+@shared_task(name="bookshelf.proposals_auto_retire", **RETRY)
+def auto_retire_proposals() -> int:
+    """Daily: retire the benefits of retirement proposals nobody answered in time."""
+    return proposals_auto_retire()
 
 
 @shared_task(acks_late=True, ignore_result=True)

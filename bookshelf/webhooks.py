@@ -130,6 +130,28 @@ def event_emit(event_type: str, payload: dict[str, Any]) -> WebhookEvent | None:
     return event
 
 
+def events_emit_many(events: list[tuple[str, dict[str, Any]]]) -> int:
+    """Like `event_emit` for a batch (the nightly jobs): a few queries whatever its size."""
+    subscriptions = list(WebhookSubscription.objects.filter(is_active=True))
+    if not subscriptions or not events:
+        return 0
+    rid = current_request_id()[:64]
+    rows: list[WebhookEvent] = []
+    deliveries: list[WebhookDelivery] = []
+    for event_type, payload in events:
+        wanted = [s for s in subscriptions if s.wants(event_type)]
+        if not wanted:
+            continue
+        event = WebhookEvent(id=uuid.uuid4(), type=event_type, payload=payload, request_id=rid)
+        rows.append(event)
+        deliveries += [WebhookDelivery(event=event, subscription=s) for s in wanted]
+    WebhookEvent.objects.bulk_create(rows, batch_size=1000)
+    created = WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000)
+    ids = [d.pk for d in created]
+    transaction.on_commit(lambda: _enqueue(ids))
+    return len(rows)
+
+
 def _enqueue(delivery_ids: list[int]) -> None:
     """Hand deliveries to Celery. If the broker is down they stay pending in the database
     and the sweep sends them once it is back: nothing is lost, the request never fails."""

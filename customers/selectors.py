@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -66,19 +66,23 @@ def tier_override_active(*, customer: Customer, now: Any = None) -> TierOverride
     )
 
 
+def tier_from_override(*, override: TierOverride) -> TierDecision:
+    return TierDecision(
+        Tier(override.tier),
+        _("manual override until %(date)s: %(reason)s")
+        % {
+            "date": timezone.localdate(override.expires_at).isoformat(),
+            "reason": override.reason,
+        },
+        from_override=True,
+    )
+
+
 def customer_tier_decide(*, customer: Customer, now: Any = None) -> TierDecision:
     """What the tier should be now: an active override wins, otherwise the rules."""
     override = tier_override_active(customer=customer, now=now)
     if override is not None:
-        return TierDecision(
-            Tier(override.tier),
-            _("manual override until %(date)s: %(reason)s")
-            % {
-                "date": timezone.localdate(override.expires_at).isoformat(),
-                "reason": override.reason,
-            },
-            from_override=True,
-        )
+        return tier_from_override(override=override)
     in_force = Policy.objects.filter(customer=customer, status=PolicyStatus.IN_FORCE)
     premium = in_force.aggregate(total=Sum("annual_premium"))["total"]
     return tier_from_premium(
@@ -86,6 +90,44 @@ def customer_tier_decide(*, customer: Customer, now: Any = None) -> TierDecision
         premium=premium or Decimal("0"),
         rules=tier_rules_list(),
     )
+
+
+@dataclass(frozen=True)
+class TierTransition:
+    """What a tier decision does to a customer today: the tier, reason and downgrade date
+    they end up with, and whether that is a change of tier to record."""
+
+    tier: int
+    reason: str
+    downgrade_due: date | None
+    changed: bool
+
+
+def tier_transition(
+    *,
+    current: int,
+    current_reason: str,
+    downgrade_due: date | None,
+    decision: TierDecision,
+    today: date,
+    grace_days: int,
+) -> TierTransition:
+    """The ladder's timing rules, shared by the per-customer refresh and the nightly bulk job:
+    upgrades and overrides apply at once; a downgrade waits `grace_days` from the day it is
+    first seen, and is forgotten if the customer reaches their tier again meanwhile."""
+    if decision.tier == current:
+        return TierTransition(current, decision.reason[:255], None, changed=False)
+    if decision.tier > current or decision.from_override:
+        return TierTransition(decision.tier, decision.reason[:255], None, changed=True)
+    due = downgrade_due
+    if due is None:
+        due = today + timedelta(days=grace_days)
+        if grace_days > 0:
+            return TierTransition(current, current_reason, due, changed=False)
+    if today >= due:
+        reason = _("downgrade after grace period: %(reason)s") % {"reason": decision.reason}
+        return TierTransition(decision.tier, reason[:255], None, changed=True)
+    return TierTransition(current, current_reason, due, changed=False)
 
 
 def customers_visible_to(user: Any) -> QuerySet[Customer]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +30,13 @@ from .models import (
     TierOverride,
     TierPolicy,
 )
-from .selectors import customer_tier_decide
+from .selectors import (
+    customer_tier_decide,
+    tier_from_override,
+    tier_from_premium,
+    tier_rules_list,
+    tier_transition,
+)
 
 
 def tier_policy_get() -> TierPolicy:
@@ -166,33 +175,29 @@ def customer_tier_refresh(*, customer: Customer, now: datetime | None = None) ->
     now = now or timezone.now()
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     decision = customer_tier_decide(customer=customer, now=now)
-    current = customer.tier
-    if decision.tier == current:
-        if customer.tier_downgrade_due is not None or customer.tier_reason != decision.reason:
-            customer.tier_downgrade_due = None
-            customer.tier_reason = decision.reason[:255]
-            customer.save(update_fields=["tier_downgrade_due", "tier_reason", "updated_at"])
-        return None
-    if decision.tier > current or decision.from_override:
-        return _record_change(customer, decision.tier, decision.reason, now)
-    # A downgrade waits for the grace period product staff set.
-    today = timezone.localdate(now)
-    if customer.tier_downgrade_due is None:
-        grace = tier_policy_get().downgrade_grace_days
-        customer.tier_downgrade_due = today + timedelta(days=grace)
-        customer.save(update_fields=["tier_downgrade_due", "updated_at"])
-        if grace > 0:
-            signals.tier_downgrade_scheduled.send(
-                sender=Customer,
-                customer=customer,
-                to_tier=decision.tier,
-                due=customer.tier_downgrade_due,
-                reason=decision.reason,
-            )
-            return None
-    if today >= customer.tier_downgrade_due:
-        reason = _("downgrade after grace period: %(reason)s") % {"reason": decision.reason}
-        return _record_change(customer, decision.tier, reason, now)
+    grace = tier_policy_get().downgrade_grace_days if decision.tier < customer.tier else 0
+    step = tier_transition(
+        current=customer.tier,
+        current_reason=customer.tier_reason,
+        downgrade_due=customer.tier_downgrade_due,
+        decision=decision,
+        today=timezone.localdate(now),
+        grace_days=grace,
+    )
+    if step.changed:
+        return _record_change(customer, step.tier, step.reason, now)
+    if step.downgrade_due is not None and customer.tier_downgrade_due is None:
+        signals.tier_downgrade_scheduled.send(
+            sender=Customer,
+            customer=customer,
+            to_tier=decision.tier,
+            due=step.downgrade_due,
+            reason=decision.reason,
+        )
+    if (customer.tier_reason, customer.tier_downgrade_due) != (step.reason, step.downgrade_due):
+        customer.tier_reason = step.reason
+        customer.tier_downgrade_due = step.downgrade_due
+        customer.save(update_fields=["tier_downgrade_due", "tier_reason", "updated_at"])
     return None
 
 
@@ -207,3 +212,129 @@ def tier_override_create(
     override.save()
     customer_tier_refresh(customer=customer)
     return override
+
+
+@dataclass
+class TierRecalcReport:
+    customers: int = 0
+    upgrades: int = 0
+    downgrades: int = 0
+    downgrades_pending: int = 0
+    batches: int = 0
+
+
+_RECALC_FIELDS = ["tier", "tier_reason", "tier_set_at", "tier_downgrade_due", "updated_at"]
+
+
+def customer_tiers_recalculate(
+    *,
+    now: datetime | None = None,
+    batch_size: int = 1000,
+    progress: Callable[[int], Any] | None = None,
+) -> TierRecalcReport:
+    """Recompute every customer's tier in keyset batches by primary key, with the same rules
+    and timing as `customer_tier_refresh` (upgrades at once, downgrades after the grace
+    period, active overrides honoured), a fixed number of queries per batch, and one
+    TierChange per change. Each batch is one transaction holding its customers' row locks,
+    so a concurrent refresh of one customer waits instead of being overwritten."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    rules = tier_rules_list()
+    grace = tier_policy_get().downgrade_grace_days
+    report = TierRecalcReport()
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Customer.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .order_by("pk")
+                .only("pk", "customer_no", *_RECALC_FIELDS)[:batch_size]
+            )
+            if not batch:
+                break
+            first_pk, last_pk = batch[0].pk, batch[-1].pk
+            premiums = dict(
+                Policy.objects.filter(
+                    customer_id__gte=first_pk,
+                    customer_id__lte=last_pk,
+                    status=PolicyStatus.IN_FORCE,
+                )
+                .values("customer_id")
+                .annotate(total=Sum("annual_premium"))
+                .order_by()
+                .values_list("customer_id", "total")
+            )
+            overrides: dict[int, TierOverride] = {}
+            for active in TierOverride.objects.filter(
+                customer_id__gte=first_pk, customer_id__lte=last_pk, expires_at__gt=now
+            ).order_by("customer_id", "-created_at"):
+                overrides.setdefault(active.customer_id, active)
+
+            changed: list[Customer] = []
+            changes: list[TierChange] = []
+            scheduled: list[tuple[Customer, int, date]] = []
+            for customer in batch:
+                override = overrides.get(customer.pk)
+                premium = premiums.get(customer.pk)
+                decision = (
+                    tier_from_override(override=override)
+                    if override is not None
+                    else tier_from_premium(
+                        has_in_force=premium is not None,
+                        premium=premium or Decimal("0"),
+                        rules=rules,
+                    )
+                )
+                step = tier_transition(
+                    current=customer.tier,
+                    current_reason=customer.tier_reason,
+                    downgrade_due=customer.tier_downgrade_due,
+                    decision=decision,
+                    today=today,
+                    grace_days=grace,
+                )
+                if step.changed:
+                    changes.append(
+                        TierChange(
+                            customer_id=customer.pk,
+                            from_tier=customer.tier,
+                            to_tier=step.tier,
+                            reason=step.reason,
+                            created_at=now,
+                        )
+                    )
+                    if step.tier > customer.tier:
+                        report.upgrades += 1
+                    else:
+                        report.downgrades += 1
+                    customer.tier = step.tier
+                    customer.tier_set_at = now
+                elif step.downgrade_due is not None and customer.tier_downgrade_due is None:
+                    report.downgrades_pending += 1
+                    scheduled.append((customer, decision.tier, step.downgrade_due))
+                elif (customer.tier_reason, customer.tier_downgrade_due) == (
+                    step.reason,
+                    step.downgrade_due,
+                ):
+                    continue
+                customer.tier_reason = step.reason
+                customer.tier_downgrade_due = step.downgrade_due
+                customer.updated_at = now
+                changed.append(customer)
+            if changed:
+                Customer.objects.bulk_update(changed, _RECALC_FIELDS, batch_size=batch_size)
+            if changes:
+                TierChange.objects.bulk_create(changes, batch_size=batch_size)
+            if changes or scheduled:
+                by_id = {c.pk: c for c in batch}
+                signals.tier_changes_recorded.send(
+                    sender=Customer,
+                    changes=[(by_id[ch.customer_id], ch) for ch in changes],
+                    scheduled=scheduled,
+                )
+            report.customers += len(batch)
+            report.batches += 1
+        if progress is not None:
+            progress(len(batch))
+    return report

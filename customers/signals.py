@@ -9,3 +9,6 @@ from django.dispatch import Signal
 tier_changed = Signal()
 # sender=Customer; kwargs: customer, to_tier, due (a date), reason
 tier_downgrade_scheduled = Signal()
+# sender=Customer; the nightly bulk job, once per batch. kwargs: changes, a list of
+# (customer, TierChange); scheduled, a list of (customer, to_tier, due date).
+tier_changes_recorded = Signal()

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "customers",
     "benefits",
     "bookshelf",
@@ -185,6 +186,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# The schedule lives in the database, edited in the admin (Periodic tasks); a data migration
+# seeds the defaults. Run exactly ONE beat process per deployment, or jobs run twice.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The shelf review fans out in chunks of this many benefits, one task each.
+BOOKSHELF_REVIEW_CHUNK = env.int("BOOKSHELF_REVIEW_CHUNK", default=100)
 
 # Who may see unmasked personal data (phone, ID number): users with this permission.
 BOOKSHELF_PII_PERMISSION = "customers.view_customer_pii"

@@ -16,4 +16,7 @@ if REDIS_URL:
     _db = _base + (int(_worker) if _worker.isdigit() else 0) % 4
     _server = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     CACHES["default"]["LOCATION"] = f"{_server}/{_db}"
+    # Each xdist worker sends its tasks to its own queue, so the embedded test worker of one
+    # never runs another's task against the wrong test database.
+    CELERY_TASK_DEFAULT_QUEUE = f"bookshelf-test-{_worker}"
 LANGUAGE_CODE = "en"

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from customers.models import Customer
+from customers.services import customer_tiers_recalculate
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute every customer's tier from in-force policies and the tier rules, in batches "
+        "(the nightly job, run by hand)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=1000, help="Customers per batch.")
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        batch_size = options["batch_size"]
+        if batch_size < 1:
+            raise CommandError(_("The batch size must be at least 1."))
+        quiet = options["no_progress"] or options["verbosity"] == 0
+        with tqdm(
+            total=Customer.objects.count(), desc=_("customers"), disable=quiet, leave=False
+        ) as bar:
+            report = customer_tiers_recalculate(batch_size=batch_size, progress=bar.update)
+        for name, value in asdict(report).items():
+            self.stdout.write(f"{name:>20}: {value}")
