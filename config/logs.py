@@ -10,7 +10,12 @@ from datetime import UTC, datetime
 from .requestid import current_request_id
 
 # Mainland mobile numbers and resident ID numbers, wherever they appear in a message.
-_PII = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx])(?!\d)")
+_PII = re.compile(
+    r"(?<![\d.])("
+    r"1[3-9]\d{9}"  # mobile
+    r"|[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"  # ID
+    r")(?![\d.])"
+)
 
 
 def scrub(text: str) -> str:

@@ -22,6 +22,11 @@ urlpatterns = [
         name="redemption-cancel",
     ),
     path(
+        "customers/<str:customer_no>/redemptions/<int:redemption_id>/feedback",
+        views.RedemptionFeedbackView.as_view(),
+        name="redemption-feedback",
+    ),
+    path(
         "customers/<str:customer_no>/purchases",
         views.PurchaseListCreateView.as_view(),
         name="purchases",

@@ -23,7 +23,13 @@ from ..error_codes import BookshelfErrorCode
 from ..idempotency import idempotency_key_check, idempotent_call, request_fingerprint
 from ..models import ApiScope, Channel, Purchase, Redemption
 from ..selectors import bookshelf_for_customer
-from ..services import demand_signal_create, purchase_create, redemption_cancel, redemption_create
+from ..services import (
+    demand_signal_create,
+    purchase_create,
+    redemption_cancel,
+    redemption_create,
+    redemption_feedback_create,
+)
 from .auth import HasScope, api_client_of, caller_ref
 from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin
 from .filters import RedemptionFilter
@@ -349,19 +355,83 @@ class RedemptionCancelView(CustomerScopedView):
     )
     def post(self, request: Request, customer_no: str, redemption_id: int) -> Response:
         customer = self.get_customer()
-        redemption = (
-            Redemption.objects.filter(Q(holder=customer) | Q(beneficiary=customer))
-            .select_related("holder", "beneficiary")
-            .filter(pk=redemption_id)
-            .first()
-        )
-        if redemption is None:
-            raise NotFound(
-                BookshelfErrorCode.REDEMPTION_NOT_FOUND,
-                _("This customer has no redemption %(id)s.") % {"id": redemption_id},
-            )
+        redemption = _customer_redemption(customer, redemption_id)
         redemption = redemption_cancel(redemption=redemption, by=self.recorded_by())
         return Response(RedemptionOutSerializer(redemption).data)
+
+
+class FeedbackInSerializer(serializers.Serializer):
+    score = serializers.IntegerField(
+        min_value=0, max_value=10, help_text="How likely to recommend this benefit (0-10)."
+    )
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class FeedbackOutSerializer(serializers.Serializer):
+    redemption = serializers.IntegerField(source="redemption_id")
+    benefit = serializers.CharField(source="benefit.code")
+    score = serializers.IntegerField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class RedemptionFeedbackView(CustomerScopedView):
+    required_scope = ApiScope.SIGNAL
+
+    @extend_schema(
+        summary="Rate a use: would the customer recommend this benefit?",
+        description="Once per redemption; the shelf review reports each benefit's NPS.",
+        request=FeedbackInSerializer,
+        responses={
+            201: FeedbackOutSerializer,
+            **ERRORS,
+            409: OpenApiResponse(ErrorSerializer, description="Already rated, or cancelled."),
+        },
+        examples=[
+            OpenApiExample(
+                "Rate", value={"score": 9, "comment": "Escort was on time."}, request_only=True
+            ),
+            OpenApiExample(
+                "Rated",
+                value={
+                    "redemption": 812,
+                    "benefit": "MED.02.003",
+                    "score": 9,
+                    "comment": "Escort was on time.",
+                    "created_at": "2026-11-23T12:00:00+08:00",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
+    def post(self, request: Request, customer_no: str, redemption_id: int) -> Response:
+        customer = self.get_customer()
+        redemption = _customer_redemption(customer, redemption_id)
+        data_in = FeedbackInSerializer(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        feedback = redemption_feedback_create(
+            redemption=redemption,
+            score=data_in.validated_data["score"],
+            comment=data_in.validated_data.get("comment", ""),
+        )
+        return Response(FeedbackOutSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+def _customer_redemption(customer: Customer, redemption_id: int) -> Redemption:
+    """A redemption looked up under its customer (as holder or beneficiary), or 404."""
+    redemption = (
+        Redemption.objects.filter(Q(holder=customer) | Q(beneficiary=customer))
+        .select_related("holder", "beneficiary", "benefit")
+        .filter(pk=redemption_id)
+        .first()
+    )
+    if redemption is None:
+        raise NotFound(
+            BookshelfErrorCode.REDEMPTION_NOT_FOUND,
+            _("This customer has no redemption %(id)s.") % {"id": redemption_id},
+        )
+    return redemption
 
 
 class PurchaseListCreateView(CustomerScopedView):
