@@ -952,3 +952,142 @@ class AgentNotification(models.Model):
                 % {"benefit": self.benefit, "n": self.customers}
             )
         return str(self.get_kind_display())
+
+
+class EventKind(models.TextChoices):
+    CLAIM_FILED = "claim_filed", _("Claim filed")
+    HOSPITAL_VISIT = "hospital_visit", _("Hospital visit")
+    POLICY_ANNIVERSARY = "policy_anniversary", _("Policy anniversary")
+    BIRTHDAY = "birthday", _("Birthday")
+    TRIP_BOOKED = "trip_booked", _("Trip booked")
+    NEW_FAMILY_MEMBER = "new_family_member", _("New family member")
+
+
+class CustomerEvent(models.Model):
+    """A moment that matters, posted by another system (claims, travel, CRM...)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    source = models.CharField(_("reported by"), max_length=100, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    suggested_at = models.DateTimeField(_("turned into suggestions at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("customer event")
+        verbose_name_plural = _("customer events")
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="event_customer_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="event_external_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind}"
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted (pushed)")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class AgentSuggestion(models.Model):
+    """Something for the agent to do for a customer now, and why ("claim filed yesterday:
+    offer the hospital escort"). Made by the event and quota-expiry jobs, once each."""
+
+    agent = models.ForeignKey(
+        "customers.Agent",
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="suggestions"
+    )
+    benefit = models.ForeignKey(
+        Benefit, verbose_name=_("benefit"), on_delete=models.CASCADE, related_name="suggestions"
+    )
+    reason = models.CharField(_("why"), max_length=255)
+    dedupe_key = models.CharField(_("key"), max_length=120, unique=True)
+    event = models.ForeignKey(
+        CustomerEvent,
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("agent suggestion")
+        verbose_name_plural = _("agent suggestions")
+        indexes = [models.Index(fields=["agent", "status"], name="suggestion_agent_open")]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class RecommendationWeights(TimeStamped):
+    """How much each signal counts when ranking a customer's benefits: one row, tuned by
+    product staff in the admin."""
+
+    profile_tag = models.FloatField(_("matches a profile tag"), default=3.0)
+    family = models.FloatField(_("suits the family (children, elderly parents)"), default=2.0)
+    life_event = models.FloatField(_("fits a recent life event"), default=4.0)
+    expiring = models.FloatField(_("unused uses expiring soon"), default=2.5)
+    expiring_days = models.PositiveSmallIntegerField(_("'soon' means within (days)"), default=45)
+    peers = models.FloatField(_("popular with similar customers"), default=6.0)
+    habit = models.FloatField(_("the customer uses it already"), default=5.0)
+    novelty = models.FloatField(_("not used yet"), default=0.3)
+    product_line = models.FloatField(_("comes with a policy they hold"), default=1.0)
+    event_window_days = models.PositiveSmallIntegerField(_("events count for (days)"), default=30)
+
+    class Meta:
+        verbose_name = _("recommendation weights")
+        verbose_name_plural = _("recommendation weights")
+
+    def __str__(self) -> str:
+        return str(_("Recommendation weights"))
+
+
+class PeerUsage(models.Model):
+    """Share of customers of one tier and age band who used a benefit over the last year:
+    the "popular with platinum customers aged 40-49" signal, refreshed by a nightly job."""
+
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
+    age_band = models.PositiveSmallIntegerField(_("age band (decade)"))
+    benefit = models.ForeignKey(
+        Benefit, verbose_name=_("benefit"), on_delete=models.CASCADE, related_name="+"
+    )
+    users = models.PositiveIntegerField(_("customers who used it"))
+    customers = models.PositiveIntegerField(_("customers in the group"))
+    share = models.FloatField(_("share"))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["tier", "age_band", "-share"]
+        verbose_name = _("peer usage")
+        verbose_name_plural = _("peer usage")
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "age_band", "benefit"], name="peerusage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier}/{self.age_band}/{self.benefit_id}: {self.share:.2f}"

@@ -105,6 +105,7 @@ class Bookshelf:
     today: date
     entries: list[ShelfEntry] = field(default_factory=list)
     purchasable: list[CellView] = field(default_factory=list)
+    cells: dict[int, list[CellView]] = field(default_factory=dict)
 
     def entries_by_category(self) -> list[tuple[str, str, str, list[ShelfEntry]]]:
         groups: dict[str, list[ShelfEntry]] = defaultdict(list)
@@ -171,7 +172,7 @@ def shelf_cells_for_tiers(tiers: set[int]) -> dict[int, list[CellView]]:
 
 def purchasable_benefits() -> list[CellView]:
     """Every benefit a customer can buy (priced and on the shelf), cached like the cells."""
-    cached = shelf_cache.get_purchasable()
+    cached = shelf_cache.get_named("purchasable")
     if cached is not None:
         return cached
     rows = (
@@ -180,7 +181,7 @@ def purchasable_benefits() -> list[CellView]:
         .order_by("code")
     )
     views = [_benefit_view(b) for b in rows]
-    shelf_cache.set_purchasable(views)
+    shelf_cache.set_named("purchasable", views)
     return views
 
 
@@ -275,7 +276,7 @@ def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> 
     cells = shelf_cells_for_tiers(tiers)
     balances = _balances([m.pk for m in members], today)
     own_lines = household.product_lines.get(customer.pk, set())
-    shelf = Bookshelf(customer=customer, household=household, today=today)
+    shelf = Bookshelf(customer=customer, household=household, today=today, cells=cells)
     held: set[int] = set()
 
     for view in cells.get(customer.tier, []):

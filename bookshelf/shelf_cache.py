@@ -57,22 +57,23 @@ def set_tiers(values: dict[int, Any]) -> None:
         log.warning("shelf cache write failed")
 
 
-def get_purchasable() -> Any:
+def get_named(name: str) -> Any:
+    """A value derived from the shelf (the purchasable list, benefit tags...), or None."""
     version = _version()
     if version < 0:
         return None
     try:
-        return cache.get(f"shelf:v{version}:purchasable")
+        return cache.get(f"shelf:v{version}:{name}")
     except Exception:
         return None
 
 
-def set_purchasable(value: Any) -> None:
+def set_named(name: str, value: Any) -> None:
     version = _version()
     if version < 0:
         return
     try:
-        cache.set(f"shelf:v{version}:purchasable", value, timeout=TTL)
+        cache.set(f"shelf:v{version}:{name}", value, timeout=TTL)
     except Exception:
         log.warning("shelf cache write failed")
 
@@ -86,3 +87,26 @@ def invalidate() -> None:
             cache.set(VERSION_KEY, 2, timeout=None)
     except Exception:
         log.warning("shelf cache invalidation failed; entries expire within %ss", TTL)
+
+
+def safe_get(key: str) -> Any:
+    """Any cache read that must degrade to a miss when Redis is down."""
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("cache unavailable for %s", key)
+        return None
+
+
+def safe_set(key: str, value: Any, timeout: int = TTL) -> None:
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:
+        log.warning("cache write failed for %s", key)
+
+
+def safe_delete_many(keys: list[str]) -> None:
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        log.warning("cache delete failed")

@@ -94,3 +94,26 @@ def webhooks_sweep() -> int:
     for delivery_id in due:
         webhook_deliver.delay(delivery_id)
     return len(due)
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def suggestions_for_event(event_id: int) -> int:
+    from .moments import event_suggestions_create
+
+    return event_suggestions_create(event_id=event_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def suggestions_sweep() -> int:
+    """Events the broker missed, then benefits whose period ends soon with uses left."""
+    from .moments import event_suggestions_create, events_pending, quota_expiring_sweep
+
+    made = sum(event_suggestions_create(event_id=pk) for pk in events_pending())
+    return made + quota_expiring_sweep().suggestions
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def peer_usage_refresh_task() -> int:
+    from .recommendations import peer_usage_refresh
+
+    return peer_usage_refresh()

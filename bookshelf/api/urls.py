@@ -2,7 +2,7 @@ from django.urls import path
 
 from benefits.api.views import BenefitDetailView, BenefitListView, CategoryTreeView
 
-from . import views, webhook_views
+from . import reco_views, views, webhook_views
 
 app_name = "api"
 
@@ -30,6 +30,16 @@ urlpatterns = [
         "customers/<str:customer_no>/purchases",
         views.PurchaseListCreateView.as_view(),
         name="purchases",
+    ),
+    path(
+        "customers/<str:customer_no>/recommendations",
+        reco_views.RecommendationsView.as_view(),
+        name="recommendations",
+    ),
+    path(
+        "customers/<str:customer_no>/events",
+        reco_views.CustomerEventView.as_view(),
+        name="events",
     ),
     path("demand-signals", views.DemandSignalCreateView.as_view(), name="demand-signals"),
     path("webhooks", webhook_views.WebhookListCreateView.as_view(), name="webhooks"),

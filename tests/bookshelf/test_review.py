@@ -384,6 +384,8 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "bookshelf.shelf_review": "3",
         "bookshelf.proposals_auto_retire": "4",
         "bookshelf.tasks.webhooks_sweep": None,  # every 30 seconds, an interval not a crontab
+        "bookshelf.tasks.peer_usage_refresh_task": "1",
+        "bookshelf.tasks.suggestions_sweep": "7",
     }
     for name in tasks:
         assert name in app.tasks

@@ -1,0 +1,404 @@
+"""Benefits find the customer: rank what a customer can use now, and say why.
+
+Scoring is a pure function of a `RecoContext` (what the customer can use, their profile,
+family, policies, recent events, own usage, and what similar customers use), so the live path
+and the offline evaluation share every rule. Only benefits the customer can use now are ever
+candidates (the bookshelf selector decides that: tier, eligibility, quota left, not retired).
+Weights live in one row product staff tune in the admin (`RecommendationWeights`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, Value
+from django.db.models.functions import Cast, ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer, ProductLine, ProfileTag, Relation, Tier
+
+from . import shelf_cache
+from .models import (
+    CustomerEvent,
+    EventKind,
+    PeerUsage,
+    RecommendationWeights,
+    Redemption,
+    RedemptionStatus,
+)
+from .selectors import Bookshelf, CellView, ShelfEntry, bookshelf_for_customer
+
+# What each life event makes relevant: top categories and profile tags.
+EVENT_AFFINITY: dict[str, dict[str, set[str]]] = {
+    EventKind.CLAIM_FILED: {"categories": {"MED"}, "tags": {"chronic_condition"}},
+    EventKind.HOSPITAL_VISIT: {"categories": {"MED", "HLT"}, "tags": {"chronic_condition"}},
+    EventKind.POLICY_ANNIVERSARY: {"categories": {"HLT", "WLT"}, "tags": set()},
+    EventKind.BIRTHDAY: {"categories": {"GFT"}, "tags": set()},
+    EventKind.TRIP_BOOKED: {"categories": {"TRV"}, "tags": {"frequent_traveller"}},
+    EventKind.NEW_FAMILY_MEMBER: {"categories": set(), "tags": {"young_children", "new_parent"}},
+}
+PEER_MIN_SHARE = 0.15
+PEER_CACHE_TTL = 3600
+
+
+def age_band(age: int) -> int:
+    return max(0, min(age // 10 * 10, 90))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A benefit the customer can use now (or could buy), with what is left of it."""
+
+    benefit_id: int
+    code: str
+    name: str
+    name_zh: str
+    category_code: str
+    tags: frozenset[str]
+    remaining: int | None
+    quota: int | None
+    period_end: date | None
+    requires_product_line: str = ""
+    price: str | None = None
+
+
+@dataclass
+class RecoContext:
+    today: date
+    tier: int
+    age: int
+    tags: set[str]
+    family_tags: dict[str, str]  # tag -> reason
+    product_lines: set[str]
+    events: list[tuple[str, date]]  # (kind, day), newest first
+    uses: dict[int, int]  # benefit id -> completed uses in the last year
+    peers: dict[int, float]  # benefit id -> share of similar customers using it
+    candidates: list[Candidate]
+    addons: list[Candidate] = field(default_factory=list)
+
+
+@dataclass
+class Recommendation:
+    code: str
+    name: str
+    name_zh: str
+    category: str
+    score: float
+    reasons: list[str]
+    remaining: int | None = None
+    period_end: date | None = None
+    price: str | None = None
+
+
+def weights_get() -> RecommendationWeights:
+    cached = shelf_cache.safe_get("reco:weights")
+    if isinstance(cached, RecommendationWeights):
+        return cached
+    row = RecommendationWeights.objects.order_by("pk").first() or RecommendationWeights()
+    shelf_cache.safe_set("reco:weights", row, 300)
+    return row
+
+
+def _tag_label(tag: str) -> str:
+    return str(ProfileTag(tag).label) if tag in ProfileTag.values else tag
+
+
+def _score(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> tuple[float, list[str]]:
+    score = 0.0
+    reasons: list[str] = []
+    for tag in sorted(c.tags & ctx.tags):
+        score += w.profile_tag
+        reasons.append(
+            _("has the tag “%(tag)s”: %(benefit)s suits it")
+            % {"tag": _tag_label(tag), "benefit": c.name}
+        )
+    for tag in sorted(c.tags & set(ctx.family_tags)):
+        score += w.family
+        reasons.append(ctx.family_tags[tag])
+    top = c.category_code.split(".")[0]
+    for kind, day in ctx.events:
+        affinity = EVENT_AFFINITY.get(kind, {})
+        if top in affinity.get("categories", set()) or c.tags & affinity.get("tags", set()):
+            days = (ctx.today - day).days
+            score += w.life_event * (
+                1.0 - min(days, w.event_window_days) / (2 * w.event_window_days)
+            )
+            reasons.append(
+                _("%(event)s %(days)s day(s) ago") % {"event": EventKind(kind).label, "days": days}
+                if days
+                else _("%(event)s today") % {"event": EventKind(kind).label}
+            )
+            break
+    if (
+        c.remaining
+        and c.quota
+        and c.period_end is not None
+        and (c.period_end - ctx.today).days <= w.expiring_days
+    ):
+        score += w.expiring * c.remaining / c.quota
+        reasons.append(
+            _("%(left)s of %(quota)s unused, period ends in %(days)s days")
+            % {"left": c.remaining, "quota": c.quota, "days": (c.period_end - ctx.today).days}
+        )
+    share = ctx.peers.get(c.benefit_id, 0.0)
+    if share:
+        score += w.peers * share
+        if share >= PEER_MIN_SHARE:
+            reasons.append(
+                _("popular with %(tier)s customers aged %(low)s-%(high)s (%(pct)s%%)")
+                % {
+                    "tier": Tier(ctx.tier).label,
+                    "low": age_band(ctx.age),
+                    "high": age_band(ctx.age) + 9,
+                    "pct": round(share * 100),
+                }
+            )
+    used = ctx.uses.get(c.benefit_id, 0)
+    if used:
+        score += w.habit * min(used, 3) / 3
+        reasons.append(_("used %(n)s time(s) in the last year") % {"n": used})
+    else:
+        score += w.novelty
+        reasons.append(_("not used yet"))
+    if c.requires_product_line and c.requires_product_line in ctx.product_lines:
+        score += w.product_line
+        reasons.append(
+            _("comes with the %(line)s policy")
+            % {"line": ProductLine(c.requires_product_line).label}
+        )
+    return round(score, 4), reasons
+
+
+def rank(
+    candidates: list[Candidate], ctx: RecoContext, weights: RecommendationWeights, limit: int
+) -> list[Recommendation]:
+    """Deterministic: by score, then code."""
+    scored = []
+    for c in candidates:
+        score, reasons = _score(c, ctx, weights)
+        scored.append(
+            Recommendation(
+                code=c.code,
+                name=c.name,
+                name_zh=c.name_zh,
+                category=c.category_code,
+                score=score,
+                reasons=reasons,
+                remaining=c.remaining,
+                period_end=c.period_end,
+                price=c.price,
+            )
+        )
+    scored.sort(key=lambda r: (-r.score, r.code))
+    return scored[:limit]
+
+
+# -- the live path ---------------------------------------------------------------------------
+def _candidate(
+    entry: ShelfEntry, views: dict[int, CellView], tags: dict[int, frozenset[str]]
+) -> Candidate:
+    view = views.get(entry.benefit_id)
+    return Candidate(
+        benefit_id=entry.benefit_id,
+        code=entry.code,
+        name=entry.name,
+        name_zh=entry.name_zh,
+        category_code=entry.category_code,
+        tags=tags.get(entry.benefit_id, frozenset()),
+        remaining=entry.remaining,
+        quota=entry.quota,
+        period_end=entry.period_end,
+        requires_product_line=view.requires_product_line if view else "",
+    )
+
+
+def family_tags(shelf: Bookshelf) -> dict[str, str]:
+    """Family composition read from the household: young children, elderly parents."""
+    found: dict[str, str] = {}
+    for relative, relation in shelf.household.relatives:
+        age = relative.age_on(shelf.today)
+        if relation == Relation.CHILD and age < 12:
+            found["young_children"] = _("a child aged %(age)s in the family") % {"age": age}
+        if relation == Relation.PARENT and age >= 65:
+            found["elderly_parents"] = _("a parent aged %(age)s in the family") % {"age": age}
+            found.setdefault("senior", found["elderly_parents"])
+    return found
+
+
+def peer_shares(*, tier: int, band: int) -> dict[int, float]:
+    key = f"reco:peers:{tier}:{band}"
+    cached = shelf_cache.safe_get(key)
+    if cached is not None:
+        return dict(cached)
+    shares = dict(
+        PeerUsage.objects.filter(tier=tier, age_band=band).values_list("benefit_id", "share")
+    )
+    shelf_cache.safe_set(key, shares, PEER_CACHE_TTL)
+    return shares
+
+
+def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
+    since = today - timedelta(days=365)
+    rows = (
+        Redemption.objects.filter(
+            beneficiary=customer, status=RedemptionStatus.COMPLETED, created_at__date__gte=since
+        )
+        .values("benefit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["benefit_id"]: r["n"] for r in rows}
+
+
+def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[str, date]]:
+    since = today - timedelta(days=days)
+    rows = CustomerEvent.objects.filter(
+        customer=customer, occurred_at__date__gte=since, occurred_at__date__lte=today
+    ).values_list("kind", "occurred_at")
+    return sorted(
+        ((kind, timezone.localdate(at)) for kind, at in rows), key=lambda e: e[1], reverse=True
+    )
+
+
+@dataclass
+class RecommendationSet:
+    customer: Customer
+    recommendations: list[Recommendation]
+    you_might_add: list[Recommendation]
+
+
+def recommendations_for_customer(
+    *, customer: Customer, limit: int = 5, today: date | None = None
+) -> RecommendationSet:
+    """Ranked, explained, always usable: the agent's and the app's "what suits them now"."""
+    today = today or timezone.localdate()
+    weights = weights_get()
+    shelf = bookshelf_for_customer(customer=customer, today=today)
+    views = {v.benefit_id: v for v in shelf.cells.get(customer.tier, [])}
+    tags = benefit_tags()
+    seen: set[int] = set()
+    candidates = []
+    for entry in shelf.entries:
+        if entry.remaining == 0 or entry.benefit_id in seen:
+            continue
+        seen.add(entry.benefit_id)
+        candidates.append(_candidate(entry, views, tags))
+    age = customer.age_on(today)
+    ctx = RecoContext(
+        today=today,
+        tier=customer.tier,
+        age=age,
+        tags=set(customer.tags or []),
+        family_tags=family_tags(shelf),
+        product_lines=shelf.household.product_lines.get(customer.pk, set()),
+        events=recent_events(customer=customer, today=today, days=weights.event_window_days),
+        uses=recent_uses(customer=customer, today=today),
+        peers=peer_shares(tier=customer.tier, band=age_band(age)),
+        candidates=candidates,
+    )
+    addons = [
+        Candidate(
+            benefit_id=v.benefit_id,
+            code=v.code,
+            name=v.name,
+            name_zh=v.name_zh,
+            category_code=v.category_code,
+            tags=tags.get(v.benefit_id, frozenset()),
+            remaining=None,
+            quota=None,
+            period_end=None,
+            price=v.price,
+        )
+        for v in shelf.purchasable
+    ]
+    # An add-on is suggested only when something about the customer points at it.
+    ranked_addons = [
+        r
+        for r in rank(addons, ctx, weights, limit=len(addons))
+        if any(not reason.startswith(_("not used yet")) for reason in r.reasons)
+    ][:3]
+    return RecommendationSet(
+        customer=customer,
+        recommendations=rank(candidates, ctx, weights, limit),
+        you_might_add=ranked_addons,
+    )
+
+
+def benefit_tags() -> dict[int, frozenset[str]]:
+    """Which profile tags each benefit suits (cached with the shelf's version)."""
+    from benefits.models import Benefit
+
+    cached = shelf_cache.get_named("benefit-tags")
+    if cached is not None:
+        return dict(cached)
+    tags = {pk: frozenset(t or []) for pk, t in Benefit.objects.values_list("pk", "tags")}
+    shelf_cache.set_named("benefit-tags", tags)
+    return tags
+
+
+# -- the peer signal, refreshed by a nightly job -----------------------------------------------
+def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
+    """Recompute PeerUsage from the last year of redemptions, in SQL (GROUP BY)."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=days)
+    year = today.year
+    band_expr = Cast((Value(year) - ExtractYear("holder__birth_date")) / 10 * 10, IntegerField())
+    used = (
+        Redemption.objects.filter(
+            status=RedemptionStatus.COMPLETED,
+            created_at__date__gte=since,
+            created_at__date__lte=today,
+        )
+        .annotate(band=band_expr)
+        .values("tier_snapshot", "band", "benefit_id")
+        .annotate(users=Count("holder_id", distinct=True))
+        .order_by()
+    )
+    sizes: dict[tuple[int, int], int] = defaultdict(int)
+    for row in (
+        Customer.objects.annotate(
+            band=Cast((Value(year) - ExtractYear("birth_date")) / 10 * 10, IntegerField())
+        )
+        .values("tier", "band")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        sizes[(row["tier"], age_band(max(row["band"], 0)))] += row["n"]
+    now = timezone.now()
+    rows = []
+    for r in used:
+        band = age_band(max(r["band"] or 0, 0))
+        total = sizes.get((r["tier_snapshot"], band), 0)
+        if not total:
+            continue
+        rows.append(
+            PeerUsage(
+                tier=r["tier_snapshot"],
+                age_band=band,
+                benefit_id=r["benefit_id"],
+                users=r["users"],
+                customers=total,
+                share=min(1.0, r["users"] / total),
+                computed_at=now,
+            )
+        )
+    with transaction.atomic():
+        PeerUsage.objects.all().delete()
+        PeerUsage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    shelf_cache.safe_delete_many(
+        [f"reco:peers:{t}:{b}" for t in Tier.values for b in range(0, 100, 10)]
+    )
+    return len(rows)
+
+
+__all__: list[Any] = [
+    "RecommendationSet",
+    "peer_usage_refresh",
+    "rank",
+    "recommendations_for_customer",
+]
