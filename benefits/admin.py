@@ -273,10 +273,10 @@ class BenefitAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):  # type: ignore[
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # retire instead: the code must stay taken
 
-    def get_import_data_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def get_import_data_kwargs(self, **kwargs: Any) -> Any:
         # One bad row and nothing is imported, on the dry run and on the real run alike.
         return {
-            **super().get_import_data_kwargs(request, *args, **kwargs),
+            **super().get_import_data_kwargs(**kwargs),
             "rollback_on_validation_errors": True,
         }
 

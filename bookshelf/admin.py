@@ -327,9 +327,9 @@ class ShelfCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):  # type: ignor
         }
         return TemplateResponse(request, "admin/bookshelf/shelf_matrix.html", context)
 
-    def get_import_data_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def get_import_data_kwargs(self, **kwargs: Any) -> Any:
         return {
-            **super().get_import_data_kwargs(request, *args, **kwargs),
+            **super().get_import_data_kwargs(**kwargs),
             "rollback_on_validation_errors": True,
         }
 

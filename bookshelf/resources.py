@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -71,6 +72,19 @@ class ShelfCellResource(resources.ModelResource):  # type: ignore[misc]
 
     def get_queryset(self) -> Any:
         return ShelfCell.objects.select_related("benefit").order_by("tier", "benefit__code")
+
+    def get_or_init_instance(self, instance_loader: Any, row: Any) -> Any:
+        # A bad tier or benefit is a reason to reject the row, shown with its column.
+        errors: dict[str, list[str]] = {}
+        for name in self.get_import_id_fields():
+            field = self.fields[name]
+            try:
+                field.clean(row)
+            except ValueError as exc:
+                errors[field.attribute] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
+        return super().get_or_init_instance(instance_loader, row)
 
     def do_instance_save(self, instance: ShelfCell, is_create: bool) -> None:
         saved = shelf_cell_set(
