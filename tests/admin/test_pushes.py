@@ -87,9 +87,11 @@ def test_the_default_sender_writes_the_outbox_and_the_log(
     gold_benefit, eager_celery, django_capture_on_commit_callbacks, caplog
 ):
     customer = make_customer(tier=Tier.GOLD)
-    with caplog.at_level("INFO", logger="bookshelf.pushes"):
-        with django_capture_on_commit_callbacks(execute=True):
-            push = push_create(customer=customer, benefit_code=gold_benefit.code, channel="sms")
+    with (
+        caplog.at_level("INFO", logger="bookshelf.pushes"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        push = push_create(customer=customer, benefit_code=gold_benefit.code, channel="sms")
     message = OutboxMessage.objects.get(push=push)
     assert message.status == OutboxStatus.SENT
     assert message.delivery_ref == f"outbox:{message.pk}"
