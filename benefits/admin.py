@@ -280,7 +280,7 @@ class BenefitAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):  # type: ignore[
             "rollback_on_validation_errors": True,
         }
 
-    @admin.display(description=_("name"), ordering="name")
+    @admin.display(description=_("benefit name"), ordering="name")
     def name_col(self, obj: Benefit) -> str:
         return obj.display_name
 

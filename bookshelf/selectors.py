@@ -30,7 +30,7 @@ from customers.models import (
     TierChange,
     TierOverride,
 )
-from customers.selectors import tier_override_active
+from customers.selectors import tier_from_premium, tier_override_active, tier_rules_list
 
 from . import shelf_cache
 from .error_codes import BookshelfErrorCode
@@ -408,6 +408,7 @@ class CustomerDesk:
     purchases: list[Purchase]
     pushes: list[Push]
     top_categories: dict[str, Category]
+    rules_reason: str = ""  # what the tier rules say now, in the reader's language
 
     @property
     def age(self) -> int:
@@ -474,8 +475,10 @@ def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerD
     today = today or timezone.localdate()
     shelf = bookshelf_for_customer(customer=customer, today=today)
     policies = list(Policy.objects.filter(customer=customer).order_by("status", "-start_date"))
-    premium = sum(
-        (p.annual_premium for p in policies if p.status == PolicyStatus.IN_FORCE), Decimal("0")
+    in_force = [p for p in policies if p.status == PolicyStatus.IN_FORCE]
+    premium = sum((p.annual_premium for p in in_force), Decimal("0"))
+    decision = tier_from_premium(
+        has_in_force=bool(in_force), premium=premium, rules=tier_rules_list()
     )
     return CustomerDesk(
         customer=customer,
@@ -500,6 +503,7 @@ def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerD
             .order_by("-created_at", "-id")[:10]
         ),
         top_categories={c.code: c for c in Category.objects.filter(parent__isnull=True)},
+        rules_reason=decision.reason,
     )
 
 

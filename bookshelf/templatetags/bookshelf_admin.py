@@ -8,6 +8,7 @@ from django import template
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from customers.models import ProfileTag, Relation, Tier
@@ -85,3 +86,12 @@ def masked(value: str, kind: str, pii: bool) -> str:
     if pii:
         return value
     return {"phone": mask_phone, "id": mask_id_number, "name": mask_name}[kind](value)
+
+
+@register.filter
+def field_label(opts: Any, name: str) -> str:
+    """A model field's label as the form shows it (for the history of changes)."""
+    try:
+        return capfirst(str(opts.get_field(name).verbose_name))
+    except Exception:  # a field since removed from the model
+        return name
