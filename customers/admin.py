@@ -124,6 +124,7 @@ class FamilyLinkInline(admin.TabularInline):  # type: ignore[type-arg]
     """Shown, not edited here: a link is made in both directions by the family-link page."""
 
     model = FamilyLink
+    classes = ["no-original"]
     fk_name = "customer"
     fields = ["relative", "relation", "created_at"]
     readonly_fields = ["relative", "relation", "created_at"]
@@ -201,15 +202,16 @@ class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets: Any = super().get_fieldsets(request, obj)
-        if can_view_pii(request.user):
-            return fieldsets
+        stand_ins = {} if can_view_pii(request.user) else dict(PII_STAND_INS)
+        if not self.has_change_permission(request, obj):
+            stand_ins["tags"] = "profile_tags"  # labels, not the stored codes
         return [
-            (name, {**opts, "fields": [PII_STAND_INS.get(f, f) for f in opts["fields"]]})
+            (name, {**opts, "fields": [stand_ins.get(f, f) for f in opts["fields"]]})
             for name, opts in fieldsets
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = [*self.tier_fields]
+        fields = [*self.tier_fields, "profile_tags"]
         if obj is not None:
             fields.append("customer_no")
         if not can_view_pii(request.user):
@@ -242,6 +244,11 @@ class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[
     @admin.display(description=_("resident ID number"))
     def masked_id_number(self, obj: Customer) -> str:
         return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("profile tags"))
+    def profile_tags(self, obj: Customer) -> str:
+        labels = dict(ProfileTag.choices)
+        return ", ".join(str(labels.get(tag, tag)) for tag in obj.tags) or "-"
 
     @admin.display(description=_("age"))
     def age(self, obj: Customer) -> int | str:

@@ -187,3 +187,39 @@ def test_two_workers_racing_for_one_message_send_it_once(settings):
         t.join()
     assert sorted(results) == ["sent", "skipped", "skipped", "skipped"]
     assert RecordingSender.sent == [outbox_id]
+
+
+def test_failed_messages_can_be_sent_again_once_and_stale_ones_are_requeued(
+    gold_benefit, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookshelf.pushes import outbox_message_retry, outbox_requeue_pending
+
+    settings.BOOKSHELF_PUSH_SENDER = RECORDING
+    customer = make_customer(tier=Tier.GOLD)
+    with django_capture_on_commit_callbacks(execute=False):
+        push = push_create(customer=customer, benefit_code=gold_benefit.code, channel="sms")
+    message = push.outbox
+    assert outbox_message_retry(message=message) is False  # only failed ones
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert outbox_message_retry(message=message) is True
+        assert outbox_message_retry(message=message) is False
+    assert len(callbacks) == 1
+    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.PENDING
+    # A message still pending long after its push (its enqueue was lost) is queued again;
+    # delivering it twice still sends it once.
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        assert outbox_requeue_pending(older_than_seconds=60) == 1
+        assert outbox_requeue_pending(older_than_seconds=60) == 0
+    finally:
+        celery_app.conf.task_always_eager = before
+    assert RecordingSender.sent == [message.pk]
