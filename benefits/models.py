@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 TOP_CODE_RE = re.compile(r"^[A-Z]{2,4}$")
 SUB_CODE_RE = re.compile(r"^\d{2}$")
@@ -176,6 +177,9 @@ class Benefit(TimeStamped, Bilingual):
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     retired_reason = models.CharField(_("retirement reason"), max_length=255, blank=True)
+
+    # Who changed what and when, shown in the admin's history page.
+    history = HistoricalRecords(verbose_name=_("historical benefit"))
 
     class Meta:
         ordering = ["code"]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,6 +54,7 @@ from .models import (
     Source,
 )
 from .periods import period_bounds
+from .roles import AGENT, AGENT_SUPERVISOR, PRODUCT_STAFF, staff_groups_sync
 
 BATCH = 2000
 HISTORY_DAYS = 450
@@ -278,7 +280,9 @@ class DemoBuilder:
                 supervisor=None if is_sup else supervisors[i % n_supervisors],
             )
             (supervisors if is_sup else agents).append(agent)
-        # Demo logins for the first supervisor and the first two agents.
+        # Demo logins for the first supervisor and the first two agents, in their groups.
+        staff_groups_sync()
+        groups = {g.name: g for g in Group.objects.all()}
         for username, agent in [
             ("supervisor", supervisors[0]),
             ("agent", agents[0]),
@@ -289,8 +293,15 @@ class DemoBuilder:
             )
             user.set_password("bookshelf-demo")
             user.save()
+            user.groups.add(groups[AGENT_SUPERVISOR if agent in supervisors else AGENT])
             agent.user = user
             agent.save(update_fields=["user", "updated_at"])
+        product, _created = user_model.objects.get_or_create(
+            username="product", defaults={"is_staff": True, "first_name": "Product"}
+        )
+        product.set_password("bookshelf-demo")
+        product.save()
+        product.groups.add(groups[PRODUCT_STAFF])
         admin, _created = user_model.objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )

@@ -21,6 +21,8 @@ class BookshelfErrorCode(Enum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
     REDEMPTION_NOT_FOUND = "redemption_not_found"
+    # Pushes: only a benefit the customer can use now may be pushed.
+    PUSH_NOT_USABLE = "push_benefit_not_usable"
     INVALID = "invalid"
 
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from benefits.models import Benefit, Category
 from customers.models import Customer, ProductLine, Tier
@@ -59,10 +60,15 @@ class ShelfCell(TimeStamped):
         help_text=_("How many of each period's uses family members may take (shareable only)."),
     )
 
+    history = HistoricalRecords(verbose_name=_("historical shelf cell"))
+
     class Meta:
         ordering = ["tier", "benefit__code"]
         verbose_name = _("shelf cell")
         verbose_name_plural = _("shelf cells")
+        permissions = [
+            ("view_shelf_matrix", _("Can see the shelf matrix with usage rates")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["tier", "benefit"], name="shelfcell_unique"),
             models.CheckConstraint(
@@ -78,7 +84,8 @@ class ShelfCell(TimeStamped):
 
     def __str__(self) -> str:
         quota = "∞" if self.quota is None else self.quota
-        return f"{Tier(self.tier).label} × {self.benefit_id}: {quota}"
+        benefit = self.benefit.code if ShelfCell.benefit.is_cached(self) else self.benefit_id
+        return f"{Tier(self.tier).label} × {benefit}: {quota}"
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
@@ -1091,3 +1098,87 @@ class PeerUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tier}/{self.age_band}/{self.benefit_id}: {self.share:.2f}"
+
+
+class PushChannel(models.TextChoices):
+    APP_MESSAGE = "app_message", _("App message")
+    SMS = "sms", _("SMS")
+
+
+class Push(models.Model):
+    """An agent recommends a benefit the customer can use now (权益找客户): who, what, how."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="pushes"
+    )
+    benefit = models.ForeignKey(
+        Benefit, verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="pushes"
+    )
+    benefit_code = models.CharField(_("benefit code"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=12, choices=PushChannel.choices)
+    note = models.CharField(_("note to the customer"), max_length=300, blank=True)
+    pushed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pushed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("pushed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("push")
+        verbose_name_plural = _("pushes")
+        indexes = [models.Index(fields=["customer", "-created_at"], name="push_customer_time")]
+
+    def __str__(self) -> str:
+        return f"{self.benefit_code} → {self.customer_id} ({self.get_channel_display()})"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """A message to a customer, written in the same transaction as the push that asks for it.
+
+    The delivery task claims it with a conditional UPDATE (pending -> sending), so a retried or
+    duplicated task never sends it twice; the sender's reference is kept once it is sent.
+    """
+
+    push = models.OneToOneField(
+        Push, verbose_name=_("push"), on_delete=models.CASCADE, related_name="outbox"
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=PushChannel.choices)
+    recipient = models.CharField(
+        _("recipient"),
+        max_length=20,
+        help_text=_("The customer number; the sender looks up the address."),
+    )
+    body = models.TextField(_("message"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=OutboxStatus.choices,
+        default=OutboxStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    delivery_ref = models.CharField(_("delivery reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_channel_display()} → {self.recipient}"

@@ -10,19 +10,40 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, DateField, F, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus
-from customers.models import Customer, FamilyLink, Policy, PolicyStatus, ProductLine, Tier
+from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus, Category
+from customers.models import (
+    Customer,
+    FamilyLink,
+    Policy,
+    PolicyStatus,
+    ProductLine,
+    Tier,
+    TierChange,
+    TierOverride,
+)
+from customers.selectors import tier_from_premium, tier_override_active, tier_rules_list
 
 from . import shelf_cache
 from .error_codes import BookshelfErrorCode
-from .models import Eligibility, Purchase, QuotaBalance, ShelfCell, Source
+from .models import (
+    Eligibility,
+    Purchase,
+    Push,
+    QuotaBalance,
+    Redemption,
+    RedemptionStatus,
+    ShelfCell,
+    Source,
+)
 from .periods import period_bounds
 
 
@@ -359,3 +380,315 @@ def tier_counts() -> dict[int, int]:
     counts = {t.value: 0 for t in Tier}
     counts.update({r["tier"]: r["n"] for r in rows})
     return counts
+
+
+# --- The agent's desk -------------------------------------------------------------------
+
+
+@dataclass
+class CategoryGroup:
+    """The benefits a customer holds in one top-level category of the shelf."""
+
+    code: str
+    name: str
+    name_zh: str
+    entries: list[ShelfEntry]
+
+
+@dataclass
+class CustomerDesk:
+    """Everything the agent sees on a customer's page, loaded in a fixed number of queries."""
+
+    customer: Customer
+    shelf: Bookshelf
+    policies: list[Policy]
+    in_force_premium: Decimal
+    override: TierOverride | None
+    tier_changes: list[TierChange]
+    redemptions: list[Redemption]
+    purchases: list[Purchase]
+    pushes: list[Push]
+    top_categories: dict[str, Category]
+    rules_reason: str = ""  # what the tier rules say now, in the reader's language
+
+    @property
+    def age(self) -> int:
+        return self.customer.age_on(self.shelf.today)
+
+    def _groups(self, source: str) -> list[CategoryGroup]:
+        groups: dict[str, list[ShelfEntry]] = defaultdict(list)
+        for entry in self.shelf.entries:
+            if entry.source == source:
+                groups[entry.category_code.split(".")[0]].append(entry)
+        out = []
+        for code in sorted(groups, key=lambda c: (self._position(c), c)):
+            top = self.top_categories.get(code)
+            out.append(
+                CategoryGroup(
+                    code=code,
+                    name=top.name if top else code,
+                    name_zh=top.name_zh if top else "",
+                    entries=groups[code],
+                )
+            )
+        return out
+
+    def _position(self, code: str) -> int:
+        top = self.top_categories.get(code)
+        return top.position if top else 999
+
+    @property
+    def tier_groups(self) -> list[CategoryGroup]:
+        """What the customer's own tier gives, by top-level category."""
+        return self._groups(Source.TIER)
+
+    @property
+    def family_shares(self) -> list[ShelfEntry]:
+        return [e for e in self.shelf.entries if e.source == Source.FAMILY]
+
+    @property
+    def purchased_entries(self) -> list[ShelfEntry]:
+        return [e for e in self.shelf.entries if e.source == Source.PURCHASE]
+
+    @property
+    def usable_entries(self) -> list[ShelfEntry]:
+        """One entry per benefit the customer can use now (has a use left), for the forms."""
+        seen: set[str] = set()
+        out = []
+        for entry in self.shelf.entries:
+            if entry.code in seen or (entry.remaining is not None and entry.remaining <= 0):
+                continue
+            seen.add(entry.code)
+            out.append(entry)
+        return sorted(out, key=lambda e: e.code)
+
+    @property
+    def shareable_codes(self) -> set[str]:
+        """Benefits the customer's own tier lets family members use."""
+        return {
+            e.code
+            for e in self.shelf.entries
+            if e.source == Source.TIER and e.family_quota and (e.remaining or 0) != 0
+        }
+
+
+def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerDesk:
+    today = today or timezone.localdate()
+    shelf = bookshelf_for_customer(customer=customer, today=today)
+    policies = list(Policy.objects.filter(customer=customer).order_by("status", "-start_date"))
+    in_force = [p for p in policies if p.status == PolicyStatus.IN_FORCE]
+    premium = sum((p.annual_premium for p in in_force), Decimal("0"))
+    decision = tier_from_premium(
+        has_in_force=bool(in_force), premium=premium, rules=tier_rules_list()
+    )
+    return CustomerDesk(
+        customer=customer,
+        shelf=shelf,
+        policies=policies,
+        in_force_premium=premium,
+        override=tier_override_active(customer=customer),
+        tier_changes=list(TierChange.objects.filter(customer=customer)[:5]),
+        redemptions=list(
+            Redemption.objects.filter(Q(holder=customer) | Q(beneficiary=customer))
+            .select_related("benefit", "holder", "beneficiary")
+            .order_by("-created_at", "-id")[:15]
+        ),
+        purchases=list(
+            Purchase.objects.filter(customer=customer)
+            .select_related("benefit")
+            .order_by("-created_at", "-id")[:10]
+        ),
+        pushes=list(
+            Push.objects.filter(customer=customer)
+            .select_related("benefit", "outbox", "pushed_by")
+            .order_by("-created_at", "-id")[:10]
+        ),
+        top_categories={c.code: c for c in Category.objects.filter(parent__isnull=True)},
+        rules_reason=decision.reason,
+    )
+
+
+# --- The product staff's shelf --------------------------------------------------------------
+
+USAGE_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class MatrixBenefit:
+    """One benefit in one cell of the shelf matrix, with its usage rate in that tier."""
+
+    benefit_id: int
+    code: str
+    name: str
+    name_zh: str
+    status: str
+    period: str
+    quota: int | None
+    family_quota: int
+    users: int
+    rate: float | None  # distinct users / customers of the tier; None if the tier is empty
+
+    @property
+    def heat(self) -> str:
+        """A usage band the page colours: low usage is what the shelf review looks at."""
+        if self.rate is None:
+            return "none"
+        if self.rate < 0.05:
+            return "low"
+        if self.rate < 0.20:
+            return "mid"
+        if self.rate < 0.50:
+            return "good"
+        return "high"
+
+    @property
+    def percent(self) -> str:
+        return "–" if self.rate is None else f"{self.rate * 100:.0f}%"
+
+
+@dataclass(frozen=True)
+class MatrixColumn:
+    code: str
+    name: str
+    name_zh: str
+
+
+@dataclass
+class MatrixRow:
+    tier: int
+    customers: int
+    cells: list[list[MatrixBenefit]]
+
+    @property
+    def label(self) -> str:
+        return str(Tier(self.tier).label)
+
+    @property
+    def benefit_count(self) -> int:
+        return sum(len(cell) for cell in self.cells)
+
+
+@dataclass
+class ShelfMatrix:
+    columns: list[MatrixColumn]
+    rows: list[MatrixRow]
+    since: date
+    days: int
+
+
+def shelf_usage_by_tier(*, since: Any) -> dict[tuple[int, int], int]:
+    """Distinct customers who used each benefit from each tier's allowance since a moment:
+    one GROUP BY over the redemption table (its tier snapshot needs no join)."""
+    rows = (
+        Redemption.objects.filter(created_at__gte=since, status=RedemptionStatus.COMPLETED)
+        .exclude(source=Source.PURCHASE)
+        .values("tier_snapshot", "benefit_id")
+        .annotate(users=Count("holder_id", distinct=True))
+        .order_by()
+    )
+    return {(r["tier_snapshot"], r["benefit_id"]): r["users"] for r in rows}
+
+
+def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) -> ShelfMatrix:
+    """Tiers as rows, top categories as columns, each cell its benefits with quota and usage.
+
+    Four queries whatever the size of the shelf: top categories, shelf cells, usage (one
+    GROUP BY) and customers per tier (one GROUP BY). Retired benefits are off the shelf.
+    """
+    today = today or timezone.localdate()
+    since_day = today - timedelta(days=days)
+    since = timezone.make_aware(datetime.combine(since_day, time.min))
+    tops = list(Category.objects.filter(parent__isnull=True).order_by("position", "path_code"))
+    columns = [MatrixColumn(code=c.path_code, name=c.name, name_zh=c.name_zh) for c in tops]
+    index = {c.code: i for i, c in enumerate(columns)}
+    usage = shelf_usage_by_tier(since=since)
+    counts = tier_counts()
+    rows = {
+        t.value: MatrixRow(tier=t.value, customers=counts.get(t.value, 0), cells=[]) for t in Tier
+    }
+    for row in rows.values():
+        row.cells = [[] for _c in columns]
+    cells = (
+        ShelfCell.objects.select_related("benefit")
+        .exclude(benefit__status=BenefitStatus.RETIRED)
+        .order_by("tier", "benefit__code")
+    )
+    for cell in cells:
+        benefit = cell.benefit
+        col = index.get(benefit.code.split(".")[0])
+        if col is None:
+            continue
+        row = rows[cell.tier]
+        users = usage.get((cell.tier, benefit.pk), 0)
+        row.cells[col].append(
+            MatrixBenefit(
+                benefit_id=benefit.pk,
+                code=benefit.code,
+                name=benefit.name,
+                name_zh=benefit.name_zh,
+                status=benefit.status,
+                period=cell.period,
+                quota=cell.quota,
+                family_quota=cell.family_quota,
+                users=users,
+                rate=(users / row.customers) if row.customers else None,
+            )
+        )
+    ordered = [rows[t.value] for t in sorted(Tier, reverse=True)]
+    return ShelfMatrix(columns=columns, rows=ordered, since=since_day, days=days)
+
+
+# --- A benefit's usage over time -----------------------------------------------------------
+
+
+@dataclass
+class UsageByMonth:
+    """Uses of one benefit per month and per tier (the holder's tier at the time)."""
+
+    months: list[date]
+    tiers: list[int]
+    counts: dict[tuple[date, int], int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def month_total(self, month: date) -> int:
+        return sum(n for (m, _t), n in self.counts.items() if m == month)
+
+    def tier_total(self, tier: int) -> int:
+        return sum(n for (_m, t), n in self.counts.items() if t == tier)
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def benefit_usage_by_month(
+    *, benefit_id: int, months: int = 12, today: date | None = None
+) -> UsageByMonth:
+    """Completed uses per month and tier over the last `months` months: one GROUP BY."""
+    today = today or timezone.localdate()
+    first = _month_start(today, months - 1)
+    since = timezone.make_aware(datetime.combine(first, time.min))
+    rows = (
+        Redemption.objects.filter(
+            benefit_id=benefit_id, status=RedemptionStatus.COMPLETED, created_at__gte=since
+        )
+        .annotate(month=TruncMonth("created_at", output_field=DateField()))
+        .values("month", "tier_snapshot")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[tuple[date, int], int] = {}
+    for r in rows:
+        month = r["month"]
+        if isinstance(month, datetime):
+            month = month.date()
+        counts[(month, r["tier_snapshot"])] = counts.get((month, r["tier_snapshot"]), 0) + r["n"]
+    return UsageByMonth(
+        months=[_month_start(today, back) for back in range(months - 1, -1, -1)],
+        tiers=[t.value for t in Tier],
+        counts=counts,
+    )

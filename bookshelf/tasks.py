@@ -13,6 +13,7 @@ from celery import chord, shared_task
 from django.db import OperationalError
 
 from . import webhooks
+from .pushes import TransientSendError, outbox_requeue_pending, push_deliver
 from .review import (
     proposals_auto_retire,
     review_chunk_compute,
@@ -117,3 +118,23 @@ def peer_usage_refresh_task() -> int:
     from .recommendations import peer_usage_refresh
 
     return peer_usage_refresh()
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(TransientSendError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def deliver_push(self: Any, outbox_id: int) -> str:
+    """Deliver one pushed benefit. Idempotent: a second run finds the message claimed."""
+    return push_deliver(outbox_id=outbox_id, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task
+def requeue_pending_pushes() -> int:
+    """Pushes whose delivery the broker missed (or that wait for a retry)."""
+    return outbox_requeue_pending()

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .pii import validate_mainland_mobile, validate_resident_id
 
@@ -74,6 +75,8 @@ class TierRule(TimeStamped):
         help_text=_("Sum of the annual premiums of the customer's in-force policies."),
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
+
+    history = HistoricalRecords(verbose_name=_("historical tier rule"))
 
     class Meta:
         ordering = ["tier"]

@@ -130,13 +130,21 @@ def tier_transition(
     return TierTransition(current, current_reason, due, changed=False)
 
 
+def user_sees_all_customers(user: Any) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and (user.is_superuser or user.has_perm("customers.view_all_customers"))
+    )
+
+
 def customers_visible_to(user: Any) -> QuerySet[Customer]:
     """The customers a staff user may see: everyone for product staff and superusers, the
     assigned ones for an agent, and the team's for a supervisor. Anyone else: nobody."""
     qs = Customer.objects.all()
     if user is None or not getattr(user, "is_authenticated", False):
         return qs.none()
-    if user.is_superuser or user.has_perm("customers.view_all_customers"):
+    if user_sees_all_customers(user):
         return qs
     agent = getattr(user, "agent", None)
     if agent is None:

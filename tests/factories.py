@@ -69,7 +69,13 @@ def ensure_default_tier_rules() -> None:
 
 def ensure_reference_data() -> None:
     """Everything data migrations create that tests rely on."""
+    from django.contrib.auth.models import Group
+
+    from bookshelf.roles import AGENT, staff_groups_sync
+
     ensure_default_tier_rules()
+    if not Group.objects.filter(name=AGENT).exists():
+        staff_groups_sync()
 
 
 def make_customer(

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "import_export",
+    "simple_history",
     "customers",
     "benefits",
     "bookshelf",
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -191,6 +194,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The shelf review fans out in chunks of this many benefits, one task each.
 BOOKSHELF_REVIEW_CHUNK = env.int("BOOKSHELF_REVIEW_CHUNK", default=100)
+
+# Bulk import/export of the catalog and the shelf (django-import-export). The uploaded file
+# waits between the dry run and the confirmation in the cache, not on one machine's disk.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# Pushes to customers: the dotted path of the sender the delivery task calls. The default
+# writes the delivery to the database outbox and the log; a real SMS or app-message gateway
+# plugs in here.
+BOOKSHELF_PUSH_SENDER = env("BOOKSHELF_PUSH_SENDER", default="bookshelf.pushes.DatabaseLogSender")
 
 # Who may see unmasked personal data (phone, ID number): users with this permission.
 BOOKSHELF_PII_PERMISSION = "customers.view_customer_pii"

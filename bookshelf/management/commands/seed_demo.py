@@ -42,7 +42,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _(
-                    "Demo shelf ready. Logins: admin, agent, agent2, supervisor; "
+                    "Demo shelf ready. Logins: admin, agent, agent2, supervisor, product; "
                     "password bookshelf-demo."
                 )
             )

@@ -1,0 +1,133 @@
+"""The staff roles and what each may do: one definition, applied by a data migration (and by
+tests that start from a flushed database).
+
+- Agent: sees their own customers (with personal data, to serve them), records uses and
+  pushes benefits.
+- Agent supervisor: the same for their whole team, plus cancelling a use recorded in error.
+- Product staff: curate the whole shelf and read every customer, but personal data masked
+  (no `view_customer_pii`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+AGENT = "Agent"
+AGENT_SUPERVISOR = "Agent supervisor"
+PRODUCT_STAFF = "Product staff"
+
+_AGENT_PERMS = [
+    "customers.view_customer",
+    "customers.view_customer_pii",
+    "customers.view_policy",
+    "customers.view_familylink",
+    "customers.view_tierchange",
+    "customers.view_tieroverride",
+    "customers.view_tierrule",
+    "benefits.view_category",
+    "benefits.view_benefit",
+    "bookshelf.view_shelfcell",
+    "bookshelf.view_eligibility",
+    "bookshelf.view_redemption",
+    "bookshelf.add_redemption",
+    "bookshelf.view_purchase",
+    "bookshelf.view_quotabalance",
+    "bookshelf.view_push",
+    "bookshelf.add_push",
+    "bookshelf.view_demandsignal",
+    "bookshelf.add_demandsignal",
+    "bookshelf.view_agentsuggestion",
+    "bookshelf.change_agentsuggestion",
+    "bookshelf.view_customerevent",
+    "bookshelf.view_agentnotification",
+    "bookshelf.view_redemptionfeedback",
+]
+
+STAFF_GROUPS: dict[str, list[str]] = {
+    AGENT: _AGENT_PERMS,
+    AGENT_SUPERVISOR: [
+        *_AGENT_PERMS,
+        "customers.view_agent",
+        "bookshelf.change_redemption",
+        "bookshelf.view_outboxmessage",
+        "bookshelf.view_shelf_matrix",
+    ],
+    PRODUCT_STAFF: [
+        "customers.view_customer",
+        "customers.view_all_customers",
+        "customers.view_policy",
+        "customers.view_familylink",
+        "customers.view_agent",
+        "customers.view_tierchange",
+        "customers.view_tieroverride",
+        "customers.add_tierrule",
+        "customers.change_tierrule",
+        "customers.view_tierrule",
+        "customers.change_tierpolicy",
+        "customers.view_tierpolicy",
+        "benefits.add_category",
+        "benefits.change_category",
+        "benefits.view_category",
+        "benefits.add_benefit",
+        "benefits.change_benefit",
+        "benefits.view_benefit",
+        "benefits.view_benefitstatuschange",
+        "bookshelf.add_shelfcell",
+        "bookshelf.change_shelfcell",
+        "bookshelf.delete_shelfcell",
+        "bookshelf.view_shelfcell",
+        "bookshelf.view_shelf_matrix",
+        "bookshelf.add_eligibility",
+        "bookshelf.change_eligibility",
+        "bookshelf.delete_eligibility",
+        "bookshelf.view_eligibility",
+        "bookshelf.view_redemption",
+        "bookshelf.view_purchase",
+        "bookshelf.view_quotabalance",
+        "bookshelf.view_demandsignal",
+        "bookshelf.change_demandsignal",
+        "bookshelf.view_push",
+        "bookshelf.view_outboxmessage",
+        "bookshelf.add_reviewsettings",
+        "bookshelf.change_reviewsettings",
+        "bookshelf.view_reviewsettings",
+        "bookshelf.view_reviewrun",
+        "bookshelf.view_reviewfinding",
+        "bookshelf.view_proposal",
+        "bookshelf.change_proposal",
+        "bookshelf.view_redemptionfeedback",
+        "bookshelf.view_recommendationweights",
+        "bookshelf.change_recommendationweights",
+        "bookshelf.view_peerusage",
+        "bookshelf.view_customerevent",
+        "bookshelf.view_agentsuggestion",
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+    ],
+}
+
+
+def staff_groups_sync(*, group_model: Any = None, permission_model: Any = None) -> dict[str, int]:
+    """Create the staff groups and give each exactly its permissions. Idempotent.
+
+    A migration passes its historical models; everyone else gets the real ones.
+    """
+    if group_model is None or permission_model is None:
+        from django.contrib.auth.models import Group, Permission
+
+        group_model, permission_model = Group, Permission
+    wanted = {p for perms in STAFF_GROUPS.values() for p in perms}
+    found: dict[str, Any] = {}
+    for perm in permission_model.objects.select_related("content_type").filter(
+        codename__in={p.split(".", 1)[1] for p in wanted}
+    ):
+        found[f"{perm.content_type.app_label}.{perm.codename}"] = perm
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise LookupError(f"Permissions not found: {', '.join(missing)}")
+    sizes: dict[str, int] = {}
+    for name, perms in STAFF_GROUPS.items():
+        group, _created = group_model.objects.get_or_create(name=name)
+        group.permissions.set([found[p] for p in perms])
+        sizes[name] = len(perms)
+    return sizes

@@ -1,0 +1,421 @@
+"""The admin of customers, agents, policies and the tier ladder.
+
+Two rules hold on every page here: a staff user sees only the customers
+`customers_visible_to` gives them (an agent's own, a supervisor's team's, everyone for
+product staff), and personal data (name, phone, ID number, birth date) is masked for anyone
+without the personal-data permission. Writes go through the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Agent,
+    Customer,
+    FamilyLink,
+    Policy,
+    ProfileTag,
+    Tier,
+    TierChange,
+    TierOverride,
+    TierPolicy,
+    TierRule,
+)
+from .pii import can_view_pii, mask_id_number, mask_name, mask_phone
+from .selectors import customer_search, customers_visible_to, user_sees_all_customers
+from .services import (
+    customer_create,
+    customer_tier_refresh,
+    family_link_create,
+    family_link_delete,
+    policy_create,
+    tier_override_create,
+)
+
+
+def profile_tags_formfield(db_field: Any) -> forms.Field:
+    """Profile tags as checkboxes instead of raw JSON."""
+    return forms.MultipleChoiceField(
+        choices=ProfileTag.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=capfirst(db_field.verbose_name),
+    )
+
+
+def tier_badge(tier: int) -> SafeString:
+    value = Tier(tier)
+    return format_html('<span class="tier-badge tier-{}">{}</span>', value.slug, value.label)
+
+
+def scope_to_visible_customers(
+    user: Any, queryset: QuerySet[Any], fields: Iterable[str]
+) -> QuerySet[Any]:
+    """Rows about customers the user may not see are left out (the customer fields given)."""
+    if user_sees_all_customers(user):
+        return queryset
+    visible = customers_visible_to(user).values("pk")
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__in": visible})
+    return queryset.filter(condition)
+
+
+class NotFoundWhenHiddenMixin:
+    """An object outside the user's scope answers 404, like one that does not exist (the
+    stock admin redirects to the index with a message instead)."""
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404(gettext("Not found."))
+        return obj
+
+
+class CustomerScopedAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """For models about customers: rows outside the user's customers are not shown."""
+
+    customer_fields: tuple[str, ...] = ("customer",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        return scope_to_visible_customers(request.user, qs, self.customer_fields)
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by the services (audit trails, counters): look, never touch."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Personal fields and the masked read-only stand-ins shown to users without the permission.
+PII_STAND_INS = {
+    "name": "masked_name",
+    "phone": "masked_phone",
+    "id_number": "masked_id_number",
+    "birth_date": "age",
+}
+
+
+class FamilyLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Shown, not edited here: a link is made in both directions by the family-link page."""
+
+    model = FamilyLink
+    classes = ["no-original"]
+    fk_name = "customer"
+    fields = ["relative", "relation", "created_at"]
+    readonly_fields = ["relative", "relation", "created_at"]
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("relative")
+
+
+class PolicyInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Policy
+    fields = ["policy_no", "product_line", "annual_premium", "status", "start_date", "end_date"]
+    readonly_fields = [
+        "policy_no",
+        "product_line",
+        "annual_premium",
+        "status",
+        "start_date",
+        "end_date",
+    ]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display_links = ["customer_no"]
+    list_filter = ["tier", "gender", "city", ("tier_downgrade_due", admin.EmptyFieldListFilter)]
+    list_select_related = ["agent"]
+    search_fields = ["customer_no"]  # the search itself is customer_search
+    search_help_text = _("Customer number, name, or the last digits of the phone.")
+    autocomplete_fields = ["agent"]
+    inlines = [PolicyInline, FamilyLinkInline]
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over every customer on each page
+    ordering = ["customer_no"]
+    tier_fields = ("tier", "tier_reason", "tier_set_at", "tier_downgrade_due")
+    fieldsets = [
+        (None, {"fields": ["customer_no", "name", "gender", "birth_date", "city"]}),
+        (_("Contact and identity"), {"fields": ["phone", "id_number"]}),
+        (_("Tier"), {"fields": list(tier_fields)}),
+        (_("Service"), {"fields": ["agent", "tags"]}),
+    ]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "tags":
+            return profile_tags_formfield(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    # -- scope and personal data ------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
+        return super().get_queryset(request) & customers_visible_to(request.user)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
+    ) -> tuple[QuerySet[Customer], bool]:
+        if not search_term.strip():
+            return queryset, False
+        return customer_search(query=search_term, queryset=queryset), False
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if can_view_pii(request.user):
+            return ["customer_no", "name", "tier_col", "phone", "city", "agent"]
+        return ["customer_no", "masked_name", "tier_col", "masked_phone", "city", "agent"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets: Any = super().get_fieldsets(request, obj)
+        stand_ins = {} if can_view_pii(request.user) else dict(PII_STAND_INS)
+        if not self.has_change_permission(request, obj):
+            stand_ins["tags"] = "profile_tags"  # labels, not the stored codes
+        return [
+            (name, {**opts, "fields": [stand_ins.get(f, f) for f in opts["fields"]]})
+            for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [*self.tier_fields, "profile_tags"]
+        if obj is not None:
+            fields.append("customer_no")
+        if not can_view_pii(request.user):
+            fields += list(PII_STAND_INS.values())
+        return fields
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        if can_view_pii(request.user):
+            return super().get_exclude(request, obj)
+        # Never let a personal field reach the page, even as an initial value.
+        return [*(super().get_exclude(request, obj) or []), *PII_STAND_INS]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)  # type: ignore[union-attr]
+
+    # -- columns ----------------------------------------------------------------------------
+
+    @admin.display(description=_("tier"), ordering="tier")
+    def tier_col(self, obj: Customer) -> SafeString:
+        return tier_badge(obj.tier)
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj: Customer) -> str:
+        return mask_name(obj.name)
+
+    @admin.display(description=_("mobile phone"))
+    def masked_phone(self, obj: Customer) -> str:
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("resident ID number"))
+    def masked_id_number(self, obj: Customer) -> str:
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("profile tags"))
+    def profile_tags(self, obj: Customer) -> str:
+        labels = dict(ProfileTag.choices)
+        return ", ".join(str(labels.get(tag, tag)) for tag in obj.tags) or "-"
+
+    @admin.display(description=_("age"))
+    def age(self, obj: Customer) -> int | str:
+        return obj.age_on(timezone.localdate()) if obj.birth_date else "-"
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = customer_create(
+            customer_no=obj.customer_no,
+            name=obj.name,
+            birth_date=obj.birth_date,
+            gender=obj.gender,
+            phone=obj.phone,
+            id_number=obj.id_number,
+            city=obj.city,
+            agent=obj.agent,
+            tags=obj.tags,
+        )
+        _adopt(obj, created)
+
+
+def _adopt(obj: Any, created: Any) -> None:
+    """Make the admin's unsaved instance the row a service created, so the admin carries on
+    (log entry, redirect, inlines) with it."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(created, field.attname))
+    obj._state.adding = False
+    obj._state.db = created._state.db
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["agent_no", "name", "city", "supervisor", "user", "customer_count"]
+    list_select_related = ["supervisor", "user"]
+    list_filter = ["city"]
+    search_fields = ["agent_no", "name", "user__username"]
+    autocomplete_fields = ["user", "supervisor"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Agent]:
+        return super().get_queryset(request).annotate(n_customers=Count("customers"))
+
+    @admin.display(description=_("customers"), ordering="n_customers")
+    def customer_count(self, obj: Agent) -> int:
+        return getattr(obj, "n_customers", 0)
+
+
+@admin.register(Policy)
+class PolicyAdmin(CustomerScopedAdmin):
+    list_display = [
+        "policy_no",
+        "customer",
+        "product_line",
+        "annual_premium",
+        "status",
+        "start_date",
+        "end_date",
+    ]
+    list_filter = ["status", "product_line"]
+    list_select_related = ["customer"]
+    search_fields = ["policy_no", "customer__customer_no"]
+    autocomplete_fields = ["customer"]
+    date_hierarchy = "start_date"
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["customer", "policy_no"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: bool) -> None:
+        if not change:
+            created = policy_create(
+                customer=obj.customer,
+                policy_no=obj.policy_no,
+                product_line=obj.product_line,
+                annual_premium=obj.annual_premium,
+                start_date=obj.start_date,
+                end_date=obj.end_date,
+                status=obj.status,
+            )
+            _adopt(obj, created)
+            return
+        super().save_model(request, obj, form, change)
+        # Premium or status changed: the tier rules decide again.
+        customer_tier_refresh(customer=obj.customer)
+
+
+@admin.register(FamilyLink)
+class FamilyLinkAdmin(CustomerScopedAdmin):
+    list_display = ["customer", "relation", "relative", "created_at"]
+    list_filter = ["relation"]
+    list_select_related = ["customer", "relative"]
+    search_fields = ["customer__customer_no", "relative__customer_no"]
+    autocomplete_fields = ["customer", "relative"]
+    show_full_result_count = False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a link is made or removed, never edited
+
+    def save_model(self, request: HttpRequest, obj: FamilyLink, form: Any, change: bool) -> None:
+        created = family_link_create(
+            customer=obj.customer, relative=obj.relative, relation=obj.relation
+        )
+        _adopt(obj, created)
+
+    def delete_model(self, request: HttpRequest, obj: FamilyLink) -> None:
+        family_link_delete(customer=obj.customer, relative=obj.relative)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FamilyLink]) -> None:
+        for link in queryset.select_related("customer", "relative"):
+            family_link_delete(customer=link.customer, relative=link.relative)
+
+
+@admin.register(TierRule)
+class TierRuleAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+    list_display = ["tier", "min_annual_premium", "description", "updated_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["tier"] if obj is not None else []
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["__str__", "downgrade_grace_days", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not TierPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TierOverride)
+class TierOverrideAdmin(CustomerScopedAdmin):
+    list_display = ["customer", "tier", "reason", "expires_at", "created_by", "created_at"]
+    list_filter = ["tier"]
+    list_select_related = ["customer", "created_by"]
+    search_fields = ["customer__customer_no", "reason"]
+    autocomplete_fields = ["customer"]
+    fields = ["customer", "tier", "reason", "expires_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an override is replaced by a newer one, not edited
+
+    def save_model(self, request: HttpRequest, obj: TierOverride, form: Any, change: bool) -> None:
+        created = tier_override_create(
+            customer=obj.customer,
+            tier=obj.tier,
+            reason=obj.reason,
+            expires_at=obj.expires_at,
+            created_by=request.user,
+        )
+        _adopt(obj, created)
+
+    def delete_model(self, request: HttpRequest, obj: TierOverride) -> None:
+        customer = obj.customer
+        super().delete_model(request, obj)
+        customer_tier_refresh(customer=customer)
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
+    list_display = ["customer", "from_tier", "to_tier", "reason", "created_at"]
+    list_filter = ["to_tier", "from_tier"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__customer_no"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -1,0 +1,67 @@
+"""Headless Chromium for the end-to-end tests: Debian's `chromium` and `chromium-driver`, never
+a downloaded browser. Missing in CI is a failure, not a skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    binary = _chromium()
+    if binary is None or not Path(CHROMEDRIVER).exists():
+        message = (
+            "Debian's chromium and chromium-driver are needed: "
+            "apt-get install -y chromium chromium-driver"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1440,1000",
+        "--lang=en-US",
+    ):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver: Any, name: str, *, full_page: bool = True) -> Path:
+    """Save the page (as tall as its content) under artifacts/ for people to look at."""
+    path = ARTIFACTS / f"{name}.png"
+    size = driver.get_window_size()
+    if full_page:
+        driver.execute_script("window.scrollTo(0, 0)")
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], min(max(height, 800), 4000))
+    driver.save_screenshot(str(path))
+    driver.set_window_size(size["width"], size["height"])
+    return path
