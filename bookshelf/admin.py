@@ -58,9 +58,17 @@ from .models import (
     Redemption,
     ShelfCell,
 )
+from .moments import open_suggestions_by_customer, suggestion_accept, suggestion_dismiss
 from .pushes import outbox_message_retry, push_create
+from .recommendations import recommendations_for_customer
 from .resources import ShelfCellResource
-from .selectors import benefit_usage_by_month, customer_desk, shelf_matrix
+from .selectors import (
+    CONVERSION_DAYS,
+    benefit_usage_by_month,
+    customer_desk,
+    push_conversion,
+    shelf_matrix,
+)
 from .services import demand_signal_create, redemption_cancel, redemption_create
 
 DESK_FORM_TTL = 24 * 3600
@@ -101,6 +109,11 @@ class CustomerDeskAdmin(CustomerAdmin):
                 name="customers_customer_redeem",
             ),
             path("<path:object_id>/push/", wrap(self.push_view), name="customers_customer_push"),
+            path(
+                "<path:object_id>/suggestion/<int:suggestion_id>/<str:action>/",
+                wrap(self.suggestion_view),
+                name="customers_customer_suggestion",
+            ),
             *super().get_urls(),
         ]
 
@@ -150,8 +163,43 @@ class CustomerDeskAdmin(CustomerAdmin):
             "redeem_form": RedeemForm(desk=desk, pii=pii, zh=zh, initial={"token": token}),
             "push_form": PushForm(desk=desk, zh=zh, initial={"token": token}),
             "has_view_permission": True,
+            "recommendations": recommendations_for_customer(customer=customer, limit=5),
+            "suggestions": open_suggestions_by_customer(customer_ids=[customer.pk]).get(
+                customer.pk, []
+            ),
         }
         return TemplateResponse(request, self.desk_template, context)
+
+    def suggestion_view(
+        self, request: HttpRequest, object_id: str, suggestion_id: int, action: str
+    ) -> HttpResponse:
+        """Act on a suggestion: push its benefit (app message) or dismiss it."""
+        customer = self.get_object(request, unquote(object_id))
+        if request.method != "POST" or action not in {"accept", "dismiss"}:
+            return HttpResponseRedirect(self._desk_url(customer))
+        if not request.user.has_perm("bookshelf.add_push"):
+            raise PermissionDenied
+        suggestion = customer.suggestions.filter(pk=suggestion_id).select_related("benefit").first()
+        if suggestion is None:
+            messages.error(request, gettext("This suggestion is not for this customer."))
+            return HttpResponseRedirect(self._desk_url(customer))
+        try:
+            if action == "accept":
+                suggestion_accept(
+                    suggestion=suggestion,
+                    channel=request.POST.get("channel") or "app",
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    gettext("Pushed %(benefit)s.") % {"benefit": suggestion.benefit.display_name},
+                )
+            else:
+                suggestion_dismiss(suggestion=suggestion)
+                messages.info(request, gettext("Suggestion dismissed."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(self._desk_url(customer, "suggested"))
 
     def redeem_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Record one use on the customer's behalf (channel: agent), through the service."""
@@ -486,6 +534,35 @@ class PushAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
     list_select_related = ["customer", "outbox", "pushed_by"]
     search_fields = ["=customer__customer_no", "^benefit_code"]
     show_full_result_count = False
+    change_list_template = "admin/bookshelf/push/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "conversion/",
+                self.admin_site.admin_view(self.conversion_view),
+                name="bookshelf_push_conversion",
+            ),
+            *super().get_urls(),
+        ]
+
+    def conversion_view(self, request: HttpRequest) -> HttpResponse:
+        """Which pushes work: conversion (a use within 30 days) by agent, benefit and tier."""
+        if not request.user.has_perm("bookshelf.view_push"):
+            raise PermissionDenied
+        tables = [
+            (gettext("By agent"), push_conversion(by="agent")),
+            (gettext("By benefit"), push_conversion(by="benefit")),
+            (gettext("By tier"), push_conversion(by="tier")),
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Push conversion"),
+            "opts": self.opts,
+            "tables": tables,
+            "days": CONVERSION_DAYS,
+        }
+        return TemplateResponse(request, "admin/bookshelf/push_conversion.html", context)
 
     @admin.display(description=_("delivery"), ordering="outbox__status")
     def delivery(self, obj: Push) -> SafeString | str:

@@ -1038,6 +1038,14 @@ class AgentSuggestion(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
     )
+    push = models.ForeignKey(
+        "bookshelf.Push",
+        verbose_name=_("push"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 

@@ -251,6 +251,34 @@ def quota_expiring_sweep(
     return report
 
 
+@transaction.atomic
+def suggestion_accept(
+    *, suggestion: AgentSuggestion, channel: str, note: str = "", by: Any = None
+) -> AgentSuggestion:
+    """The agent acts on a suggestion: the benefit is pushed (once) and the suggestion closed."""
+    from .pushes import push_create
+
+    locked = AgentSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if locked.status != SuggestionStatus.OPEN:
+        raise DomainError(
+            BookshelfErrorCode.INVALID,
+            _("This suggestion was already handled."),
+            status_code=409,
+        )
+    push = push_create(
+        customer=locked.customer,
+        benefit_code=locked.benefit.code,
+        channel=channel,
+        note=note or locked.reason,
+        pushed_by=by,
+    )
+    locked.status = SuggestionStatus.ACCEPTED
+    locked.push = push
+    locked.resolved_at = timezone.now()
+    locked.save(update_fields=["status", "push", "resolved_at"])
+    return locked
+
+
 def suggestion_dismiss(*, suggestion: AgentSuggestion) -> AgentSuggestion:
     AgentSuggestion.objects.filter(pk=suggestion.pk, status=SuggestionStatus.OPEN).update(
         status=SuggestionStatus.DISMISSED, resolved_at=timezone.now()

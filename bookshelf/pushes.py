@@ -25,8 +25,9 @@ from config.exceptions import DomainError, NotAllowed
 from customers.models import Customer
 
 from .error_codes import BookshelfErrorCode
-from .models import OutboxMessage, OutboxStatus, Push, PushChannel
+from .models import OutboxMessage, OutboxStatus, Push, PushChannel, WebhookEventType
 from .selectors import bookshelf_for_customer
+from .webhooks import event_emit
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +139,29 @@ def push_create(
             recipient=customer.customer_no,
             body=_message_body(push=push, remaining=remaining),
         )
-        from .tasks import deliver_push
-
-        transaction.on_commit(partial(deliver_push.delay, message.pk))
+        event_emit(
+            WebhookEventType.BENEFIT_PUSHED,
+            {
+                "push_id": push.pk,
+                "customer_no": customer.customer_no,
+                "benefit": benefit.code,
+                "channel": channel,
+                "pushed_at": push.created_at.isoformat(),
+            },
+        )
+        transaction.on_commit(partial(_enqueue_delivery, message.pk))
     return push
+
+
+def _enqueue_delivery(outbox_id: int) -> None:
+    """Hand the message to Celery; with the broker down it waits in the outbox and the
+    periodic requeue sends it once the broker is back. The request never fails for it."""
+    from .tasks import deliver_push
+
+    try:
+        deliver_push.delay(outbox_id)
+    except Exception:
+        log.warning("broker unavailable; push message %s waits in the outbox", outbox_id)
 
 
 def push_deliver(*, outbox_id: int, final_attempt: bool = True) -> str:

@@ -386,6 +386,7 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "bookshelf.tasks.webhooks_sweep": None,  # every 30 seconds, an interval not a crontab
         "bookshelf.tasks.peer_usage_refresh_task": "1",
         "bookshelf.tasks.suggestions_sweep": "7",
+        "bookshelf.tasks.requeue_pending_pushes": None,  # every minute
     }
     for name in tasks:
         assert name in app.tasks
