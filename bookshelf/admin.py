@@ -54,6 +54,7 @@ from .models import (
     OutboxMessage,
     Purchase,
     Push,
+    PushChannel,
     QuotaBalance,
     Redemption,
     ShelfCell,
@@ -187,7 +188,7 @@ class CustomerDeskAdmin(CustomerAdmin):
             if action == "accept":
                 suggestion_accept(
                     suggestion=suggestion,
-                    channel=request.POST.get("channel") or "app",
+                    channel=request.POST.get("channel") or PushChannel.APP_MESSAGE,
                     by=request.user,
                 )
                 messages.success(

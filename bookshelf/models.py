@@ -1063,12 +1063,12 @@ class RecommendationWeights(TimeStamped):
     """How much each signal counts when ranking a customer's benefits: one row, tuned by
     product staff in the admin."""
 
-    profile_tag = models.FloatField(_("matches a profile tag"), default=3.0)
+    profile_tag = models.FloatField(_("matches a profile tag"), default=2.0)
     family = models.FloatField(_("suits the family (children, elderly parents)"), default=2.0)
     life_event = models.FloatField(_("fits a recent life event"), default=4.0)
-    expiring = models.FloatField(_("unused uses expiring soon"), default=2.5)
+    expiring = models.FloatField(_("unused uses expiring soon"), default=1.5)
     expiring_days = models.PositiveSmallIntegerField(_("'soon' means within (days)"), default=45)
-    peers = models.FloatField(_("popular with similar customers"), default=6.0)
+    peers = models.FloatField(_("popular with similar customers"), default=20.0)
     habit = models.FloatField(_("the customer uses it already"), default=5.0)
     novelty = models.FloatField(_("not used yet"), default=0.3)
     product_line = models.FloatField(_("comes with a policy they hold"), default=1.0)

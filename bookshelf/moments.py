@@ -89,12 +89,11 @@ def customer_event_record(
 
 
 def _enqueue_event(event_id: int) -> None:
+    from config.celery import enqueue
+
     from .tasks import suggestions_for_event
 
-    try:
-        suggestions_for_event.delay(event_id)
-    except Exception:  # broker down: the periodic sweep of unsuggested events picks it up
-        return
+    enqueue(suggestions_for_event, event_id)  # broker down: the morning sweep picks it up
 
 
 def _when(day: date, today: date) -> str:
@@ -110,7 +109,7 @@ def _when(day: date, today: date) -> str:
 def event_suggestions_create(*, event_id: int, today: date | None = None) -> int:
     """Turn one important event into suggestions for the customer's agent (once)."""
     event = (
-        CustomerEvent.objects.select_for_update()
+        CustomerEvent.objects.select_for_update(of=("self",))
         .select_related("customer", "customer__agent")
         .filter(pk=event_id)
         .first()

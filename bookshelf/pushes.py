@@ -156,12 +156,11 @@ def push_create(
 def _enqueue_delivery(outbox_id: int) -> None:
     """Hand the message to Celery; with the broker down it waits in the outbox and the
     periodic requeue sends it once the broker is back. The request never fails for it."""
+    from config.celery import enqueue
+
     from .tasks import deliver_push
 
-    try:
-        deliver_push.delay(outbox_id)
-    except Exception:
-        log.warning("broker unavailable; push message %s waits in the outbox", outbox_id)
+    enqueue(deliver_push, outbox_id)
 
 
 def push_deliver(*, outbox_id: int, final_attempt: bool = True) -> str:

@@ -44,6 +44,14 @@ EVENT_AFFINITY: dict[str, dict[str, set[str]]] = {
 }
 PEER_MIN_SHARE = 0.15
 PEER_CACHE_TTL = 3600
+# Customers' worth of the whole tier's usage mixed into each age band's, so a small band's
+# share leans on its tier instead of on chance.
+PEER_PRIOR = 20
+
+
+def smoothed_share(*, users: int, size: int, tier_users: int, tier_size: int) -> float:
+    tier_share = tier_users / tier_size if tier_size else 0.0
+    return (users + PEER_PRIOR * tier_share) / (size + PEER_PRIOR)
 
 
 def age_band(age: int) -> int:
@@ -343,7 +351,8 @@ def benefit_tags() -> dict[int, frozenset[str]]:
 
 # -- the peer signal, refreshed by a nightly job -----------------------------------------------
 def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
-    """Recompute PeerUsage from the last year of redemptions, in SQL (GROUP BY)."""
+    """Recompute PeerUsage from the last year of redemptions, in SQL (GROUP BY): for every
+    tier, age band and benefit the tier used, the band's share smoothed towards the tier's."""
     today = today or timezone.localdate()
     since = today - timedelta(days=days)
     year = today.year
@@ -359,34 +368,43 @@ def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
         .annotate(users=Count("holder_id", distinct=True))
         .order_by()
     )
+    band_users: dict[tuple[int, int, int], int] = defaultdict(int)
+    tier_users: dict[tuple[int, int], int] = defaultdict(int)
+    for r in used:
+        band = age_band(max(r["band"] or 0, 0))
+        band_users[(r["tier_snapshot"], band, r["benefit_id"])] += r["users"]
+        tier_users[(r["tier_snapshot"], r["benefit_id"])] += r["users"]
     sizes: dict[tuple[int, int], int] = defaultdict(int)
+    tier_sizes: dict[int, int] = defaultdict(int)
+    customer_band = Cast((Value(year) - ExtractYear("birth_date")) / 10 * 10, IntegerField())
     for row in (
-        Customer.objects.annotate(
-            band=Cast((Value(year) - ExtractYear("birth_date")) / 10 * 10, IntegerField())
-        )
+        Customer.objects.annotate(band=customer_band)
         .values("tier", "band")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        sizes[(row["tier"], age_band(max(row["band"], 0)))] += row["n"]
+        sizes[(row["tier"], age_band(max(row["band"] or 0, 0)))] += row["n"]
+        tier_sizes[row["tier"]] += row["n"]
     now = timezone.now()
     rows = []
-    for r in used:
-        band = age_band(max(r["band"] or 0, 0))
-        total = sizes.get((r["tier_snapshot"], band), 0)
-        if not total:
-            continue
-        rows.append(
-            PeerUsage(
-                tier=r["tier_snapshot"],
-                age_band=band,
-                benefit_id=r["benefit_id"],
-                users=r["users"],
-                customers=total,
-                share=min(1.0, r["users"] / total),
-                computed_at=now,
+    for (tier, benefit_id), t_users in tier_users.items():
+        for (size_tier, band), size in sizes.items():
+            if size_tier != tier:
+                continue
+            users = band_users.get((tier, band, benefit_id), 0)
+            rows.append(
+                PeerUsage(
+                    tier=tier,
+                    age_band=band,
+                    benefit_id=benefit_id,
+                    users=users,
+                    customers=size,
+                    share=smoothed_share(
+                        users=users, size=size, tier_users=t_users, tier_size=tier_sizes[tier]
+                    ),
+                    computed_at=now,
+                )
             )
-        )
     with transaction.atomic():
         PeerUsage.objects.all().delete()
         PeerUsage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)

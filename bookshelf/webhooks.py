@@ -155,13 +155,12 @@ def events_emit_many(events: list[tuple[str, dict[str, Any]]]) -> int:
 def _enqueue(delivery_ids: list[int]) -> None:
     """Hand deliveries to Celery. If the broker is down they stay pending in the database
     and the sweep sends them once it is back: nothing is lost, the request never fails."""
+    from config.celery import enqueue
+
     from .tasks import webhook_deliver
 
     for delivery_id in delivery_ids:
-        try:
-            webhook_deliver.delay(delivery_id)
-        except Exception:
-            log.warning("broker unavailable; webhook delivery %s waits for the sweep", delivery_id)
+        enqueue(webhook_deliver, delivery_id)
 
 
 def _body(event: WebhookEvent) -> bytes:

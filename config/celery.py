@@ -20,3 +20,21 @@ def _connect_signals() -> None:
 
 
 _connect_signals()
+
+
+def enqueue(task: object, *args: object) -> bool:
+    """`task.delay(*args)`, but a broker outage is logged, not raised: the work is in the
+    database (an outbox row, a pending delivery, an unsuggested event) and the periodic sweep
+    sends it once the broker is back. Errors of the task itself (eager mode) still raise."""
+    import logging
+
+    from kombu.exceptions import OperationalError as BrokerError
+
+    try:
+        task.delay(*args)  # type: ignore[attr-defined]
+    except (BrokerError, ConnectionError, OSError):
+        logging.getLogger(__name__).warning(
+            "broker unavailable: %s%r waits for the sweep", getattr(task, "name", task), args
+        )
+        return False
+    return True

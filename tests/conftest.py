@@ -79,3 +79,14 @@ def pytest_report_header(config: Any) -> list[str]:
     if engine != "postgresql":
         lines.append("bookshelf: PostgreSQL-only tests (@pytest.mark.postgres) are left out")
     return lines
+
+
+@pytest.fixture
+def celery_eager() -> Iterator[None]:
+    """Run tasks in-process even when REDIS_URL points Celery at a real broker."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
