@@ -79,3 +79,25 @@ def idempotent_call(
             raise
         return _replay(existing, fingerprint)
     return status, body, False
+
+
+def idempotency_prune(*, older_than_hours: int | None = None, batch_size: int = 5000) -> int:
+    """Forget Idempotency-Key answers past the retention (never less than 24 hours), in
+    batches so a large backlog never holds long locks."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    hours = max(24, older_than_hours or settings.IDEMPOTENCY_RETENTION_HOURS)
+    cutoff = timezone.now() - timedelta(hours=hours)
+    removed = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
+        if not ids:
+            return removed
+        removed += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

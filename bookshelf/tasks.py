@@ -6,10 +6,12 @@ reject_on_worker_lost (settings) redeliver a task whose worker died; every step 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 from typing import Any
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from . import webhooks
@@ -54,7 +56,10 @@ def shelf_review(window_days: int | None = None, window_end: str | None = None) 
 @shared_task(bind=True, name="bookshelf.shelf_review_chunk", max_retries=5, acks_late=True)
 def shelf_review_chunk(self: Any, run_id: int, benefit_ids: list[int]) -> int:
     try:
-        return review_chunk_compute(run_id=run_id, benefit_ids=benefit_ids)
+        done = review_chunk_compute(run_id=run_id, benefit_ids=benefit_ids)
+        if settings.BOOKSHELF_REVIEW_CHUNK_PAUSE:
+            time.sleep(settings.BOOKSHELF_REVIEW_CHUNK_PAUSE)
+        return done
     except OperationalError as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=min(600, 5 * 2**self.request.retries)) from exc
@@ -138,3 +143,10 @@ def deliver_push(self: Any, outbox_id: int) -> str:
 def requeue_pending_pushes() -> int:
     """Pushes whose delivery the broker missed (or that wait for a retry)."""
     return outbox_requeue_pending()
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def idempotency_prune_task() -> int:
+    from .idempotency import idempotency_prune
+
+    return idempotency_prune()

@@ -194,6 +194,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The shelf review fans out in chunks of this many benefits, one task each.
 BOOKSHELF_REVIEW_CHUNK = env.int("BOOKSHELF_REVIEW_CHUNK", default=100)
+# Seconds a review worker rests after each chunk, to spare a busy database (0: none).
+BOOKSHELF_REVIEW_CHUNK_PAUSE = env.float("BOOKSHELF_REVIEW_CHUNK_PAUSE", default=0.0)
+# How long Idempotency-Key answers are kept before the nightly prune (at least 24 hours).
+IDEMPOTENCY_RETENTION_HOURS = max(24, env.int("IDEMPOTENCY_RETENTION_HOURS", default=48))
 
 # Bulk import/export of the catalog and the shelf (django-import-export). The uploaded file
 # waits between the dry run and the confirmation in the cache, not on one machine's disk.

@@ -387,6 +387,7 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "bookshelf.tasks.peer_usage_refresh_task": "1",
         "bookshelf.tasks.suggestions_sweep": "7",
         "bookshelf.tasks.requeue_pending_pushes": None,  # every minute
+        "bookshelf.tasks.idempotency_prune_task": "3",
     }
     for name in tasks:
         assert name in app.tasks
