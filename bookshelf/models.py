@@ -1026,6 +1026,7 @@ class AgentSuggestion(models.Model):
         Benefit, verbose_name=_("benefit"), on_delete=models.CASCADE, related_name="suggestions"
     )
     reason = models.CharField(_("why"), max_length=255)
+    reason_zh = models.CharField(_("why (Chinese)"), max_length=255, blank=True)
     dedupe_key = models.CharField(_("key"), max_length=120, unique=True)
     event = models.ForeignKey(
         CustomerEvent,

@@ -5,13 +5,14 @@ benefits whose period ends soon with uses left. Every suggestion is made once (u
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.exceptions import DomainError
@@ -96,6 +97,16 @@ def _enqueue_event(event_id: int) -> None:
     enqueue(suggestions_for_event, event_id)  # broker down: the morning sweep picks it up
 
 
+def bilingual(build: Callable[[bool], str]) -> tuple[str, str]:
+    """A stored sentence in English and Chinese; `build(zh)` writes it in the active language.
+    Jobs have no reader: the desk shows the reader's language."""
+    with translation.override("en"):
+        english = build(False)[:255]
+    with translation.override("zh-hans"):
+        chinese = build(True)[:255]
+    return english, chinese
+
+
 def _when(day: date, today: date) -> str:
     days = (today - day).days
     if days <= 0:
@@ -131,21 +142,29 @@ def event_suggestions_create(*, event_id: int, today: date | None = None) -> int
             if r.category.split(".")[0] in affinity.get("categories", set())
             or set(benefits[r.code].tags or []) & affinity.get("tags", set())
         ][:SUGGESTIONS_PER_EVENT]
-        when = _when(timezone.localdate(event.occurred_at), today)
-        rows = [
-            AgentSuggestion(
-                agent=event.customer.agent,
-                customer=event.customer,
-                benefit=benefits[r.code],
-                event=event,
-                reason=(
-                    _("%(event)s %(when)s: offer %(benefit)s")
-                    % {"event": EventKind(event.kind).label, "when": when, "benefit": r.name}
-                )[:255],
-                dedupe_key=f"event:{event.pk}:{benefits[r.code].pk}",
+        day = timezone.localdate(event.occurred_at)
+        rows = []
+        for r in fitting:
+
+            def build(zh: bool, r: Any = r) -> str:
+                return _("%(event)s %(when)s: offer %(benefit)s") % {
+                    "event": EventKind(event.kind).label,
+                    "when": _when(day, today),
+                    "benefit": (r.name_zh or r.name) if zh else r.name,
+                }
+
+            english, chinese = bilingual(build)
+            rows.append(
+                AgentSuggestion(
+                    agent=event.customer.agent,
+                    customer=event.customer,
+                    benefit=benefits[r.code],
+                    event=event,
+                    reason=english,
+                    reason_zh=chinese,
+                    dedupe_key=f"event:{event.pk}:{benefits[r.code].pk}",
+                )
             )
-            for r in fitting
-        ]
         made = len(AgentSuggestion.objects.bulk_create(rows, ignore_conflicts=True))
     event.suggested_at = timezone.now()
     event.save(update_fields=["suggested_at"])
@@ -206,20 +225,23 @@ def quota_expiring_sweep(
                     options.append((left / view.quota, view.code, view, start, end, left))
             options.sort(key=lambda o: (-o[0], o[1]))
             for _share, _code, view, start, end, left in options[:per_customer]:
+
+                def build(zh: bool, view: Any = view, end: date = end, left: int = left) -> str:
+                    return _("%(left)s of %(quota)s %(benefit)s unused, period ends %(end)s") % {
+                        "left": left,
+                        "quota": view.quota,
+                        "benefit": (view.name_zh or view.name) if zh else view.name,
+                        "end": end.isoformat(),
+                    }
+
+                english, chinese = bilingual(build)
                 rows.append(
                     AgentSuggestion(
                         agent_id=customer.agent_id,
                         customer=customer,
                         benefit_id=view.benefit_id,
-                        reason=(
-                            _("%(left)s of %(quota)s %(benefit)s unused, period ends %(end)s")
-                            % {
-                                "left": left,
-                                "quota": view.quota,
-                                "benefit": view.name,
-                                "end": end.isoformat(),
-                            }
-                        )[:255],
+                        reason=english,
+                        reason_zh=chinese,
                         dedupe_key=f"expiring:{customer.pk}:{view.benefit_id}:{start.isoformat()}",
                     )
                 )

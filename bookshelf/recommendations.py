@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, IntegerField, Value
 from django.db.models.functions import Cast, ExtractYear
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, ProductLine, ProfileTag, Relation, Tier
@@ -116,6 +116,11 @@ def _tag_label(tag: str) -> str:
     return str(ProfileTag(tag).label) if tag in ProfileTag.values else tag
 
 
+def _name(c: Candidate) -> str:
+    zh = (translation.get_language() or "").startswith("zh")
+    return c.name_zh if zh and c.name_zh else c.name
+
+
 def _score(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> tuple[float, list[str]]:
     score = 0.0
     reasons: list[str] = []
@@ -123,7 +128,7 @@ def _score(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> tuple[fl
         score += w.profile_tag
         reasons.append(
             _("has the tag “%(tag)s”: %(benefit)s suits it")
-            % {"tag": _tag_label(tag), "benefit": c.name}
+            % {"tag": _tag_label(tag), "benefit": _name(c)}
         )
     for tag in sorted(c.tags & set(ctx.family_tags)):
         score += w.family
