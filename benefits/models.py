@@ -14,17 +14,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.models import TimeStamped
+
 TOP_CODE_RE = re.compile(r"^[A-Z]{2,4}$")
 SUB_CODE_RE = re.compile(r"^\d{2}$")
 BENEFIT_CODE_RE = re.compile(r"^[A-Z]{2,4}(\.\d{2})+\.\d{3}$")
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Bilingual(models.Model):

@@ -18,7 +18,7 @@ from django.contrib.admin.utils import unquote
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -202,20 +202,49 @@ class CustomerDeskAdmin(CustomerAdmin):
             messages.error(request, exc.message)
         return HttpResponseRedirect(self._desk_url(customer, "suggested"))
 
+    def _desk_form(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        perm: str,
+        form_class: Any,
+        anchor: str,
+        invalid: str,
+        repeated: str,
+    ) -> tuple[Customer, Any, HttpResponse | None]:
+        """The shared steps of a desk form: the customer in the user's scope, a POST, the
+        permission, a valid form, sent once. Returns (customer, form, early response)."""
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None:
+            raise Http404
+        if request.method != "POST":
+            return customer, None, HttpResponseRedirect(self._desk_url(customer))
+        if not request.user.has_perm(perm):
+            raise PermissionDenied
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, invalid)
+            return customer, None, HttpResponseRedirect(self._desk_url(customer, anchor))
+        if not _first_submission(form.cleaned_data["token"]):
+            messages.warning(request, repeated)
+            return customer, None, HttpResponseRedirect(self._desk_url(customer, anchor))
+        return customer, form, None
+
     def redeem_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Record one use on the customer's behalf (channel: agent), through the service."""
-        customer = self.get_object(request, unquote(object_id))
-        if request.method != "POST":
-            return HttpResponseRedirect(self._desk_url(customer))
-        if not request.user.has_perm("bookshelf.add_redemption"):
-            raise PermissionDenied
-        form = RedeemInput(request.POST)
-        if not form.is_valid():
-            messages.error(request, gettext("Choose a benefit to record a use of."))
-            return HttpResponseRedirect(self._desk_url(customer, "shelf"))
-        if not _first_submission(form.cleaned_data["token"]):
-            messages.warning(request, gettext("This form was already sent: nothing was recorded."))
-            return HttpResponseRedirect(self._desk_url(customer, "shelf"))
+        customer, data, done = self._desk_form(
+            request,
+            object_id,
+            perm="bookshelf.add_redemption",
+            form_class=RedeemInput,
+            anchor="shelf",
+            invalid=gettext("Choose a benefit to record a use of."),
+            repeated=gettext("This form was already sent: nothing was recorded."),
+        )
+        if done is not None:
+            return done
+        form = data
         try:
             result = redemption_create(
                 customer=customer,
@@ -241,18 +270,18 @@ class CustomerDeskAdmin(CustomerAdmin):
 
     def push_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Push a benefit the customer can use; it is delivered after the commit."""
-        customer = self.get_object(request, unquote(object_id))
-        if request.method != "POST":
-            return HttpResponseRedirect(self._desk_url(customer))
-        if not request.user.has_perm("bookshelf.add_push"):
-            raise PermissionDenied
-        form = PushInput(request.POST)
-        if not form.is_valid():
-            messages.error(request, gettext("Choose a benefit and a channel to push."))
-            return HttpResponseRedirect(self._desk_url(customer, "push"))
-        if not _first_submission(form.cleaned_data["token"]):
-            messages.warning(request, gettext("This form was already sent: nothing was pushed."))
-            return HttpResponseRedirect(self._desk_url(customer, "push"))
+        customer, data, done = self._desk_form(
+            request,
+            object_id,
+            perm="bookshelf.add_push",
+            form_class=PushInput,
+            anchor="push",
+            invalid=gettext("Choose a benefit and a channel to push."),
+            repeated=gettext("This form was already sent: nothing was pushed."),
+        )
+        if done is not None:
+            return done
+        form = data
         try:
             push = push_create(
                 customer=customer,

@@ -16,15 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from benefits.models import Benefit, Category
+from config.models import TimeStamped
 from customers.models import Customer, ProductLine, Tier
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class QuotaPeriod(models.TextChoices):
