@@ -15,8 +15,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -51,6 +51,7 @@ from .models import (
     DemandSignal,
     DemandSource,
     Eligibility,
+    IdempotencyRecord,
     OutboxMessage,
     Purchase,
     Push,
@@ -72,17 +73,25 @@ from .selectors import (
 )
 from .services import demand_signal_create, redemption_cancel, redemption_create
 
-DESK_FORM_TTL = 24 * 3600
-
 admin.site.site_header = _("Benefits Bookshelf")
 admin.site.site_title = _("Benefits Bookshelf")
 admin.site.index_title = _("Workspaces and records")
 admin.site.site_url = None  # the admin is the site: no "view site" link
 
 
-def _first_submission(token: str) -> bool:
-    """True the first time a desk form's token comes back (atomic add in the shared cache)."""
-    return bool(token) and cache.add(f"desk-form:{token}", 1, timeout=DESK_FORM_TTL)
+def _first_submission(token: str, user: Any) -> bool:
+    """True the first time a desk form's token comes back. Kept in the database (the same
+    table as API Idempotency-Keys, pruned with them), so it holds with Redis down too."""
+    if not token:
+        return False
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                client_ref=f"desk:{getattr(user, 'pk', '-')}", key=token[:128], fingerprint="desk"
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def _is_zh() -> bool:
@@ -226,7 +235,7 @@ class CustomerDeskAdmin(CustomerAdmin):
         if not form.is_valid():
             messages.error(request, invalid)
             return customer, None, HttpResponseRedirect(self._desk_url(customer, anchor))
-        if not _first_submission(form.cleaned_data["token"]):
+        if not _first_submission(form.cleaned_data["token"], request.user):
             messages.warning(request, repeated)
             return customer, None, HttpResponseRedirect(self._desk_url(customer, anchor))
         return customer, form, None
