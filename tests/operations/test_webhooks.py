@@ -272,3 +272,24 @@ def test_bulk_tier_recalculation_emits_events(receiver, django_capture_on_commit
         customer_tiers_recalculate()
     got = sorted(b["data"]["customer_no"] for b in receiver.bodies())
     assert got == sorted(c.customer_no for c in customers)
+
+
+def test_the_request_id_follows_the_request_into_the_delivery_task(
+    receiver, django_capture_on_commit_callbacks
+):
+    subscribe(receiver, ["redemption.completed"])
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 2})
+    _client, token = api_client_create(name="rid")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/v1/customers/{customer.customer_no}/redemptions",
+            {"benefit": benefit.code},
+            format="json",
+            HTTP_X_REQUEST_ID="trace-0001-abcd",
+        )
+    assert response["X-Request-ID"] == "trace-0001-abcd"
+    assert WebhookEvent.objects.get().request_id == "trace-0001-abcd"
+    assert receiver.requests[0]["headers"]["X-Request-ID"] == "trace-0001-abcd"
