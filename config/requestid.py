@@ -47,13 +47,19 @@ def connect_celery(app: Any) -> None:
         if headers is not None and "request_id" not in headers:
             headers["request_id"] = current_request_id()
 
+    tokens: dict[str, contextvars.Token[str]] = {}
+
     @task_prerun.connect(weak=False)
-    def _restore(task: Any = None, **_kw: Any) -> None:
+    def _restore(task_id: str | None = None, task: Any = None, **_kw: Any) -> None:
         rid = getattr(task.request, "request_id", None) if task is not None else None
         if rid is None and task is not None:
             rid = (getattr(task.request, "headers", None) or {}).get("request_id")
-        request_id_var.set(rid or f"task-{uuid.uuid4().hex[:12]}")
+        if rid is None and current_request_id() != "-":
+            rid = current_request_id()  # an eager task runs inside the request it serves
+        tokens[task_id or "-"] = request_id_var.set(rid or f"task-{uuid.uuid4().hex[:12]}")
 
     @task_postrun.connect(weak=False)
-    def _clear(**_kw: Any) -> None:
-        request_id_var.set("-")
+    def _clear(task_id: str | None = None, **_kw: Any) -> None:
+        token = tokens.pop(task_id or "-", None)
+        if token is not None:
+            request_id_var.reset(token)

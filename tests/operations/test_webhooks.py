@@ -292,4 +292,4 @@ def test_the_request_id_follows_the_request_into_the_delivery_task(
         )
     assert response["X-Request-ID"] == "trace-0001-abcd"
     assert WebhookEvent.objects.get().request_id == "trace-0001-abcd"
-    assert receiver.requests[0]["headers"]["X-Request-ID"] == "trace-0001-abcd"
+    assert receiver.requests[0]["headers"]["X-Request-Id"] == "trace-0001-abcd"
