@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 CUSTOMERS ?= 500
 
-.PHONY: install run test test-postgres lint format messages worker beat dev clean
+.PHONY: install run test browser lint format messages worker beat dev clean
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -23,8 +23,15 @@ run: install
 	$(RUN) python manage.py runserver $(HOST)
 
 ## Install and run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL for real services)
-test: install
+test: install browser
 	$(RUN) pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+## Debian's headless Chromium and its driver for the browser tests (never a downloaded browser)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		( command -v apt-get >/dev/null && apt-get update -qq && \
+		  apt-get install -y -qq chromium chromium-driver >/dev/null ) || \
+		echo "Install Debian's chromium and chromium-driver for the browser tests."
 
 ## Celery against Redis (REDIS_URL, default the local Redis): a worker, the beat, or both
 ## with the web server. Run exactly ONE beat per deployment, or scheduled jobs run twice.

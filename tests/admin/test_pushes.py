@@ -162,7 +162,7 @@ def test_the_desk_push_form(office: Office, gold_benefit, django_capture_on_comm
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_for_one_message_send_it_once(settings):
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's concurrent transactions")
+        pytest.fail("needs PostgreSQL's concurrent transactions: set DATABASE_URL")
     settings.BOOKSHELF_PUSH_SENDER = RECORDING
     benefit = make_benefit(cells={Tier.GOLD: 2})
     customer = make_customer(tier=Tier.GOLD)
