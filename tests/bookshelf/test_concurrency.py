@@ -2,8 +2,8 @@
 for the family's last share, or to cancel the same use, and exactly the right number win.
 
 Each thread opens its own database connection (Django's connections are per thread) and closes
-it when done. SQLite serialises writers, so these tests only mean something on PostgreSQL: on the embedded
-default the suite leaves them out (and says so); with DATABASE_URL they always run.
+it when done. SQLite serialises writers, so these tests only mean something on PostgreSQL:
+on the embedded default the suite leaves them out (and says so); with DATABASE_URL they run.
 """
 
 from __future__ import annotations
