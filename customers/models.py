@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from config.models import TimeStamped
@@ -140,7 +141,7 @@ class Agent(TimeStamped):
         related_name="agent",
     )
     agent_no = models.CharField(_("agent number"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     city = models.CharField(_("city"), max_length=40, blank=True)
     supervisor = models.ForeignKey(
         "self",
@@ -200,7 +201,7 @@ class Customer(TimeStamped):
     customer_no = models.CharField(
         _("customer number"), max_length=20, unique=True, help_text=_("The key other systems use.")
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     birth_date = models.DateField(_("birth date"))
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     city = models.CharField(_("city"), max_length=40, blank=True)
