@@ -35,7 +35,7 @@ worker: install
 
 beat: install
 	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config beat --loglevel=INFO \
-		--scheduler django_celery_beat.schedulers:DatabaseScheduler
+		--scheduler config.beat:SingleBeatScheduler
 
 ## Web + worker + beat together for local use (honcho runs Procfile.dev)
 dev: install

@@ -196,8 +196,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # The schedule lives in the database, edited in the admin (Periodic tasks); a data migration
-# seeds the defaults. Run exactly ONE beat process per deployment, or jobs run twice.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# seeds the defaults. Only the beat holding the Redis beat lock sends it (config/beat.py): a
+# second beat stays idle as a standby.
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
 # The shelf review fans out in chunks of this many benefits, one task each.
 BOOKSHELF_REVIEW_CHUNK = env.int("BOOKSHELF_REVIEW_CHUNK", default=100)
 
