@@ -116,9 +116,14 @@ def _wait_until_up(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"gunicorn did not answer {url} within {seconds:.0f} s")
 
 
-def _server_env(port: int, workers: int, cache_prefix: str) -> dict[str, str]:
+def _server_env(port: int, workers: int, cache_prefix: str, work: Path) -> dict[str, str]:
     env = dict(os.environ)
+    metrics = work / "prometheus"
+    metrics.mkdir(exist_ok=True)
     env.update(
+        # gunicorn.conf.py passes this on to the workers; left empty, prometheus_client would
+        # write its per-process files into the working directory.
+        PROMETHEUS_MULTIPROC_DIR=str(metrics),
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS=str(workers),
         DJANGO_DEBUG="false",
@@ -211,7 +216,7 @@ def load_run(*, plan: LoadPlan, log: Any = print) -> LoadResult:
         server = subprocess.Popen(  # noqa: S603 - our own gunicorn, on loopback
             [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(GUNICORN_CONF)],
             cwd=BASE_DIR,
-            env=_server_env(port, plan.workers, cache_prefix),
+            env=_server_env(port, plan.workers, cache_prefix, work),
             stdout=server_log,
             stderr=subprocess.STDOUT,
         )
