@@ -63,7 +63,8 @@ class ServiceGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_api(request) and _announced_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if is_api(request) and limit is not None and _announced_length(request) > limit:
             return request_too_large()
         if _has_nul(request):
             return malformed(request)

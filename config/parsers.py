@@ -37,8 +37,9 @@ def json_depth_exceeds(document: Any, limit: int) -> bool:
 
 class BoundedJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if stream is not None else b""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit
+        size = -1 if limit is None else limit + 1
+        raw = b"" if stream is None else stream.read(size)
         if limit is not None and len(raw) > limit:
             raise RequestTooLarge()
         try:
