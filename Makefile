@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 CUSTOMERS ?= 500
 
-.PHONY: install run test browser lint format messages worker beat dev clean
+.PHONY: install run test browser lint format messages worker beat dev load clean
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -42,12 +42,27 @@ worker: install
 
 beat: install
 	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config beat --loglevel=INFO \
-		--scheduler django_celery_beat.schedulers:DatabaseScheduler
+		--scheduler config.beat:SingleBeatScheduler
 
 ## Web + worker + beat together for local use (honcho runs Procfile.dev)
 dev: install
 	$(RUN) python manage.py migrate --no-input
 	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} HOST=$(HOST) $(RUN) honcho -f Procfile.dev start
+
+## Load test on loopback: gunicorn + PostgreSQL (its own database, dropped and re-seeded),
+## Locust at LOAD_RATE req/s for LOAD_DURATION s; writes the "## Load" section of BENCHMARKS.md
+## and fails if more than 0.1% of requests fail or a quota counter is off.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bookshelf_load
+LOAD_CUSTOMERS ?= 200
+LOAD_USERS ?= 20
+LOAD_RATE ?= 50
+LOAD_DURATION ?= 60
+LOAD_WORKERS ?= 3
+
+load: install
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(RUN) python manage.py load_test --fresh \
+		--customers $(LOAD_CUSTOMERS) --users $(LOAD_USERS) --rate $(LOAD_RATE) \
+		--duration $(LOAD_DURATION) --workers $(LOAD_WORKERS) --benchmarks BENCHMARKS.md
 
 lint: install
 	$(RUN) ruff check .

@@ -41,6 +41,8 @@ SUGGESTING_EVENTS = {
     EventKind.BIRTHDAY,
 }
 SUGGESTIONS_PER_EVENT = 2
+# A moment is recent: older events are refused (and dates before 1901 have no sane offset).
+EVENT_MAX_AGE = timedelta(days=3653)
 
 
 def customer_event_record(
@@ -61,6 +63,12 @@ def customer_event_record(
         raise DomainError(
             BookshelfErrorCode.INVALID,
             _("An event cannot happen in the future."),
+            field="occurred_at",
+        )
+    if occurred_at < now - EVENT_MAX_AGE:
+        raise DomainError(
+            BookshelfErrorCode.INVALID,
+            _("An event older than ten years is not a moment to act on."),
             field="occurred_at",
         )
     if external_id:

@@ -214,7 +214,5 @@ def outbox_message_retry(*, message: OutboxMessage) -> bool:
             status=OutboxStatus.PENDING, last_error=""
         )
         if updated:
-            from .tasks import deliver_push
-
-            transaction.on_commit(partial(deliver_push.delay, message.pk))
+            transaction.on_commit(partial(_enqueue_delivery, message.pk))
     return bool(updated)

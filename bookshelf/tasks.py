@@ -133,6 +133,9 @@ def peer_usage_refresh_task() -> int:
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
+    # The outbox row is the record; a stored result would make every enqueue subscribe to
+    # the result backend, which blocks for 20 s of reconnects when Redis is down.
+    ignore_result=True,
 )
 def deliver_push(self: Any, outbox_id: int) -> str:
     """Deliver one pushed benefit. Idempotent: a second run finds the message claimed."""

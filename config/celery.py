@@ -28,13 +28,17 @@ def enqueue(task: object, *args: object) -> bool:
     sends it once the broker is back. Errors of the task itself (eager mode) still raise."""
     import logging
 
-    from kombu.exceptions import OperationalError as BrokerError
-
+    if app.conf.task_always_eager:
+        task.delay(*args)  # type: ignore[attr-defined]
+        return True
     try:
         task.delay(*args)  # type: ignore[attr-defined]
-    except (BrokerError, ConnectionError, OSError):
+    except Exception as exc:  # publishing runs none of the task's code: this is the broker's
         logging.getLogger(__name__).warning(
-            "broker unavailable: %s%r waits for the sweep", getattr(task, "name", task), args
+            "broker unavailable (%s): %s%r waits for the sweep",
+            type(exc).__name__,
+            getattr(task, "name", task),
+            args,
         )
         return False
     return True

@@ -9,13 +9,16 @@ transaction back.
 from __future__ import annotations
 
 import enum
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -69,6 +72,34 @@ class ServiceUnavailable(DomainError):
     status = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _lazy("The request body is larger than the limit.")
+    default_code = "request_too_large"
+
+
+# The database is unreachable or dropped the connection (or asked for a retry: deadlock,
+# statement timeout). The request did nothing; the client may retry.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+log = logging.getLogger("config.errors")
+
+
+def service_unavailable_body() -> dict[str, Any]:
+    return {
+        "code": "service_unavailable",
+        "message": _("The service is briefly unavailable. Please retry."),
+        "fields": {},
+    }
+
+
+def internal_error_body() -> dict[str, Any]:
+    return {
+        "code": "internal_error",
+        "message": _("Something went wrong on our side. It has been logged."),
+        "fields": {},
+    }
+
+
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
@@ -96,6 +127,7 @@ _DRF_CODES = {
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
     exceptions.ParseError: "malformed_request",
+    RequestTooLarge: "request_too_large",
 }
 
 
@@ -137,15 +169,29 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
         if getattr(exc, "wait", None) is not None:
             headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
-    elif isinstance(exc, DatabaseError) and not transaction.get_connection().is_usable():
+    elif isinstance(exc, RequestDataTooBig):
         body = {
-            "code": "service_unavailable",
-            "message": _("The service is briefly unavailable. Please retry."),
+            "code": "request_too_large",
+            "message": str(RequestTooLarge.default_detail),
             "fields": {},
         }
-        code = status.HTTP_503_SERVICE_UNAVAILABLE
+        code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    elif isinstance(exc, SuspiciousOperation):  # too many fields, a bad host...
+        body = {"code": "malformed_request", "message": _("Malformed request."), "fields": {}}
+        code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        body, code = service_unavailable_body(), status.HTTP_503_SERVICE_UNAVAILABLE
         headers["Retry-After"] = "5"
     else:
-        return None
+        # The last resort: a bug. Logged with its traceback; the client sees the error shape
+        # and nothing of the internals.
+        log.error("unhandled error in %s", _view_name(context), exc_info=exc)
+        body, code = internal_error_body(), status.HTTP_500_INTERNAL_SERVER_ERROR
     set_rollback()
     return Response(body, status=code, headers=headers)
+
+
+def _view_name(context: dict[str, Any]) -> str:
+    view = context.get("view")
+    return type(view).__name__ if view is not None else "?"

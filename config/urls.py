@@ -14,3 +14,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# Errors raised outside a view: the API answers its error shape, a database outage a 503.
+handler400 = "config.middleware.bad_request"
+handler404 = "config.middleware.not_found"
+handler500 = "config.middleware.server_error"

@@ -13,8 +13,10 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
-# Prometheus metrics from several worker processes are merged through this directory.
-raw_env = [f"PROMETHEUS_MULTIPROC_DIR={os.environ.get('PROMETHEUS_MULTIPROC_DIR', '')}"]
+# Prometheus metrics from several worker processes are merged through this directory. Only
+# when it is set: an empty value makes prometheus_client write its files into the cwd.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+raw_env = [f"PROMETHEUS_MULTIPROC_DIR={_metrics_dir}"] if _metrics_dir else []
 
 
 def child_exit(server, worker):

@@ -53,10 +53,19 @@ def today() -> Any:
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """On the embedded SQLite default, tests that need PostgreSQL's concurrency are left out
     (and said so at the end). With DATABASE_URL set they run, and fail if it is unreachable."""
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    needs = []
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        needs.append("postgres")
+    if not settings.REDIS_URL:
+        needs.append("redis")
+    if not needs:
         return
-    keep = [item for item in items if item.get_closest_marker("postgres") is None]
-    left_out = [item for item in items if item.get_closest_marker("postgres") is not None]
+
+    def wanted(item: Any) -> bool:
+        return not any(item.get_closest_marker(name) for name in needs)
+
+    keep = [item for item in items if wanted(item)]
+    left_out = [item for item in items if not wanted(item)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = keep
@@ -78,6 +87,8 @@ def pytest_report_header(config: Any) -> list[str]:
     lines = [f"bookshelf: database {engine}, redis {'on' if settings.REDIS_URL else 'off'}"]
     if engine != "postgresql":
         lines.append("bookshelf: PostgreSQL-only tests (@pytest.mark.postgres) are left out")
+    if not settings.REDIS_URL:
+        lines.append("bookshelf: Redis-only tests (@pytest.mark.redis) are left out")
     return lines
 
 

@@ -21,7 +21,7 @@ from customers.selectors import customer_get, customers_visible_to
 
 from ..error_codes import BookshelfErrorCode
 from ..idempotency import idempotency_key_check, idempotent_call, request_fingerprint
-from ..models import ApiScope, Channel, Purchase, Redemption
+from ..models import ApiScope, Channel, Purchase, Redemption, RedemptionStatus, Source
 from ..selectors import bookshelf_for_customer
 from ..services import (
     demand_signal_create,
@@ -31,7 +31,7 @@ from ..services import (
     redemption_feedback_create,
 )
 from .auth import HasScope, api_client_of, caller_ref
-from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin
+from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin, paginated
 from .filters import RedemptionFilter
 from .serializers import (
     BookshelfSerializer,
@@ -80,6 +80,8 @@ NOT_ELIGIBLE_EXAMPLE = OpenApiExample(
     status_codes=["403"],
 )
 
+PAGINATED_REDEMPTIONS = paginated(RedemptionOutSerializer, "PaginatedRedemptionOut")
+PAGINATED_PURCHASES = paginated(PurchaseOutSerializer, "PaginatedPurchaseOut")
 
 REDEMPTION_EXAMPLE = {
     "id": 812,
@@ -219,11 +221,18 @@ class RedemptionListCreateView(CustomerScopedView):
     @extend_schema(
         summary="The customer's redemption history",
         parameters=[
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", int, description="From 1."),
             OpenApiParameter("page_size", int, description="1 to 200."),
+            OpenApiParameter("benefit", str, description="A benefit code."),
+            OpenApiParameter(
+                "category", str, description="A category code; a prefix matches its branch."
+            ),
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter("status", str, enum=RedemptionStatus.values),
+            OpenApiParameter("source", str, enum=Source.values),
         ],
-        filters=True,
-        responses={200: RedemptionOutSerializer(many=True), **ERRORS},
+        responses={200: PAGINATED_REDEMPTIONS, **ERRORS},
         examples=[
             OpenApiExample(
                 "History page",
@@ -439,8 +448,11 @@ class PurchaseListCreateView(CustomerScopedView):
 
     @extend_schema(
         summary="The customer's purchases",
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses={200: PurchaseOutSerializer(many=True), **ERRORS},
+        parameters=[
+            OpenApiParameter("page", int, description="From 1."),
+            OpenApiParameter("page_size", int, description="1 to 200."),
+        ],
+        responses={200: PAGINATED_PURCHASES, **ERRORS},
         examples=[
             OpenApiExample(
                 "Purchases page",

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.requestid.RequestIdMiddleware",
+    "config.middleware.ServiceGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,7 +144,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "bookshelf.api.common.BoundedPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["bookshelf.api.auth.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": env("API_THROTTLE_RATE", default="1200/min")},
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
@@ -165,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the errors any request can meet (config/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "BenefitStatusEnum": "benefits.models.BenefitStatus",
         "RedemptionStatusEnum": "bookshelf.models.RedemptionStatus",
@@ -190,8 +196,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # The schedule lives in the database, edited in the admin (Periodic tasks); a data migration
-# seeds the defaults. Run exactly ONE beat process per deployment, or jobs run twice.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# seeds the defaults. Only the beat holding the Redis beat lock sends it (config/beat.py): a
+# second beat stays idle as a standby.
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
 # The shelf review fans out in chunks of this many benefits, one task each.
 BOOKSHELF_REVIEW_CHUNK = env.int("BOOKSHELF_REVIEW_CHUNK", default=100)
 # Seconds a review worker rests after each chunk, to spare a busy database (0: none).
