@@ -43,6 +43,18 @@ return 0
 """
 
 
+def lock_client(url: str) -> Any:
+    """A Redis client that answers or fails within seconds, without redis-py's retries: a
+    beat that cannot reach Redis stands by and asks again on its next tick."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=2, socket_timeout=2, retry=Retry(NoBackoff(), 0)
+    )
+
+
 class BeatLock:
     """A lease in Redis that one beat holds at a time."""
 
@@ -56,12 +68,7 @@ class BeatLock:
     def from_settings(cls) -> BeatLock:
         if not settings.REDIS_URL:
             return cls(None)
-        import redis
-
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-        )
-        return cls(client)
+        return cls(lock_client(settings.REDIS_URL))
 
     def hold(self) -> bool:
         """Take the lease, or renew it if it is ours. False when another beat holds it or

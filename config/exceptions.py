@@ -12,6 +12,7 @@ import enum
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -183,6 +184,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         log.warning("database unavailable: %s", type(exc).__name__)
         body, code = service_unavailable_body(), status.HTTP_503_SERVICE_UNAVAILABLE
         headers["Retry-After"] = "5"
+    elif settings.DEBUG:
+        return None  # in development, Django's debug page shows the bug
     else:
         # The last resort: a bug. Logged with its traceback; the client sees the error shape
         # and nothing of the internals.

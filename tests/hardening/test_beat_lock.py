@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from config.beat import BeatLock, SingleBeatScheduler
+from config.beat import BeatLock, SingleBeatScheduler, lock_client
 from config.celery import app as celery_app
 
 # The beat lock lives in Redis: left out (and said so) on the embedded default.
@@ -58,7 +58,7 @@ def test_a_dead_leaders_lease_expires(client, key):
 
 
 def test_redis_unreachable_means_standing_by():
-    down = BeatLock(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1))
+    down = BeatLock(lock_client("redis://127.0.0.1:1/0"))
     assert not down.hold()
 
 
