@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import NotFound
 
 from .error_codes import CustomerErrorCode
-from .models import Customer, Policy, PolicyStatus, Tier, TierOverride, TierRule
+from .models import Agent, Customer, Policy, PolicyStatus, Tier, TierOverride, TierRule
 from .pii import MOBILE_RE, RESIDENT_ID_RE, pii_hash
 
 
@@ -151,6 +151,20 @@ def customers_visible_to(user: Any) -> QuerySet[Customer]:
     if agent is None:
         return qs.none()
     return qs.filter(Q(agent=agent) | Q(agent__supervisor=agent))
+
+
+def agents_visible_to(user: Any) -> QuerySet[Agent]:
+    """The agents whose work a staff user may see: the same scope as their customers (an
+    agent themselves, a supervisor their team, everyone for whoever sees every customer)."""
+    qs = Agent.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user_sees_all_customers(user):
+        return qs
+    agent = getattr(user, "agent", None)
+    if agent is None:
+        return qs.none()
+    return qs.filter(Q(pk=agent.pk) | Q(supervisor=agent))
 
 
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:
