@@ -387,7 +387,7 @@ def test_the_table_covers_every_admin_page_about_customers():
     assert about_customers <= covered, sorted(about_customers - covered)
 
 
-def test_the_audit_log_and_pii_stay_out_of_the_refusals(world: World):
+def test_a_hidden_customer_looks_exactly_like_a_missing_one(world: World):
     """A refused agent gets the same 404 for a customer that exists as for one that does
     not: no oracle for customer numbers."""
     client = world.clients[OTHER]
