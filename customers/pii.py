@@ -187,3 +187,16 @@ def pii_hash(text: str) -> str:
         return ""
     normalised = str(text).strip().upper().encode()
     return hmac.new(_hash_key(), normalised, hashlib.sha256).hexdigest()
+
+
+def pii_columns(*, phone: str, id_number: str) -> dict[str, str]:
+    """Every stored column of a customer's phone and ID number, exactly as the model writes
+    them: for code that loads customers without the ORM (PostgreSQL COPY)."""
+    id_number = (id_number or "").upper()
+    return {
+        "phone": encrypt_value(phone),
+        "phone_last4": (phone or "")[-4:],
+        "phone_hash": pii_hash(phone),
+        "id_number": encrypt_value(id_number),
+        "id_number_hash": pii_hash(id_number),
+    }

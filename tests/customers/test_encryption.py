@@ -18,6 +18,7 @@ from customers.pii import (
     PiiKeyError,
     decrypt_value,
     encrypt_value,
+    pii_columns,
     pii_hash,
     token_uses_current_key,
 )
@@ -95,16 +96,27 @@ def test_the_encrypted_columns_cannot_be_filtered_by_mistake():
 
 
 def test_code_writing_without_the_orm_stores_what_the_field_reads():
-    """What a COPY loader does: the public functions give the same stored form."""
+    """What a COPY loader does: `pii_columns` gives every stored column as the model would."""
     customer = make_customer()
+    columns = pii_columns(phone="13600001234", id_number="11010519491231002x")
+    assert set(columns) == {"phone", "phone_last4", "phone_hash", "id_number", "id_number_hash"}
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE customers_customer SET phone = %s, phone_last4 = %s, phone_hash = %s "
-            "WHERE id = %s",
-            [encrypt_value("13600001234"), "1234", pii_hash("13600001234"), customer.pk],
+            "UPDATE customers_customer SET phone = %s, phone_last4 = %s, phone_hash = %s, "
+            "id_number = %s, id_number_hash = %s WHERE id = %s",
+            [*columns.values(), customer.pk],
         )
-    assert Customer.objects.get(pk=customer.pk).phone == "13600001234"
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert (fresh.phone, fresh.id_number) == ("13600001234", "11010519491231002X")
     assert list(customer_search(query="13600001234")) == [customer]
+    assert list(customer_search(query="11010519491231002X")) == [customer]
+    # The model writes the same derived columns.
+    fresh.save()
+    assert stored(fresh)[2:] == (
+        columns["phone_last4"],
+        columns["phone_hash"],
+        columns["id_number_hash"],
+    )
 
 
 def test_keys_rotate_and_a_missing_key_fails_loudly():
