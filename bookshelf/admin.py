@@ -33,10 +33,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from benefits.admin import BenefitAdmin, TopCategoryFilter, status_badge
 from benefits.models import Benefit
 from config.exceptions import DomainError
+from config.login_throttle import ThrottledAdminAuthenticationForm
 from customers.admin import (
+    PII_STAND_INS,
     CustomerAdmin,
     CustomerScopedAdmin,
     ReadOnlyAdminMixin,
+    pii_access_record_for_request,
     profile_tags_formfield,
     tier_badge,
 )
@@ -77,6 +80,7 @@ admin.site.site_header = _("Benefits Bookshelf")
 admin.site.site_title = _("Benefits Bookshelf")
 admin.site.index_title = _("Workspaces and records")
 admin.site.site_url = None  # the admin is the site: no "view site" link
+admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 15 minutes
 
 
 def _first_submission(token: str, user: Any) -> bool:
@@ -156,6 +160,8 @@ class CustomerDeskAdmin(CustomerAdmin):
         can_redeem = user.has_perm("bookshelf.add_redemption")
         can_push = user.has_perm("bookshelf.add_push")
         name = customer.name if pii else mask_name(customer.name)
+        if pii:
+            pii_access_record_for_request(request, customer=customer, fields=list(PII_STAND_INS))
         context = {
             **self.admin_site.each_context(request),
             "title": f"{customer.customer_no} {name}",

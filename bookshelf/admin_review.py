@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.exceptions import DomainError
+from customers.admin import CustomerScopedAdmin, NotFoundWhenHiddenMixin
 from customers.models import Tier
+from customers.selectors import agents_visible_to
 
 from .models import (
     AgentNotification,
@@ -427,7 +429,9 @@ class ProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(RedemptionFeedback)
-class RedemptionFeedbackAdmin(admin.ModelAdmin):
+class RedemptionFeedbackAdmin(CustomerScopedAdmin):
+    """Answers about the user's own customers only (an agent's, a supervisor's team's)."""
+
     list_display = ("redemption", "benefit", "score", "tier_snapshot", "created_at")
     list_filter = ("score", "tier_snapshot")
     search_fields = ("benefit__code", "customer__customer_no")
@@ -442,11 +446,16 @@ class RedemptionFeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgentNotification)
-class AgentNotificationAdmin(admin.ModelAdmin):
+class AgentNotificationAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):
+    """An agent reads their own notices; a supervisor their team's."""
+
     list_display = ("agent", "kind", "message", "created_at", "read_at")
     list_filter = ("kind",)
     search_fields = ("agent__agent_no", "agent__name", "event_key")
     list_select_related = ("agent", "benefit")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AgentNotification]:
+        return super().get_queryset(request).filter(agent__in=agents_visible_to(request.user))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -355,7 +355,7 @@ class DemoBuilder:
                 agent=rng.choice(agents),
                 tags=tags,
             )
-            customer.phone_last4 = customer.phone[-4:]
+            customer.search_columns_refresh()  # bulk_create skips save()
             policies = self._policies_for(no, tier, thresholds)
             premium = sum(
                 (p.annual_premium for p in policies if p.status == PolicyStatus.IN_FORCE),

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from .logs import scrub
+
 
 class DomainError(Exception):
     """A business rule said no. `status` is the HTTP status the API answers with."""
@@ -192,7 +194,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         log.error("unhandled error in %s", _view_name(context), exc_info=exc)
         body, code = internal_error_body(), status.HTTP_500_INTERNAL_SERVER_ERROR
     set_rollback()
-    return Response(body, status=code, headers=headers)
+    return Response(_without_personal_numbers(body), status=code, headers=headers)
+
+
+def _without_personal_numbers(body: dict[str, Any]) -> dict[str, Any]:
+    """An error message may quote what the caller sent ("No benefit with code ..."): phone
+    and ID numbers are masked in it, like in the logs, so no error body ever carries one."""
+    return {
+        **body,
+        "message": scrub(str(body["message"])),
+        "fields": {k: [scrub(str(m)) for m in v] for k, v in body["fields"].items()},
+    }
 
 
 def _view_name(context: dict[str, Any]) -> str:

@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 
 from .requestid import current_request_id
 
-# Mainland mobile numbers and resident ID numbers, wherever they appear in a message.
+# Mainland mobile numbers and resident ID numbers, wherever they appear in a message: not
+# inside a longer number or the decimals of one ("0.0055003868662123"), but anywhere else, a
+# host name ("13812345678.example.com") or a path included.
 _PII = re.compile(
-    r"(?<![\d.])("
+    r"(?<!\d)(?<!\d\.)("
     r"1[3-9]\d{9}"  # mobile
     r"|[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"  # ID
-    r")(?![\d.])"
+    r")(?!\d)(?!\.\d)"
 )
 
 
@@ -23,13 +25,25 @@ def scrub(text: str) -> str:
 
 
 class PiiScrubFilter(logging.Filter):
+    """Scrubs the message, and the traceback and stack too: formatters reuse `exc_text`, so
+    the plain formatter (and any other handler) prints the scrubbed traceback."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         clean = scrub(message)
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         record.request_id = current_request_id()
         return True
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 class JsonFormatter(logging.Formatter):

@@ -23,10 +23,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.requestid import current_request_id
+
 from .models import (
     Agent,
     Customer,
     FamilyLink,
+    PiiAccessLog,
     Policy,
     ProfileTag,
     Tier,
@@ -42,6 +45,7 @@ from .services import (
     customer_tier_refresh,
     family_link_create,
     family_link_delete,
+    pii_access_record,
     policy_create,
     tier_override_create,
 )
@@ -120,6 +124,21 @@ PII_STAND_INS = {
 }
 
 
+def pii_access_record_for_request(
+    request: HttpRequest, *, customer: Customer, fields: list[str]
+) -> None:
+    """`pii_access_record` with who, when and from where taken from the request."""
+    match = getattr(request, "resolver_match", None)
+    pii_access_record(
+        user=request.user,
+        customer=customer,
+        fields=fields,
+        view_name=match.view_name if match is not None else "",
+        request_id=getattr(request, "request_id", "") or current_request_id(),
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
+
+
 class FamilyLinkInline(admin.TabularInline):  # type: ignore[type-arg]
     """Shown, not edited here: a link is made in both directions by the family-link page."""
 
@@ -196,8 +215,10 @@ class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[
         return customer_search(query=search_term, queryset=queryset), False
 
     def get_list_display(self, request: HttpRequest) -> Any:
+        # Phone numbers stay masked in lists, whoever looks: a full number is shown on one
+        # customer's page at a time, and each such view is written to the audit log.
         if can_view_pii(request.user):
-            return ["customer_no", "name", "tier_col", "phone", "city", "agent"]
+            return ["customer_no", "name", "tier_col", "masked_phone", "city", "agent"]
         return ["customer_no", "masked_name", "tier_col", "masked_phone", "city", "agent"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -226,6 +247,21 @@ class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)  # type: ignore[union-attr]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        # The record's page (to edit, or read-only) shows the numbers unmasked to whoever
+        # holds the permission: write it down each time the page is rendered.
+        if obj is not None and obj.pk is not None and can_view_pii(request.user):
+            pii_access_record_for_request(request, customer=obj, fields=list(PII_STAND_INS))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # -- columns ----------------------------------------------------------------------------
 
@@ -419,3 +455,44 @@ class TierChangeAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
     search_fields = ["customer__customer_no"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(PiiAccessLog)
+class PiiAccessLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The audit trail of unmasked personal data: superusers read it, nobody edits it."""
+
+    list_display = ["created_at", "username", "customer_no", "shown", "view_name", "remote_addr"]
+    list_filter = ["view_name", "created_at"]
+    search_fields = ["=username", "=customer_no", "=request_id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [
+        "created_at",
+        "user",
+        "username",
+        "customer",
+        "customer_no",
+        "fields",
+        "view_name",
+        "request_id",
+        "remote_addr",
+    ]
+
+    @admin.display(description=_("fields shown"))
+    def shown(self, obj: PiiAccessLog) -> str:
+        return ", ".join(obj.fields)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,8 @@ from simple_history.models import HistoricalRecords
 
 from config.models import TimeStamped
 
-from .pii import validate_mainland_mobile, validate_resident_id
+from .fields import EncryptedCharField
+from .pii import pii_hash, validate_mainland_mobile, validate_resident_id
 
 
 class Tier(models.IntegerChoices):
@@ -205,12 +207,17 @@ class Customer(TimeStamped):
     birth_date = models.DateField(_("birth date"))
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     city = models.CharField(_("city"), max_length=40, blank=True)
-    phone = models.CharField(
+    # Stored encrypted (see customers.pii); searched by the derived columns below.
+    phone = EncryptedCharField(
         _("mobile phone"), max_length=11, validators=[validate_mainland_mobile]
     )
     phone_last4 = models.CharField(_("phone last 4 digits"), max_length=4, editable=False)
-    id_number = models.CharField(
+    phone_hash = models.CharField(_("phone lookup hash"), max_length=64, editable=False, blank=True)
+    id_number = EncryptedCharField(
         _("resident ID number"), max_length=18, validators=[validate_resident_id]
+    )
+    id_number_hash = models.CharField(
+        _("ID number lookup hash"), max_length=64, editable=False, blank=True
     )
     agent = models.ForeignKey(
         Agent,
@@ -245,20 +252,41 @@ class Customer(TimeStamped):
         ]
         indexes = [
             models.Index(fields=["phone_last4"], name="customer_phone_last4"),
+            # Plain b-tree indexes: exact lookups only (no LIKE index on PostgreSQL).
+            models.Index(fields=["phone_hash"], name="customer_phone_hash"),
+            models.Index(fields=["id_number_hash"], name="customer_id_number_hash"),
             models.Index(fields=["agent", "customer_no"], name="customer_agent"),
         ]
 
     def __str__(self) -> str:
         return self.customer_no
 
+    # The columns derived from each personal field, written with it.
+    SEARCH_COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "phone": ("phone_last4", "phone_hash"),
+        "id_number": ("id_number_hash",),
+    }
+
     def save(self, *args: object, **kwargs: object) -> None:
-        # A derived search column, not a business rule: keep it in step with the phone.
-        self.phone_last4 = (self.phone or "")[-4:]
-        self.id_number = (self.id_number or "").upper()
+        self.search_columns_refresh()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "phone" in update_fields:  # type: ignore[operator]
-            kwargs["update_fields"] = {*update_fields, "phone_last4"}  # type: ignore[misc]
+        if update_fields is not None:
+            derived = {
+                column
+                for field, columns in self.SEARCH_COLUMNS.items()
+                if field in update_fields  # type: ignore[operator]
+                for column in columns
+            }
+            kwargs["update_fields"] = {*update_fields, *derived}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def search_columns_refresh(self) -> None:
+        """Derived search columns, not business rules: keep them in step with the numbers.
+        (Code that bulk-creates customers calls this itself; `save()` does it here.)"""
+        self.id_number = (self.id_number or "").upper()
+        self.phone_last4 = (self.phone or "")[-4:]
+        self.phone_hash = pii_hash(self.phone or "")
+        self.id_number_hash = pii_hash(self.id_number)
 
     @property
     def tier_label(self) -> str:
@@ -430,3 +458,45 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_tier} → {self.to_tier}"
+
+
+class PiiAccessLog(models.Model):
+    """Who saw which customer's phone or ID number unmasked, on which page, and when.
+
+    Written by `pii_access_record` only; read by superusers. The user and customer are kept
+    as names too, so the trail outlives a deleted account or record.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="pii_access_logs",
+    )
+    customer_no = models.CharField(_("customer number"), max_length=20)
+    fields = models.JSONField(_("fields shown"), default=list)
+    view_name = models.CharField(_("page"), max_length=100)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    remote_addr = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("seen at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="piiaccess_customer"),
+            models.Index(fields=["user", "created_at"], name="piiaccess_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} → {self.customer_no} ({', '.join(self.fields)})"

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from config.exceptions import NotFound
 
 from .error_codes import CustomerErrorCode
-from .models import Customer, Policy, PolicyStatus, Tier, TierOverride, TierRule
+from .models import Agent, Customer, Policy, PolicyStatus, Tier, TierOverride, TierRule
+from .pii import MOBILE_RE, RESIDENT_ID_RE, pii_hash
 
 
 @dataclass(frozen=True)
@@ -152,25 +153,45 @@ def customers_visible_to(user: Any) -> QuerySet[Customer]:
     return qs.filter(Q(agent=agent) | Q(agent__supervisor=agent))
 
 
+def agents_visible_to(user: Any) -> QuerySet[Agent]:
+    """The agents whose work a staff user may see: the same scope as their customers (an
+    agent themselves, a supervisor their team, everyone for whoever sees every customer)."""
+    qs = Agent.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user_sees_all_customers(user):
+        return qs
+    agent = getattr(user, "agent", None)
+    if agent is None:
+        return qs.none()
+    return qs.filter(Q(pk=agent.pk) | Q(supervisor=agent))
+
+
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:
     qs = queryset if queryset is not None else Customer.objects.all()
     try:
         return qs.select_related("agent").get(customer_no=customer_no)
     except Customer.DoesNotExist:
+        # The same answer whether the customer does not exist or is not the caller's, and
+        # no echo of the number asked for.
         raise NotFound(
-            CustomerErrorCode.CUSTOMER_NOT_FOUND,
-            _("No customer with number %(no)s.") % {"no": customer_no},
+            CustomerErrorCode.CUSTOMER_NOT_FOUND, _("No such customer, or not yours to see.")
         ) from None
 
 
 def customer_search(
     *, query: str, queryset: QuerySet[Customer] | None = None
 ) -> QuerySet[Customer]:
-    """By customer number, name, or the last digits of the phone (the agent's desk)."""
+    """By customer number, name, the last digits of the phone, or a full phone or ID number
+    (through their keyed hashes: the numbers themselves are stored encrypted)."""
     qs = queryset if queryset is not None else Customer.objects.all()
     query = (query or "").strip()
     if not query:
         return qs
+    if MOBILE_RE.match(query):
+        return qs.filter(phone_hash=pii_hash(query))
+    if RESIDENT_ID_RE.match(query.upper()):
+        return qs.filter(id_number_hash=pii_hash(query))
     if query.isdigit() and len(query) <= 4:
         return qs.filter(phone_last4__endswith=query) | qs.filter(customer_no__icontains=query)
     return qs.filter(customer_no__icontains=query) | qs.filter(name__icontains=query)

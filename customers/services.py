@@ -8,8 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +25,7 @@ from .models import (
     Agent,
     Customer,
     FamilyLink,
+    PiiAccessLog,
     Policy,
     PolicyStatus,
     Relation,
@@ -30,6 +34,7 @@ from .models import (
     TierOverride,
     TierPolicy,
 )
+from .pii import pii_hash, token_uses_current_key
 from .selectors import (
     customer_tier_decide,
     tier_from_override,
@@ -334,6 +339,98 @@ def customer_tiers_recalculate(
                     scheduled=scheduled,
                 )
             report.customers += len(batch)
+            report.batches += 1
+        if progress is not None:
+            progress(len(batch))
+    return report
+
+
+# --- Personal data: the audit trail and key rotation ----------------------------------------
+
+
+def pii_access_record(
+    *,
+    user: Any,
+    customer: Customer,
+    fields: list[str],
+    view_name: str,
+    request_id: str = "",
+    remote_addr: str | None = None,
+) -> PiiAccessLog:
+    """Write down that `user` was shown `customer`'s personal `fields` unmasked on a page.
+
+    Every page that shows a phone or ID number unmasked calls this before it renders."""
+    if remote_addr:
+        try:
+            validate_ipv46_address(remote_addr)
+        except ValidationError:
+            remote_addr = None
+    return PiiAccessLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=(user.get_username() if hasattr(user, "get_username") else str(user))[:150],
+        customer=customer,
+        customer_no=customer.customer_no,
+        fields=list(fields),
+        view_name=view_name[:100],
+        request_id=(request_id or "")[:64],
+        remote_addr=remote_addr or None,
+    )
+
+
+@dataclass
+class PiiRotationReport:
+    customers: int = 0
+    reencrypted: int = 0
+    batches: int = 0
+
+
+_PII_FIELDS = ["phone", "id_number", "phone_last4", "phone_hash", "id_number_hash"]
+
+
+def customer_pii_reencrypt(
+    *, batch_size: int = 500, progress: Callable[[int], Any] | None = None
+) -> PiiRotationReport:
+    """Re-encrypt every customer's phone and ID number with the current (first) key of
+    PII_ENCRYPTION_KEYS and recompute the lookup hashes with PII_HASH_KEY, in keyset batches.
+
+    Rows already under the current key with current hashes are left alone, so a run that was
+    interrupted simply runs again. Each batch holds its rows' locks, so an edit of a customer
+    in the meantime waits instead of being overwritten."""
+    report = PiiRotationReport()
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Customer.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .order_by("pk")
+                .only("pk", *_PII_FIELDS)
+                # The stored tokens themselves, next to the decrypted values.
+                .annotate(
+                    phone_token=Cast("phone", TextField()),
+                    id_number_token=Cast("id_number", TextField()),
+                )[:batch_size]
+            )
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            stale = [
+                customer
+                for customer in batch
+                if not (
+                    token_uses_current_key(customer.phone_token)  # type: ignore[attr-defined]
+                    and token_uses_current_key(customer.id_number_token)  # type: ignore[attr-defined]
+                    and customer.phone_hash == pii_hash(customer.phone)
+                    and customer.id_number_hash == pii_hash(customer.id_number)
+                )
+            ]
+            for customer in stale:
+                customer.search_columns_refresh()
+            if stale:
+                # Saving the plain values encrypts them again, with the first key.
+                Customer.objects.bulk_update(stale, _PII_FIELDS, batch_size=batch_size)
+            report.customers += len(batch)
+            report.reencrypted += len(stale)
             report.batches += 1
         if progress is not None:
             progress(len(batch))

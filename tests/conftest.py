@@ -3,7 +3,10 @@ configured and unreachable the suite fails here instead of skipping."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,3 +104,90 @@ def celery_eager() -> Iterator[None]:
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+# --- No phone or ID number in the whole test run's log -------------------------------------
+#
+# Every phone and ID number the run stores goes through `encrypt_value`; they are recorded
+# here. Every log record of the run is written to a file by a handler configured exactly like
+# the production console handler (same filters, same formatter), and the output each test
+# printed is appended. At the end of the session (of each xdist worker) none of the numbers
+# may appear in it.
+
+_SEEN_NUMBERS: set[str] = set()
+_CAPTURED_OUTPUT: list[str] = []
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    for name, content in report.sections:
+        if "stdout" in name or "stderr" in name:
+            _CAPTURED_OUTPUT.append(content)
+
+
+class _RunLog:
+    """A file handler on the root logger, set up like the production console handler. If the
+    application reconfigures logging (Celery's Django fixup calls `django.setup()` again, which
+    replaces the root handlers), it is attached again before the next test."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handler: logging.Handler | None = None
+
+    def ensure_attached(self) -> None:
+        root = logging.getLogger()
+        if self.handler is not None and self.handler in root.handlers:
+            return
+        self.detach()
+        console = next(h for h in root.handlers if h.get_name() == "console")
+        handler = logging.FileHandler(self.path, encoding="utf-8")
+        handler.setFormatter(console.formatter)
+        for log_filter in console.filters:
+            handler.addFilter(log_filter)
+        root.addHandler(handler)
+        self.handler = handler
+
+    def detach(self) -> None:
+        if self.handler is not None:
+            logging.getLogger().removeHandler(self.handler)
+            self.handler.close()
+            self.handler = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pii_run_log_capture(tmp_path_factory: Any) -> Iterator[_RunLog]:
+    from customers import fields, pii
+
+    real_encrypt = pii.encrypt_value
+
+    def recording(text: str) -> str:
+        if text:
+            _SEEN_NUMBERS.add(str(text))
+        return real_encrypt(text)
+
+    fields.encrypt_value = recording  # type: ignore[assignment]
+    pii.encrypt_value = recording  # type: ignore[assignment]
+    run_log = _RunLog(tmp_path_factory.mktemp("pii-run-log") / "run.log")
+    run_log.ensure_attached()
+    try:
+        yield run_log
+    finally:
+        run_log.detach()
+        fields.encrypt_value = real_encrypt  # type: ignore[assignment]
+        pii.encrypt_value = real_encrypt  # type: ignore[assignment]
+    text = run_log.path.read_text(encoding="utf-8") + "\n".join(_CAPTURED_OUTPUT)
+    leaked = sorted(
+        number
+        for number in _SEEN_NUMBERS
+        if re.search(rf"(?<![0-9A-Za-z]){re.escape(number)}(?![0-9A-Za-z])", text, re.I)
+    )
+    assert not leaked, (
+        f"{len(leaked)} phone/ID numbers stored during the run appear in its log or output "
+        f"(e.g. {leaked[0][:3]}…), see {run_log.path}"
+    )
+
+
+@pytest.fixture(autouse=True)
+def pii_run_log(_pii_run_log_capture: _RunLog) -> Path:
+    """The path of this worker's run log (tests read it to check what was logged)."""
+    _pii_run_log_capture.ensure_attached()
+    return _pii_run_log_capture.path

@@ -49,6 +49,7 @@ def _benefits() -> QuerySet[Benefit]:
 
 class CategoryTreeView(StrictQueryParamsMixin, APIView):
     permission_classes = [HasScope]
+    staff_perms = {"GET": "benefits.view_category"}
 
     @extend_schema(
         summary="The category tree with codes",
@@ -78,6 +79,7 @@ class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
     """The catalog, ordered by code, filterable and paginated."""
 
     permission_classes = [HasScope]
+    staff_perms = {"GET": "benefits.view_benefit"}
     serializer_class = BenefitOutSerializer
     filterset_class = BenefitFilter
     pagination_class = BoundedPagination
@@ -102,6 +104,7 @@ class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
 
 class BenefitDetailView(StrictQueryParamsMixin, APIView):
     permission_classes = [HasScope]
+    staff_perms = {"GET": "benefits.view_benefit"}
 
     @extend_schema(
         summary="One benefit by its code",

@@ -77,7 +77,10 @@ def caller_ref(request: Request) -> str:
 
 
 class HasScope(permissions.BasePermission):
-    """API clients need the view's scope; session users must be staff."""
+    """API clients need the view's scope. Session users must be active staff holding the
+    model permission the view names for the method (`staff_perms`, e.g. an agent may record a
+    use but only a supervisor may cancel one): the same rule as in the admin. A method the
+    view names no permission for is refused to every session user."""
 
     message = _("This client may not do that.")
 
@@ -89,7 +92,11 @@ class HasScope(permissions.BasePermission):
                 scope = getattr(view, "read_scope", ApiScope.READ)
             return scope in (client.scopes or [])
         user = request.user
-        return bool(user and user.is_authenticated and user.is_staff and user.is_active)
+        if not (user and user.is_authenticated and user.is_staff and user.is_active):
+            return False
+        method = "GET" if request.method in {"HEAD", "OPTIONS"} else request.method
+        perm = getattr(view, "staff_perms", {}).get(method)
+        return bool(perm and user.has_perm(perm))
 
 
 class ClientRateThrottle(throttling.SimpleRateThrottle):

@@ -53,6 +53,7 @@ class LimitSerializer(serializers.Serializer):
 
 
 class RecommendationsView(CustomerScopedView):
+    staff_perms = {"GET": "customers.view_customer"}
     extra_query_params = ("limit",)
 
     @extend_schema(
@@ -124,6 +125,7 @@ class EventOutSerializer(serializers.Serializer):
 
 
 class CustomerEventView(CustomerScopedView):
+    staff_perms = {"POST": "bookshelf.add_customerevent"}
     required_scope = ApiScope.SIGNAL
 
     @extend_schema(

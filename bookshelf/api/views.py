@@ -144,6 +144,8 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
 
 
 class BookshelfView(CustomerScopedView):
+    staff_perms = {"GET": "customers.view_customer"}
+
     @extend_schema(
         summary="The customer's benefit centre",
         description="Every benefit the customer can use now, grouped by category, with quota, "
@@ -208,6 +210,7 @@ class BookshelfView(CustomerScopedView):
 
 
 class RedemptionListCreateView(CustomerScopedView):
+    staff_perms = {"GET": "bookshelf.view_redemption", "POST": "bookshelf.add_redemption"}
     required_scope = ApiScope.REDEEM
     filterset_class = RedemptionFilter
 
@@ -329,6 +332,7 @@ def _idempotent_response(request: Request, key: str, data: Any, run: Any) -> Res
 
 
 class RedemptionCancelView(CustomerScopedView):
+    staff_perms = {"POST": "bookshelf.change_redemption"}  # supervisors, as in the admin
     required_scope = ApiScope.REDEEM
 
     @extend_schema(
@@ -385,6 +389,7 @@ class FeedbackOutSerializer(serializers.Serializer):
 
 
 class RedemptionFeedbackView(CustomerScopedView):
+    staff_perms = {"POST": "bookshelf.add_redemptionfeedback"}  # the customer's own answer
     required_scope = ApiScope.SIGNAL
 
     @extend_schema(
@@ -444,6 +449,7 @@ def _customer_redemption(customer: Customer, redemption_id: int) -> Redemption:
 
 
 class PurchaseListCreateView(CustomerScopedView):
+    staff_perms = {"GET": "bookshelf.view_purchase", "POST": "bookshelf.add_purchase"}
     required_scope = ApiScope.PURCHASE
 
     @extend_schema(
@@ -510,6 +516,7 @@ class PurchaseListCreateView(CustomerScopedView):
 
 
 class DemandSignalCreateView(StrictQueryParamsMixin, APIView):
+    staff_perms = {"POST": "bookshelf.add_demandsignal"}
     permission_classes = [HasScope]
     required_scope = ApiScope.SIGNAL
 

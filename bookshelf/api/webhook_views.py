@@ -75,6 +75,11 @@ EXAMPLE = {
 
 
 class WebhookListCreateView(_WebhookView):
+    staff_perms = {
+        "GET": "bookshelf.view_webhooksubscription",
+        "POST": "bookshelf.add_webhooksubscription",
+    }
+
     @extend_schema(
         summary="Your webhook subscriptions",
         responses={200: SubscriptionOutSerializer(many=True), 403: ErrorSerializer},
@@ -121,6 +126,8 @@ class WebhookListCreateView(_WebhookView):
 
 
 class WebhookDetailView(_WebhookView):
+    staff_perms = {"DELETE": "bookshelf.delete_webhooksubscription"}
+
     @extend_schema(
         summary="Unsubscribe",
         responses={204: None, 404: OpenApiResponse(ErrorSerializer)},
@@ -131,6 +138,8 @@ class WebhookDetailView(_WebhookView):
 
 
 class WebhookRotateView(_WebhookView):
+    staff_perms = {"POST": "bookshelf.change_webhooksubscription"}
+
     @extend_schema(
         summary="Rotate the signing secret",
         description="The new secret signs from now on; for 24 hours deliveries carry a second "

@@ -221,6 +221,31 @@ BOOKSHELF_PUSH_SENDER = env("BOOKSHELF_PUSH_SENDER", default="bookshelf.pushes.D
 
 # Who may see unmasked personal data (phone, ID number): users with this permission.
 BOOKSHELF_PII_PERMISSION = "customers.view_customer_pii"
+# Phone and ID numbers are stored encrypted (customers.pii). PII_ENCRYPTION_KEYS: Fernet keys,
+# comma-separated; the first encrypts, all decrypt (rotate: new key first, then
+# `manage.py rotate_pii_key`). PII_HASH_KEY keys the lookup hashes of full numbers. Production
+# refuses to start without them; dev and test derive throwaway keys from the secret key.
+PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS", default=[])
+PII_HASH_KEY = env("PII_HASH_KEY", default="")
+
+
+def derived_dev_pii_settings(secret_key: str) -> tuple[list[str], str]:
+    """Keys for development and tests only, derived from the (insecure) secret key."""
+    import base64
+    import hashlib
+
+    fernet = hashlib.sha256(f"bookshelf-dev-pii-encryption:{secret_key}".encode()).digest()
+    hashing = hashlib.sha256(f"bookshelf-dev-pii-hash:{secret_key}".encode()).hexdigest()
+    return [base64.urlsafe_b64encode(fernet).decode()], hashing
+
+
+# API tokens made by `manage.py create_api_client` expire after this many days by default.
+API_CLIENT_TOKEN_DAYS = env.int("API_CLIENT_TOKEN_DAYS", default=365)
+
+# The admin sign-in: this many failures for one username from one address lock that pair out
+# for ADMIN_LOGIN_LOCKOUT_SECONDS (counted in the cache; if the cache is down, sign-in works).
+ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env.int("ADMIN_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
 LOG_FORMAT = env("LOG_FORMAT", default="json")  # json | plain
 LOGGING = {

@@ -1,7 +1,9 @@
 """Production: secrets have no default, DEBUG is off, cookies and transport are secure."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import PII_ENCRYPTION_KEYS, PII_HASH_KEY, STORAGES, env
 
 DEBUG = False
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -14,3 +16,21 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Personal data is encrypted with keys from the environment: no key, no start.
+if not PII_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "Set PII_ENCRYPTION_KEYS (comma-separated Fernet keys, the first encrypts): "
+        'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    )
+if len(PII_HASH_KEY) < 32:
+    raise ImproperlyConfigured("Set PII_HASH_KEY to a random secret of at least 32 characters.")
+try:
+    from cryptography.fernet import Fernet
+
+    for _key in PII_ENCRYPTION_KEYS:
+        Fernet(_key)
+except ValueError:
+    raise ImproperlyConfigured(
+        "PII_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes)."
+    ) from None

@@ -5,7 +5,20 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key")
 
 from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL
+from .base import (
+    CACHES,
+    PII_ENCRYPTION_KEYS,
+    PII_HASH_KEY,
+    REDIS_URL,
+    SECRET_KEY,
+    derived_dev_pii_settings,
+)
+
+# Throwaway personal-data keys unless the environment gives real ones.
+if not PII_ENCRYPTION_KEYS or not PII_HASH_KEY:
+    _keys, _hash_key = derived_dev_pii_settings(SECRET_KEY)
+    PII_ENCRYPTION_KEYS = PII_ENCRYPTION_KEYS or _keys
+    PII_HASH_KEY = PII_HASH_KEY or _hash_key
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each xdist worker keeps its cache in its own Redis database, so clearing it between tests

@@ -13,7 +13,7 @@ from django.utils import timezone
 from bookshelf.models import Channel, Redemption
 from bookshelf.selectors import customer_desk
 from bookshelf.services import purchase_create, redemption_create
-from customers.models import Relation, Tier
+from customers.models import PiiAccessLog, Relation, Tier
 from customers.pii import mask_id_number, mask_phone
 from customers.services import tier_override_create
 from tests.admin.conftest import Office
@@ -47,14 +47,24 @@ def test_find_a_customer_by_number_name_or_last_phone_digits(office: Office, ter
     assert other not in found
 
 
-def test_agents_see_personal_data_of_their_customers(office: Office):
+def test_agents_see_personal_data_of_their_customers_one_page_at_a_time(office: Office):
     client = office.client_for(office.agent.user)
     body = client.get(reverse("admin:customers_customer_changelist")).content.decode()
-    assert office.mine.phone in body
+    # The list names the customer but keeps the phone masked, even for agents.
     assert office.mine.name in body
+    assert office.mine.phone not in body
+    assert mask_phone(office.mine.phone) in body
+    assert not PiiAccessLog.objects.exists()
     desk = _desk(client, office.mine).content.decode()
     assert office.mine.phone in desk
     assert office.mine.id_number in desk
+    # ... and that view is in the audit log.
+    log = PiiAccessLog.objects.get()
+    assert (log.user, log.customer, log.view_name) == (
+        office.agent.user,
+        office.mine,
+        "admin:customers_customer_change",
+    )
 
 
 def test_product_staff_see_personal_data_masked_everywhere(office: Office):

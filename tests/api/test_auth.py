@@ -1,16 +1,24 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookshelf.clients import api_client_create, api_client_revoke, token_digest
 from bookshelf.models import ApiClient, ApiScope
+from bookshelf.roles import AGENT, AGENT_SUPERVISOR
 from customers.models import Tier
 from tests.factories import AgentFactory, UserFactory, make_benefit, make_customer
 
 pytestmark = pytest.mark.django_db
+
+
+def as_agent(agent, group: str = AGENT):
+    """An agent whose user is in the staff group real agents are in."""
+    agent.user.groups.add(Group.objects.get(name=group))
+    return agent
 
 
 def bookshelf_url(customer):
@@ -78,8 +86,8 @@ def test_read_only_client_cannot_redeem_or_buy(readonly_api):
 
 
 def test_staff_session_sees_only_visible_customers():
-    mine = AgentFactory()
-    other = AgentFactory()
+    mine = as_agent(AgentFactory())
+    other = as_agent(AgentFactory())
     my_customer = make_customer(agent=mine)
     their_customer = make_customer(agent=other)
     api = APIClient()
@@ -87,12 +95,14 @@ def test_staff_session_sees_only_visible_customers():
     assert api.get(bookshelf_url(my_customer)).status_code == 200
     response = api.get(bookshelf_url(their_customer))
     assert response.status_code == 404
-    assert their_customer.customer_no in response.json()["message"]
+    # The same answer as for a customer that does not exist, and nothing of theirs echoed.
+    assert response.json()["code"] == "customer_not_found"
+    assert their_customer.customer_no not in response.content.decode()
     assert "name" not in response.json()
 
 
 def test_supervisor_sees_the_team():
-    supervisor = AgentFactory()
+    supervisor = as_agent(AgentFactory(), AGENT_SUPERVISOR)
     member = AgentFactory(supervisor=supervisor)
     customer = make_customer(agent=member)
     api = APIClient()
@@ -108,7 +118,7 @@ def test_non_staff_session_is_refused():
 
 
 def test_agent_session_redemption_records_channel_agent_and_who():
-    agent = AgentFactory()
+    agent = as_agent(AgentFactory())
     customer = make_customer(tier=Tier.GOLD, agent=agent)
     benefit = make_benefit(cells={Tier.GOLD: 2})
     api = APIClient()

@@ -121,19 +121,42 @@ def test_compose_file_names_real_services_and_documented_variables():
     assert "uv sync --frozen --no-dev" in dockerfile
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
-        "DJANGO_ALLOWED_HOSTS": "bookshelf.example.com",
-        "PATH": "/usr/bin:/bin",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
+    "DJANGO_ALLOWED_HOSTS": "bookshelf.example.com",
+    "PII_ENCRYPTION_KEYS": "zQ9v3XvZ4rS0dS3o3m2Jj1sJx0oOq4X9S8n1pPq7k2M=",
+    "PII_HASH_KEY": "h" * 48,
+    "PATH": "/usr/bin:/bin",
+}
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PII_ENCRYPTION_KEYS", "", "Set PII_ENCRYPTION_KEYS"),
+        ("PII_ENCRYPTION_KEYS", "not-a-fernet-key", "not a Fernet key"),
+        ("PII_HASH_KEY", "short", "PII_HASH_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_the_personal_data_keys(name, value, says):
+    result = _manage({**PRODUCTION_ENV, name: value}, "check")
+    assert result.returncode != 0
+    assert says in result.stderr
+    assert "not-a-fernet-key" not in result.stderr  # a bad key is never echoed

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,14 +25,26 @@ class Command(BaseCommand):
             choices=ApiScope.values,
             help="What the client may do (default: all).",
         )
-        parser.add_argument("--expires-days", type=int, default=None, help="Token lifetime.")
+        lifetime = parser.add_mutually_exclusive_group()
+        lifetime.add_argument(
+            "--expires-days",
+            type=int,
+            default=None,
+            help="Token lifetime in days (default: API_CLIENT_TOKEN_DAYS, 365).",
+        )
+        lifetime.add_argument(
+            "--never-expires",
+            action="store_true",
+            help="A token without an expiry (revoke it by hand when it is no longer needed).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        expires = None
-        if options["expires_days"] is not None:
-            if options["expires_days"] < 1:
-                raise CommandError(_("--expires-days must be at least 1."))
-            expires = timezone.now() + timedelta(days=options["expires_days"])
+        days = options["expires_days"]
+        if days is None:
+            days = settings.API_CLIENT_TOKEN_DAYS
+        if days < 1:
+            raise CommandError(_("--expires-days must be at least 1."))
+        expires = None if options["never_expires"] else timezone.now() + timedelta(days=days)
         try:
             client, token = api_client_create(
                 name=options["name"], scopes=options["scopes"], expires_at=expires
@@ -42,5 +55,11 @@ class Command(BaseCommand):
             _("Created API client %(name)s with scopes: %(scopes)s")
             % {"name": client.name, "scopes": ", ".join(client.scopes)}
         )
+        if client.expires_at is not None:
+            self.stdout.write(
+                _("Expires on %(date)s.") % {"date": timezone.localdate(client.expires_at)}
+            )
+        else:
+            self.stdout.write(_("Never expires: revoke it when it is no longer needed."))
         self.stdout.write(_("Token (shown once; send it as 'Authorization: Bearer <token>'):"))
         self.stdout.write(token)

@@ -1,0 +1,399 @@
+"""OWASP API1, broken object-level authorisation: every API endpoint and every admin page
+about customers, against every role, in one table.
+
+The object under test is `mine`: agent Ann's gold customer, with a use, a purchase, a push, a
+policy, a family link, an override, a request, a rating, a notification for Ann and an audit
+row. Each cell of the table says what the role gets:
+
+- a status (401, 403, 404, or 302 to the sign-in page): refused, and then the body holds
+  nothing of the customer (number, name, phone, ID number);
+- OK: let through (2xx, a redirect that is not the sign-in page, or 409 when the role was
+  let through but the business said no, e.g. a use already cancelled);
+- HIDDEN: a list the role may open, in which the customer does not appear.
+
+Wherever a role without the personal-data permission is let through, neither the phone nor
+the ID number is in the body; the API never shows them to anyone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from bookshelf.api import urls as api_urls
+from bookshelf.clients import api_client_create
+from bookshelf.models import AgentNotification, ApiScope, NotificationKind, Redemption
+from bookshelf.pushes import push_create
+from bookshelf.services import (
+    demand_signal_create,
+    purchase_create,
+    redemption_create,
+    redemption_feedback_create,
+)
+from bookshelf.webhooks import subscription_create
+from customers.models import Agent, Customer, Tier
+from customers.pii import can_view_pii
+from customers.services import pii_access_record, tier_override_create
+from tests.admin.conftest import Office
+from tests.factories import make_benefit, make_customer, make_family
+
+pytestmark = pytest.mark.django_db
+
+ANON, RO, APP, AGENT, OTHER, SUP, PRODUCT = ROLES = (
+    "anonymous",
+    "read_only_client",
+    "app_client",
+    "agent",
+    "another_agent",
+    "supervisor",
+    "product_staff",
+)
+OK, HIDDEN = "ok", "hidden"
+LOGIN = 302  # the admin sends whoever is not signed-in staff to its sign-in page
+OK_STATUSES = {200, 201, 204, 302, 409}
+
+
+@dataclass
+class World:
+    office: Office
+    mine: Customer
+    theirs: Customer
+    benefit: Any
+    paid: Any
+    redemption: Redemption
+    their_redemption: Redemption
+    objects: dict[str, Any]
+    clients: dict[str, APIClient]
+    foreign_webhook: Any
+
+    def secrets(self) -> list[str]:
+        m = self.mine
+        return [m.customer_no, m.name, m.phone, m.id_number]
+
+
+@pytest.fixture
+def world(office: Office) -> World:
+    benefit = make_benefit(cells={Tier.GOLD: 50, Tier.PLATINUM: 50}, name="Green channel")
+    paid = make_benefit(price=Decimal("99"), kind="paid", name="Dental cleaning")
+    mine, theirs = office.mine, office.theirs
+    spouse = make_customer(tier=Tier.ORDINARY, agent=office.agent, name="王太太")
+    make_family(mine, spouse)
+    redemption = redemption_create(customer=mine, benefit_code=benefit.code).redemption
+    their_redemption = redemption_create(customer=theirs, benefit_code=benefit.code).redemption
+    purchase = purchase_create(
+        customer=mine, benefit_code=paid.code, quantity=1, payment_reference="PAY-MINE"
+    )
+    push = push_create(
+        customer=mine, benefit_code=benefit.code, channel="app_message", pushed_by=office.agent.user
+    )
+    feedback = redemption_feedback_create(redemption=redemption, score=9)
+    override = tier_override_create(
+        customer=mine,
+        tier=Tier.PLATINUM,
+        reason="Key account",
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    signal = demand_signal_create(text="Pet insurance", customer=mine)
+    notification = AgentNotification.objects.create(
+        agent=office.agent, kind=NotificationKind.BENEFIT_RETIRED, event_key="x", customers=1
+    )
+    audit = pii_access_record(
+        user=office.agent.user, customer=mine, fields=["phone"], view_name="test"
+    )
+    mine.refresh_from_db()
+    objects = {
+        "policy": mine.policies.get(),
+        "familylink": mine.family_links.get(),
+        "tieroverride": override,
+        "tierchange": mine.tier_changes.first(),
+        "redemption": redemption,
+        "purchase": purchase,
+        "demandsignal": signal,
+        "push": push,
+        "outboxmessage": push.outbox,
+        "redemptionfeedback": feedback,
+        "agentnotification": notification,
+        "piiaccesslog": audit,
+    }
+    clients: dict[str, APIClient] = {ANON: APIClient()}
+    for role, scopes in ((RO, [ApiScope.READ]), (APP, None)):
+        _client, token = api_client_create(name=role, scopes=scopes)
+        clients[role] = APIClient()
+        clients[role].credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    users = {
+        AGENT: office.agent.user,
+        OTHER: office.other_agent.user,
+        SUP: office.supervisor.user,
+        PRODUCT: office.product,
+    }
+    for role, user in users.items():
+        clients[role] = APIClient()
+        clients[role].force_login(user)
+    other_client, _token = api_client_create(name="someone-else")
+    foreign_webhook = subscription_create(
+        name="theirs", url="https://other.example.com/hook", api_client=other_client
+    )
+    return World(
+        office=office,
+        mine=mine,
+        theirs=theirs,
+        benefit=benefit,
+        paid=paid,
+        redemption=redemption,
+        their_redemption=their_redemption,
+        objects=objects,
+        clients=clients,
+        foreign_webhook=foreign_webhook,
+    )
+
+
+def _quota_balance(w: World) -> Any:
+    from bookshelf.models import QuotaBalance
+
+    return QuotaBalance.objects.get(holder=w.mine, benefit=w.benefit)
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    url: Callable[[World], str]
+    expect: tuple[Any, ...]  # one cell per role, in ROLES order
+    body: Callable[[World], dict[str, Any]] | None = None
+    api: bool = True
+
+
+def C(w: World) -> str:
+    return f"/api/v1/customers/{w.mine.customer_no}"
+
+
+def adm(name: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
+    return lambda w: reverse(f"admin:{name}", args=[a(w) for a in args])
+
+
+def obj(key: str) -> Callable[[World], Any]:
+    return lambda w: (_quota_balance(w) if key == "quotabalance" else w.objects[key]).pk
+
+
+def mine_pk(w: World) -> int:
+    return w.mine.pk
+
+
+#          anonymous read-only app  agent  another supervisor product
+API_ROWS = [
+    Row("categories", "get", lambda w: "/api/v1/categories",
+        (401, OK, OK, OK, OK, OK, OK)),
+    Row("benefits", "get", lambda w: "/api/v1/benefits",
+        (401, OK, OK, OK, OK, OK, OK)),
+    Row("benefit-detail", "get", lambda w: f"/api/v1/benefits/{w.benefit.code}",
+        (401, OK, OK, OK, OK, OK, OK)),
+    Row("bookshelf", "get", lambda w: f"{C(w)}/bookshelf",
+        (401, OK, OK, OK, 404, OK, OK)),
+    Row("redemptions", "get", lambda w: f"{C(w)}/redemptions",
+        (401, OK, OK, OK, 404, OK, OK)),
+    Row("redemptions", "post", lambda w: f"{C(w)}/redemptions",
+        (401, 403, OK, OK, 404, OK, 403),
+        body=lambda w: {"benefit": w.benefit.code}),
+    Row("redemption-cancel", "post",
+        lambda w: f"{C(w)}/redemptions/{w.redemption.pk}/cancel",
+        (401, 403, OK, 403, 403, OK, 403)),
+    Row("redemption-cancel", "post",  # another customer's use, under this customer's number
+        lambda w: f"{C(w)}/redemptions/{w.their_redemption.pk}/cancel",
+        (401, 403, 404, 403, 403, 404, 403)),
+    Row("redemption-feedback", "post",
+        lambda w: f"{C(w)}/redemptions/{w.redemption.pk}/feedback",
+        (401, 403, OK, 403, 403, 403, 403), body=lambda w: {"score": 8}),
+    Row("redemption-feedback", "post",
+        lambda w: f"{C(w)}/redemptions/{w.their_redemption.pk}/feedback",
+        (401, 403, 404, 403, 403, 403, 403), body=lambda w: {"score": 8}),
+    Row("purchases", "get", lambda w: f"{C(w)}/purchases",
+        (401, OK, OK, OK, 404, OK, OK)),
+    Row("purchases", "post", lambda w: f"{C(w)}/purchases",
+        (401, 403, OK, 403, 403, 403, 403),
+        body=lambda w: {"benefit": w.paid.code, "quantity": 1, "payment_reference": "P-2"}),
+    Row("recommendations", "get", lambda w: f"{C(w)}/recommendations",
+        (401, OK, OK, OK, 404, OK, OK)),
+    Row("events", "post", lambda w: f"{C(w)}/events",
+        (401, 403, OK, 403, 403, 403, 403), body=lambda w: {"kind": "claim_filed"}),
+    Row("demand-signals", "post", lambda w: "/api/v1/demand-signals",
+        (401, 403, OK, OK, 404, OK, 403),
+        body=lambda w: {"text": "Pet vet", "customer": w.mine.customer_no}),
+    Row("webhooks", "get", lambda w: "/api/v1/webhooks",
+        (401, 403, OK, 403, 403, 403, 403)),
+    Row("webhooks", "post", lambda w: "/api/v1/webhooks",
+        (401, 403, OK, 403, 403, 403, 403),
+        body=lambda w: {"name": "mine", "url": "https://app.example.com/hook"}),
+    Row("webhook-detail", "delete", lambda w: f"/api/v1/webhooks/{w.foreign_webhook.pk}",
+        (401, 403, 404, 403, 403, 403, 403)),
+    Row("webhook-rotate", "post",
+        lambda w: f"/api/v1/webhooks/{w.foreign_webhook.pk}/rotate-secret",
+        (401, 403, 404, 403, 403, 403, 403)),
+    Row("schema", "get", lambda w: "/api/schema/", (OK, OK, OK, OK, OK, OK, OK)),
+    Row("api-docs", "get", lambda w: "/api/docs/", (OK, OK, OK, OK, OK, OK, OK)),
+]  # fmt: skip
+
+L = LOGIN
+ADMIN_ROWS = [
+    # The agent's desk and the customer's record.
+    Row("customer list", "get", adm("customers_customer_changelist"),
+        (L, L, L, OK, HIDDEN, OK, OK), api=False),
+    Row("customer search", "get",
+        lambda w: reverse("admin:customers_customer_changelist") + f"?q={w.mine.phone[-4:]}",
+        (L, L, L, OK, HIDDEN, OK, OK), api=False),
+    Row("desk", "get", adm("customers_customer_change", mine_pk),
+        (L, L, L, OK, 404, OK, OK), api=False),
+    Row("record", "get", adm("customers_customer_edit", mine_pk),
+        (L, L, L, OK, 404, OK, OK), api=False),
+    Row("record history", "get", adm("customers_customer_history", mine_pk),
+        (L, L, L, OK, 404, OK, OK), api=False),
+    Row("record a use", "post", adm("customers_customer_redeem", mine_pk),
+        (L, L, L, OK, 404, OK, 403), api=False,
+        body=lambda w: {"token": "t", "benefit": w.benefit.code}),
+    Row("push", "post", adm("customers_customer_push", mine_pk),
+        (L, L, L, OK, 404, OK, 403), api=False,
+        body=lambda w: {"token": "t", "benefit": w.benefit.code, "channel": "sms"}),
+    Row("act on a suggestion", "post",
+        lambda w: reverse("admin:customers_customer_suggestion", args=[w.mine.pk, 1, "dismiss"]),
+        (L, L, L, OK, 404, OK, 403), api=False),
+    Row("edit the record", "post", adm("customers_customer_edit", mine_pk),
+        (L, L, L, 403, 404, 403, 403), api=False, body=lambda w: {"city": "Beijing"}),
+    Row("add a customer", "get", adm("customers_customer_add"),
+        (L, L, L, 403, 403, 403, 403), api=False),
+    Row("delete a customer", "get", adm("customers_customer_delete", mine_pk),
+        (L, L, L, 403, 404, 403, 403), api=False),
+    Row("customer autocomplete", "get",
+        lambda w: reverse("admin:autocomplete") + "?app_label=customers&model_name=policy"
+        f"&field_name=customer&term={w.mine.customer_no}",
+        (L, L, L, OK, HIDDEN, OK, OK), api=False),
+    # Rows about customers: each list shows only the role's customers; the page and history
+    # of a row about someone else's customer are 404, as if it did not exist.
+    #                          list: agent another sup product   page: agent another sup product
+    *[
+        row
+        for model, in_list, page in [
+            ("customers_policy", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("customers_familylink", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("customers_tieroverride", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("customers_tierchange", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_redemption", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_purchase", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_quotabalance", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_demandsignal", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_push", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_outboxmessage", (403, 403, OK, OK), (403, 404, OK, OK)),
+            ("bookshelf_redemptionfeedback", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_agentnotification", (OK, HIDDEN, OK, 403), (OK, 404, OK, 403)),
+            ("customers_piiaccesslog", (403, 403, 403, 403), (403, 403, 403, 403)),
+        ]
+        for key in [model.split("_", 1)[1]]
+        for row in (
+            Row(f"{model} list", "get", adm(f"{model}_changelist"), (L, L, L, *in_list), api=False),
+            Row(f"{model} page", "get", adm(f"{model}_change", obj(key)), (L, L, L, *page),
+                api=False),
+            Row(f"{model} history", "get", adm(f"{model}_history", obj(key)), (L, L, L, *page),
+                api=False),
+        )
+    ],
+    Row("push conversion", "get", adm("bookshelf_push_conversion"),
+        (L, L, L, OK, OK, OK, OK), api=False),
+    Row("shelf matrix", "get", adm("bookshelf_shelf_matrix"),
+        (L, L, L, 403, 403, OK, OK), api=False),
+    Row("shelf import", "get", adm("bookshelf_shelfcell_import"),
+        (L, L, L, 403, 403, 403, OK), api=False),
+    Row("shelf export", "get", adm("bookshelf_shelfcell_export"),
+        (L, L, L, OK, OK, OK, OK), api=False),
+    Row("catalog import", "get", adm("benefits_benefit_import"),
+        (L, L, L, 403, 403, 403, OK), api=False),
+    Row("catalog export", "get", adm("benefits_benefit_export"),
+        (L, L, L, OK, OK, OK, OK), api=False),
+]  # fmt: skip
+
+TABLE = API_ROWS + ADMIN_ROWS
+
+
+def _call(w: World, row: Row, role: str) -> Any:
+    client = w.clients[role]
+    url = row.url(w)
+    data = row.body(w) if row.body else None
+    if row.api:
+        kwargs: dict[str, Any] = {"format": "json"} if data is not None else {}
+        return getattr(client, row.method)(url, data, **kwargs)
+    return getattr(client, row.method)(url, data or {})
+
+
+def _role_sees_pii(w: World, role: str) -> bool:
+    user = {AGENT: w.office.agent.user, SUP: w.office.supervisor.user}.get(role)
+    return user is not None and can_view_pii(user)
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[f"{r.method} {r.name}" for r in TABLE])
+def test_every_role_gets_what_the_table_says_and_nothing_more(world: World, row: Row):
+    problems = []
+    for role, want in zip(ROLES, row.expect, strict=True):
+        response = _call(world, row, role)
+        body = response.content.decode(errors="replace")
+        if isinstance(want, int):
+            refused = response.status_code == want
+            if want == LOGIN:
+                refused = refused and response["Location"].startswith(reverse("admin:login"))
+            if not refused:
+                problems.append(f"{role}: {response.status_code}, expected {want}")
+            leaked = [s for s in world.secrets() if s in body]
+            if leaked:
+                problems.append(f"{role}: refused but the body holds {leaked}")
+            continue
+        location = response.get("Location", "") if response.status_code == 302 else ""
+        if response.status_code not in OK_STATUSES or location.startswith(reverse("admin:login")):
+            problems.append(f"{role}: {response.status_code}, expected to be let through")
+            continue
+        if want == HIDDEN:
+            leaked = [s for s in world.secrets() if s in body]
+            if leaked:
+                problems.append(f"{role}: the list shows {leaked}")
+        if row.api or not _role_sees_pii(world, role):
+            shown = [s for s in (world.mine.phone, world.mine.id_number) if s in body]
+            if shown:
+                problems.append(f"{role}: unmasked {shown}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_table_covers_every_api_endpoint():
+    covered = {row.name for row in API_ROWS}
+    named = {pattern.name for pattern in api_urls.urlpatterns}
+    assert named <= covered, sorted(named - covered)
+
+
+def test_the_table_covers_every_admin_page_about_customers():
+    """Each model admin whose model points at a customer (or an agent) has its list, page and
+    history in the table: a new one must be added here."""
+    about_customers = set()
+    for model in admin.site._registry:
+        pointed_at = {f.related_model for f in model._meta.fields if f.is_relation}
+        if pointed_at & {Customer, Agent}:
+            about_customers.add(f"{model._meta.app_label}_{model._meta.model_name}")
+    about_customers.discard("customers_customer")  # the desk rows above
+    about_customers.discard("customers_agent")  # staff, not customers
+    covered = {row.name.rsplit(" ", 1)[0] for row in ADMIN_ROWS if row.name.endswith(" list")}
+    assert about_customers <= covered, sorted(about_customers - covered)
+
+
+def test_a_hidden_customer_looks_exactly_like_a_missing_one(world: World):
+    """A refused agent gets the same 404 for a customer that exists as for one that does
+    not: no oracle for customer numbers."""
+    client = world.clients[OTHER]
+    real = client.get(f"{C(world)}/bookshelf")
+    fake = client.get("/api/v1/customers/T99999999/bookshelf")
+    assert (real.status_code, json.loads(real.content)) == (
+        fake.status_code,
+        json.loads(fake.content),
+    )
