@@ -383,6 +383,7 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "customers.tiers_recalculate": "2",
         "bookshelf.shelf_review": "3",
         "bookshelf.proposals_auto_retire": "4",
+        "bookshelf.redemption_partitions_ensure": "1",
     }
     for name in tasks:
         assert name in app.tasks
