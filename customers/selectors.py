@@ -144,9 +144,20 @@ def customers_visible_to(user: Any) -> QuerySet[Customer]:
     return qs.filter(Q(agent=agent) | Q(agent__supervisor=agent))
 
 
+_BY_NUMBER_SQL = "SELECT * FROM customers_customer WHERE customer_no = %s"
+
+
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:
     qs = queryset if queryset is not None else Customer.objects.all()
     try:
+        if not qs.query.where:
+            # Any customer (an API client's scope): every API request starts here, so a plain
+            # lookup by the unique number, without building an ORM query. The agent, when
+            # wanted, loads on access.
+            found = list(Customer.objects.raw(_BY_NUMBER_SQL, [customer_no]))
+            if not found:
+                raise Customer.DoesNotExist
+            return found[0]
         return qs.select_related("agent").get(customer_no=customer_no)
     except Customer.DoesNotExist:
         raise NotFound(

@@ -27,6 +27,7 @@ from ..services import demand_signal_create, purchase_create, redemption_cancel,
 from .auth import HasScope, api_client_of, caller_ref
 from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin
 from .filters import RedemptionFilter
+from .renderers import FastJSONRenderer
 from .serializers import (
     BookshelfSerializer,
     DemandSignalInSerializer,
@@ -136,6 +137,8 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
 
 
 class BookshelfView(CustomerScopedView):
+    renderer_classes = [FastJSONRenderer]
+
     @extend_schema(
         summary="The customer's benefit centre",
         description="Every benefit the customer can use now, grouped by category, with quota, "
