@@ -399,7 +399,8 @@ def gunicorn_server(workers: int, threads: int) -> Iterator[str]:
 
 
 def _contention_pairs(count: int, offset: int) -> list[dict[str, Any]]:
-    """Customers with a yearly-quota benefit (no eligibility rule) with 2 to 6 uses left."""
+    """Customers without family (so the only allowance is their own) holding a yearly-quota
+    benefit without eligibility rules, with 2 to 6 uses left this year."""
     today = timezone.localdate()
     year_start = date(today.year, 1, 1)
     with connection.cursor() as cursor:
@@ -416,6 +417,8 @@ def _contention_pairs(count: int, offset: int) -> list[dict[str, Any]]:
             "WHERE c.tier >= %s AND e.id IS NULL AND s.quota - COALESCE(q.used, 0) BETWEEN 2 AND 6 "
             "AND NOT EXISTS (SELECT 1 FROM bookshelf_purchase p WHERE p.customer_id = c.id "
             "AND p.benefit_id = b.id) "
+            # No family: a relative's shared allowance would be a legitimate extra source.
+            "AND NOT EXISTS (SELECT 1 FROM customers_familylink f WHERE f.customer_id = c.id) "
             "ORDER BY md5(c.customer_no || b.code) OFFSET %s LIMIT %s",
             [year_start, Tier.GOLD, offset, count],
         )
@@ -745,7 +748,7 @@ def tier_update_sql() -> tuple[str, list[Any]]:
     return sql, params
 
 
-def probe_tiers() -> dict[str, Any]:
+def probe_tiers(*, batch_size: int | None = None) -> dict[str, Any]:
     """The nightly tier job over every customer against one UPDATE ... FROM, on the same stale
     tiers: the UPDATE runs first in a transaction that is rolled back, then the job."""
     from customers.models import Customer
@@ -762,7 +765,11 @@ def probe_tiers() -> dict[str, Any]:
             sql_seconds = time.perf_counter() - t0
         raw.rollback()
     t0 = time.perf_counter()
-    report = customer_tiers_recalculate()
+    report = (
+        customer_tiers_recalculate(batch_size=batch_size)
+        if batch_size
+        else customer_tiers_recalculate()
+    )
     job_seconds = time.perf_counter() - t0
     return {
         "customers": Customer.objects.count(),
