@@ -790,11 +790,13 @@ def probe_tiers(*, batch_size: int | None = None) -> dict[str, Any]:
 # -- 4. the shelf review's hand-written twin --------------------------------------------------
 
 
-def review_sql(window_end: date) -> tuple[str, list[Any]]:
-    """The review's rates in one hand-written statement: per benefit held by a tier and tier,
-    customers who could use it (the eligibility rule in SQL), distinct users in this window and
-    the previous review's, uses, NPS answers; and the grouped demand signals."""
-    from bookshelf.review import review_settings_default
+def review_sql(window_end: date) -> list[tuple[str, list[Any]]]:
+    """The review's numbers, hand-written: per benefit held by a tier and per tier, the
+    customers who could use it (each benefit's eligibility rule, from one pass over the
+    customers joined to their in-force product lines), the distinct users in this window and
+    in the previous reviews' windows, the uses, the NPS answers; then the demand-signal
+    groups. The same statements a person would write for this report, nothing of Django."""
+    from bookshelf.review import REVIEW_WORK_MEM, review_settings_default
 
     settings_row = review_settings_default()
     tz = timezone.get_current_timezone()
@@ -802,91 +804,105 @@ def review_sql(window_end: date) -> tuple[str, list[Any]]:
     def midnight(day: date) -> datetime:
         return timezone.make_aware(datetime.combine(day, dtime.min), tz)
 
+    def years_before(day: date, years: int) -> date:
+        try:
+            return day.replace(year=day.year - years)
+        except ValueError:
+            return day.replace(year=day.year - years, day=28)
+
     days = settings_row.window_days
     every = settings_row.review_every_days
     depth = settings_row.consecutive_reviews
     ends = [window_end - timedelta(days=k * every) for k in range(depth)]
     starts = [end - timedelta(days=days) for end in ends]
     on = window_end - timedelta(days=1)
-    users = ", ".join(
-        f"count(DISTINCT holder_id) FILTER (WHERE created_at >= %s AND created_at < %s) AS u{k}"
-        for k in range(depth)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT COALESCE(e.requires_product_line, ''), e.min_age, e.max_age "
+            "FROM benefits_benefit b LEFT JOIN bookshelf_eligibility e ON e.benefit_id = b.id "
+            "WHERE b.status IN ('on_shelf', 'under_review') "
+            "AND EXISTS (SELECT 1 FROM bookshelf_shelfcell s WHERE s.benefit_id = b.id)"
+        )
+        rules = cursor.fetchall()
+    lines = sorted({r[0] for r in rules if r[0]})
+    counts: list[str] = []
     params: list[Any] = []
+    for line, min_age, max_age in rules:
+        cond = []
+        if line:
+            cond.append(f"l.line_{lines.index(line)}")
+        if min_age is not None:
+            cond.append("c.birth_date <= %s")
+            params.append(years_before(on, min_age))
+        if max_age is not None:
+            cond.append("c.birth_date > %s")
+            params.append(years_before(on, max_age + 1))
+        counts.append(f"count(*) FILTER (WHERE {' AND '.join(cond)})" if cond else "count(*)")
+    flags = ", ".join(f"bool_or(product_line = %s) AS line_{i}" for i in range(len(lines)))
+    eligible = (
+        f"SELECT c.tier, {', '.join(counts)} FROM customers_customer c "
+        f"LEFT JOIN (SELECT customer_id, {flags} FROM customers_policy WHERE status = %s "
+        "GROUP BY customer_id) l ON l.customer_id = c.id GROUP BY c.tier"
+    )
+    eligible_params = [*params, *lines, "in_force"]
+    users = ", ".join(
+        "count(DISTINCT holder_id) FILTER (WHERE created_at >= %s AND created_at < %s)"
+        for _ in range(depth)
+    )
+    usage = (
+        f"SELECT benefit_id, tier_snapshot, count(*) FILTER (WHERE created_at >= %s), {users} "
+        "FROM bookshelf_redemption WHERE status = 'completed' AND source IN ('tier', 'family') "
+        "AND created_at >= %s AND created_at < %s GROUP BY 1, 2"
+    )
+    usage_params: list[Any] = [midnight(starts[0])]
     for k in range(depth):
-        params += [midnight(starts[k]), midnight(ends[k])]
-    sql = f"""
-WITH reviewed AS (
-  SELECT b.id, COALESCE(e.requires_product_line, '') AS line, e.min_age, e.max_age
-  FROM benefits_benefit b LEFT JOIN bookshelf_eligibility e ON e.benefit_id = b.id
-  WHERE b.status IN ('on_shelf', 'under_review')
-    AND EXISTS (SELECT 1 FROM bookshelf_shelfcell s WHERE s.benefit_id = b.id)
-), rules AS (
-  SELECT DISTINCT line, min_age, max_age FROM reviewed
-), people AS (
-  SELECT c.tier, c.birth_date,
-         (SELECT array_agg(DISTINCT p.product_line) FROM customers_policy p
-           WHERE p.customer_id = c.id AND p.status = 'in_force') AS lines
-  FROM customers_customer c
-), eligible AS (
-  SELECT r.line, r.min_age, r.max_age, p.tier, count(*) AS n
-  FROM people p JOIN rules r
-    ON (r.line = '' OR r.line = ANY(p.lines))
-   AND (r.min_age IS NULL OR p.birth_date <= (%s::date - make_interval(years => r.min_age)))
-   AND (r.max_age IS NULL OR p.birth_date > (%s::date - make_interval(years => r.max_age + 1)))
-  GROUP BY 1, 2, 3, 4
-), usage AS (
-  SELECT benefit_id, tier_snapshot AS tier,
-         count(*) FILTER (WHERE created_at >= %s) AS uses, {users}
-  FROM bookshelf_redemption
-  WHERE benefit_id IN (SELECT id FROM reviewed) AND status = 'completed'
-    AND source IN ('tier', 'family') AND created_at >= %s AND created_at < %s
-  GROUP BY 1, 2
-), nps AS (
-  SELECT benefit_id, tier_snapshot AS tier, count(*) AS n,
-         count(*) FILTER (WHERE score >= 9) AS promoters,
-         count(*) FILTER (WHERE score <= 6) AS detractors
-  FROM bookshelf_redemptionfeedback
-  WHERE benefit_id IN (SELECT id FROM reviewed) AND created_at >= %s AND created_at < %s
-  GROUP BY 1, 2
-)
-SELECT s.benefit_id, s.tier, el.n AS eligible, u.uses, {", ".join(f"u.u{k}" for k in range(depth))},
-       u.u0::float / NULLIF(el.n, 0) AS rate, n.n AS answers, n.promoters, n.detractors
-FROM bookshelf_shelfcell s JOIN reviewed r ON r.id = s.benefit_id
-LEFT JOIN eligible el ON el.line = r.line AND el.min_age IS NOT DISTINCT FROM r.min_age
-  AND el.max_age IS NOT DISTINCT FROM r.max_age AND el.tier = s.tier
-LEFT JOIN usage u ON u.benefit_id = s.benefit_id AND u.tier = s.tier
-LEFT JOIN nps n ON n.benefit_id = s.benefit_id AND n.tier = s.tier
-ORDER BY 1, 2
-"""
-    demand = """
-SELECT category_id, text_key, count(*), count(DISTINCT customer_id) FROM bookshelf_demandsignal
-WHERE benefit_id IS NULL AND created_at >= %s AND created_at < %s GROUP BY 1, 2
-HAVING count(*) >= %s
-"""
-    all_params = [on, on, midnight(starts[0]), *params, midnight(starts[-1]), midnight(ends[0])]
-    all_params += [midnight(window_end - timedelta(days=settings_row.nps_days)), midnight(ends[0])]
-    return sql + ";" + demand, [
-        *all_params,
-        midnight(starts[0]),
-        midnight(ends[0]),
-        settings_row.demand_threshold,
+        usage_params += [midnight(starts[k]), midnight(ends[k])]
+    usage_params += [midnight(starts[-1]), midnight(ends[0])]
+    nps = (
+        "SELECT benefit_id, tier_snapshot, count(*), count(*) FILTER (WHERE score >= 9), "
+        "count(*) FILTER (WHERE score <= 6) FROM bookshelf_redemptionfeedback "
+        "WHERE created_at >= %s AND created_at < %s GROUP BY 1, 2"
+    )
+    nps_params = [midnight(window_end - timedelta(days=settings_row.nps_days)), midnight(ends[0])]
+    demand = (
+        "SELECT category_id, text_key, count(*), count(DISTINCT customer_id) "
+        "FROM bookshelf_demandsignal WHERE benefit_id IS NULL AND created_at >= %s "
+        "AND created_at < %s GROUP BY 1, 2 HAVING count(*) >= %s"
+    )
+    demand_params = [midnight(starts[0]), midnight(ends[0]), settings_row.demand_threshold]
+    return [
+        (f"SET work_mem = '{REVIEW_WORK_MEM}'", []),
+        (eligible, eligible_params),
+        (usage, usage_params),
+        (nps, nps_params),
+        (demand, demand_params),
     ]
 
 
 def probe_review_sql(*, window_end: str) -> dict[str, Any]:
-    end = date.fromisoformat(window_end)
-    sql, params = review_sql(end)
-    first, second = sql.split(";", 1)
-    n_first = first.count("%s")
+    """Time the hand-written statements (one connection, the review's work_mem) and join
+    their rows into rates per benefit and tier, as a report would."""
+    statements = review_sql(date.fromisoformat(window_end))
     with raw_connect() as raw, raw.cursor() as cur:
         t0 = time.perf_counter()
-        cur.execute(first, params[:n_first])
-        rows = cur.fetchall()
-        cur.execute(second, params[n_first:])
-        groups = cur.fetchall()
+        results = []
+        steps = []
+        for sql, params in statements:
+            t1 = time.perf_counter()
+            cur.execute(sql, params)
+            results.append(cur.fetchall() if cur.description else [])
+            steps.append(round(time.perf_counter() - t1, 3))
+        _set, eligible, usage, nps, _demand = results
+        rates = {(row[0], row[1]): row[3] for row in usage}  # users this window per (benefit, tier)
         seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "rows": len(rows), "demand_groups": len(groups)}
+    return {
+        "seconds": seconds,
+        "steps": steps,
+        "eligible_tiers": len(eligible),
+        "usage_rows": len(usage),
+        "nps_rows": len(nps),
+        "rated": len(rates),
+    }
 
 
 # -- the plans ---------------------------------------------------------------------------------
