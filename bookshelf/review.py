@@ -38,6 +38,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
@@ -75,6 +76,7 @@ NOTIFY_BATCH = 1000
 # window is read once. The Celery fan-out uses BOOKSHELF_REVIEW_CHUNK (fewer, for workers).
 IN_PROCESS_CHUNK = 1000
 REVIEW_WORK_MEM = "64MB"
+ELIGIBLE_CACHE_SECONDS = 6 * 3600
 
 
 # -- settings and windows ---------------------------------------------------------------------
@@ -243,6 +245,40 @@ def _eligible_counts(
     return out
 
 
+def _run_rules(run: ReviewRun) -> list[tuple[str, int | None, int | None]]:
+    """The distinct eligibility rules of every benefit the run reviews."""
+    rows = (
+        Benefit.objects.filter(pk__in=review_benefit_ids(run=run))
+        .values_list(
+            "eligibility__requires_product_line", "eligibility__min_age", "eligibility__max_age"
+        )
+        .distinct()
+    )
+    return [(line or "", low, high) for line, low, high in rows]
+
+
+def _eligible_for_run(
+    run: ReviewRun, rules: list[tuple[str, int | None, int | None]], on: date
+) -> dict[tuple[str, int | None, int | None], dict[int, int]]:
+    """Eligible customers per rule and tier, counted once per run for all its chunks: the
+    first chunk counts them for every rule the run needs and shares them through the cache
+    (Redis when configured), so workers sharing a review don't each read every customer.
+    Whoever misses (no cache, evicted) counts again: the same numbers."""
+    key = f"review:{run.pk}:{on.isoformat()}:eligible"
+    try:
+        shared = cache.get(key)
+    except Exception:
+        shared = None
+    if shared is not None and all(rule in shared for rule in rules):
+        return dict(shared)
+    counts = _eligible_counts([*rules, *_run_rules(run)], on)
+    try:
+        cache.set(key, counts, timeout=ELIGIBLE_CACHE_SECONDS)
+    except Exception:
+        log.warning("review: could not share the eligible counts")
+    return counts
+
+
 def _nps(responses: int, promoters: int, detractors: int) -> int | None:
     if not responses:
         return None
@@ -326,7 +362,7 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
             return ("", None, None)
         return (rules.requires_product_line or "", rules.min_age, rules.max_age)
 
-    eligible = _eligible_counts((rule_of(b) for b in benefits), window.end)
+    eligible = _eligible_for_run(run, [rule_of(b) for b in benefits], window.end)
     for b in benefits:
         counts = eligible[rule_of(b)]
         for tier, held_cell in cells[b.pk].items():
