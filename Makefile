@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 CUSTOMERS ?= 500
 
-.PHONY: install run test browser lint format messages worker beat dev load clean
+.PHONY: install run test browser lint format messages worker beat dev load clean bench bench-smoke
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -63,6 +63,33 @@ load: install
 	DATABASE_URL=$(LOAD_DATABASE_URL) $(RUN) python manage.py load_test --fresh \
 		--customers $(LOAD_CUSTOMERS) --users $(LOAD_USERS) --rate $(LOAD_RATE) \
 		--duration $(LOAD_DURATION) --workers $(LOAD_WORKERS) --benchmarks BENCHMARKS.md
+
+## Benchmarks against PostgreSQL: `make bench` (1M customers / 20M redemptions by default;
+## `make bench CUSTOMERS=10000 REDEMPTIONS=200000` for a quick one). The databases
+## $(BENCH_DB), $(BENCH_DB)_small (BENCH_SMALL, for "flat with size") and $(BENCH_DB)_tenth
+## (a tenth of the size, for the review's memory) are seeded once and kept. Prints one table
+## and writes BENCHMARKS.md. Exits non-zero if a goal fails.
+BENCH_CUSTOMERS = $(if $(filter command line,$(origin CUSTOMERS)),$(CUSTOMERS),1000000)
+REDEMPTIONS ?= 20000000
+BENCH_SMALL ?= 10000:200000
+BENCH_TENTH ?=
+BENCH_DB ?= bookshelf_scale
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432
+BENCH_REDIS_URL ?= $(DEV_REDIS_URL)
+BENCH_ARGS ?=
+
+bench: install
+	$(RUN) python manage.py bench --customers $(BENCH_CUSTOMERS) --redemptions $(REDEMPTIONS) \
+		--small $(BENCH_SMALL) $(if $(BENCH_TENTH),--tenth $(BENCH_TENTH)) --db $(BENCH_DB) \
+		--database-url-base $(BENCH_DATABASE_URL) --redis-url $(BENCH_REDIS_URL) $(BENCH_ARGS) \
+		--command-line "make bench CUSTOMERS=$(BENCH_CUSTOMERS) REDEMPTIONS=$(REDEMPTIONS) BENCH_SMALL=$(BENCH_SMALL) BENCH_REDIS_URL=$(BENCH_REDIS_URL)"
+
+## The same suite at a tiny size for CI (a minute or two): correctness goals are judged
+## (no quota exceeded, no replay spent twice), speed ratios only shown; writes no report.
+bench-smoke: install
+	$(RUN) python manage.py bench --smoke --customers 2000 --redemptions 20000 --small 500:5000 \
+		--db bookshelf_bench_smoke --database-url-base $(BENCH_DATABASE_URL) \
+		--redis-url $(BENCH_REDIS_URL) --rounds 1 --iterations 100 --out ""
 
 lint: install
 	$(RUN) ruff check .

@@ -53,8 +53,13 @@ def api_client_create(
     return client, token
 
 
+_BY_DIGEST_SQL = "SELECT * FROM bookshelf_apiclient WHERE token_hash = %s"
+
+
 def api_client_for_token(token: str) -> ApiClient | None:
-    client = ApiClient.objects.filter(token_hash=token_digest(token)).first()
+    # Every API request runs this: a plain lookup by the unique digest, no ORM query to build.
+    found = list(ApiClient.objects.raw(_BY_DIGEST_SQL, [token_digest(token)]))
+    client = found[0] if found else None
     if client is None or not client.is_usable():
         return None
     return client

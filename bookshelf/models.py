@@ -241,7 +241,15 @@ class RedemptionStatus(models.TextChoices):
 
 
 class Redemption(models.Model):
-    """One use of a benefit, with a snapshot of what the review needs (tier, codes)."""
+    """One use of a benefit, with a snapshot of what the review needs (tier, codes).
+
+    The table that grows without bound. On PostgreSQL it is range-partitioned by month on
+    `created_at` (migration 0008, `bookshelf.partitions`): the primary key in the database is
+    (id, created_at), Django still treats `id` as the key, and foreign keys pointing here are
+    `db_constraint=False` (PostgreSQL cannot reference a partitioned table by `id` alone). The
+    single-column foreign-key indexes are left out: the composite indexes below lead with the
+    same columns, and the rarely set purchase and recorder get small partial indexes.
+    """
 
     holder = models.ForeignKey(
         Customer,
@@ -249,6 +257,7 @@ class Redemption(models.Model):
         on_delete=models.PROTECT,
         related_name="redemptions",
         help_text=_("Whose allowance the use spent."),
+        db_index=False,
     )
     beneficiary = models.ForeignKey(
         Customer,
@@ -256,9 +265,14 @@ class Redemption(models.Model):
         on_delete=models.PROTECT,
         related_name="redemptions_received",
         help_text=_("Who used it: the holder or a family member."),
+        db_index=False,
     )
     benefit = models.ForeignKey(
-        Benefit, verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="redemptions"
+        Benefit,
+        verbose_name=_("benefit"),
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     purchase = models.ForeignKey(
@@ -268,6 +282,7 @@ class Redemption(models.Model):
         null=True,
         blank=True,
         related_name="redemptions",
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(
@@ -290,8 +305,10 @@ class Redemption(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
-    created_at = models.DateTimeField(_("used at"), default=timezone.now, db_index=True)
+    # Time is indexed by the partitions themselves and, on PostgreSQL, a BRIN index.
+    created_at = models.DateTimeField(_("used at"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
@@ -302,6 +319,16 @@ class Redemption(models.Model):
             models.Index(fields=["holder", "-created_at"], name="redemption_holder_time"),
             models.Index(fields=["beneficiary", "-created_at"], name="redemption_benef_time"),
             models.Index(fields=["benefit", "created_at"], name="redemption_benefit_time"),
+            models.Index(
+                fields=["purchase"],
+                condition=Q(purchase__isnull=False),
+                name="redemption_purchase",
+            ),
+            models.Index(
+                fields=["recorded_by"],
+                condition=Q(recorded_by__isnull=False),
+                name="redemption_recorded_by",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -558,8 +585,14 @@ class RedemptionFeedback(models.Model):
     friends?" (0-10) after one use: one answer per redemption. The benefit and the holder's
     tier are copied from the redemption so the review aggregates this table alone."""
 
+    # No database constraint: the redemption table is partitioned on PostgreSQL, and its key
+    # there is (id, created_at). Django still cascades deletes.
     redemption = models.OneToOneField(
-        Redemption, verbose_name=_("redemption"), on_delete=models.CASCADE, related_name="feedback"
+        Redemption,
+        verbose_name=_("redemption"),
+        on_delete=models.CASCADE,
+        related_name="feedback",
+        db_constraint=False,
     )
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="feedback"

@@ -38,7 +38,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +47,7 @@ from django.utils.translation import gettext as _
 from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus
 from benefits.services import benefit_put_on_shelf, benefit_put_under_review, benefit_retire
 from config.exceptions import Conflict, DomainError
-from customers.models import Customer, Policy, PolicyStatus, Tier
+from customers.models import PolicyStatus, Tier
 
 from .error_codes import ReviewErrorCode
 from .models import (
@@ -71,6 +72,11 @@ from .models import (
 log = logging.getLogger(__name__)
 
 NOTIFY_BATCH = 1000
+# In one process (the command) nothing is shared: up to this many benefits per chunk, so the
+# window is read once. The Celery fan-out uses BOOKSHELF_REVIEW_CHUNK (fewer, for workers).
+IN_PROCESS_CHUNK = 1000
+REVIEW_WORK_MEM = "64MB"
+ELIGIBLE_CACHE_SECONDS = 6 * 3600
 
 
 # -- settings and windows ---------------------------------------------------------------------
@@ -180,44 +186,97 @@ def review_chunks(*, run: ReviewRun, size: int | None = None) -> list[list[int]]
 # -- reviewing a chunk ------------------------------------------------------------------------
 
 
-def _age_bounds(day: date, min_age: int | None, max_age: int | None) -> Q:
-    """Customers whose age on `day` is within [min_age, max_age], as a birth-date range."""
-
-    def years_before(years: int) -> date:
-        try:
-            return day.replace(year=day.year - years)
-        except ValueError:  # 29 February
-            return day.replace(year=day.year - years, day=28)
-
-    q = Q()
-    if min_age is not None:
-        q &= Q(birth_date__lte=years_before(min_age))
-    if max_age is not None:
-        q &= Q(birth_date__gt=years_before(max_age + 1))
-    return q
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def _eligible_counts(
     rules: Iterable[tuple[str, int | None, int | None]], on: date
 ) -> dict[tuple[str, int | None, int | None], dict[int, int]]:
-    """Customers per tier who pass each distinct eligibility rule: one GROUP BY per rule."""
-    out: dict[tuple[str, int | None, int | None], dict[int, int]] = {}
-    for rule in set(rules):
-        line, min_age, max_age = rule
-        qs = Customer.objects.all()
+    """Customers per tier who pass each distinct eligibility rule (the product line the
+    holder must hold in force, the age range on `on - 1 day`).
+
+    One GROUP BY over the customers, joined once to their in-force product lines, with a
+    count per rule: the customers are read once whatever the number of rules (a query per
+    rule, or an `IN (policies)` per rule, rescanned them at a million customers). Plain SQL
+    that SQLite runs too."""
+    distinct = sorted(set(rules), key=lambda r: (r[0], r[1] or -1, r[2] or -1))
+    out: dict[tuple[str, int | None, int | None], dict[int, int]] = {r: {} for r in distinct}
+    if not distinct:
+        return out
+    day = on - timedelta(days=1)
+    lines = sorted({line for line, _min, _max in distinct if line})
+    line_columns = "".join(
+        f", MAX(CASE WHEN product_line = %s THEN 1 ELSE 0 END) AS line_{i}"
+        for i in range(len(lines))
+    )
+    params: list[Any] = []
+    counts: list[str] = []
+    for line, min_age, max_age in distinct:
+        conditions = ["1 = 1"]
         if line:
-            qs = qs.filter(
-                Exists(
-                    Policy.objects.filter(
-                        customer=OuterRef("pk"), status=PolicyStatus.IN_FORCE, product_line=line
-                    )
-                )
-            )
-        qs = qs.filter(_age_bounds(on - timedelta(days=1), min_age, max_age))
-        out[rule] = dict(
-            qs.values("tier").annotate(n=Count("id")).order_by().values_list("tier", "n")
+            conditions.append(f"p.line_{lines.index(line)} = 1")
+        if min_age is not None:
+            conditions.append("c.birth_date <= %s")
+            params.append(_years_before(day, min_age))
+        if max_age is not None:
+            conditions.append("c.birth_date > %s")
+            params.append(_years_before(day, max_age + 1))
+        counts.append(f"SUM(CASE WHEN {' AND '.join(conditions)} THEN 1 ELSE 0 END)")
+    if lines:
+        join = (
+            f"LEFT JOIN (SELECT customer_id{line_columns} FROM customers_policy "  # noqa: S608
+            "WHERE status = %s GROUP BY customer_id) p ON p.customer_id = c.id"
         )
+        # The counts' placeholders come first in the text, then the join's.
+        params = [*params, *lines, PolicyStatus.IN_FORCE.value]
+    else:
+        join = ""
+    sql = f"SELECT c.tier, {', '.join(counts)} FROM customers_customer c {join} GROUP BY c.tier"  # noqa: S608 - built from placeholders only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for tier, *numbers in rows:
+        for rule, number in zip(distinct, numbers, strict=True):
+            out[rule][tier] = int(number or 0)
     return out
+
+
+def _run_rules(run: ReviewRun) -> list[tuple[str, int | None, int | None]]:
+    """The distinct eligibility rules of every benefit the run reviews."""
+    rows = (
+        Benefit.objects.filter(pk__in=review_benefit_ids(run=run))
+        .values_list(
+            "eligibility__requires_product_line", "eligibility__min_age", "eligibility__max_age"
+        )
+        .distinct()
+    )
+    return [(line or "", low, high) for line, low, high in rows]
+
+
+def _eligible_for_run(
+    run: ReviewRun, rules: list[tuple[str, int | None, int | None]], on: date
+) -> dict[tuple[str, int | None, int | None], dict[int, int]]:
+    """Eligible customers per rule and tier, counted once per run for all its chunks: the
+    first chunk counts them for every rule the run needs and shares them through the cache
+    (Redis when configured), so workers sharing a review don't each read every customer.
+    Whoever misses (no cache, evicted) counts again: the same numbers."""
+    key = f"review:{run.pk}:{on.isoformat()}:eligible"
+    try:
+        shared = cache.get(key)
+    except Exception:
+        shared = None
+    if shared is not None and all(rule in shared for rule in rules):
+        return dict(shared)
+    counts = _eligible_counts([*rules, *_run_rules(run)], on)
+    try:
+        cache.set(key, counts, timeout=ELIGIBLE_CACHE_SECONDS)
+    except Exception:
+        log.warning("review: could not share the eligible counts")
+    return counts
 
 
 def _nps(responses: int, promoters: int, detractors: int) -> int | None:
@@ -269,6 +328,10 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
     run = ReviewRun.objects.get(pk=run_id)
     if run.status == ReviewStatus.DONE:
         return 0
+    if connection.vendor == "postgresql":
+        # Sorts and hashes of a few million rows: in memory, for this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{REVIEW_WORK_MEM}'")
     window = run_window(run)
     default = run.thresholds["default"]
     every = int(default["review_every_days"])
@@ -299,7 +362,7 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
             return ("", None, None)
         return (rules.requires_product_line or "", rules.min_age, rules.max_age)
 
-    eligible = _eligible_counts((rule_of(b) for b in benefits), window.end)
+    eligible = _eligible_for_run(run, [rule_of(b) for b in benefits], window.end)
     for b in benefits:
         counts = eligible[rule_of(b)]
         for tier, held_cell in cells[b.pk].items():
@@ -316,7 +379,9 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
         )
         .values("benefit_id", "tier_snapshot")
         .annotate(
-            uses=Count("id", filter=Q(created_at__gte=window.start_at)),
+            # Counted on a column of the review's covering index (never null, like the key):
+            # the index answers the whole query alone.
+            uses=Count("holder_id", filter=Q(created_at__gte=window.start_at)),
             **{
                 f"users_{k}": Count(
                     "holder_id",
@@ -690,7 +755,7 @@ def review_run(
         run, _created = review_run_open(window_end=window_end, window_days=window_days)
         already = run.status == ReviewStatus.DONE
         if not already:
-            chunks = review_chunks(run=run, size=chunk_size)
+            chunks = review_chunks(run=run, size=chunk_size or IN_PROCESS_CHUNK)
             total = sum(len(c) for c in chunks)
             done = 0
             try:

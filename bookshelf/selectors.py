@@ -4,6 +4,10 @@
 number of benefits and family members: family links, in-force policies of the household,
 quota balances of the household, the customer's purchases; shelf cells come from a per-tier
 cache that any change to the shelf invalidates (see `shelf_cache`).
+
+Its queries are hand-written SQL (portable: SQLite and PostgreSQL) returning tuples: building
+an ORM query costs several times what the indexed lookup itself costs, on every request
+(`make bench`, goal 1). They read exactly what the ORM versions read.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, DateField, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -22,7 +27,6 @@ from django.utils.translation import gettext as _
 from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus, Category
 from customers.models import (
     Customer,
-    FamilyLink,
     Policy,
     PolicyStatus,
     ProductLine,
@@ -38,7 +42,6 @@ from .models import (
     Eligibility,
     Purchase,
     Push,
-    QuotaBalance,
     Redemption,
     RedemptionStatus,
     ShelfCell,
@@ -177,49 +180,81 @@ def shelf_cells_query() -> Any:
     ).order_by("benefit__code")
 
 
-def shelf_cells_for_tiers(tiers: set[int]) -> dict[int, list[CellView]]:
-    """The usable shelf cells of each tier: from the cache, the missing tiers in one query."""
-    found = shelf_cache.get_tiers(tiers)
-    missing = tiers - found.keys()
-    if missing:
-        fresh: dict[int, list[CellView]] = {t: [] for t in missing}
-        rows = shelf_cells_query().filter(tier__in=missing, benefit__status__in=USABLE_STATUSES)
-        for cell in rows:
-            fresh[cell.tier].append(cell_view_from(cell))
-        shelf_cache.set_tiers(fresh)
-        found.update(fresh)
-    return found
+def _cells_from_db(tiers: set[int]) -> dict[int, list[CellView]]:
+    fresh: dict[int, list[CellView]] = {t: [] for t in tiers}
+    rows = shelf_cells_query().filter(tier__in=tiers, benefit__status__in=USABLE_STATUSES)
+    for cell in rows:
+        fresh[cell.tier].append(cell_view_from(cell))
+    return fresh
 
 
-def purchasable_benefits() -> list[CellView]:
-    """Every benefit a customer can buy (priced and on the shelf), cached like the cells."""
-    cached = shelf_cache.get_named("purchasable")
-    if cached is not None:
-        return cached
+def _purchasable_from_db() -> list[CellView]:
     rows = (
         Benefit.objects.select_related("category", "eligibility")
         .filter(price__isnull=False, status=BenefitStatus.ON_SHELF)
         .order_by("code")
     )
-    views = [_benefit_view(b) for b in rows]
-    shelf_cache.set_named("purchasable", views)
-    return views
+    return [_benefit_view(b) for b in rows]
+
+
+def shelf_cells_and_purchasable(
+    tiers: set[int], *, with_purchasable: bool = True
+) -> tuple[dict[int, list[CellView]], list[CellView]]:
+    """The usable shelf cells of each tier and the benefits a customer can buy: one cache
+    round trip when cached; what is missing is read from the database (one query each) and
+    cached under the version read before the query."""
+    snap = shelf_cache.read(tiers, purchasable=with_purchasable)
+    found = snap.tiers
+    missing = tiers - found.keys()
+    fresh = _cells_from_db(missing) if missing else {}
+    purchasable = snap.purchasable
+    bought: list[CellView] | None = None
+    if with_purchasable and purchasable is None:
+        purchasable = bought = _purchasable_from_db()
+    if fresh or bought is not None:
+        shelf_cache.write(snap.version, tiers=fresh, purchasable=bought)
+    found.update(fresh)
+    return found, purchasable or []
+
+
+def shelf_cells_for_tiers(tiers: set[int]) -> dict[int, list[CellView]]:
+    """The usable shelf cells of each tier: from the cache, the missing tiers in one query."""
+    return shelf_cells_and_purchasable(tiers, with_purchasable=False)[0]
+
+
+def purchasable_benefits() -> list[CellView]:
+    """Every benefit a customer can buy (priced and on the shelf), cached like the cells."""
+    return shelf_cells_and_purchasable(set())[1]
+
+
+_CUSTOMER_COLUMNS = ", ".join(f"c.{f.column}" for f in Customer._meta.concrete_fields)
+_RELATIVES_SQL = (
+    f"SELECT {_CUSTOMER_COLUMNS}, f.relation AS family_relation "  # noqa: S608 - column names
+    "FROM customers_familylink f JOIN customers_customer c ON c.id = f.relative_id "
+    "WHERE f.customer_id = %s ORDER BY c.customer_no"
+)
+
+
+def _placeholders(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def household_load(*, customer: Customer) -> Household:
     """Family links and the household's in-force policies: two queries."""
-    links = list(
-        FamilyLink.objects.filter(customer=customer)
-        .select_related("relative")
-        .order_by("relative__customer_no")
-    )
-    relatives = [(link.relative, link.relation) for link in links]
+    relatives = [
+        (rel, rel.family_relation)  # type: ignore[attr-defined]
+        for rel in Customer.objects.raw(_RELATIVES_SQL, [customer.pk])
+    ]
     ids = [customer.pk, *(rel.pk for rel, _r in relatives)]
     lines: dict[int, set[str]] = defaultdict(set)
     anchors: dict[int, date] = {}
-    policies = Policy.objects.filter(customer_id__in=ids, status=PolicyStatus.IN_FORCE).values_list(
-        "customer_id", "product_line", "start_date"
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT customer_id, product_line, start_date FROM customers_policy "  # noqa: S608
+            f"WHERE customer_id IN ({_placeholders(ids)}) AND status = %s",
+            [*ids, PolicyStatus.IN_FORCE.value],
+        )
+        policies = cursor.fetchall()
     for cid, line, start in policies:
         lines[cid].add(line)
         if cid not in anchors or start < anchors[cid]:
@@ -256,11 +291,17 @@ def eligibility_problem(
     return None
 
 
-def _balances(holder_ids: list[int], today: date) -> dict[tuple[int, int, date], QuotaBalance]:
-    rows = QuotaBalance.objects.filter(holder_id__in=holder_ids, period_start__lte=today).filter(
-        Q(period_end__isnull=True) | Q(period_end__gte=today)
-    )
-    return {(b.holder_id, b.benefit_id, b.period_start): b for b in rows}
+def _balances(holder_ids: list[int], today: date) -> dict[tuple[int, int, date], tuple[int, int]]:
+    """(used, family used) of the household's balances whose period contains today."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT holder_id, benefit_id, period_start, used, family_used "  # noqa: S608
+            f"FROM bookshelf_quotabalance WHERE holder_id IN ({_placeholders(holder_ids)}) "
+            "AND period_start <= %s AND (period_end IS NULL OR period_end >= %s)",
+            [*holder_ids, today, today],
+        )
+        rows = cursor.fetchall()
+    return {(h, b, start): (used, family) for h, b, start, used, family in rows}
 
 
 def _entry(view: CellView, **kwargs: Any) -> ShelfEntry:
@@ -288,26 +329,104 @@ def active_purchases(*, customer: Customer, today: date) -> list[Purchase]:
     )
 
 
+_PURCHASE_ENTRIES_SQL = (
+    "SELECT p.id, p.uses_granted, p.uses_used, p.valid_from, p.valid_until, b.id, b.code, "
+    "b.name, b.name_zh, cat.path_code, cat.name, cat.name_zh, b.how_to_use, b.unit, b.shareable "
+    "FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
+    "JOIN benefits_category cat ON cat.id = b.category_id "
+    "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
+    "AND p.uses_used < p.uses_granted ORDER BY p.valid_until, p.id"
+)
+
+
+def _purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
+    """The customer's active purchases as shelf entries (what `active_purchases` returns,
+    as plain rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PURCHASE_ENTRIES_SQL, [customer.pk, today, today])
+        rows = cursor.fetchall()
+    return [
+        ShelfEntry(
+            benefit_id=benefit_id,
+            code=code,
+            name=name,
+            name_zh=name_zh,
+            category_code=category_code,
+            category_name=category_name,
+            category_name_zh=category_name_zh,
+            how_to_use=how_to_use,
+            unit=unit,
+            shareable=bool(shareable),
+            source=Source.PURCHASE,
+            quota=granted,
+            used=spent,
+            remaining=granted - spent,
+            period_start=valid_from,
+            period_end=valid_until,
+            holder_no=customer.customer_no,
+            purchase_id=purchase_id,
+        )
+        for (
+            purchase_id,
+            granted,
+            spent,
+            valid_from,
+            valid_until,
+            benefit_id,
+            code,
+            name,
+            name_zh,
+            category_code,
+            category_name,
+            category_name_zh,
+            how_to_use,
+            unit,
+            shareable,
+        ) in rows
+    ]
+
+
+def _plain(view: CellView) -> bool:
+    """A usable cell without eligibility rules: nothing to check per customer."""
+    return (
+        view.status in USABLE_STATUSES
+        and not view.requires_product_line
+        and view.min_age is None
+        and view.max_age is None
+    )
+
+
 def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> Bookshelf:
     """Every benefit the customer can use now, by source, with quota, used and remaining."""
     today = today or timezone.localdate()
     household = household_load(customer=customer)
     members = household.members
     tiers = {m.tier for m in members}
-    cells = shelf_cells_for_tiers(tiers)
+    cells, purchasable = shelf_cells_and_purchasable(tiers)
     balances = _balances([m.pk for m in members], today)
     own_lines = household.product_lines.get(customer.pk, set())
     shelf = Bookshelf(customer=customer, household=household, today=today, cells=cells)
     held: set[int] = set()
+    entries = shelf.entries
+    # Most cells share a period kind: its bounds are worked out once per holder and kind.
+    bounds: dict[tuple[int, str], tuple[date, date | None]] = {}
+
+    def period_of(holder_id: int, period: str) -> tuple[date, date | None]:
+        found = bounds.get((holder_id, period))
+        if found is None:
+            found = bounds[(holder_id, period)] = period_bounds(
+                period, today, household.anchors.get(holder_id)
+            )
+        return found
 
     for view in cells.get(customer.tier, []):
-        if eligibility_problem(view, holder_lines=own_lines, beneficiary=customer, today=today):
+        if not _plain(view) and eligibility_problem(
+            view, holder_lines=own_lines, beneficiary=customer, today=today
+        ):
             continue
-        start, end = period_bounds(view.period, today, household.anchors.get(customer.pk))
-        bal = balances.get((customer.pk, view.benefit_id, start))
-        used = bal.used if bal else 0
-        family_used = bal.family_used if bal else 0
-        shelf.entries.append(
+        start, end = period_of(customer.pk, view.period)
+        used, family_used = balances.get((customer.pk, view.benefit_id, start), (0, 0))
+        entries.append(
             _entry(
                 view,
                 source=Source.TIER,
@@ -323,21 +442,7 @@ def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> 
         )
         held.add(view.benefit_id)
 
-    for purchase in active_purchases(customer=customer, today=today):
-        view = _benefit_view(purchase.benefit)
-        shelf.entries.append(
-            _entry(
-                view,
-                source=Source.PURCHASE,
-                quota=purchase.uses_granted,
-                used=purchase.uses_used,
-                remaining=purchase.remaining,
-                period_start=purchase.valid_from,
-                period_end=purchase.valid_until,
-                holder_no=customer.customer_no,
-                purchase_id=purchase.pk,
-            )
-        )
+    entries.extend(_purchase_entries(customer, today))
 
     for relative, _relation in household.relatives:
         rel_lines = household.product_lines.get(relative.pk, set())
@@ -346,14 +451,12 @@ def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> 
                 continue
             if eligibility_problem(view, holder_lines=rel_lines, beneficiary=customer, today=today):
                 continue
-            start, end = period_bounds(view.period, today, household.anchors.get(relative.pk))
-            bal = balances.get((relative.pk, view.benefit_id, start))
-            used = bal.used if bal else 0
-            family_used = bal.family_used if bal else 0
+            start, end = period_of(relative.pk, view.period)
+            used, family_used = balances.get((relative.pk, view.benefit_id, start), (0, 0))
             remaining = view.family_quota - family_used
             if view.quota is not None:
                 remaining = min(remaining, view.quota - used)
-            shelf.entries.append(
+            entries.append(
                 _entry(
                     view,
                     source=Source.FAMILY,
@@ -366,10 +469,12 @@ def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> 
                 )
             )
 
-    for view in purchasable_benefits():
+    for view in purchasable:
         if view.benefit_id in held:
             continue
-        if eligibility_problem(view, holder_lines=own_lines, beneficiary=customer, today=today):
+        if not _plain(view) and eligibility_problem(
+            view, holder_lines=own_lines, beneficiary=customer, today=today
+        ):
             continue
         shelf.purchasable.append(view)
     return shelf

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from . import webhooks
+from .partitions import redemption_partitions_ensure
 from .pushes import TransientSendError, outbox_requeue_pending, push_deliver
 from .review import (
     proposals_auto_retire,
@@ -85,6 +86,12 @@ def shelf_review_finish(run_id: int) -> dict[str, int]:
 def auto_retire_proposals() -> int:
     """Daily: retire the benefits of retirement proposals nobody answered in time."""
     return proposals_auto_retire()
+
+
+@shared_task(name="bookshelf.redemption_partitions_ensure", **RETRY)
+def redemption_partitions(months_ahead: int = 3) -> list[str]:
+    """Monthly: the redemption table's partitions for the next months (PostgreSQL)."""
+    return redemption_partitions_ensure(months_ahead=months_ahead)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -8,9 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.exceptions import NotFound
 
@@ -32,30 +34,126 @@ def tier_rules_list() -> list[TierRule]:
     return list(TierRule.objects.order_by("tier"))
 
 
+# The reasons the rules give (also rebuilt in SQL by `tier_recalc_candidates`).
+REASON_NO_POLICY = gettext_lazy("no in-force policy")
+REASON_ORDINARY = gettext_lazy("in-force policies, annual premium ¥%(premium)s")
+REASON_RULE = gettext_lazy("rule %(tier)s: annual premium ¥%(premium)s ≥ ¥%(threshold)s")
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount:,.0f}"
+
+
 def tier_from_premium(
     *, has_in_force: bool, premium: Decimal, rules: Iterable[TierRule]
 ) -> TierDecision:
     """The ladder: no in-force policy is a prospect, one is ordinary, VIP tiers by premium."""
     if not has_in_force:
-        return TierDecision(Tier.PROSPECT, _("no in-force policy"))
+        return TierDecision(Tier.PROSPECT, str(REASON_NO_POLICY))
     best: TierRule | None = None
     for rule in sorted(rules, key=lambda r: r.tier):
         if premium >= rule.min_annual_premium:
             best = rule
     if best is None:
-        return TierDecision(
-            Tier.ORDINARY,
-            _("in-force policies, annual premium ¥%(premium)s") % {"premium": f"{premium:,.0f}"},
-        )
+        return TierDecision(Tier.ORDINARY, str(REASON_ORDINARY) % {"premium": _yuan(premium)})
     return TierDecision(
         Tier(best.tier),
-        _("rule %(tier)s: annual premium ¥%(premium)s ≥ ¥%(threshold)s")
+        str(REASON_RULE)
         % {
             "tier": Tier(best.tier).label,
-            "premium": f"{premium:,.0f}",
-            "threshold": f"{best.min_annual_premium:,.0f}",
+            "premium": _yuan(premium),
+            "threshold": _yuan(best.min_annual_premium),
         },
     )
+
+
+# Python formats yuan with round-half-even and thousands commas: the same in SQL.
+_SQL_YUAN = (
+    "to_char(CASE WHEN pr.total - trunc(pr.total) = 0.5 AND mod(trunc(pr.total), 2) = 0 "
+    "THEN trunc(pr.total) ELSE round(pr.total) END, 'FM999,999,999,999,999,999,990')"
+)
+
+
+def tier_recalc_candidates(
+    *, after: int, size: int, rules: list[TierRule], now: Any
+) -> tuple[int, int, list[int]]:
+    """The next `size` customers by key after `after`: (last key, how many, the keys of those
+    the rules might change). One query, the rules applied in SQL.
+
+    A customer is a candidate when the tier or the reason the rules give differ from what is
+    stored, a downgrade is pending, or an override is active: a superset of the customers
+    `tier_transition` changes, which the job then decides in Python under row locks. On
+    PostgreSQL only; elsewhere every customer of the batch is a candidate."""
+    if connection.vendor != "postgresql":
+        ids = list(
+            Customer.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]
+        )
+        return (ids[-1] if ids else after), len(ids), ids
+    ordered = sorted(rules, key=lambda r: r.tier, reverse=True)
+    tier_case = ["CASE WHEN pr.total IS NULL THEN %s"]
+    reason_case = ["CASE WHEN pr.total IS NULL THEN %s"]
+    tier_params: list[Any] = [int(Tier.PROSPECT)]
+    reason_params: list[Any] = [str(REASON_NO_POLICY)]
+    for rule in ordered:
+        tier_case.append("WHEN pr.total >= %s THEN %s")
+        tier_params += [rule.min_annual_premium, int(rule.tier)]
+        template = str(REASON_RULE) % {
+            "tier": Tier(rule.tier).label,
+            "premium": "%(premium)s",
+            "threshold": _yuan(rule.min_annual_premium),
+        }
+        reason_case.append(f"WHEN pr.total >= %s THEN replace(%s, '%%(premium)s', {_SQL_YUAN})")
+        reason_params += [rule.min_annual_premium, template]
+    tier_case.append("ELSE %s END")
+    tier_params.append(int(Tier.ORDINARY))
+    reason_case.append(f"ELSE replace(%s, '%%(premium)s', {_SQL_YUAN}) END")
+    reason_params.append(str(REASON_ORDINARY))
+    bound_sql = (
+        "SELECT COALESCE((SELECT id FROM customers_customer WHERE id > %s ORDER BY id "
+        "OFFSET %s LIMIT 1), (SELECT max(id) FROM customers_customer WHERE id > %s))"
+    )
+    sql = f"""
+        SELECT max(c.id), count(*), array_agg(c.id ORDER BY c.id) FILTER (
+            WHERE ov.customer_id IS NOT NULL OR c.tier_downgrade_due IS NOT NULL
+               OR c.tier <> ({" ".join(tier_case)})
+               OR c.tier_reason <> left({" ".join(reason_case)}, 255))
+        FROM customers_customer c
+        LEFT JOIN (
+            SELECT customer_id, sum(annual_premium) AS total FROM customers_policy
+            WHERE customer_id > %s AND customer_id <= %s AND status = %s GROUP BY customer_id
+        ) pr ON pr.customer_id = c.id
+        LEFT JOIN (
+            SELECT DISTINCT customer_id FROM customers_tieroverride
+            WHERE customer_id > %s AND customer_id <= %s AND expires_at > %s
+        ) ov ON ov.customer_id = c.id
+        WHERE c.id > %s AND c.id <= %s
+    """  # noqa: S608 - the CASE branches are built from placeholders only
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(bound_sql, [after, max(size - 1, 0), after])
+        bound = cursor.fetchone()
+        upper = bound[0] if bound else None
+        if upper is None:
+            return after, 0, []
+        # A short scan: compiling it (JIT) would cost more than running it.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            sql,
+            [
+                *tier_params,
+                *reason_params,
+                after,
+                upper,
+                PolicyStatus.IN_FORCE.value,
+                after,
+                upper,
+                now,
+                after,
+                upper,
+            ],
+        )
+        row = cursor.fetchone()
+    last, count, candidates = row if row else (None, 0, None)
+    return (last if last is not None else after), int(count or 0), list(candidates or [])
 
 
 def tier_override_active(*, customer: Customer, now: Any = None) -> TierOverride | None:
@@ -167,9 +265,20 @@ def agents_visible_to(user: Any) -> QuerySet[Agent]:
     return qs.filter(Q(pk=agent.pk) | Q(supervisor=agent))
 
 
+_BY_NUMBER_SQL = "SELECT * FROM customers_customer WHERE customer_no = %s"
+
+
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:
     qs = queryset if queryset is not None else Customer.objects.all()
     try:
+        if not qs.query.where:
+            # Any customer (an API client's scope): every API request starts here, so a plain
+            # lookup by the unique number, without building an ORM query. The agent, when
+            # wanted, loads on access.
+            found = list(Customer.objects.raw(_BY_NUMBER_SQL, [customer_no]))
+            if not found:
+                raise Customer.DoesNotExist
+            return found[0]
         return qs.select_related("agent").get(customer_no=customer_no)
     except Customer.DoesNotExist:
         # The same answer whether the customer does not exist or is not the caller's, and

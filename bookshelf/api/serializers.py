@@ -32,10 +32,10 @@ def customer_summary(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _entry(entry: ShelfEntry) -> dict[str, Any]:
+def _entry(entry: ShelfEntry, zh: bool = False) -> dict[str, Any]:
     return {
         "code": entry.code,
-        "name": _localised(entry.name, entry.name_zh),
+        "name": entry.name_zh if zh and entry.name_zh else entry.name,
         "how_to_use": entry.how_to_use,
         "unit": entry.unit,
         "source": str(entry.source),
@@ -65,6 +65,7 @@ def _purchasable(view: CellView) -> dict[str, Any]:
 
 
 def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
+    zh = (translation.get_language() or "").startswith("zh")
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),
@@ -72,7 +73,7 @@ def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
             {
                 "code": code,
                 "name": _localised(name, name_zh),
-                "benefits": [_entry(e) for e in entries],
+                "benefits": [_entry(e, zh) for e in entries],
             }
             for code, name, name_zh, entries in shelf.entries_by_category()
         ],

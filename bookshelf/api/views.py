@@ -33,6 +33,7 @@ from ..services import (
 from .auth import HasScope, api_client_of, caller_ref
 from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin, paginated
 from .filters import RedemptionFilter
+from .renderers import FastJSONRenderer
 from .serializers import (
     BookshelfSerializer,
     DemandSignalInSerializer,
@@ -145,6 +146,7 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
 
 class BookshelfView(CustomerScopedView):
     staff_perms = {"GET": "customers.view_customer"}
+    renderer_classes = [FastJSONRenderer]
 
     @extend_schema(
         summary="The customer's benefit centre",

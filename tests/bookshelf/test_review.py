@@ -388,6 +388,7 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "bookshelf.tasks.suggestions_sweep": "7",
         "bookshelf.tasks.requeue_pending_pushes": None,  # every minute
         "bookshelf.tasks.idempotency_prune_task": "3",
+        "bookshelf.redemption_partitions_ensure": "1",
     }
     for name in tasks:
         assert name in app.tasks

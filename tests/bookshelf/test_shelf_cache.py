@@ -115,3 +115,31 @@ def test_a_new_price_shows_in_the_purchasable_list(gold, django_capture_on_commi
         addon.save(update_fields=["price", "updated_at"])
     shelf = bookshelf_for_customer(customer=gold)
     assert [v.price for v in shelf.purchasable if v.benefit_id == addon.pk] == ["80.00"]
+
+
+def test_a_reader_that_raced_an_invalidation_never_serves_its_old_cells():
+    """A reader reads the version, misses, queries the database; the shelf changes and the
+    version moves; the reader writes what it read under the version it saw first. That entry
+    must never be served."""
+    from bookshelf import shelf_cache
+
+    before = shelf_cache.read({Tier.GOLD})
+    assert before.tiers == {}
+    shelf_cache.invalidate()  # a change committed while the reader was querying
+    shelf_cache.write(before.version, tiers={Tier.GOLD: ["cells built from old rows"]})
+    assert shelf_cache.read({Tier.GOLD}).tiers == {}
+
+
+def test_each_process_keeps_a_copy_but_follows_the_shared_version(gold, benefit):
+    """The per-process copy is only used while the shared version is the one it was read
+    under: another process's invalidation (a bump of the shared key) is seen at once."""
+    from django.core.cache import cache
+
+    from bookshelf import shelf_cache
+
+    assert tier_entries(gold)[benefit.pk].quota == 2
+    ShelfCell_model = benefit.shelf_cells.model
+    ShelfCell_model.objects.filter(benefit=benefit).update(quota=9)  # no signal: no bump
+    assert tier_entries(gold)[benefit.pk].quota == 2  # served from the copy
+    cache.incr(shelf_cache.VERSION_KEY)  # what invalidate() does, from another process
+    assert tier_entries(gold)[benefit.pk].quota == 9
