@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -255,11 +255,17 @@ def peer_shares(*, tier: int, band: int) -> dict[int, float]:
     return shares
 
 
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
-    since = today - timedelta(days=365)
+    # A time bound, not a date cast: the (beneficiary, created_at) index and the monthly
+    # partitions answer it.
+    since = _day_start(today - timedelta(days=365))
     rows = (
         Redemption.objects.filter(
-            beneficiary=customer, status=RedemptionStatus.COMPLETED, created_at__date__gte=since
+            beneficiary=customer, status=RedemptionStatus.COMPLETED, created_at__gte=since
         )
         .values("benefit_id")
         .annotate(n=Count("id"))
@@ -269,9 +275,10 @@ def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
 
 
 def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[str, date]]:
-    since = today - timedelta(days=days)
     rows = CustomerEvent.objects.filter(
-        customer=customer, occurred_at__date__gte=since, occurred_at__date__lte=today
+        customer=customer,
+        occurred_at__gte=_day_start(today - timedelta(days=days)),
+        occurred_at__lt=_day_start(today + timedelta(days=1)),
     ).values_list("kind", "occurred_at")
     return sorted(
         ((kind, timezone.localdate(at)) for kind, at in rows), key=lambda e: e[1], reverse=True

@@ -138,6 +138,12 @@ class Bench:
                 "CACHE_KEY_PREFIX": f"bench-{db}",
                 "LOG_LEVEL": "WARNING",
                 "LOG_FORMAT": "plain",
+                # Synthetic data: this process's keys (the environment's, or dev's derived
+                # ones) encrypt and read the benchmark customers' phone and ID numbers.
+                "PII_ENCRYPTION_KEYS": env.get(
+                    "PII_ENCRYPTION_KEYS", ",".join(settings.PII_ENCRYPTION_KEYS)
+                ),
+                "PII_HASH_KEY": env.get("PII_HASH_KEY", settings.PII_HASH_KEY),
                 "BENCH_GUNICORN_LOG": str(self.config.log_dir / f"gunicorn-{db}.log"),
             }
         )
