@@ -59,6 +59,8 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     needs = []
     if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         needs.append("postgres")
+    else:
+        needs.append("sqlite")  # the embedded default's own behaviour, checked in its pass
     if not settings.REDIS_URL:
         needs.append("redis")
     if not needs:

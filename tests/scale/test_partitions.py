@@ -45,9 +45,8 @@ def _explain(queryset) -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.sqlite
 def test_on_sqlite_the_table_is_plain_and_the_command_says_so():
-    if connection.vendor == "postgresql":
-        pytest.skip("SQLite behaviour; the PostgreSQL tests below cover partitions")
     assert not is_partitioned()
     assert redemption_partitions_ensure() == []
     out = StringIO()

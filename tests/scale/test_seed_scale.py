@@ -19,9 +19,8 @@ from customers.services import customer_tiers_recalculate
 
 
 @pytest.mark.django_db
+@pytest.mark.sqlite
 def test_it_refuses_sqlite_with_a_clear_message():
-    if connection.vendor == "postgresql":
-        pytest.skip("the refusal is SQLite's; the PostgreSQL test below seeds for real")
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("seed_scale", "--customers", "100", "--redemptions", "1000")
 
