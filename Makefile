@@ -87,6 +87,9 @@ bench: install
 ## The same suite at a tiny size for CI (a minute or two): correctness goals are judged
 ## (no quota exceeded, no replay spent twice), speed ratios only shown; writes no report.
 bench-smoke: install
+	@# A fresh, tiny data set each time: the contention probe spends the uses it races for.
+	@for db in bookshelf_bench_smoke bookshelf_bench_smoke_small bookshelf_bench_smoke_tenth; do \
+		$(RUN) python -c "import psycopg,sys; c=psycopg.connect('$(BENCH_DATABASE_URL)/postgres', autocommit=True); c.execute('DROP DATABASE IF EXISTS ' + sys.argv[1] + ' WITH (FORCE)')" $$db; done
 	$(RUN) python manage.py bench --smoke --customers 2000 --redemptions 20000 --small 500:5000 \
 		--db bookshelf_bench_smoke --database-url-base $(BENCH_DATABASE_URL) \
 		--redis-url $(BENCH_REDIS_URL) --rounds 1 --iterations 100 --out ""
