@@ -55,6 +55,7 @@ from .models import (
 )
 from .periods import period_bounds
 from .roles import AGENT, AGENT_SUPERVISOR, PRODUCT_STAFF, staff_groups_sync
+from .usage import usage_rebuild
 
 BATCH = 2000
 HISTORY_DAYS = 450
@@ -701,6 +702,8 @@ class DemoBuilder:
         pairs = self.build_families(customers)
         self.build_history(customers, pairs)
         self.build_purchases(customers)
+        # The history was written in bulk, past the services: count it once, in the database.
+        usage_rebuild(today=self.today)
         self.build_demand(customers)
         self.retire_one(benefits)
         transaction.on_commit(shelf_cache.invalidate)

@@ -335,6 +335,48 @@ class Redemption(models.Model):
         return f"#{self.pk} {self.benefit_code} for {self.beneficiary_id}"
 
 
+class UsageMonth(models.Model):
+    """Completed uses of one benefit by one customer (the beneficiary) in one calendar month.
+
+    A rollup of the redemptions, kept in step in the redemption's own transaction (+1 on a
+    use, -1 on its cancellation; `bookshelf.usage`). The recommendations read "used 3 times in
+    the last year" from a dozen of these rows instead of counting a year of redemptions
+    across twelve monthly partitions on every call. Months past the window are pruned.
+    """
+
+    # No single-column indexes: the unique constraint leads with the customer, and a benefit
+    # with uses cannot be deleted (redemptions protect it).
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    benefit = models.ForeignKey(
+        Benefit,
+        verbose_name=_("benefit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    uses = models.PositiveIntegerField(_("uses"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly use")
+        verbose_name_plural = _("monthly uses")
+        constraints = [
+            # Also the index of the hot read: one customer's rows, months in a range.
+            models.UniqueConstraint(
+                fields=["customer", "month", "benefit"], name="usage_month_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.benefit_id} {self.month:%Y-%m}: {self.uses}"
+
+
 class DemandSource(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     AGENT = "agent", _("Agent")

@@ -32,6 +32,7 @@ from .models import (
     RedemptionStatus,
 )
 from .selectors import Bookshelf, CellView, ShelfEntry, bookshelf_for_customer
+from .usage import usage_recent
 
 # What each life event makes relevant: top categories and profile tags.
 EVENT_AFFINITY: dict[str, dict[str, set[str]]] = {
@@ -103,12 +104,18 @@ class Recommendation:
     price: str | None = None
 
 
-def weights_get() -> RecommendationWeights:
-    cached = shelf_cache.safe_get("reco:weights")
+WEIGHTS_KEY = "reco:weights"
+
+
+def weights_get(cached: Any = None) -> RecommendationWeights:
+    """The tuning product staff set (cached five minutes); `cached` is what a batched cache
+    read already found under WEIGHTS_KEY."""
+    if cached is None:
+        cached = shelf_cache.safe_get(WEIGHTS_KEY)
     if isinstance(cached, RecommendationWeights):
         return cached
     row = RecommendationWeights.objects.order_by("pk").first() or RecommendationWeights()
-    shelf_cache.safe_set("reco:weights", row, 300)
+    shelf_cache.safe_set(WEIGHTS_KEY, row, 300)
     return row
 
 
@@ -121,18 +128,24 @@ def _name(c: Candidate) -> str:
     return c.name_zh if zh and c.name_zh else c.name
 
 
-def _score(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> tuple[float, list[str]]:
+def _score(
+    c: Candidate, ctx: RecoContext, w: RecommendationWeights, *, explain: bool = True
+) -> tuple[float, list[str]]:
+    """The score and, when asked, its reasons: ranking scores every candidate, but only the
+    few shown are explained (reasons cost translations, and a 100-benefit shelf has many)."""
     score = 0.0
     reasons: list[str] = []
     for tag in sorted(c.tags & ctx.tags):
         score += w.profile_tag
-        reasons.append(
-            _("has the tag “%(tag)s”: %(benefit)s suits it")
-            % {"tag": _tag_label(tag), "benefit": _name(c)}
-        )
+        if explain:
+            reasons.append(
+                _("has the tag “%(tag)s”: %(benefit)s suits it")
+                % {"tag": _tag_label(tag), "benefit": _name(c)}
+            )
     for tag in sorted(c.tags & set(ctx.family_tags)):
         score += w.family
-        reasons.append(ctx.family_tags[tag])
+        if explain:
+            reasons.append(ctx.family_tags[tag])
     top = c.category_code.split(".")[0]
     for kind, day in ctx.events:
         affinity = EVENT_AFFINITY.get(kind, {})
@@ -141,11 +154,13 @@ def _score(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> tuple[fl
             score += w.life_event * (
                 1.0 - min(days, w.event_window_days) / (2 * w.event_window_days)
             )
-            reasons.append(
-                _("%(event)s %(days)s day(s) ago") % {"event": EventKind(kind).label, "days": days}
-                if days
-                else _("%(event)s today") % {"event": EventKind(kind).label}
-            )
+            if explain:
+                label = EventKind(kind).label
+                reasons.append(
+                    _("%(event)s %(days)s day(s) ago") % {"event": label, "days": days}
+                    if days
+                    else _("%(event)s today") % {"event": label}
+                )
             break
     if (
         c.remaining
@@ -154,14 +169,15 @@ def _score(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> tuple[fl
         and (c.period_end - ctx.today).days <= w.expiring_days
     ):
         score += w.expiring * c.remaining / c.quota
-        reasons.append(
-            _("%(left)s of %(quota)s unused, period ends in %(days)s days")
-            % {"left": c.remaining, "quota": c.quota, "days": (c.period_end - ctx.today).days}
-        )
+        if explain:
+            reasons.append(
+                _("%(left)s of %(quota)s unused, period ends in %(days)s days")
+                % {"left": c.remaining, "quota": c.quota, "days": (c.period_end - ctx.today).days}
+            )
     share = ctx.peers.get(c.benefit_id, 0.0)
     if share:
         score += w.peers * share
-        if share >= PEER_MIN_SHARE:
+        if explain and share >= PEER_MIN_SHARE:
             reasons.append(
                 _("popular with %(tier)s customers aged %(low)s-%(high)s (%(pct)s%%)")
                 % {
@@ -174,16 +190,19 @@ def _score(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> tuple[fl
     used = ctx.uses.get(c.benefit_id, 0)
     if used:
         score += w.habit * min(used, 3) / 3
-        reasons.append(_("used %(n)s time(s) in the last year") % {"n": used})
+        if explain:
+            reasons.append(_("used %(n)s time(s) in the last year") % {"n": used})
     else:
         score += w.novelty
-        reasons.append(_("not used yet"))
+        if explain:
+            reasons.append(_("not used yet"))
     if c.requires_product_line and c.requires_product_line in ctx.product_lines:
         score += w.product_line
-        reasons.append(
-            _("comes with the %(line)s policy")
-            % {"line": ProductLine(c.requires_product_line).label}
-        )
+        if explain:
+            reasons.append(
+                _("comes with the %(line)s policy")
+                % {"line": ProductLine(c.requires_product_line).label}
+            )
     return round(score, 4), reasons
 
 
@@ -191,24 +210,26 @@ def rank(
     candidates: list[Candidate], ctx: RecoContext, weights: RecommendationWeights, limit: int
 ) -> list[Recommendation]:
     """Deterministic: by score, then code."""
-    scored = []
-    for c in candidates:
-        score, reasons = _score(c, ctx, weights)
-        scored.append(
+    scored = sorted(
+        ((_score(c, ctx, weights, explain=False)[0], c) for c in candidates),
+        key=lambda sc: (-sc[0], sc[1].code),
+    )
+    shown = []
+    for score, c in scored[:limit]:
+        shown.append(
             Recommendation(
                 code=c.code,
                 name=c.name,
                 name_zh=c.name_zh,
                 category=c.category_code,
                 score=score,
-                reasons=reasons,
+                reasons=_score(c, ctx, weights)[1],
                 remaining=c.remaining,
                 period_end=c.period_end,
                 price=c.price,
             )
         )
-    scored.sort(key=lambda r: (-r.score, r.code))
-    return scored[:limit]
+    return shown
 
 
 # -- the live path ---------------------------------------------------------------------------
@@ -243,9 +264,16 @@ def family_tags(shelf: Bookshelf) -> dict[str, str]:
     return found
 
 
-def peer_shares(*, tier: int, band: int) -> dict[int, float]:
-    key = f"reco:peers:{tier}:{band}"
-    cached = shelf_cache.safe_get(key)
+def _peer_key(tier: int, band: int) -> str:
+    return f"reco:peers:{tier}:{band}"
+
+
+def peer_shares(*, tier: int, band: int, cached: Any = None) -> dict[int, float]:
+    """What share of the customer's peers (tier, age band) used each benefit; `cached` as for
+    `weights_get`."""
+    key = _peer_key(tier, band)
+    if cached is None:
+        cached = shelf_cache.safe_get(key)
     if cached is not None:
         return dict(cached)
     shares = dict(
@@ -260,18 +288,8 @@ def _day_start(day: date) -> datetime:
 
 
 def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
-    # A time bound, not a date cast: the (beneficiary, created_at) index and the monthly
-    # partitions answer it.
-    since = _day_start(today - timedelta(days=365))
-    rows = (
-        Redemption.objects.filter(
-            beneficiary=customer, status=RedemptionStatus.COMPLETED, created_at__gte=since
-        )
-        .values("benefit_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {r["benefit_id"]: r["n"] for r in rows}
+    """Completed uses in the last twelve months, from the monthly rollup (`bookshelf.usage`)."""
+    return usage_recent(customer_id=customer.pk, today=today)
 
 
 def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[str, date]]:
@@ -297,7 +315,11 @@ def recommendations_for_customer(
 ) -> RecommendationSet:
     """Ranked, explained, always usable: the agent's and the app's "what suits them now"."""
     today = today or timezone.localdate()
-    weights = weights_get()
+    age = customer.age_on(today)
+    band = age_band(age)
+    # The tuning and the peers' shares in one cache round trip.
+    cached = shelf_cache.safe_get_many([WEIGHTS_KEY, _peer_key(customer.tier, band)])
+    weights = weights_get(cached.get(WEIGHTS_KEY))
     shelf = bookshelf_for_customer(customer=customer, today=today)
     views = {v.benefit_id: v for v in shelf.cells.get(customer.tier, [])}
     tags = benefit_tags()
@@ -308,7 +330,6 @@ def recommendations_for_customer(
             continue
         seen.add(entry.benefit_id)
         candidates.append(_candidate(entry, views, tags))
-    age = customer.age_on(today)
     ctx = RecoContext(
         today=today,
         tier=customer.tier,
@@ -318,7 +339,9 @@ def recommendations_for_customer(
         product_lines=shelf.household.product_lines.get(customer.pk, set()),
         events=recent_events(customer=customer, today=today, days=weights.event_window_days),
         uses=recent_uses(customer=customer, today=today),
-        peers=peer_shares(tier=customer.tier, band=age_band(age)),
+        peers=peer_shares(
+            tier=customer.tier, band=band, cached=cached.get(_peer_key(customer.tier, band))
+        ),
         candidates=candidates,
     )
     addons = [
@@ -420,9 +443,7 @@ def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
     with transaction.atomic():
         PeerUsage.objects.all().delete()
         PeerUsage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    shelf_cache.safe_delete_many(
-        [f"reco:peers:{t}:{b}" for t in Tier.values for b in range(0, 100, 10)]
-    )
+    shelf_cache.safe_delete_many([_peer_key(t, b) for t in Tier.values for b in range(0, 100, 10)])
     return len(rows)
 
 

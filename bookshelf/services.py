@@ -49,6 +49,7 @@ from .selectors import (
     household_load,
     shelf_cells_query,
 )
+from .usage import usage_record
 from .webhooks import event_emit
 
 
@@ -321,6 +322,7 @@ def _redemption_create(
             recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
             created_at=now,
         )
+        usage_record(customer_id=beneficiary.pk, benefit_id=benefit.pk, at=now, delta=1)
         event_emit(WebhookEventType.REDEMPTION_COMPLETED, redemption_event(redemption, remaining))
         return RedemptionResult(redemption=redemption, remaining=remaining)
     if family_only:
@@ -345,6 +347,12 @@ def redemption_cancel(*, redemption: Redemption, by: Any = None) -> Redemption:
         raise Conflict(
             BookshelfErrorCode.ALREADY_CANCELLED, _("This redemption is already cancelled.")
         )
+    usage_record(
+        customer_id=redemption.beneficiary_id,
+        benefit_id=redemption.benefit_id,
+        at=redemption.created_at,
+        delta=-1,
+    )
     if redemption.source == Source.PURCHASE and redemption.purchase_id:
         Purchase.objects.filter(pk=redemption.purchase_id, uses_used__gt=0).update(
             uses_used=F("uses_used") - 1, updated_at=now

@@ -135,13 +135,21 @@ def get_tiers(tiers: Iterable[int]) -> dict[int, Any]:
 
 
 def get_named(name: str) -> Any:
-    """A value derived from the shelf (benefit tags...) built at the current version, or None."""
+    """A value derived from the shelf (benefit tags...) built at the current version, or None.
+    Kept in this process's memory like the cells: a warm read costs the version check only."""
+    key = f"shelf:named:{name}"
     try:
         version = _current(cache.get(VERSION_KEY))
-        entry = cache.get(f"shelf:named:{name}")
+        if version == UNAVAILABLE:
+            return None
+        memory = _memory
+        if memory.get("version") == version and key in memory:
+            return memory[key]
+        entry = cache.get(key)
     except Exception:
         return None
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        _remember(version, {key: entry[1]})
         return entry[1]
     return None
 
@@ -151,6 +159,7 @@ def set_named(name: str, value: Any) -> None:
         version = _current(cache.get(VERSION_KEY))
         if version != UNAVAILABLE:
             cache.set(f"shelf:named:{name}", (version, value), timeout=TTL)
+            _remember(version, {f"shelf:named:{name}": value})
     except Exception:
         log.warning("shelf cache write failed")
 
@@ -177,6 +186,15 @@ def safe_get(key: str) -> Any:
     except Exception:
         log.warning("cache unavailable for %s", key)
         return None
+
+
+def safe_get_many(keys: list[str]) -> dict[str, Any]:
+    """Several reads in one round trip; nothing found when Redis is down."""
+    try:
+        return dict(cache.get_many(keys))
+    except Exception:
+        log.warning("cache unavailable for %s", ", ".join(keys))
+        return {}
 
 
 def safe_set(key: str, value: Any, timeout: int = TTL) -> None:

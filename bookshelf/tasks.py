@@ -90,8 +90,13 @@ def auto_retire_proposals() -> int:
 
 @shared_task(name="bookshelf.redemption_partitions_ensure", **RETRY)
 def redemption_partitions(months_ahead: int = 3) -> list[str]:
-    """Monthly: the redemption table's partitions for the next months (PostgreSQL)."""
-    return redemption_partitions_ensure(months_ahead=months_ahead)
+    """Monthly: the redemption table's partitions for the next months (PostgreSQL), and the
+    usage rollup's months that have left the recommendations' window dropped."""
+    from .usage import usage_prune
+
+    created = redemption_partitions_ensure(months_ahead=months_ahead)
+    usage_prune()
+    return created
 
 
 @shared_task(acks_late=True, ignore_result=True)

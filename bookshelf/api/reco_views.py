@@ -14,6 +14,7 @@ from ..models import ApiScope, EventKind
 from ..moments import customer_event_record
 from ..recommendations import Recommendation, recommendations_for_customer
 from .common import ErrorSerializer
+from .renderers import FastJSONRenderer
 from .views import ERRORS, CustomerScopedView
 
 
@@ -54,6 +55,7 @@ class LimitSerializer(serializers.Serializer):
 
 class RecommendationsView(CustomerScopedView):
     staff_perms = {"GET": "customers.view_customer"}
+    renderer_classes = [FastJSONRenderer]
     extra_query_params = ("limit",)
 
     @extend_schema(

@@ -511,6 +511,11 @@ RAW_REDEEM_INSERT = (
     "remaining_after, idempotency_key, created_at) VALUES (%s, %s, %s, 'tier', 'app', "
     "'completed', %s, %s, %s, %s, %s, %s, %s, now()) RETURNING id"
 )
+RAW_REDEEM_USAGE = (
+    "INSERT INTO bookshelf_usagemonth AS u (customer_id, benefit_id, month, uses) "
+    "VALUES (%s, %s, date_trunc('month', now())::date, 1) "
+    "ON CONFLICT (customer_id, month, benefit_id) DO UPDATE SET uses = u.uses + 1"
+)
 RAW_REDEEM_DONE = (
     "UPDATE bookshelf_idempotencyrecord SET status_code = 201, body = %s WHERE id = %s"
 )
@@ -519,7 +524,8 @@ RAW_REDEEM_DONE = (
 def probe_contention(*, pairs: int = 24, threads: int = 8, workers: int = 2) -> dict[str, Any]:
     """Concurrent redemptions through the API (gunicorn on loopback, `threads` clients) for
     customers with a few uses left, each request sent twice with one Idempotency-Key; then the
-    same transactions (idempotency row, conditional UPDATE of the balance, insert) hand-written
+    same transactions (idempotency row, conditional UPDATE of the balance, insert, usage
+    rollup) hand-written
     in psycopg from the same number of threads, on other customers of the same shape."""
     import http.client
 
@@ -625,6 +631,7 @@ def probe_contention(*, pairs: int = 24, threads: int = 8, workers: int = 2) -> 
             )
             inserted = cur.fetchone()
             assert inserted is not None
+            cur.execute(RAW_REDEEM_USAGE, [pair["customer_id"], pair["benefit_id"]])
             cur.execute(RAW_REDEEM_DONE, [json.dumps({"id": inserted[0]}), record[0]])
 
     raw_seconds = _run_threads(raw_work, threads, raw_call)

@@ -57,6 +57,7 @@ from ..partitions import (
 )
 from ..periods import LIFETIME_START, period_bounds
 from ..services import eligibility_set, shelf_cell_set
+from ..usage import usage_rebuild
 from .bulk import NULL, copy_text, indexes_dropped
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ LOADED_TABLES = [
     "bookshelf_redemptionfeedback",
     "bookshelf_demandsignal",
     "bookshelf_purchase",
+    "bookshelf_usagemonth",
 ]
 RESET_TABLES = [
     "customers_tierchange",
@@ -87,6 +89,7 @@ RESET_TABLES = [
     "customers_agent",
     "bookshelf_redemptionfeedback",
     "bookshelf_redemption",
+    "bookshelf_usagemonth",
     "bookshelf_quotabalance",
     "bookshelf_purchase",
     "bookshelf_demandsignal",
@@ -156,6 +159,7 @@ class ScaleReport:
     balances: int = 0
     purchases: int = 0
     feedback: int = 0
+    usage_months: int = 0
     demand_signals: int = 0
     partitions: int = 0
     seconds: float = 0.0
@@ -254,12 +258,14 @@ class ScaleSeeder:
         connection.ensure_connection()
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
+            cursor.execute("SET work_mem = '256MB'")
             cursor.execute("SET synchronous_commit = off")
         self._phase("catalog", self.build_catalog)
         with connection.cursor() as cursor:
             with indexes_dropped(cursor, LOADED_TABLES, progress=self._index_progress()):
                 self._phase("customers", self.build_people)
                 self._phase("redemptions", self.build_history)
+                self._phase("usage", self.build_usage)
                 self._phase("demand", self.build_demand)
             self.report.phases["indexes"] = round(time.monotonic() - self._index_started, 1)
         self._phase("analyze", self.finish)
@@ -958,6 +964,11 @@ class ScaleSeeder:
                 self.report.feedback += len(feedback)
                 bar.update(1)
         bar.close()
+
+    def build_usage(self) -> None:
+        """The monthly usage rollup, grouped from the redemptions just loaded (indexes and
+        foreign keys are off until the load ends)."""
+        self.report.usage_months = usage_rebuild(today=self.today)
 
     # -- demand -------------------------------------------------------------------------------
     def build_demand(self) -> None:

@@ -143,3 +143,20 @@ def test_each_process_keeps_a_copy_but_follows_the_shared_version(gold, benefit)
     assert tier_entries(gold)[benefit.pk].quota == 2  # served from the copy
     cache.incr(shelf_cache.VERSION_KEY)  # what invalidate() does, from another process
     assert tier_entries(gold)[benefit.pk].quota == 9
+
+
+def test_named_values_are_kept_in_memory_for_their_version_only():
+    """Benefit tags and other values derived from the shelf: a warm read is the version check
+    alone, and a bump of the shared version (any process's change) drops them."""
+    from django.core.cache import cache
+
+    from bookshelf import shelf_cache
+
+    shelf_cache.set_named("tags", {1: "fitness"})
+    cache.delete("shelf:named:tags")  # gone from Redis: this process still has it
+    assert shelf_cache.get_named("tags") == {1: "fitness"}
+    cache.incr(shelf_cache.VERSION_KEY)
+    assert shelf_cache.get_named("tags") is None
+    shelf_cache.set_named("tags", {1: "travel"})
+    shelf_cache.forget()  # another process: it reads Redis, then remembers
+    assert shelf_cache.get_named("tags") == {1: "travel"}
