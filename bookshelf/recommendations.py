@@ -293,11 +293,15 @@ def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
 
 
 def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[str, date]]:
-    rows = CustomerEvent.objects.filter(
-        customer=customer,
-        occurred_at__gte=_day_start(today - timedelta(days=days)),
-        occurred_at__lt=_day_start(today + timedelta(days=1)),
-    ).values_list("kind", "occurred_at")
+    rows = (
+        CustomerEvent.objects.filter(
+            customer=customer,
+            occurred_at__gte=_day_start(today - timedelta(days=days)),
+            occurred_at__lt=_day_start(today + timedelta(days=1)),
+        )
+        .order_by()
+        .values_list("kind", "occurred_at")
+    )  # sorted here, by day
     return sorted(
         ((kind, timezone.localdate(at)) for kind, at in rows), key=lambda e: e[1], reverse=True
     )

@@ -546,6 +546,7 @@ class Bench:
             f"The full-size data ({main['benefits']} benefits, {main['hnw_benefits']} of them "
             f"on the high-net-worth shelf, {main['family_links']:,} family links, "
             f"{main['purchases']:,} purchases, {main['demand_signals']:,} demand signals, "
+            f"{main.get('usage_months', 0):,} rows of the monthly usage rollup, "
             f"{main['partitions']} monthly partitions) was written by `seed_scale` in "
             f"{main['seconds'] / 60:.1f} minutes (target: under 15): "
             + ", ".join(f"{k} {v:.0f}s" for k, v in main["phases"].items())
@@ -624,7 +625,12 @@ class Bench:
             lines.append(
                 "**6. Recommendations.** Median over "
                 f"{rec['recommendations']['n']} calls ({rec['through']}) against the bookshelf "
-                "read of the same customers, alternating."
+                "read of the same customers, alternating: "
+                f"{rec['recommendations']['p50']:.2f} ms (p99 {rec['recommendations']['p99']:.2f}"
+                f" ms) against {rec['bookshelf']['p50']:.2f} ms (p99 "
+                f"{rec['bookshelf']['p99']:.2f} ms). A recommendation reads the same shelf, "
+                "then the customer's uses of the last twelve months (the monthly usage rollup) "
+                "and recent events, and ranks every usable benefit."
             )
         else:
             lines.append(

@@ -958,6 +958,19 @@ def probe_explain() -> dict[str, Any]:
     sql, params = filtered[:50].query.sql_with_params()
     plans["history page (date_from: last 30 days)"] = _explain(sql, params)
 
+    # What the recommendations add to the bookshelf read: the usage rollup and the events.
+    from bookshelf.recommendations import recent_events, recent_uses
+
+    with CaptureQueriesContext(connection) as ctx:
+        recent_uses(customer=customer, today=today)
+        recent_events(customer=customer, today=today, days=90)
+    for query, title in zip(
+        ctx.captured_queries,
+        ["recommendations: uses in the last year (usage rollup)", "recommendations: events"],
+        strict=False,
+    ):
+        plans[title] = _explain(query["sql"], None)
+
     from bookshelf.review import review_chunk_compute
 
     end = seed_today()
