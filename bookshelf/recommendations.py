@@ -293,6 +293,7 @@ def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
 
 
 def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[str, date]]:
+    """The customer's events in the window, newest first (sorted here: a handful of rows)."""
     rows = (
         CustomerEvent.objects.filter(
             customer=customer,
@@ -300,11 +301,10 @@ def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[s
             occurred_at__lt=_day_start(today + timedelta(days=1)),
         )
         .order_by()
-        .values_list("kind", "occurred_at")
-    )  # sorted here, by day
-    return sorted(
-        ((kind, timezone.localdate(at)) for kind, at in rows), key=lambda e: e[1], reverse=True
+        .values_list("kind", "occurred_at", "id")
     )
+    newest = sorted(rows, key=lambda r: (r[1], r[2]), reverse=True)
+    return [(kind, timezone.localdate(at)) for kind, at, _id in newest]
 
 
 @dataclass
