@@ -39,7 +39,8 @@ def _pct(value: float) -> str:
 def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 720) -> SafeString:
     """Horizontal bars of usage rates, each with its threshold marked, coloured by verdict."""
     if not bars:
-        return mark_safe(f"<p>{escape(_('Nothing to chart.'))}</p>")  # noqa: S308
+        nothing = _("Nothing to chart.")  # outside the f-string, where xgettext finds it
+        return mark_safe(f"<p>{escape(nothing)}</p>")  # noqa: S308
     label_w, value_w, row_h, top = 260, 70, 18, 28
     plot_w = width - label_w - value_w
     values = [b.value for b in bars if b.value is not None]

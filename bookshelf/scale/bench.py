@@ -593,7 +593,8 @@ class Bench:
             f"afterwards; a replay that spent twice is a key with two redemption rows; "
             f"{c['inconsistent_replays']} keys got two different answers. The limit: the same "
             "transaction hand-written in psycopg (idempotency row, conditional UPDATE of the "
-            "balance, insert of the redemption, stored answer) from the same number of threads "
+            "balance, insert of the redemption, the usage rollup's upsert, stored answer) from "
+            "the same number of threads "
             f"on other customers of the same shape: {c['raw_requests']} attempts in "
             f"{c['raw_seconds']:.2f} s.",
             "",

@@ -166,3 +166,19 @@ def test_the_monthly_maintenance_job_prunes_the_rollup(celery_eager):
     usage_record(customer_id=customer.pk, benefit_id=benefit.pk, at=months_ago(1), delta=1)
     redemption_partitions.delay()
     assert [u.month for u in UsageMonth.objects.all()] == [month_of(months_ago(1))]
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command_replaces_a_drifted_rollup():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: None})
+    redemption_create(customer=customer, benefit_code=benefit.code)
+    UsageMonth.objects.update(uses=7)  # drifted, e.g. redemptions restored from a backup
+    out = StringIO()
+    call_command("usage_rebuild", stdout=out)
+    assert UsageMonth.objects.get().uses == 1
+    assert "1 rows" in out.getvalue()
