@@ -13,8 +13,8 @@ class Command(BaseCommand):
     help = (
         "Recompute the monthly usage rollup the recommendations read from the redemptions "
         "(one INSERT ... SELECT ... GROUP BY in the database), e.g. after redemptions were "
-        "restored or loaded in bulk. Safe to run any time: it replaces the rollup in one "
-        "transaction."
+        "restored or loaded in bulk. Best run while redemptions are quiet: it replaces the "
+        "rollup in one transaction, so if it fails nothing changes."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
