@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError
+from config.users import acting_user
 
 from . import signals
 from .error_codes import CustomerErrorCode
@@ -427,7 +428,7 @@ def pii_access_record(
         except ValidationError:
             remote_addr = None
     return PiiAccessLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
+        user=acting_user(user),
         username=(user.get_username() if hasattr(user, "get_username") else str(user))[:150],
         customer=customer,
         customer_no=customer.customer_no,

@@ -217,7 +217,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Pushes to customers: the dotted path of the sender the delivery task calls. The default
 # writes the delivery to the database outbox and the log; a real SMS or app-message gateway
 # plugs in here.
-BOOKSHELF_PUSH_SENDER = env("BOOKSHELF_PUSH_SENDER", default="bookshelf.pushes.DatabaseLogSender")
+BOOKSHELF_PUSH_SENDER = env(
+    "BOOKSHELF_PUSH_SENDER", default="bookshelf.reach.pushes.DatabaseLogSender"
+)
 
 # Who may see unmasked personal data (phone, ID number): users with this permission.
 BOOKSHELF_PII_PERMISSION = "customers.view_customer_pii"

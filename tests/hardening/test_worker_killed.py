@@ -18,9 +18,9 @@ from django.db import connection
 from django.utils import timezone
 
 from benefits.models import BenefitStatusChange
-from bookshelf.demo import DemoBuilder
+from bookshelf.devtools.demo import DemoBuilder
 from bookshelf.models import AgentNotification, Proposal, ReviewFinding, ReviewRun, ReviewStatus
-from bookshelf.review import review_run
+from bookshelf.review.services import review_run
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(settings.BASE_DIR)
@@ -95,7 +95,7 @@ def test_a_review_survives_a_killed_worker():
         "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "gw0"),
     }
     app.control.purge()
-    from bookshelf.tasks import shelf_review
+    from bookshelf.review.tasks import shelf_review_task as shelf_review
 
     first = _worker(env)
     try:

@@ -1,0 +1,35 @@
+"""Reads of the ledger: the benefit centre (`bookshelf_for_customer`), the household, what is
+left of an allowance, histories, the usage rollup, the quota audit and the partitions."""
+
+from __future__ import annotations
+
+from .allowance import Allowance, Draw, household_draws
+from .audit import QuotaAudit, quota_audit
+from .centre import Bookshelf, ShelfEntry, bookshelf_assemble, bookshelf_for_customer
+from .history import purchase_history, redemption_for_customer, redemption_history
+from .household import Household, household_load, policy_facts
+from .partitions import Partition, is_partitioned, partitions_list
+from .usage import WINDOW_MONTHS, usage_recent
+
+__all__ = [
+    "WINDOW_MONTHS",
+    "Allowance",
+    "Bookshelf",
+    "Draw",
+    "Household",
+    "Partition",
+    "QuotaAudit",
+    "ShelfEntry",
+    "bookshelf_assemble",
+    "bookshelf_for_customer",
+    "household_draws",
+    "household_load",
+    "is_partitioned",
+    "partitions_list",
+    "policy_facts",
+    "purchase_history",
+    "quota_audit",
+    "redemption_for_customer",
+    "redemption_history",
+    "usage_recent",
+]

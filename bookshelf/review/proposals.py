@@ -1,0 +1,310 @@
+"""What a review proposes (retire a rarely used benefit, pull in a loudly requested one), and
+product staff's answers: approve, keep, or no answer in time (auto-retire). A retirement
+goes through `benefits.services.benefit_retire` (never a delete) and tells the agents of
+customers who used the benefit recently, once each."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from benefits.models import Benefit, BenefitStatus
+from benefits.services import benefit_put_on_shelf, benefit_put_under_review, benefit_retire
+from config.exceptions import Conflict
+
+from ..ledger.models import Redemption, RedemptionStatus
+from .error_codes import ReviewErrorCode
+from .models import (
+    AgentNotification,
+    DemandSignal,
+    NotificationKind,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    ReviewFinding,
+    ReviewRun,
+    Verdict,
+)
+from .thresholds import review_thresholds_for, run_window
+
+NOTIFY_BATCH = 1000
+
+
+def _retire_evidence(run: ReviewRun, finding: ReviewFinding) -> dict[str, Any]:
+    t = review_thresholds_for(run, finding.benefit.category.top_code)
+    tiers = ReviewFinding.objects.filter(
+        run=run, benefit_id=finding.benefit_id, tier__isnull=False
+    ).order_by("tier")
+    return {
+        "best_rate": finding.rate,
+        "threshold": float(t["min_usage_rate"]),
+        "low_reviews": finding.low_streak,
+        "needed": int(t["consecutive_reviews"]),
+        "window_days": run.window_days,
+        "nps": finding.nps,
+        "responses": finding.responses,
+        "tiers": {
+            str(f.tier): {"eligible": f.eligible, "users": f.users, "uses": f.uses, "rate": f.rate}
+            for f in tiers
+        },
+    }
+
+
+def retirements_propose(run: ReviewRun, now: datetime) -> int:
+    made = 0
+    candidates = (
+        ReviewFinding.objects.filter(run=run, tier__isnull=True, verdict=Verdict.RETIRE)
+        .select_related("benefit", "benefit__category")
+        .order_by("benefit__code")
+    )
+    for finding in candidates:
+        benefit = finding.benefit
+        days = int(review_thresholds_for(run, benefit.category.top_code)["response_days"])
+        _proposal, created = Proposal.objects.get_or_create(
+            run=run,
+            kind=ProposalKind.RETIRE,
+            key=f"benefit:{benefit.code}",
+            defaults={
+                "benefit": benefit,
+                "category": benefit.category,
+                "title": str(benefit)[:500],
+                "evidence": _retire_evidence(run, finding),
+                "deadline": now + timedelta(days=days),
+                "created_at": now,
+            },
+        )
+        if created:
+            made += 1
+            if benefit.status == BenefitStatus.ON_SHELF:
+                benefit_put_under_review(
+                    benefit=benefit,
+                    reason=_("Proposed for retirement by the shelf review of %(end)s.")
+                    % {"end": run.window_end.isoformat()},
+                )
+    return made
+
+
+def pulls_propose(run: ReviewRun, now: datetime) -> int:
+    window = run_window(run)
+    threshold = int(run.thresholds["default"]["demand_threshold"])
+    base = DemandSignal.objects.filter(
+        created_at__gte=window.start_at, created_at__lt=window.end_at
+    )
+    groups: list[tuple[str, Q, dict[str, Any]]] = []
+    by_benefit: Any = (
+        base.filter(benefit__isnull=False)
+        .values("benefit_id", "benefit__code", "benefit__category_id")
+        .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
+        .filter(n__gte=threshold)
+        .order_by("benefit__code")
+    )
+    for row in by_benefit:
+        groups.append(
+            (
+                f"benefit:{row['benefit__code']}",
+                Q(benefit_id=row["benefit_id"]),
+                {
+                    "benefit_id": row["benefit_id"],
+                    "category_id": row["benefit__category_id"],
+                    "requests": row["n"],
+                    "customers": row["customers"],
+                },
+            )
+        )
+    by_text: Any = (
+        base.filter(benefit__isnull=True)
+        .values("category_id", "category__path_code", "text_key")
+        .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
+        .filter(n__gte=threshold)
+        .order_by("category__path_code", "text_key")
+    )
+    for row in by_text:
+        groups.append(
+            (
+                f"text:{row['category__path_code'] or '-'}:{row['text_key']}"[:250],
+                Q(benefit__isnull=True, category_id=row["category_id"], text_key=row["text_key"]),
+                {
+                    "benefit_id": None,
+                    "category_id": row["category_id"],
+                    "requests": row["n"],
+                    "customers": row["customers"],
+                },
+            )
+        )
+
+    made = 0
+    for key, condition, info in groups:
+        settled = (
+            Proposal.objects.filter(kind=ProposalKind.PULL, key=key)
+            .exclude(run=run)
+            .filter(
+                Q(status__in=[ProposalStatus.PENDING, ProposalStatus.APPROVED])
+                | Q(status=ProposalStatus.DECLINED, decided_at__gte=window.start_at)
+            )
+        )
+        if settled.exists():
+            continue
+        signals = base.filter(condition)
+        tiers = {
+            ("none" if tier is None else str(tier)): n
+            for tier, n in signals.values("tier_snapshot")
+            .annotate(n=Count("id"))
+            .order_by("tier_snapshot")
+            .values_list("tier_snapshot", "n")
+        }
+        sample: Any = (
+            signals.values("text").annotate(n=Count("id")).order_by("-n", "text").first() or {}
+        )
+        _proposal, created = Proposal.objects.get_or_create(
+            run=run,
+            kind=ProposalKind.PULL,
+            key=key,
+            defaults={
+                "benefit_id": info["benefit_id"],
+                "category_id": info["category_id"],
+                "title": (sample.get("text") or key)[:500],
+                "requests": info["requests"],
+                "customers": info["customers"],
+                "tiers": tiers,
+                "evidence": {"threshold": threshold, "window_days": run.window_days},
+                "created_at": now,
+            },
+        )
+        made += int(created)
+    return made
+
+
+def _notify_agents_of_retirement(proposal: Proposal, benefit: Benefit, now: datetime) -> int:
+    """One notification per agent whose customers used the benefit recently; once ever per
+    proposal (unique (agent, event_key)), however often this runs."""
+    days = int(review_thresholds_for(proposal.run, benefit.category.top_code)["notify_recent_days"])
+    rows = (
+        Redemption.objects.filter(
+            benefit=benefit,
+            status=RedemptionStatus.COMPLETED,
+            created_at__gte=now - timedelta(days=days),
+            beneficiary__agent__isnull=False,
+        )
+        .values("beneficiary__agent_id")
+        .annotate(customers=Count("beneficiary_id", distinct=True))
+        .order_by("beneficiary__agent_id")
+    )
+    event_key = f"benefit_retired:{benefit.code}:{proposal.pk}"
+    batch: list[AgentNotification] = []
+    sent = 0
+    for row in rows.iterator(chunk_size=NOTIFY_BATCH):
+        batch.append(
+            AgentNotification(
+                agent_id=row["beneficiary__agent_id"],
+                kind=NotificationKind.BENEFIT_RETIRED,
+                event_key=event_key,
+                benefit=benefit,
+                customers=row["customers"],
+                created_at=now,
+            )
+        )
+        if len(batch) >= NOTIFY_BATCH:
+            sent += len(AgentNotification.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        sent += len(AgentNotification.objects.bulk_create(batch, ignore_conflicts=True))
+    return sent
+
+
+def _locked_pending(proposal: Proposal, kind: str | None = None) -> Proposal:
+    locked = Proposal.objects.select_for_update().select_related("run").get(pk=proposal.pk)
+    if locked.status != ProposalStatus.PENDING:
+        raise Conflict(
+            ReviewErrorCode.PROPOSAL_ALREADY_DECIDED,
+            _("This proposal has already been answered."),
+        )
+    if kind is not None and locked.kind != kind:
+        raise Conflict(
+            ReviewErrorCode.PROPOSAL_NOT_RETIREMENT, _("This is not a retirement proposal.")
+        )
+    return locked
+
+
+def _retire(proposal: Proposal, *, status: str, by: Any, note: str, now: datetime) -> Proposal:
+    assert proposal.benefit_id is not None  # a constraint: retirements name their benefit
+    benefit = Benefit.objects.select_related("category").get(pk=proposal.benefit_id)
+    if benefit.status != BenefitStatus.RETIRED:
+        reason = (
+            _("Retired automatically: nobody answered the shelf review's proposal in time.")
+            if status == ProposalStatus.AUTO_RETIRED
+            else _("Retired on the shelf review's proposal.")
+        )
+        if note:
+            reason = f"{reason} {note}"
+        benefit_retire(benefit=benefit, reason=reason, by=by)
+    proposal.status = status
+    proposal.decided_at = now
+    proposal.decided_by = by if getattr(by, "pk", None) else None
+    proposal.note = note[:500]
+    proposal.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    _notify_agents_of_retirement(proposal, benefit, now)
+    return proposal
+
+
+@transaction.atomic
+def proposal_approve(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
+    """Product staff say yes: retire the benefit (never deleted), or accept the pull
+    (the new benefit is then created and placed by product staff in the catalog)."""
+    locked = _locked_pending(proposal)
+    now = timezone.now()
+    if locked.kind == ProposalKind.RETIRE:
+        return _retire(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
+    locked.status = ProposalStatus.APPROVED
+    locked.decided_at = now
+    locked.decided_by = by if getattr(by, "pk", None) else None
+    locked.note = note[:500]
+    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    return locked
+
+
+@transaction.atomic
+def proposal_decline(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
+    """Product staff keep the benefit (it goes back on the shelf) or dismiss the request."""
+    locked = _locked_pending(proposal)
+    now = timezone.now()
+    if (
+        locked.kind == ProposalKind.RETIRE
+        and locked.benefit is not None
+        and locked.benefit.status == BenefitStatus.UNDER_REVIEW
+    ):
+        benefit_put_on_shelf(benefit=locked.benefit, by=by)
+    locked.status = ProposalStatus.DECLINED
+    locked.decided_at = now
+    locked.decided_by = by if getattr(by, "pk", None) else None
+    locked.note = note[:500]
+    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    return locked
+
+
+def proposals_auto_retire(*, now: datetime | None = None) -> int:
+    """Retire the benefits of retirement proposals nobody answered by their deadline.
+    Each in its own transaction; a proposal answered meanwhile is skipped."""
+    now = now or timezone.now()
+    due = list(
+        Proposal.objects.filter(
+            kind=ProposalKind.RETIRE, status=ProposalStatus.PENDING, deadline__lte=now
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    retired = 0
+    for pk in due:
+        with transaction.atomic():
+            proposal = (
+                Proposal.objects.select_for_update().select_related("run").filter(pk=pk).first()
+            )
+            if proposal is None or proposal.status != ProposalStatus.PENDING:
+                continue
+            _retire(proposal, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=now)
+            retired += 1
+    return retired
