@@ -98,6 +98,7 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
+	$(RUN) lint-imports
 	$(RUN) python manage.py makemigrations --check --dry-run
 
 format: install
