@@ -13,7 +13,7 @@ registers things (`bookshelf.apps`, `bookshelf.models`, migrations) may look ins
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from grimp import ImportGraph
 from importlinter import Contract, ContractCheck, fields, output
@@ -32,11 +32,15 @@ class SurfaceContract(Contract):
     surface = fields.ListField(subfield=fields.StringField())
     exempt_importers = fields.ListField(subfield=fields.ModuleField(), required=False)
 
+    def _option(self, name: str) -> list[Any]:
+        """A parsed list option (the fields put plain values on the instance)."""
+        return cast(list[Any], getattr(self, name) or [])
+
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
-        surface = set(self.surface)  # type: ignore[call-overload]
-        exempt = [m.name for m in self.exempt_importers or []]  # type: ignore[attr-defined]
+        surface = set(self._option("surface"))
+        exempt = [m.name for m in self._option("exempt_importers")]
         broken: list[dict[str, Any]] = []
-        for capability in self.capabilities:  # type: ignore[attr-defined]
+        for capability in self._option("capabilities"):
             package = capability.name
             depth = package.count(".") + 1
             for module in sorted(graph.find_descendants(package)):
@@ -56,7 +60,7 @@ class SurfaceContract(Contract):
         return ContractCheck(kept=not broken, metadata={"broken": broken})
 
     def render_broken_contract(self, check: ContractCheck) -> None:
-        surface = ", ".join(self.surface)  # type: ignore[call-overload]
+        surface = ", ".join(self._option("surface"))
         for item in check.metadata["broken"]:
             where = ", ".join(f"l.{n}" for n in item["lines"])
             output.print_error(
