@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from bookshelf.ledger.services import purchase_create, redemption_create
+from bookshelf.ledger.services import purchase_create, redemption_cancel, redemption_create
 from bookshelf.models import Channel, Redemption
 from bookshelf.reach.selectors import customer_desk
 from customers.models import PiiAccessLog, Relation, Tier
@@ -235,3 +235,58 @@ def test_the_desk_page_does_not_query_per_benefit_or_per_row(office: Office):
     before = page_queries()
     add_some()
     assert page_queries() == before
+
+
+def test_a_form_whose_use_was_refused_can_be_sent_again(office: Office):
+    """The one-time token is spent in the transaction of the work: a refused use gives the
+    token back with everything else (as the API's Idempotency-Key), so the agent's retry
+    after the cause is fixed records the use instead of "already sent"."""
+    client = office.client_for(office.agent.user)
+    customer = office.mine
+    benefit = make_benefit(cells={Tier.GOLD: 1})
+    first = redemption_create(customer=customer, benefit_code=benefit.code).redemption
+    url = reverse("admin:customers_customer_redeem", args=[customer.pk])
+    data = {"token": "retry-token", "benefit": benefit.code}
+    refused = client.post(url, data)
+    assert _messages(refused) == ["No uses of this benefit are left for this period."]
+    redemption_cancel(redemption=first)  # a use given back: one is left again
+    again = client.post(url, data)
+    assert any("Recorded a use" in m for m in _messages(again)), _messages(again)
+    assert Redemption.objects.filter(holder=customer, status="completed").count() == 1
+    # Now spent with its work: the same form a third time records nothing.
+    third = client.post(url, data)
+    assert any("already sent" in m for m in _messages(third))
+    assert Redemption.objects.filter(holder=customer, status="completed").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_twice_at_once_records_one_use(office: Office):
+    """Two submissions of one form racing on PostgreSQL: the second waits on the token's
+    unique row until the first commits its use, then finds the token spent."""
+    import threading
+
+    from django.db import connection
+
+    benefit = make_benefit(cells={Tier.GOLD: 5})
+    url = reverse("admin:customers_customer_redeem", args=[office.mine.pk])
+    data = {"token": "race-token", "benefit": benefit.code}
+    barrier = threading.Barrier(4)
+    said: list[str] = []
+
+    def post() -> None:
+        try:
+            client = office.client_for(office.agent.user)
+            barrier.wait()
+            said.extend(_messages(client.post(url, data)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Redemption.objects.filter(benefit=benefit).count() == 1
+    assert sum("Recorded a use" in m for m in said) == 1
+    assert sum("already sent" in m for m in said) == 3
