@@ -78,48 +78,6 @@ class Allowance:
         return replace(self, used=used)
 
 
-def tier_allowance(
-    view: CellView,
-    *,
-    holder: Customer,
-    period: tuple[date, date | None],
-    used: int = 0,
-    family_used: int = 0,
-) -> Allowance:
-    """The holder's own tier cell."""
-    return Allowance(
-        source=Source.TIER,
-        holder_id=holder.pk,
-        holder_no=holder.customer_no,
-        quota=view.quota,
-        used=used,
-        period_start=period[0],
-        period_end=period[1],
-    )
-
-
-def family_allowance(
-    view: CellView,
-    *,
-    holder: Customer,
-    period: tuple[date, date | None],
-    used: int = 0,
-    family_used: int = 0,
-) -> Allowance:
-    """A relative's (the holder's) tier cell, as far as it lets family use it."""
-    return Allowance(
-        source=Source.FAMILY,
-        holder_id=holder.pk,
-        holder_no=holder.customer_no,
-        quota=view.family_quota,
-        used=family_used,
-        period_start=period[0],
-        period_end=period[1],
-        holder_quota=view.quota,
-        holder_used=used,
-    )
-
-
 def purchase_allowance(
     *,
     purchase_id: int,
@@ -210,6 +168,26 @@ def household_draws(
 def draw_allowance(
     draw: Draw, *, period: tuple[date, date | None], used: int = 0, family_used: int = 0
 ) -> Allowance:
-    """What a draw leaves, at its balance row's counters."""
-    build = family_allowance if draw.source == Source.FAMILY else tier_allowance
-    return build(draw.view, holder=draw.holder, period=period, used=used, family_used=family_used)
+    """What a draw on a tier cell leaves at its balance row's counters (`used` counts every
+    use of the holder's allowance, `family_used` those family took): the holder's own cell,
+    or a relative's family share, which spends the holder's allowance too."""
+    view, holder = draw.view, draw.holder
+    own = Allowance(
+        source=Source.TIER,
+        holder_id=holder.pk,
+        holder_no=holder.customer_no,
+        quota=view.quota,
+        used=used,
+        period_start=period[0],
+        period_end=period[1],
+    )
+    if draw.source != Source.FAMILY:
+        return own
+    return replace(
+        own,
+        source=Source.FAMILY,
+        quota=view.family_quota,
+        used=family_used,
+        holder_quota=view.quota,
+        holder_used=used,
+    )
