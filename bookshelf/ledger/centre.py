@@ -124,6 +124,32 @@ def entry_for(view: CellView, allowance: Allowance, **extra: int) -> ShelfEntry:
     )
 
 
+def purchase_entry(
+    view: CellView,
+    *,
+    purchase_id: int,
+    holder: Customer,
+    granted: int,
+    used: int,
+    valid_from: date,
+    valid_until: date,
+) -> ShelfEntry:
+    """A purchase as the benefit centre lists it, from the bought benefit's view and the
+    purchase's counters: what `purchase_entries` reads in SQL, for callers holding rows of
+    their own (the recommender's evaluation, as of a past day)."""
+    return entry_for(
+        view,
+        purchase_allowance(
+            purchase_id=purchase_id,
+            holder=holder,
+            granted=granted,
+            used=used,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        ),
+    )
+
+
 def balances_load(holder_ids: list[int], today: date) -> Balances:
     """(used, family used) of the household's balances whose period contains today."""
     with connection.cursor() as cursor:

@@ -164,6 +164,8 @@ def event_suggestions_create(*, event_id: int, today: date | None = None) -> int
 
 
 def events_pending(limit: int = 1000) -> list[int]:
+    """Ids of the events not yet turned into suggestions, in the order they were stored
+    (the morning sweep catches up on what the broker missed)."""
     return list(
         CustomerEvent.objects.filter(suggested_at__isnull=True)
         .order_by("pk")

@@ -1,15 +1,19 @@
 """Benefits find the customer: rank what a customer can use now, and say why.
 
 Scoring is a pure function of a `RecoContext` (what the customer can use, their profile,
-family, policies, recent events, own usage, and what similar customers use), so the live path
-and the offline evaluation share every rule. Only benefits the customer can use now are ever
-candidates (the bookshelf selector decides that: tier, eligibility, quota left, not retired).
-Weights live in one row product staff tune in the admin (`RecommendationWeights`).
+family, policies, recent events, own usage, and what similar customers use). The live path
+and the offline evaluation (`evaluation`) both go from a benefit centre (`Bookshelf`) to
+`shelf_candidates`, `family_tags` and `reco_context`, then `rank`: they differ only in how
+the centre and the signals are loaded (now, or as of a past day). Only benefits the customer
+can use now are ever candidates (the benefit centre decides that: tier, eligibility, quota
+left, not retired). Weights live in one row product staff tune in the admin
+(`RecommendationWeights`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -25,7 +29,13 @@ from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
 from customers.models import Customer, ProductLine, ProfileTag, Relation, Tier
 
 from ..ledger.models import Redemption, RedemptionStatus
-from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer, usage_recent
+from ..ledger.selectors import (
+    Bookshelf,
+    Household,
+    ShelfEntry,
+    bookshelf_for_customer,
+    usage_recent,
+)
 from ..shelf.selectors import CellView, benefit_tags
 from .models import CustomerEvent, EventKind, PeerUsage, RecommendationWeights
 
@@ -46,11 +56,14 @@ PEER_PRIOR = 20
 
 
 def smoothed_share(*, users: int, size: int, tier_users: int, tier_size: int) -> float:
+    """The share of an age band's `size` customers who used a benefit, with `PEER_PRIOR`
+    customers' worth of the whole tier's share mixed in."""
     tier_share = tier_users / tier_size if tier_size else 0.0
     return (users + PEER_PRIOR * tier_share) / (size + PEER_PRIOR)
 
 
 def age_band(age: int) -> int:
+    """The decade an age falls in (0 to 90), as peers are grouped."""
     return max(0, min(age // 10 * 10, 90))
 
 
@@ -73,6 +86,8 @@ class Candidate:
 
 @dataclass
 class RecoContext:
+    """Everything scoring reads about one customer on one day."""
+
     today: date
     tier: int
     age: int
@@ -226,9 +241,9 @@ def rank(
     return shown
 
 
-# -- the live path ---------------------------------------------------------------------------
+# -- from a benefit centre to a context: the live path and the evaluation share these ------
 def _candidate(
-    entry: ShelfEntry, views: dict[int, CellView], tags: dict[int, frozenset[str]]
+    entry: ShelfEntry, views: Mapping[int, CellView], tags: Mapping[int, frozenset[str]]
 ) -> Candidate:
     view = views.get(entry.benefit_id)
     return Candidate(
@@ -245,11 +260,45 @@ def _candidate(
     )
 
 
-def family_tags(shelf: Bookshelf) -> dict[str, str]:
-    """Family composition read from the household: young children, elderly parents."""
+def shelf_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> list[Candidate]:
+    """What a benefit centre lets the customer use now, once per benefit: the first entry
+    with uses left in the centre's order (own tier, then purchases, then family shares)."""
+    views = {v.benefit_id: v for v in shelf.cells.get(shelf.customer.tier, [])}
+    seen: set[int] = set()
+    candidates = []
+    for entry in shelf.entries:
+        if entry.remaining == 0 or entry.benefit_id in seen:
+            continue
+        seen.add(entry.benefit_id)
+        candidates.append(_candidate(entry, views, tags))
+    return candidates
+
+
+def addon_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> list[Candidate]:
+    """The paid add-ons the benefit centre says the customer could buy."""
+    return [
+        Candidate(
+            benefit_id=v.benefit_id,
+            code=v.code,
+            name=v.name,
+            name_zh=v.name_zh,
+            category_code=v.category_code,
+            tags=tags.get(v.benefit_id, frozenset()),
+            remaining=None,
+            quota=None,
+            period_end=None,
+            price=v.price,
+        )
+        for v in shelf.purchasable
+    ]
+
+
+def family_tags(household: Household, today: date) -> dict[str, str]:
+    """Family composition read from the household: young children, elderly parents (who also
+    make the family `senior`), each with the reason shown."""
     found: dict[str, str] = {}
-    for relative, relation in shelf.household.relatives:
-        age = relative.age_on(shelf.today)
+    for relative, relation in household.relatives:
+        age = relative.age_on(today)
         if relation == Relation.CHILD and age < 12:
             found["young_children"] = _("a child aged %(age)s in the family") % {"age": age}
         if relation == Relation.PARENT and age >= 65:
@@ -258,6 +307,32 @@ def family_tags(shelf: Bookshelf) -> dict[str, str]:
     return found
 
 
+def reco_context(
+    *,
+    shelf: Bookshelf,
+    candidates: list[Candidate],
+    events: list[tuple[str, date]],
+    uses: dict[int, int],
+    peers: dict[int, float],
+) -> RecoContext:
+    """Everything scoring reads, from the customer's benefit centre (on its day) and the
+    signals loaded beside it: their events, own uses and peers' shares."""
+    customer, today = shelf.customer, shelf.today
+    return RecoContext(
+        today=today,
+        tier=customer.tier,
+        age=customer.age_on(today),
+        tags=set(customer.tags or []),
+        family_tags=family_tags(shelf.household, today),
+        product_lines=set(shelf.household.lines_of(customer.pk)),
+        events=events,
+        uses=uses,
+        peers=peers,
+        candidates=candidates,
+    )
+
+
+# -- the live path ---------------------------------------------------------------------------
 def _peer_key(tier: int, band: int) -> str:
     return f"reco:peers:{tier}:{band}"
 
@@ -313,50 +388,22 @@ def recommendations_for_customer(
 ) -> RecommendationSet:
     """Ranked, explained, always usable: the agent's and the app's "what suits them now"."""
     today = today or timezone.localdate()
-    age = customer.age_on(today)
-    band = age_band(age)
+    band = age_band(customer.age_on(today))
+    peer_key = _peer_key(customer.tier, band)
     # The tuning and the peers' shares in one cache round trip.
-    cached = safe_get_many([WEIGHTS_KEY, _peer_key(customer.tier, band)])
+    cached = safe_get_many([WEIGHTS_KEY, peer_key])
     weights = weights_get(cached.get(WEIGHTS_KEY))
     shelf = bookshelf_for_customer(customer=customer, today=today)
-    views = {v.benefit_id: v for v in shelf.cells.get(customer.tier, [])}
     tags = benefit_tags()
-    seen: set[int] = set()
-    candidates = []
-    for entry in shelf.entries:
-        if entry.remaining == 0 or entry.benefit_id in seen:
-            continue
-        seen.add(entry.benefit_id)
-        candidates.append(_candidate(entry, views, tags))
-    ctx = RecoContext(
-        today=today,
-        tier=customer.tier,
-        age=age,
-        tags=set(customer.tags or []),
-        family_tags=family_tags(shelf),
-        product_lines=shelf.household.product_lines.get(customer.pk, set()),
+    candidates = shelf_candidates(shelf, tags)
+    ctx = reco_context(
+        shelf=shelf,
+        candidates=candidates,
         events=recent_events(customer=customer, today=today, days=weights.event_window_days),
         uses=recent_uses(customer=customer, today=today),
-        peers=peer_shares(
-            tier=customer.tier, band=band, cached=cached.get(_peer_key(customer.tier, band))
-        ),
-        candidates=candidates,
+        peers=peer_shares(tier=customer.tier, band=band, cached=cached.get(peer_key)),
     )
-    addons = [
-        Candidate(
-            benefit_id=v.benefit_id,
-            code=v.code,
-            name=v.name,
-            name_zh=v.name_zh,
-            category_code=v.category_code,
-            tags=tags.get(v.benefit_id, frozenset()),
-            remaining=None,
-            quota=None,
-            period_end=None,
-            price=v.price,
-        )
-        for v in shelf.purchasable
-    ]
+    addons = addon_candidates(shelf, tags)
     # An add-on is suggested only when something about the customer points at it.
     ranked_addons = [
         r
@@ -435,7 +482,11 @@ def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
 
 __all__: list[Any] = [
     "RecommendationSet",
+    "addon_candidates",
+    "family_tags",
     "peer_usage_refresh",
     "rank",
+    "reco_context",
     "recommendations_for_customer",
+    "shelf_candidates",
 ]

@@ -3,10 +3,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bookshelf.integrations.services import subscription_create
 from bookshelf.ledger.services import redemption_create
-from bookshelf.models import AgentSuggestion, OutboxMessage, Push, SuggestionStatus
+from bookshelf.models import (
+    AgentSuggestion,
+    OutboxMessage,
+    Push,
+    SuggestionStatus,
+    WebhookEvent,
+)
 from bookshelf.reach.selectors import push_conversion
 from bookshelf.reach.services import (
     customer_event_record,
@@ -16,7 +25,7 @@ from bookshelf.reach.services import (
     suggestion_dismiss,
 )
 from config.exceptions import DomainError
-from customers.models import Tier
+from customers.models import ProductLine, Tier
 from tests.factories import AgentFactory, make_benefit, make_customer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
@@ -60,6 +69,85 @@ def test_quota_expiring_sweep_is_idempotent():
     december = quota_expiring_sweep(days=31, today=date(2026, 12, 1))
     assert december.suggestions == 2  # December's monthly period and the year's last month
     assert AgentSuggestion.objects.filter(benefit=yearly).get().reason.startswith("1 of 2")
+
+
+def _expiring_events() -> list[dict]:
+    return [e.payload for e in WebhookEvent.objects.filter(type="quota.expiring")]
+
+
+def test_the_sweep_skips_what_the_customer_may_not_use():
+    """The benefit centre's own-tier rule: the product line a benefit needs, and the age."""
+    subscription_create(name="app", url="https://hooks.example.com/in", event_types=[])
+    agent = AgentFactory()
+    customer = make_customer(tier=Tier.GOLD, agent=agent, age=40, product_line="medical")
+    plain = make_benefit(cells={Tier.GOLD: 2}, period="calendar_month", name="Plain")
+    make_benefit(
+        cells={Tier.GOLD: 2},
+        period="calendar_month",
+        requires_product_line=ProductLine.LONG_TERM_LIFE,
+        name="Life holders only",
+    )
+    make_benefit(cells={Tier.GOLD: 2}, period="calendar_month", min_age=60, name="Seniors")
+    report = quota_expiring_sweep(days=15, per_customer=5, today=date(2026, 11, 20))
+    assert report.suggestions == 1
+    assert AgentSuggestion.objects.get().benefit == plain
+    assert [e["benefit"] for e in _expiring_events()] == [plain.code]
+    assert customer.pk == AgentSuggestion.objects.get().customer_id
+
+
+def test_the_sweep_covers_a_policy_year_ending_soon():
+    """A policy year runs from the customer's anniversary (earliest in-force policy start)."""
+    subscription_create(name="app", url="https://hooks.example.com/in", event_types=[])
+    agent = AgentFactory()
+    soon = make_customer(tier=Tier.GOLD, agent=agent, policy_start=date(2020, 12, 10))
+    make_customer(tier=Tier.GOLD, agent=agent, policy_start=date(2020, 3, 1))  # year ends March
+    checkup = make_benefit(cells={Tier.GOLD: 2}, period="policy_year", name="Check-up")
+    redemption_create(customer=soon, benefit_code=checkup.code, today=date(2026, 11, 20))
+    report = quota_expiring_sweep(days=30, today=date(2026, 11, 20))
+    assert report.suggestions == 1
+    suggestion = AgentSuggestion.objects.get()
+    assert suggestion.customer == soon and suggestion.benefit == checkup
+    assert suggestion.reason == "1 of 2 Check-up unused, period ends 2026-12-09"
+    assert suggestion.dedupe_key.endswith(":2025-12-10")
+    assert _expiring_events() == [
+        {
+            "customer_no": soon.customer_no,
+            "benefit": checkup.code,
+            "remaining": 1,
+            "quota": 2,
+            "period_end": "2026-12-09",
+        }
+    ]
+    assert quota_expiring_sweep(days=30, today=date(2026, 11, 20)).suggestions == 0
+
+
+def test_the_sweep_runs_the_same_queries_per_batch_whatever_its_size():
+    subscription_create(name="app", url="https://hooks.example.com/in", event_types=[])
+    agent = AgentFactory()
+    for quota in (1, 2, 3):
+        make_benefit(cells={Tier.GOLD: quota}, period="calendar_month", min_age=18)
+    make_benefit(cells={Tier.GOLD: 2}, period="policy_year")
+    today = date(2026, 11, 20)
+
+    def sweep(batch_size: int = 1000) -> tuple[int, int]:
+        AgentSuggestion.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            made = quota_expiring_sweep(
+                days=15, per_customer=2, today=today, batch_size=batch_size
+            ).suggestions
+        return made, len(queries)
+
+    make_customer(tier=Tier.GOLD, agent=agent)
+    quota_expiring_sweep(days=15, today=today)  # the shelf's cells are cached from now on
+    small = sweep()
+    for start in range(5):
+        make_customer(tier=Tier.GOLD, agent=agent, policy_start=date(2020, 12, 1 + start))
+    large = sweep()
+    # The batch's customers, their policies, their balances; in one transaction (savepoint and
+    # release) the suggestions already made, the new ones, the subscriptions, the events and
+    # their deliveries; then the empty batch that ends the sweep. Nothing per customer.
+    assert (small, large) == ((2, 11), (12, 11))
+    assert sweep(batch_size=2) == (12, 3 * 10 + 1)
 
 
 def test_accepting_a_suggestion_pushes_once_and_dismissing_closes_it(
