@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from benefits.text import localised
 from customers.models import Customer, Policy, PolicyStatus
 
 from ..integrations.models import WebhookEventType
@@ -131,11 +132,11 @@ def expiring_for(
 def _suggestion(customer: Customer, expiring: Expiring) -> AgentSuggestion:
     view = expiring.view
 
-    def build(zh: bool) -> str:
+    def build() -> str:
         return _("%(left)s of %(quota)s %(benefit)s unused, period ends %(end)s") % {
             "left": expiring.left,
             "quota": expiring.quota,
-            "benefit": (view.name_zh or view.name) if zh else view.name,
+            "benefit": localised(view.name, view.name_zh),
             "end": expiring.end.isoformat(),
         }
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from benefits.models import Benefit
+from benefits.text import localised
 from config.exceptions import DomainError
 from customers.models import Customer
 
@@ -91,13 +92,13 @@ def customer_event_record(
     return event, True
 
 
-def bilingual(build: Callable[[bool], str]) -> tuple[str, str]:
-    """A stored sentence in English and Chinese; `build(zh)` writes it in the active language.
+def bilingual(build: Callable[[], str]) -> tuple[str, str]:
+    """A stored sentence in English and Chinese; `build()` writes it in the active language.
     Jobs have no reader: the desk shows the reader's language."""
     with translation.override("en"):
-        english = build(False)[:255]
+        english = build()[:255]
     with translation.override("zh-hans"):
-        chinese = build(True)[:255]
+        chinese = build()[:255]
     return english, chinese
 
 
@@ -138,11 +139,11 @@ def event_suggestions_create(*, event_id: int, today: date | None = None) -> int
         rows = []
         for r in fitting:
 
-            def build(zh: bool, r: Any = r) -> str:
+            def build(r: Any = r) -> str:
                 return _("%(event)s %(when)s: offer %(benefit)s") % {
                     "event": EventKind(event.kind).label,
                     "when": _when(day, today),
-                    "benefit": (r.name_zh or r.name) if zh else r.name,
+                    "benefit": localised(r.name, r.name_zh),
                 }
 
             english, chinese = bilingual(build)
