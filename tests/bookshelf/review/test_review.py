@@ -389,3 +389,41 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
     }
     for name in tasks:
         assert name in app.tasks
+
+
+def test_a_chunk_is_one_transaction_and_a_fixed_number_of_queries(shelf, django_assert_num_queries):
+    """Every step of a chunk is one query for all its benefits and tiers: a query per benefit
+    (or per tier) would show here. Pinned for a chunk of four benefits in up to three tiers
+    with different eligibility rules, feedback and a staff decision."""
+    from django.db import connection
+
+    from bookshelf.review.services import review_chunks, review_run_open
+
+    make_benefit(
+        cells={Tier.ORDINARY: 5, Tier.GOLD: 5, Tier.PLATINUM: 5},
+        min_age=18,
+        max_age=60,
+        name="Three tiers",
+    )
+    make_benefit(
+        cells={Tier.GOLD: 5}, requires_product_line=ProductLine.LONG_TERM_LIFE, name="Life"
+    )
+    earlier = review_run(window_end=_tomorrow(), window_days=90).run
+    proposal_decline(proposal=Proposal.objects.get(run=earlier, kind=ProposalKind.RETIRE))
+    run, _ = review_run_open(window_end=_tomorrow() + timedelta(days=7), window_days=90)
+    first, second = review_chunks(run=run, size=4)
+    assert (len(first), len(second)) == (4, 2)
+    # The run, SET LOCAL work_mem (PostgreSQL only), the benefits, their cells, who could use
+    # them (the first chunk of a run counts the run's customers: the benefits to review, their
+    # rules, one GROUP BY; later chunks read that from the cache), who used them, their
+    # feedback, staff's kept and pending proposals, the delete and the insert of the findings;
+    # and the savepoint and its release: the chunk's own transaction, inside the test's.
+    work_mem = int(connection.vendor == "postgresql")
+    with django_assert_num_queries(14 + work_mem) as first_queries:
+        assert review_chunk_compute(run_id=run.pk, benefit_ids=first) == 4
+    with django_assert_num_queries(11 + work_mem) as later_queries:
+        assert review_chunk_compute(run_id=run.pk, benefit_ids=second) == 2
+    for captured in (first_queries.captured_queries, later_queries.captured_queries):
+        savepoints = [q["sql"] for q in captured if q["sql"].startswith("SAVEPOINT")]
+        assert len(savepoints) == 1  # one transaction per chunk
+    assert ReviewFinding.objects.filter(run=run, tier__isnull=True).count() == 6
