@@ -427,3 +427,58 @@ def test_a_chunk_is_one_transaction_and_a_fixed_number_of_queries(shelf, django_
         savepoints = [q["sql"] for q in captured if q["sql"].startswith("SAVEPOINT")]
         assert len(savepoints) == 1  # one transaction per chunk
     assert ReviewFinding.objects.filter(run=run, tier__isnull=True).count() == 6
+
+
+def _review_metrics() -> dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    values = {
+        "runs": sample("bookshelf_review_duration_seconds_count"),
+        "seconds": sample("bookshelf_review_duration_seconds_sum"),
+    }
+    for verdict in Verdict.values:
+        values[verdict] = sample("bookshelf_review_findings_total", verdict=verdict)
+    return values
+
+
+def _metrics_change(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
+
+
+def test_a_finished_review_records_its_duration_and_verdicts_once(
+    shelf, django_capture_on_commit_callbacks
+):
+    before = _review_metrics()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = review_run(window_end=_tomorrow(), window_days=90).run
+    assert run.finished_at is not None
+    change = _metrics_change(before, _review_metrics())
+    seconds = change.pop("seconds", 0.0)
+    assert seconds == pytest.approx((run.finished_at - run.started_at).total_seconds())
+    # One run; one finding per benefit (the benefit-level ones, not the per-tier ones).
+    assert change == {
+        "runs": 1,
+        Verdict.HEALTHY: 1,
+        Verdict.RETIRE: 1,
+        Verdict.GRACE: 1,
+        Verdict.PROMOTE: 1,
+    }
+
+    # The same run finished again, or reviewed again: done already, nothing recorded.
+    recorded = _review_metrics()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        review_run_finish(run_id=run.pk)
+        assert review_run(window_end=_tomorrow(), window_days=90).already_done
+    assert callbacks == []
+    assert _review_metrics() == recorded
+
+
+def test_a_dry_run_records_no_review_metrics(shelf, django_capture_on_commit_callbacks):
+    before = _review_metrics()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = review_run(window_end=_tomorrow(), window_days=90, dry_run=True)
+    assert report.proposals  # it did review
+    assert _review_metrics() == before
