@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from benefits.models import Benefit, BenefitStatus
 from benefits.services import benefit_put_on_shelf, benefit_put_under_review, benefit_retire
 from config.exceptions import Conflict
+from config.users import acting_user
 
 from ..ledger.models import Redemption, RedemptionStatus
 from .error_codes import ReviewErrorCode
@@ -250,8 +251,10 @@ def _notify_agents_of_retirement(proposal: Proposal, benefit: Benefit, now: date
     return sent
 
 
-def _locked_pending(proposal: Proposal, kind: str | None = None) -> Proposal:
-    locked = Proposal.objects.select_for_update().select_related("run").get(pk=proposal.pk)
+def _locked_pending(pk: int, kind: str | None = None) -> Proposal:
+    """The proposal, locked for this transaction, if it still waits for an answer (and is of
+    this kind): the one check before any answer is recorded."""
+    locked = Proposal.objects.select_for_update().select_related("run").get(pk=pk)
     if locked.status != ProposalStatus.PENDING:
         raise Conflict(
             ReviewErrorCode.PROPOSAL_ALREADY_DECIDED,
@@ -264,9 +267,39 @@ def _locked_pending(proposal: Proposal, kind: str | None = None) -> Proposal:
     return locked
 
 
-def _retire(proposal: Proposal, *, status: str, by: Any, note: str, now: datetime) -> Proposal:
-    assert proposal.benefit_id is not None  # a constraint: retirements name their benefit
-    benefit = Benefit.objects.select_related("category").get(pk=proposal.benefit_id)
+# The answers a proposal can get, by kind: only a retirement is carried out at its deadline.
+_ANSWERS: dict[str, set[str]] = {
+    ProposalKind.RETIRE: {
+        ProposalStatus.APPROVED,
+        ProposalStatus.DECLINED,
+        ProposalStatus.AUTO_RETIRED,
+    },
+    ProposalKind.PULL: {ProposalStatus.APPROVED, ProposalStatus.DECLINED},
+}
+
+
+def _proposal_decide(
+    locked: Proposal, *, status: str, by: Any, note: str, now: datetime
+) -> Proposal:
+    """Record the answer to a proposal that `_locked_pending` locked and found pending: the
+    new status (one this kind of proposal can get), when, who answered (`acting_user`: nobody
+    for the deadline or an API client) and the note, cut to the column's 500 characters.
+    The one place a proposal's status changes."""
+    if status not in _ANSWERS[locked.kind]:
+        raise ValueError(f"a {locked.kind} proposal cannot be answered {status}")
+    locked.status = status
+    locked.decided_at = now
+    locked.decided_by = acting_user(by)
+    locked.note = note[:500]
+    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    return locked
+
+
+def _retire(locked: Proposal, *, status: str, by: Any, note: str, now: datetime) -> Proposal:
+    """Carry out a retirement proposal: retire the benefit (unless it already is), record the
+    answer, tell the agents."""
+    assert locked.benefit_id is not None  # a constraint: retirements name their benefit
+    benefit = Benefit.objects.select_related("category").get(pk=locked.benefit_id)
     if benefit.status != BenefitStatus.RETIRED:
         reason = (
             _("Retired automatically: nobody answered the shelf review's proposal in time.")
@@ -276,35 +309,26 @@ def _retire(proposal: Proposal, *, status: str, by: Any, note: str, now: datetim
         if note:
             reason = f"{reason} {note}"
         benefit_retire(benefit=benefit, reason=reason, by=by)
-    proposal.status = status
-    proposal.decided_at = now
-    proposal.decided_by = by if getattr(by, "pk", None) else None
-    proposal.note = note[:500]
-    proposal.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    _notify_agents_of_retirement(proposal, benefit, now)
-    return proposal
+    _proposal_decide(locked, status=status, by=by, note=note, now=now)
+    _notify_agents_of_retirement(locked, benefit, now)
+    return locked
 
 
 @transaction.atomic
 def proposal_approve(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
     """Product staff say yes: retire the benefit (never deleted), or accept the pull
     (the new benefit is then created and placed by product staff in the catalog)."""
-    locked = _locked_pending(proposal)
+    locked = _locked_pending(proposal.pk)
     now = timezone.now()
     if locked.kind == ProposalKind.RETIRE:
         return _retire(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
-    locked.status = ProposalStatus.APPROVED
-    locked.decided_at = now
-    locked.decided_by = by if getattr(by, "pk", None) else None
-    locked.note = note[:500]
-    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    return locked
+    return _proposal_decide(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
 
 
 @transaction.atomic
 def proposal_decline(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
     """Product staff keep the benefit (it goes back on the shelf) or dismiss the request."""
-    locked = _locked_pending(proposal)
+    locked = _locked_pending(proposal.pk)
     now = timezone.now()
     if (
         locked.kind == ProposalKind.RETIRE
@@ -312,12 +336,7 @@ def proposal_decline(*, proposal: Proposal, by: Any = None, note: str = "") -> P
         and locked.benefit.status == BenefitStatus.UNDER_REVIEW
     ):
         benefit_put_on_shelf(benefit=locked.benefit, by=by)
-    locked.status = ProposalStatus.DECLINED
-    locked.decided_at = now
-    locked.decided_by = by if getattr(by, "pk", None) else None
-    locked.note = note[:500]
-    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    return locked
+    return _proposal_decide(locked, status=ProposalStatus.DECLINED, by=by, note=note, now=now)
 
 
 def proposals_auto_retire(*, now: datetime | None = None) -> int:
@@ -334,11 +353,10 @@ def proposals_auto_retire(*, now: datetime | None = None) -> int:
     retired = 0
     for pk in due:
         with transaction.atomic():
-            proposal = (
-                Proposal.objects.select_for_update().select_related("run").filter(pk=pk).first()
-            )
-            if proposal is None or proposal.status != ProposalStatus.PENDING:
-                continue
-            _retire(proposal, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=now)
+            try:
+                locked = _locked_pending(pk, kind=ProposalKind.RETIRE)
+            except (Proposal.DoesNotExist, Conflict):
+                continue  # answered (or its run deleted) since the list was read
+            _retire(locked, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=now)
             retired += 1
     return retired

@@ -482,3 +482,74 @@ def test_a_dry_run_records_no_review_metrics(shelf, django_capture_on_commit_cal
         report = review_run(window_end=_tomorrow(), window_days=90, dry_run=True)
     assert report.proposals  # it did review
     assert _review_metrics() == before
+
+
+def test_every_answer_records_who_when_and_the_note_in_one_place(shelf, admin_user):
+    from types import SimpleNamespace
+
+    lif = category("LIF")
+    for text in ("Pet vet video consultation", "EV charging discount"):
+        for customer in shelf["customers"][:3]:
+            demand_signal_create(text=text, category=lif, customer=customer)
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    pet, ev = Proposal.objects.filter(run=run, kind=ProposalKind.PULL).order_by("title")
+    retire = Proposal.objects.get(run=run, kind=ProposalKind.RETIRE)
+
+    answered = proposal_approve(proposal=pet, by=admin_user, note="x" * 600)
+    pet.refresh_from_db()
+    assert (pet.status, pet.decided_by, pet.note) == (
+        ProposalStatus.APPROVED,
+        admin_user,
+        "x" * 500,
+    )
+    assert pet.decided_at == answered.decided_at
+    # An API client's principal has no primary key: nobody is recorded as the one answering.
+    proposal_decline(proposal=ev, by=SimpleNamespace(pk=None), note="Not for now")
+    ev.refresh_from_db()
+    assert (ev.status, ev.decided_by, ev.note) == (ProposalStatus.DECLINED, None, "Not for now")
+    proposal_decline(proposal=retire, note="Strategic partner")
+    retire.refresh_from_db()
+    assert (retire.status, retire.decided_by, retire.note) == (
+        ProposalStatus.DECLINED,
+        None,
+        "Strategic partner",
+    )
+    assert None not in (ev.decided_at, retire.decided_at)
+
+
+def test_a_pull_proposal_cannot_be_retired_at_a_deadline(shelf):
+    from bookshelf.review.proposals import _proposal_decide
+
+    lif = category("LIF")
+    for customer in shelf["customers"][:3]:
+        demand_signal_create(text="EV charging discount", category=lif, customer=customer)
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    pull = Proposal.objects.get(run=run, kind=ProposalKind.PULL)
+    with pytest.raises(ValueError, match="cannot be answered"):
+        _proposal_decide(
+            pull, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=timezone.now()
+        )
+    pull.refresh_from_db()
+    assert pull.status == ProposalStatus.PENDING
+
+
+@pytest.mark.parametrize("meanwhile", ["answered", "deleted"])
+def test_the_deadline_skips_a_proposal_answered_after_it_was_listed(shelf, monkeypatch, meanwhile):
+    from bookshelf.review import proposals
+
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    proposal = Proposal.objects.get(run=run, kind=ProposalKind.RETIRE)
+    lock = proposals._locked_pending
+
+    def answered_meanwhile(pk: int, kind: str | None = None) -> Proposal:
+        rows = Proposal.objects.filter(pk=pk)
+        if meanwhile == "answered":
+            rows.update(status=ProposalStatus.DECLINED)
+        else:
+            rows.delete()
+        return lock(pk, kind)
+
+    monkeypatch.setattr(proposals, "_locked_pending", answered_meanwhile)
+    assert proposals_auto_retire(now=proposal.deadline + timedelta(minutes=1)) == 0
+    assert Benefit.objects.get(pk=shelf["rare"].pk).status == BenefitStatus.UNDER_REVIEW
+    assert not AgentNotification.objects.exists()
