@@ -75,19 +75,61 @@ def _streak(
     return n
 
 
+@dataclass
+class _Chunk:
+    """What the chunk's queries found, read once for all its benefits."""
+
+    run: ReviewRun
+    window: Window
+    windows: list[Window]  # this review's window first, then the previous reviews'
+    benefits: list[Benefit]
+    cells: dict[int, dict[int, _Cell]]  # benefit -> tier -> its cell
+    nps: dict[int, list[int]]  # benefit -> [responses, promoters, detractors], all tiers
+    kept: dict[int, datetime]  # benefit -> when staff last chose to keep it
+    pending: set[int]  # benefits with an open retirement proposal from another run
+
+    @property
+    def ids(self) -> list[int]:
+        return [b.pk for b in self.benefits]
+
+
+@dataclass(frozen=True)
+class _Thresholds:
+    """What the run judges a benefit against: its top-level category's thresholds."""
+
+    min_rate: float
+    needed: int  # low reviews in a row before a retirement is proposed
+    min_eligible: int
+    grace_days: int
+    min_responses: int
+    promote_nps: int
+
+    @classmethod
+    def of(cls, run: ReviewRun, benefit: Benefit) -> _Thresholds:
+        t = review_thresholds_for(run, benefit.category.top_code)
+        return cls(
+            min_rate=float(t["min_usage_rate"]),
+            needed=int(t["consecutive_reviews"]),
+            min_eligible=int(t["min_eligible"]),
+            grace_days=int(t["grace_days"]),
+            min_responses=int(t["min_responses"]),
+            promote_nps=int(t["promote_nps"]),
+        )
+
+    def judged_rate(self, cell: _Cell, k: int) -> float | None:
+        return cell.judged_rate(k, self.min_eligible, self.min_rate)
+
+
 @transaction.atomic
 def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
-    """Review these benefits for the run and replace their findings. Safe to repeat."""
+    """Review these benefits for the run and replace their findings. Safe to repeat.
+
+    One transaction and a fixed number of queries, whatever the number of benefits: each
+    step below is one query (or one GROUP BY) for the whole chunk."""
     run = ReviewRun.objects.get(pk=run_id)
     if run.status == ReviewStatus.DONE:
         return 0
-    if connection.vendor == "postgresql":
-        # Sorts and hashes of a few million rows: in memory, for this transaction only.
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{REVIEW_WORK_MEM}'")
-    window = run_window(run)
-    default = run.thresholds["default"]
-    every = int(default["review_every_days"])
+    _use_review_work_mem()
     benefits = list(
         Benefit.objects.filter(pk__in=benefit_ids)
         .select_related("category", "eligibility")
@@ -95,33 +137,72 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
     )
     if not benefits:
         return 0
-    ids = [b.pk for b in benefits]
-    depth = max(
-        int(review_thresholds_for(run, b.category.top_code)["consecutive_reviews"])
-        for b in benefits
-    )
-    windows = [window.earlier(k, every) for k in range(depth)]
+    chunk = _chunk_read(run, benefits)
+    findings: list[ReviewFinding] = []
+    for benefit in benefits:
+        thresholds = _Thresholds.of(run, benefit)
+        tier_cells = sorted(chunk.cells[benefit.pk].values(), key=lambda c: c.tier)
+        findings.extend(_tier_findings(chunk, benefit, tier_cells, thresholds))
+        findings.append(_benefit_finding(chunk, benefit, tier_cells, thresholds))
+    ReviewFinding.objects.filter(run=run, benefit_id__in=chunk.ids).delete()
+    ReviewFinding.objects.bulk_create(findings)
+    return len(benefits)
 
+
+def _use_review_work_mem() -> None:
+    if connection.vendor == "postgresql":
+        # Sorts and hashes of a few million rows: in memory, for this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{REVIEW_WORK_MEM}'")
+
+
+def _chunk_read(run: ReviewRun, benefits: list[Benefit]) -> _Chunk:
+    """The chunk's numbers, in the order the queries run: cells, who could use each benefit,
+    who used it, how they liked it, what staff decided."""
+    window = run_window(run)
+    every = int(run.thresholds["default"]["review_every_days"])
+    depth = max(_Thresholds.of(run, b).needed for b in benefits)
+    windows = [window.earlier(k, every) for k in range(depth)]
+    ids = [b.pk for b in benefits]
+    cells = _tier_cells(ids, depth)
+    _count_eligible(run, benefits, cells, window)
+    _count_users(cells, ids, windows)
+    nps = _count_feedback(cells, ids, window, int(run.thresholds["default"]["nps_days"]))
+    kept, pending = _staff_decisions(run, ids)
+    return _Chunk(run, window, windows, benefits, cells, nps, kept, pending)
+
+
+def _tier_cells(ids: list[int], depth: int) -> dict[int, dict[int, _Cell]]:
+    """Cells per benefit and tier: one per tier that holds the benefit, empty so far."""
     cells: dict[int, dict[int, _Cell]] = defaultdict(dict)
     for benefit_id, tier in ShelfCell.objects.filter(benefit_id__in=ids).values_list(
         "benefit_id", "tier"
     ):
         cells[benefit_id][tier] = _Cell(tier=tier, users=[0] * depth)
+    return cells
 
-    # Who could use it: customers per tier passing the benefit's eligibility rules.
-    def rule_of(b: Benefit) -> tuple[str, int | None, int | None]:
-        rules = getattr(b, "eligibility", None)
-        if rules is None:
-            return ("", None, None)
-        return (rules.requires_product_line or "", rules.min_age, rules.max_age)
 
-    eligible = eligible_for_run(run, [rule_of(b) for b in benefits], window.end)
+def _rule_of(benefit: Benefit) -> tuple[str, int | None, int | None]:
+    rules = getattr(benefit, "eligibility", None)
+    if rules is None:
+        return ("", None, None)
+    return (rules.requires_product_line or "", rules.min_age, rules.max_age)
+
+
+def _count_eligible(
+    run: ReviewRun, benefits: list[Benefit], cells: dict[int, dict[int, _Cell]], window: Window
+) -> None:
+    """Who could use it: customers per tier passing the benefit's eligibility rules."""
+    eligible = eligible_for_run(run, [_rule_of(b) for b in benefits], window.end)
     for b in benefits:
-        counts = eligible[rule_of(b)]
+        counts = eligible[_rule_of(b)]
         for tier, held_cell in cells[b.pk].items():
             held_cell.eligible = counts.get(tier, 0)
 
-    # Who used it: one GROUP BY over redemptions, a filtered distinct count per window.
+
+def _count_users(cells: dict[int, dict[int, _Cell]], ids: list[int], windows: list[Window]) -> None:
+    """Who used it: one GROUP BY over redemptions, a filtered distinct count per window."""
+    window, depth = windows[0], len(windows)
     usage: Any = (
         Redemption.objects.filter(
             benefit_id__in=ids,
@@ -153,8 +234,13 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
         used.uses = row["uses"]
         used.users = [row[f"users_{k}"] for k in range(depth)]
 
-    # How they liked it: NPS answers over a longer horizon (few answers for rare benefits).
-    nps_start = midnight(window.end - timedelta(days=int(default["nps_days"])))
+
+def _count_feedback(
+    cells: dict[int, dict[int, _Cell]], ids: list[int], window: Window, nps_days: int
+) -> dict[int, list[int]]:
+    """How they liked it: NPS answers over a longer horizon (few answers for rare benefits),
+    per tier into the cells and per benefit over all tiers (returned)."""
+    nps_start = midnight(window.end - timedelta(days=nps_days))
     feedback: Any = (
         RedemptionFeedback.objects.filter(
             benefit_id__in=ids, created_at__gte=nps_start, created_at__lt=window.end_at
@@ -180,9 +266,13 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
                 row["promoters"],
                 row["detractors"],
             )
+    return benefit_nps
 
-    # Staff decisions: a benefit kept by staff starts counting again with the first window
-    # that begins after the decision; a benefit with an open proposal is not proposed again.
+
+def _staff_decisions(run: ReviewRun, ids: list[int]) -> tuple[dict[int, datetime], set[int]]:
+    """Staff decisions: a benefit kept by staff starts counting again with the first window
+    that begins after the decision; a benefit with an open proposal is not proposed again.
+    Returns (benefit -> when last kept, benefits with a proposal pending from another run)."""
     kept = dict(
         Proposal.objects.filter(
             kind=ProposalKind.RETIRE, benefit_id__in=ids, status=ProposalStatus.DECLINED
@@ -199,94 +289,102 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
         .exclude(run=run)
         .values_list("benefit_id", flat=True)
     )
+    return kept, pending
 
-    findings: list[ReviewFinding] = []
-    for b in benefits:
-        t = review_thresholds_for(run, b.category.top_code)
-        threshold = float(t["min_usage_rate"])
-        needed = int(t["consecutive_reviews"])
-        tier_cells = sorted(cells[b.pk].values(), key=lambda c: c.tier)
-        kept_at = kept.get(b.pk)
-        min_eligible = int(t["min_eligible"])
 
-        for cell in tier_cells:
-            rate = cell.rate()
-            judged = cell.judged_rate(0, min_eligible, threshold)
-            verdict = (
-                Verdict.TOO_FEW
-                if judged is None
-                else Verdict.LOW
-                if judged < threshold
-                else Verdict.HEALTHY
-            )
-            findings.append(
-                ReviewFinding(
-                    run=run,
-                    benefit=b,
-                    tier=cell.tier,
-                    eligible=cell.eligible,
-                    users=cell.users[0],
-                    uses=cell.uses,
-                    rate=rate,
-                    responses=cell.responses,
-                    promoters=cell.promoters,
-                    detractors=cell.detractors,
-                    nps=_nps(cell.responses, cell.promoters, cell.detractors),
-                    low_streak=_streak(
-                        [cell.judged_rate(k, min_eligible, threshold) for k in range(needed)],
-                        threshold,
-                        windows,
-                        kept_at,
-                    ),
-                    verdict=verdict,
-                )
-            )
-
-        # The benefit as a whole: its best tier decides (among the tiers that can be judged).
-        peaks: list[float | None] = []
-        for k in range(needed):
-            judged_rates = (c.judged_rate(k, min_eligible, threshold) for c in tier_cells)
-            rates = [r for r in judged_rates if r is not None]
-            peaks.append(max(rates) if rates else None)
-        responses, promoters, detractors = benefit_nps[b.pk]
-        nps = _nps(responses, promoters, detractors)
-        low_streak = _streak(peaks, threshold, windows, kept_at)
-        grace_until = (b.on_shelf_since or timezone.now()) + timedelta(days=int(t["grace_days"]))
-        if peaks[0] is None:
-            verdict = Verdict.TOO_FEW
-        elif peaks[0] >= threshold:
-            verdict = Verdict.HEALTHY
-        elif (
-            nps is not None
-            and responses >= int(t["min_responses"])
-            and nps >= int(t["promote_nps"])
-        ):
-            verdict = Verdict.PROMOTE
-        elif grace_until > window.end_at:
-            verdict = Verdict.GRACE
-        elif b.pk in pending:
-            verdict = Verdict.PENDING
-        elif low_streak >= needed:
-            verdict = Verdict.RETIRE
-        else:
-            verdict = Verdict.LOW
+def _tier_findings(
+    chunk: _Chunk, benefit: Benefit, tier_cells: list[_Cell], t: _Thresholds
+) -> list[ReviewFinding]:
+    """The per-tier findings: each tier's rate against the threshold, judged or too few."""
+    findings = []
+    for cell in tier_cells:
+        judged = t.judged_rate(cell, 0)
+        verdict = (
+            Verdict.TOO_FEW
+            if judged is None
+            else Verdict.LOW
+            if judged < t.min_rate
+            else Verdict.HEALTHY
+        )
         findings.append(
             ReviewFinding(
-                run=run,
-                benefit=b,
-                tier=None,
-                eligible=sum(c.eligible for c in tier_cells),
-                users=sum(c.users[0] for c in tier_cells),
-                uses=sum(c.uses for c in tier_cells),
-                rate=peaks[0],
-                responses=responses,
-                promoters=promoters,
-                detractors=detractors,
-                nps=nps,
-                low_streak=low_streak,
+                run=chunk.run,
+                benefit=benefit,
+                tier=cell.tier,
+                eligible=cell.eligible,
+                users=cell.users[0],
+                uses=cell.uses,
+                rate=cell.rate(),
+                responses=cell.responses,
+                promoters=cell.promoters,
+                detractors=cell.detractors,
+                nps=_nps(cell.responses, cell.promoters, cell.detractors),
+                low_streak=_streak(
+                    [t.judged_rate(cell, k) for k in range(t.needed)],
+                    t.min_rate,
+                    chunk.windows,
+                    chunk.kept.get(benefit.pk),
+                ),
                 verdict=verdict,
             )
         )
-    ReviewFinding.objects.filter(run=run, benefit_id__in=ids).delete()
-    ReviewFinding.objects.bulk_create(findings)
-    return len(benefits)
+    return findings
+
+
+def _benefit_finding(
+    chunk: _Chunk, benefit: Benefit, tier_cells: list[_Cell], t: _Thresholds
+) -> ReviewFinding:
+    """The benefit as a whole: its best tier decides (among the tiers that can be judged)."""
+    peaks: list[float | None] = []
+    for k in range(t.needed):
+        judged_rates = (t.judged_rate(c, k) for c in tier_cells)
+        rates = [r for r in judged_rates if r is not None]
+        peaks.append(max(rates) if rates else None)
+    responses, promoters, detractors = chunk.nps[benefit.pk]
+    nps = _nps(responses, promoters, detractors)
+    low_streak = _streak(peaks, t.min_rate, chunk.windows, chunk.kept.get(benefit.pk))
+    return ReviewFinding(
+        run=chunk.run,
+        benefit=benefit,
+        tier=None,
+        eligible=sum(c.eligible for c in tier_cells),
+        users=sum(c.users[0] for c in tier_cells),
+        uses=sum(c.uses for c in tier_cells),
+        rate=peaks[0],
+        responses=responses,
+        promoters=promoters,
+        detractors=detractors,
+        nps=nps,
+        low_streak=low_streak,
+        verdict=_benefit_verdict(
+            chunk, benefit, t, peak=peaks[0], low_streak=low_streak, nps=nps, responses=responses
+        ),
+    )
+
+
+def _benefit_verdict(
+    chunk: _Chunk,
+    benefit: Benefit,
+    t: _Thresholds,
+    *,
+    peak: float | None,
+    low_streak: int,
+    nps: int | None,
+    responses: int,
+) -> str:
+    """The benefit-level verdict, first match wins: too few to judge, healthy, low but loved
+    (promote), still in its grace period, already proposed, low long enough to retire, low."""
+    grace_until = (benefit.on_shelf_since or timezone.now()) + timedelta(days=t.grace_days)
+    if peak is None:
+        return Verdict.TOO_FEW
+    if peak >= t.min_rate:
+        return Verdict.HEALTHY
+    if nps is not None and responses >= t.min_responses and nps >= t.promote_nps:
+        return Verdict.PROMOTE
+    if grace_until > chunk.window.end_at:
+        return Verdict.GRACE
+    if benefit.pk in chunk.pending:
+        return Verdict.PENDING
+    if low_streak >= t.needed:
+        return Verdict.RETIRE
+    return Verdict.LOW

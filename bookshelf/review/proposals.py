@@ -5,17 +5,19 @@ customers who used the benefit recently, once each."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.models import Benefit, BenefitStatus
 from benefits.services import benefit_put_on_shelf, benefit_put_under_review, benefit_retire
 from config.exceptions import Conflict
+from config.users import acting_user
 
 from ..ledger.models import Redemption, RedemptionStatus
 from .error_codes import ReviewErrorCode
@@ -89,94 +91,127 @@ def retirements_propose(run: ReviewRun, now: datetime) -> int:
     return made
 
 
+@dataclass(frozen=True)
+class _Demand:
+    """A group of requests loud enough for a pull proposal: one benefit asked for, or one
+    text key (requests not naming a benefit) in a category."""
+
+    key: str  # the proposal's key: benefit:<code>, or text:<category path>:<text key>
+    signals: Q  # the group's requests among the window's
+    benefit_id: int | None
+    category_id: int | None
+    requests: int
+    customers: int
+
+
 def pulls_propose(run: ReviewRun, now: datetime) -> int:
+    """One pull proposal per loud group of the window's requests, unless the same request is
+    already proposed, accepted, or was dismissed during this window."""
     window = run_window(run)
     threshold = int(run.thresholds["default"]["demand_threshold"])
     base = DemandSignal.objects.filter(
         created_at__gte=window.start_at, created_at__lt=window.end_at
     )
-    groups: list[tuple[str, Q, dict[str, Any]]] = []
-    by_benefit: Any = (
+    made = 0
+    for demand in [*_demand_by_benefit(base, threshold), *_demand_by_text(base, threshold)]:
+        if not _pull_settled(run, demand.key, window.start_at):
+            made += int(_pull_propose(run, demand, base, threshold, now))
+    return made
+
+
+def _demand_by_benefit(base: QuerySet[DemandSignal], threshold: int) -> list[_Demand]:
+    """Groups by benefit: the requests that name a benefit, one group per benefit."""
+    rows: Any = (
         base.filter(benefit__isnull=False)
         .values("benefit_id", "benefit__code", "benefit__category_id")
         .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
         .filter(n__gte=threshold)
         .order_by("benefit__code")
     )
-    for row in by_benefit:
-        groups.append(
-            (
-                f"benefit:{row['benefit__code']}",
-                Q(benefit_id=row["benefit_id"]),
-                {
-                    "benefit_id": row["benefit_id"],
-                    "category_id": row["benefit__category_id"],
-                    "requests": row["n"],
-                    "customers": row["customers"],
-                },
-            )
+    return [
+        _Demand(
+            key=f"benefit:{row['benefit__code']}",
+            signals=Q(benefit_id=row["benefit_id"]),
+            benefit_id=row["benefit_id"],
+            category_id=row["benefit__category_id"],
+            requests=row["n"],
+            customers=row["customers"],
         )
-    by_text: Any = (
+        for row in rows
+    ]
+
+
+def _demand_by_text(base: QuerySet[DemandSignal], threshold: int) -> list[_Demand]:
+    """Groups by text key: the requests that name no benefit, one group per category and
+    `demand_text_key` (the same words in any order)."""
+    rows: Any = (
         base.filter(benefit__isnull=True)
         .values("category_id", "category__path_code", "text_key")
         .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
         .filter(n__gte=threshold)
         .order_by("category__path_code", "text_key")
     )
-    for row in by_text:
-        groups.append(
-            (
-                f"text:{row['category__path_code'] or '-'}:{row['text_key']}"[:250],
-                Q(benefit__isnull=True, category_id=row["category_id"], text_key=row["text_key"]),
-                {
-                    "benefit_id": None,
-                    "category_id": row["category_id"],
-                    "requests": row["n"],
-                    "customers": row["customers"],
-                },
-            )
+    return [
+        _Demand(
+            key=f"text:{row['category__path_code'] or '-'}:{row['text_key']}"[:250],
+            signals=Q(
+                benefit__isnull=True, category_id=row["category_id"], text_key=row["text_key"]
+            ),
+            benefit_id=None,
+            category_id=row["category_id"],
+            requests=row["n"],
+            customers=row["customers"],
         )
+        for row in rows
+    ]
 
-    made = 0
-    for key, condition, info in groups:
-        settled = (
-            Proposal.objects.filter(kind=ProposalKind.PULL, key=key)
-            .exclude(run=run)
-            .filter(
-                Q(status__in=[ProposalStatus.PENDING, ProposalStatus.APPROVED])
-                | Q(status=ProposalStatus.DECLINED, decided_at__gte=window.start_at)
-            )
+
+def _pull_settled(run: ReviewRun, key: str, window_start: datetime) -> bool:
+    """Another run already proposed it (open or accepted), or staff dismissed it during this
+    window: not proposed again."""
+    return (
+        Proposal.objects.filter(kind=ProposalKind.PULL, key=key)
+        .exclude(run=run)
+        .filter(
+            Q(status__in=[ProposalStatus.PENDING, ProposalStatus.APPROVED])
+            | Q(status=ProposalStatus.DECLINED, decided_at__gte=window_start)
         )
-        if settled.exists():
-            continue
-        signals = base.filter(condition)
-        tiers = {
-            ("none" if tier is None else str(tier)): n
-            for tier, n in signals.values("tier_snapshot")
-            .annotate(n=Count("id"))
-            .order_by("tier_snapshot")
-            .values_list("tier_snapshot", "n")
-        }
-        sample: Any = (
-            signals.values("text").annotate(n=Count("id")).order_by("-n", "text").first() or {}
-        )
-        _proposal, created = Proposal.objects.get_or_create(
-            run=run,
-            kind=ProposalKind.PULL,
-            key=key,
-            defaults={
-                "benefit_id": info["benefit_id"],
-                "category_id": info["category_id"],
-                "title": (sample.get("text") or key)[:500],
-                "requests": info["requests"],
-                "customers": info["customers"],
-                "tiers": tiers,
-                "evidence": {"threshold": threshold, "window_days": run.window_days},
-                "created_at": now,
-            },
-        )
-        made += int(created)
-    return made
+        .exists()
+    )
+
+
+def _pull_propose(
+    run: ReviewRun, demand: _Demand, base: QuerySet[DemandSignal], threshold: int, now: datetime
+) -> bool:
+    """One proposal per group (get_or_create: a repeated finish makes none), with the tiers
+    asking and the group's most frequent wording as its title. True if it was made."""
+    signals = base.filter(demand.signals)
+    tiers = {
+        ("none" if tier is None else str(tier)): n
+        for tier, n in signals.values("tier_snapshot")
+        .annotate(n=Count("id"))
+        .order_by("tier_snapshot")
+        .values_list("tier_snapshot", "n")
+    }
+    sample: Any = (
+        signals.values("text").annotate(n=Count("id")).order_by("-n", "text").first() or {}
+    )
+    _proposal, created = Proposal.objects.get_or_create(
+        run=run,
+        kind=ProposalKind.PULL,
+        key=demand.key,
+        defaults={
+            "benefit_id": demand.benefit_id,
+            "category_id": demand.category_id,
+            "title": (sample.get("text") or demand.key)[:500],
+            "requests": demand.requests,
+            "customers": demand.customers,
+            "tiers": tiers,
+            "evidence": {"threshold": threshold, "window_days": run.window_days},
+            "created_at": now,
+        },
+    )
+    return created
 
 
 def _notify_agents_of_retirement(proposal: Proposal, benefit: Benefit, now: datetime) -> int:
@@ -216,8 +251,10 @@ def _notify_agents_of_retirement(proposal: Proposal, benefit: Benefit, now: date
     return sent
 
 
-def _locked_pending(proposal: Proposal, kind: str | None = None) -> Proposal:
-    locked = Proposal.objects.select_for_update().select_related("run").get(pk=proposal.pk)
+def _locked_pending(pk: int, kind: str | None = None) -> Proposal:
+    """The proposal, locked for this transaction, if it still waits for an answer (and is of
+    this kind): the one check before any answer is recorded."""
+    locked = Proposal.objects.select_for_update().select_related("run").get(pk=pk)
     if locked.status != ProposalStatus.PENDING:
         raise Conflict(
             ReviewErrorCode.PROPOSAL_ALREADY_DECIDED,
@@ -230,9 +267,39 @@ def _locked_pending(proposal: Proposal, kind: str | None = None) -> Proposal:
     return locked
 
 
-def _retire(proposal: Proposal, *, status: str, by: Any, note: str, now: datetime) -> Proposal:
-    assert proposal.benefit_id is not None  # a constraint: retirements name their benefit
-    benefit = Benefit.objects.select_related("category").get(pk=proposal.benefit_id)
+# The answers a proposal can get, by kind: only a retirement is carried out at its deadline.
+_ANSWERS: dict[str, set[str]] = {
+    ProposalKind.RETIRE: {
+        ProposalStatus.APPROVED,
+        ProposalStatus.DECLINED,
+        ProposalStatus.AUTO_RETIRED,
+    },
+    ProposalKind.PULL: {ProposalStatus.APPROVED, ProposalStatus.DECLINED},
+}
+
+
+def _proposal_decide(
+    locked: Proposal, *, status: str, by: Any, note: str, now: datetime
+) -> Proposal:
+    """Record the answer to a proposal that `_locked_pending` locked and found pending: the
+    new status (one this kind of proposal can get), when, who answered (`acting_user`: nobody
+    for the deadline or an API client) and the note, cut to the column's 500 characters.
+    The one place a proposal's status changes."""
+    if status not in _ANSWERS[locked.kind]:
+        raise ValueError(f"a {locked.kind} proposal cannot be answered {status}")
+    locked.status = status
+    locked.decided_at = now
+    locked.decided_by = acting_user(by)
+    locked.note = note[:500]
+    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    return locked
+
+
+def _retire(locked: Proposal, *, status: str, by: Any, note: str, now: datetime) -> Proposal:
+    """Carry out a retirement proposal: retire the benefit (unless it already is), record the
+    answer, tell the agents."""
+    assert locked.benefit_id is not None  # a constraint: retirements name their benefit
+    benefit = Benefit.objects.select_related("category").get(pk=locked.benefit_id)
     if benefit.status != BenefitStatus.RETIRED:
         reason = (
             _("Retired automatically: nobody answered the shelf review's proposal in time.")
@@ -242,35 +309,26 @@ def _retire(proposal: Proposal, *, status: str, by: Any, note: str, now: datetim
         if note:
             reason = f"{reason} {note}"
         benefit_retire(benefit=benefit, reason=reason, by=by)
-    proposal.status = status
-    proposal.decided_at = now
-    proposal.decided_by = by if getattr(by, "pk", None) else None
-    proposal.note = note[:500]
-    proposal.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    _notify_agents_of_retirement(proposal, benefit, now)
-    return proposal
+    _proposal_decide(locked, status=status, by=by, note=note, now=now)
+    _notify_agents_of_retirement(locked, benefit, now)
+    return locked
 
 
 @transaction.atomic
 def proposal_approve(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
     """Product staff say yes: retire the benefit (never deleted), or accept the pull
     (the new benefit is then created and placed by product staff in the catalog)."""
-    locked = _locked_pending(proposal)
+    locked = _locked_pending(proposal.pk)
     now = timezone.now()
     if locked.kind == ProposalKind.RETIRE:
         return _retire(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
-    locked.status = ProposalStatus.APPROVED
-    locked.decided_at = now
-    locked.decided_by = by if getattr(by, "pk", None) else None
-    locked.note = note[:500]
-    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    return locked
+    return _proposal_decide(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
 
 
 @transaction.atomic
 def proposal_decline(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
     """Product staff keep the benefit (it goes back on the shelf) or dismiss the request."""
-    locked = _locked_pending(proposal)
+    locked = _locked_pending(proposal.pk)
     now = timezone.now()
     if (
         locked.kind == ProposalKind.RETIRE
@@ -278,12 +336,7 @@ def proposal_decline(*, proposal: Proposal, by: Any = None, note: str = "") -> P
         and locked.benefit.status == BenefitStatus.UNDER_REVIEW
     ):
         benefit_put_on_shelf(benefit=locked.benefit, by=by)
-    locked.status = ProposalStatus.DECLINED
-    locked.decided_at = now
-    locked.decided_by = by if getattr(by, "pk", None) else None
-    locked.note = note[:500]
-    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    return locked
+    return _proposal_decide(locked, status=ProposalStatus.DECLINED, by=by, note=note, now=now)
 
 
 def proposals_auto_retire(*, now: datetime | None = None) -> int:
@@ -300,11 +353,10 @@ def proposals_auto_retire(*, now: datetime | None = None) -> int:
     retired = 0
     for pk in due:
         with transaction.atomic():
-            proposal = (
-                Proposal.objects.select_for_update().select_related("run").filter(pk=pk).first()
-            )
-            if proposal is None or proposal.status != ProposalStatus.PENDING:
-                continue
-            _retire(proposal, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=now)
+            try:
+                locked = _locked_pending(pk, kind=ProposalKind.RETIRE)
+            except (Proposal.DoesNotExist, Conflict):
+                continue  # answered (or its run deleted) since the list was read
+            _retire(locked, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=now)
             retired += 1
     return retired

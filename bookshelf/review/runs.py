@@ -9,7 +9,8 @@ One service for the command, the scheduled task and the admin:
   redemptions, feedback and customers (never a loop over events), then replaces the chunk's
   findings in one transaction. The Celery task fans chunks out to several workers;
 - `review_run_finish` turns findings and grouped demand signals into proposals (written with
-  get_or_create under unique keys) and closes the run;
+  get_or_create under unique keys) and closes the run; once that commits, the run's duration
+  and its benefits' verdicts go into the `REVIEW_DURATION` and `REVIEW_FINDINGS` metrics;
 - `proposal_approve` / `proposal_decline` / `proposals_auto_retire` act on proposals; a
   retirement goes through `benefits.services.benefit_retire` (never a delete) and tells the
   agents of customers who used the benefit recently, once each.
@@ -37,10 +38,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import DomainError
+from config.metrics import REVIEW_DURATION, REVIEW_FINDINGS
 
 from .error_codes import ReviewErrorCode
 from .findings import review_chunk_compute
@@ -50,6 +53,7 @@ from .models import (
     ReviewFinding,
     ReviewRun,
     ReviewStatus,
+    Verdict,
 )
 from .proposals import pulls_propose, retirements_propose
 from .thresholds import review_benefit_ids, review_settings_default, review_thresholds_snapshot
@@ -98,16 +102,20 @@ def review_chunks(*, run: ReviewRun, size: int | None = None) -> list[list[int]]
 
 @transaction.atomic
 def review_run_finish(*, run_id: int) -> ReviewRun:
-    """Make the run's proposals and close it. Safe to repeat: a done run is left alone."""
+    """Make the run's proposals and close it. Safe to repeat: a done run is left alone.
+
+    Once the run is committed as done, its duration and its benefits' verdicts go into the
+    review metrics; a done run finished again, or a dry run, records nothing."""
     run = ReviewRun.objects.select_for_update().get(pk=run_id)
     if run.status == ReviewStatus.DONE:
         return run
     now = timezone.now()
     retirements_propose(run, now)
     pulls_propose(run, now)
+    verdicts = _benefit_verdicts(run)
     run.retire_proposals = run.proposals.filter(kind=ProposalKind.RETIRE).count()
     run.pull_proposals = run.proposals.filter(kind=ProposalKind.PULL).count()
-    run.benefits_reviewed = run.findings.filter(tier__isnull=True).count()
+    run.benefits_reviewed = sum(verdicts.values())
     run.status = ReviewStatus.DONE
     run.finished_at = now
     run.error = ""
@@ -121,7 +129,29 @@ def review_run_finish(*, run_id: int) -> ReviewRun:
             "error",
         ]
     )
+    seconds = (now - run.started_at).total_seconds()
+    transaction.on_commit(lambda: _record_metrics(seconds, verdicts), robust=True)
     return run
+
+
+def _benefit_verdicts(run: ReviewRun) -> dict[str, int]:
+    """How many benefits got each verdict: the benefit-level findings (tier is null)."""
+    rows = (
+        run.findings.filter(tier__isnull=True)
+        .values("verdict")
+        .annotate(n=Count("id"))
+        .order_by("verdict")
+        .values_list("verdict", "n")
+    )
+    return dict(rows)
+
+
+def _record_metrics(seconds: float, verdicts: dict[str, int]) -> None:
+    """A finished run into the review metrics. Every verdict is counted, zero included, so
+    each series exists from the first run on."""
+    REVIEW_DURATION.observe(seconds)
+    for verdict in Verdict.values:
+        REVIEW_FINDINGS.labels(verdict=verdict).inc(verdicts.get(verdict, 0))
 
 
 def review_run_fail(*, run_id: int, error: str) -> None:

@@ -389,3 +389,167 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
     }
     for name in tasks:
         assert name in app.tasks
+
+
+def test_a_chunk_is_one_transaction_and_a_fixed_number_of_queries(shelf, django_assert_num_queries):
+    """Every step of a chunk is one query for all its benefits and tiers: a query per benefit
+    (or per tier) would show here. Pinned for a chunk of four benefits in up to three tiers
+    with different eligibility rules, feedback and a staff decision."""
+    from django.db import connection
+
+    from bookshelf.review.services import review_chunks, review_run_open
+
+    make_benefit(
+        cells={Tier.ORDINARY: 5, Tier.GOLD: 5, Tier.PLATINUM: 5},
+        min_age=18,
+        max_age=60,
+        name="Three tiers",
+    )
+    make_benefit(
+        cells={Tier.GOLD: 5}, requires_product_line=ProductLine.LONG_TERM_LIFE, name="Life"
+    )
+    earlier = review_run(window_end=_tomorrow(), window_days=90).run
+    proposal_decline(proposal=Proposal.objects.get(run=earlier, kind=ProposalKind.RETIRE))
+    run, _ = review_run_open(window_end=_tomorrow() + timedelta(days=7), window_days=90)
+    first, second = review_chunks(run=run, size=4)
+    assert (len(first), len(second)) == (4, 2)
+    # The run, SET LOCAL work_mem (PostgreSQL only), the benefits, their cells, who could use
+    # them (the first chunk of a run counts the run's customers: the benefits to review, their
+    # rules, one GROUP BY; later chunks read that from the cache), who used them, their
+    # feedback, staff's kept and pending proposals, the delete and the insert of the findings;
+    # and the savepoint and its release: the chunk's own transaction, inside the test's.
+    work_mem = int(connection.vendor == "postgresql")
+    with django_assert_num_queries(14 + work_mem) as first_queries:
+        assert review_chunk_compute(run_id=run.pk, benefit_ids=first) == 4
+    with django_assert_num_queries(11 + work_mem) as later_queries:
+        assert review_chunk_compute(run_id=run.pk, benefit_ids=second) == 2
+    for captured in (first_queries.captured_queries, later_queries.captured_queries):
+        savepoints = [q["sql"] for q in captured if q["sql"].startswith("SAVEPOINT")]
+        assert len(savepoints) == 1  # one transaction per chunk
+    assert ReviewFinding.objects.filter(run=run, tier__isnull=True).count() == 6
+
+
+def _review_metrics() -> dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    values = {
+        "runs": sample("bookshelf_review_duration_seconds_count"),
+        "seconds": sample("bookshelf_review_duration_seconds_sum"),
+    }
+    for verdict in Verdict.values:
+        values[verdict] = sample("bookshelf_review_findings_total", verdict=verdict)
+    return values
+
+
+def _metrics_change(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
+
+
+def test_a_finished_review_records_its_duration_and_verdicts_once(
+    shelf, django_capture_on_commit_callbacks
+):
+    before = _review_metrics()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = review_run(window_end=_tomorrow(), window_days=90).run
+    assert run.finished_at is not None
+    change = _metrics_change(before, _review_metrics())
+    seconds = change.pop("seconds", 0.0)
+    assert seconds == pytest.approx((run.finished_at - run.started_at).total_seconds())
+    # One run; one finding per benefit (the benefit-level ones, not the per-tier ones).
+    assert change == {
+        "runs": 1,
+        Verdict.HEALTHY: 1,
+        Verdict.RETIRE: 1,
+        Verdict.GRACE: 1,
+        Verdict.PROMOTE: 1,
+    }
+
+    # The same run finished again, or reviewed again: done already, nothing recorded.
+    recorded = _review_metrics()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        review_run_finish(run_id=run.pk)
+        assert review_run(window_end=_tomorrow(), window_days=90).already_done
+    assert callbacks == []
+    assert _review_metrics() == recorded
+
+
+def test_a_dry_run_records_no_review_metrics(shelf, django_capture_on_commit_callbacks):
+    before = _review_metrics()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = review_run(window_end=_tomorrow(), window_days=90, dry_run=True)
+    assert report.proposals  # it did review
+    assert _review_metrics() == before
+
+
+def test_every_answer_records_who_when_and_the_note_in_one_place(shelf, admin_user):
+    from types import SimpleNamespace
+
+    lif = category("LIF")
+    for text in ("Pet vet video consultation", "EV charging discount"):
+        for customer in shelf["customers"][:3]:
+            demand_signal_create(text=text, category=lif, customer=customer)
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    pet, ev = Proposal.objects.filter(run=run, kind=ProposalKind.PULL).order_by("title")
+    retire = Proposal.objects.get(run=run, kind=ProposalKind.RETIRE)
+
+    answered = proposal_approve(proposal=pet, by=admin_user, note="x" * 600)
+    pet.refresh_from_db()
+    assert (pet.status, pet.decided_by, pet.note) == (
+        ProposalStatus.APPROVED,
+        admin_user,
+        "x" * 500,
+    )
+    assert pet.decided_at == answered.decided_at
+    # An API client's principal has no primary key: nobody is recorded as the one answering.
+    proposal_decline(proposal=ev, by=SimpleNamespace(pk=None), note="Not for now")
+    ev.refresh_from_db()
+    assert (ev.status, ev.decided_by, ev.note) == (ProposalStatus.DECLINED, None, "Not for now")
+    proposal_decline(proposal=retire, note="Strategic partner")
+    retire.refresh_from_db()
+    assert (retire.status, retire.decided_by, retire.note) == (
+        ProposalStatus.DECLINED,
+        None,
+        "Strategic partner",
+    )
+    assert None not in (ev.decided_at, retire.decided_at)
+
+
+def test_a_pull_proposal_cannot_be_retired_at_a_deadline(shelf):
+    from bookshelf.review.proposals import _proposal_decide
+
+    lif = category("LIF")
+    for customer in shelf["customers"][:3]:
+        demand_signal_create(text="EV charging discount", category=lif, customer=customer)
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    pull = Proposal.objects.get(run=run, kind=ProposalKind.PULL)
+    with pytest.raises(ValueError, match="cannot be answered"):
+        _proposal_decide(
+            pull, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=timezone.now()
+        )
+    pull.refresh_from_db()
+    assert pull.status == ProposalStatus.PENDING
+
+
+@pytest.mark.parametrize("meanwhile", ["answered", "deleted"])
+def test_the_deadline_skips_a_proposal_answered_after_it_was_listed(shelf, monkeypatch, meanwhile):
+    from bookshelf.review import proposals
+
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    proposal = Proposal.objects.get(run=run, kind=ProposalKind.RETIRE)
+    lock = proposals._locked_pending
+
+    def answered_meanwhile(pk: int, kind: str | None = None) -> Proposal:
+        rows = Proposal.objects.filter(pk=pk)
+        if meanwhile == "answered":
+            rows.update(status=ProposalStatus.DECLINED)
+        else:
+            rows.delete()
+        return lock(pk, kind)
+
+    monkeypatch.setattr(proposals, "_locked_pending", answered_meanwhile)
+    assert proposals_auto_retire(now=proposal.deadline + timedelta(minutes=1)) == 0
+    assert Benefit.objects.get(pk=shelf["rare"].pk).status == BenefitStatus.UNDER_REVIEW
+    assert not AgentNotification.objects.exists()
