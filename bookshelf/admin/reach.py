@@ -87,6 +87,7 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
         "channel",
         "status",
         "attempts",
+        "locked_until",
         "sent_at",
         "delivery_ref",
         "last_error",

@@ -1,5 +1,5 @@
 """Writes of the integrations: API clients, Idempotency-Key records, webhook subscriptions,
-events and their deliveries."""
+events and their deliveries, the outbox with a lease that delivers them (and pushes)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from .idempotency import (
     idempotent_call,
     request_fingerprint,
 )
+from .outbox import Lease, Outbox, outbox_register
 from .webhooks import (
+    WEBHOOK_OUTBOX,
     deliveries_due,
     delivery_attempt,
     delivery_resend,
@@ -23,6 +25,9 @@ from .webhooks import (
 )
 
 __all__ = [
+    "WEBHOOK_OUTBOX",
+    "Lease",
+    "Outbox",
     "api_client_create",
     "api_client_revoke",
     "deliveries_due",
@@ -34,6 +39,7 @@ __all__ = [
     "idempotency_key_check",
     "idempotency_prune",
     "idempotent_call",
+    "outbox_register",
     "request_fingerprint",
     "subscription_create",
     "subscription_rotate_secret",

@@ -1,5 +1,6 @@
-"""Outbound webhooks: events written in the same transaction as the change (the outbox),
-delivered by Celery at least once, signed, retried with exponential backoff.
+"""Outbound webhooks: events written in the same transaction as the change, their deliveries
+in the outbox (`outbox.py`, with a lease), delivered by Celery at least once, signed,
+retried with exponential backoff.
 
 Signature: header `X-Bookshelf-Signature: t=<unix time>,v1=<hex>` where hex is
 HMAC-SHA256(secret, f"{t}.{raw body}"). During a secret rotation a second `v1=` signed with
@@ -22,12 +23,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import DomainError
-from config.metrics import GAUGE_SOURCES, WEBHOOK_DELIVERIES
+from config.metrics import WEBHOOK_DELIVERIES
 from config.requestid import current_request_id
 
 from .. import jobs
@@ -40,10 +40,21 @@ from .models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from .outbox import Outbox, outbox_register
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bookshelf-Signature"
 ROTATION_GRACE = timedelta(hours=24)
+# Deliveries go through the one outbox with a lease; a retry waits for `next_attempt_at`.
+WEBHOOK_OUTBOX = outbox_register(
+    Outbox(
+        name="webhooks",
+        model=WebhookDelivery,
+        pending=DeliveryStatus.PENDING,
+        sending=DeliveryStatus.SENDING,
+        due_field="next_attempt_at",
+    )
+)
 
 
 def webhook_secret_new() -> str:
@@ -172,24 +183,40 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
-    """Claim a due delivery, post it once, and record the outcome. Returns the new status.
+    """Claim a due delivery through the outbox, post it once, and record the outcome. Returns
+    the new status ("skipped" if it was not due or another worker holds it).
 
-    The claim is a conditional UPDATE, so two workers never post the same attempt; a worker
-    that dies mid-post leaves a lock that expires and the sweep tries again (at least once).
+    A worker that dies mid-post holds the delivery until its lease expires; then the sweep
+    posts it again with the same event id (at least once: receivers drop duplicates by it).
     """
-    now = timezone.now()
-    lock = now + timedelta(seconds=60)
-    claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id, next_attempt_at__lte=now)
-        .filter(
-            Q(status=DeliveryStatus.PENDING)
-            | Q(status=DeliveryStatus.SENDING, locked_until__lt=now)
-        )
-        .update(status=DeliveryStatus.SENDING, locked_until=lock, attempts=F("attempts") + 1)
-    )
-    if not claimed:
+    lease = WEBHOOK_OUTBOX.claim(delivery_id)
+    if lease is None:
         return "skipped"
     delivery = WebhookDelivery.objects.select_related("event", "subscription").get(pk=delivery_id)
+    code, error, latency = _post(delivery)
+    ok = code is not None and 200 <= code < 300
+    outcome: dict[str, Any] = {
+        "last_status_code": code,
+        "last_error": error,
+        "last_latency_ms": latency,
+    }
+    if ok:
+        outcome.update(status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now())
+    elif delivery.attempts >= delivery.subscription.max_attempts:
+        outcome.update(status=DeliveryStatus.FAILED)
+    else:
+        outcome.update(
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(delivery.attempts)),
+        )
+    if not lease.release(**outcome):
+        log.warning("webhook delivery %s: lease expired during the post", delivery_id)
+    WEBHOOK_DELIVERIES.labels(result=outcome["status"]).inc()
+    return str(outcome["status"])
+
+
+def _post(delivery: WebhookDelivery) -> tuple[int | None, str, int]:
+    """POST the event to the subscriber once: (response code or None, error, latency ms)."""
     subscription = delivery.subscription
     body = _body(delivery.event)
     timestamp = int(time.time())
@@ -217,39 +244,13 @@ def delivery_attempt(*, delivery_id: int) -> str:
         error = f"HTTP {exc.code}"
     except Exception as exc:  # timeouts, refused connections, DNS: all retried
         error = f"{type(exc).__name__}: {exc}"[:255]
-    latency = int((time.monotonic() - started) * 1000)
-    ok = code is not None and 200 <= code < 300
-    update: dict[str, Any] = {
-        "last_status_code": code,
-        "last_error": error,
-        "last_latency_ms": latency,
-        "locked_until": None,
-    }
-    if ok:
-        update.update(status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now())
-    elif delivery.attempts >= subscription.max_attempts:
-        update.update(status=DeliveryStatus.FAILED)
-    else:
-        update.update(
-            status=DeliveryStatus.PENDING,
-            next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(delivery.attempts)),
-        )
-    WebhookDelivery.objects.filter(pk=delivery_id).update(**update)
-    WEBHOOK_DELIVERIES.labels(result=update["status"]).inc()
-    return str(update["status"])
+    return code, error, int((time.monotonic() - started) * 1000)
 
 
 def deliveries_due(limit: int = 500) -> list[int]:
-    now = timezone.now()
-    return list(
-        WebhookDelivery.objects.filter(next_attempt_at__lte=now)
-        .filter(
-            Q(status=DeliveryStatus.PENDING)
-            | Q(status=DeliveryStatus.SENDING, locked_until__lt=now)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    """Deliveries to post now: pending ones whose backoff ran out, and claims whose lease
+    expired (their worker died)."""
+    return WEBHOOK_OUTBOX.due(limit=limit)
 
 
 def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -260,15 +261,3 @@ def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
     jobs.enqueue_on_commit(jobs.WEBHOOK_DELIVER, delivery.pk)
     delivery.refresh_from_db()
     return delivery
-
-
-def _backlog() -> tuple[int, float]:
-    pending = WebhookDelivery.objects.filter(
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
-    )
-    oldest = pending.aggregate(oldest=Min("created_at"))["oldest"]
-    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
-    return pending.count(), age
-
-
-GAUGE_SOURCES.append(("webhooks", _backlog))

@@ -209,8 +209,11 @@ class OutboxStatus(models.TextChoices):
 class OutboxMessage(models.Model):
     """A message to a customer, written in the same transaction as the push that asks for it.
 
-    The delivery task claims it with a conditional UPDATE (pending -> sending), so a retried or
-    duplicated task never sends it twice; the sender's reference is kept once it is sent.
+    A row of the outbox with a lease (bookshelf.integrations.outbox): the delivery task claims
+    it with a conditional UPDATE (pending, or sending with an expired lease -> sending until
+    `locked_until`), so two workers never hold it at once, and a worker that dies mid-send is
+    replaced once the lease ends. Delivery is at least once; every send carries the row's id
+    as the gateway's idempotency reference. The gateway's own reference is kept once sent.
     """
 
     push = models.OneToOneField(
@@ -234,7 +237,7 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     delivery_ref = models.CharField(_("delivery reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("queued at"), default=timezone.now, db_index=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:

@@ -1,9 +1,12 @@
-"""Pushing a benefit to a customer (权益找客户), and delivering the push exactly once.
+"""Pushing a benefit to a customer (权益找客户), and delivering the push at least once.
 
 `push_create` records the push and its outbox message in one transaction and enqueues the
-delivery after commit. `push_deliver` claims the message with a conditional UPDATE
-(pending -> sending), so a retried or duplicated task finds nothing to claim and never sends
-twice; the sender is pluggable (settings.BOOKSHELF_PUSH_SENDER).
+delivery after commit. `push_deliver` claims the message through the outbox with a lease
+(bookshelf.integrations.outbox): one conditional UPDATE, so a retried or duplicated task
+finds nothing to claim while another worker holds it; a worker that dies mid-send is
+replaced once its lease ends, and the message is sent again. So a gateway may see a message
+twice, always with the same idempotency key, the outbox row's id (`push_idempotency_key`),
+by which it drops the duplicate. The sender is pluggable (settings.BOOKSHELF_PUSH_SENDER).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -27,7 +29,7 @@ from customers.models import Customer
 
 from .. import jobs
 from ..integrations.models import WebhookEventType
-from ..integrations.services import event_emit
+from ..integrations.services import Lease, Outbox, event_emit, outbox_register
 from ..ledger.selectors import bookshelf_for_customer
 from .error_codes import ReachErrorCode
 from .models import OutboxMessage, OutboxStatus, Push, PushChannel
@@ -36,6 +38,15 @@ log = logging.getLogger(__name__)
 
 # Messages to customers are written in their language: the insurer's customers read Chinese.
 CUSTOMER_LANGUAGE = "zh-hans"
+# The push outbox: the same lease as webhook deliveries, counted by the same backlog gauge.
+PUSH_OUTBOX = outbox_register(
+    Outbox(
+        name="pushes",
+        model=OutboxMessage,
+        pending=OutboxStatus.PENDING,
+        sending=OutboxStatus.SENDING,
+    )
+)
 
 
 class TransientSendError(Exception):
@@ -43,24 +54,38 @@ class TransientSendError(Exception):
 
 
 class PushSender(Protocol):
-    def send(self, message: OutboxMessage) -> str:
+    def send(self, message: OutboxMessage, *, idempotency_key: str) -> str:
         """Deliver the message; return the gateway's reference. Raise TransientSendError to
-        have it retried, anything else to mark it failed."""
+        have it retried, anything else to mark it failed.
+
+        Delivery is at least once: a retry, or a worker taking over from one that died
+        mid-send, sends the message again. `idempotency_key` is the outbox row's id,
+        `bookshelf-push-<id>`, the same on every attempt: hand it to the gateway as its
+        idempotency (deduplication) reference, so it delivers the message once. Time out
+        well within BOOKSHELF_OUTBOX_LEASE_SECONDS, or another worker takes over meanwhile.
+        """
         ...
 
 
 class DatabaseLogSender:
     """The default sender: the message stays in the database outbox (where the app's message
-    centre reads it) and the delivery is written to the log."""
+    centre reads it; a repeated send is the same row, which is what dedupes it) and the
+    delivery, with its key, is written to the log."""
 
-    def send(self, message: OutboxMessage) -> str:
+    def send(self, message: OutboxMessage, *, idempotency_key: str) -> str:
         log.info(
-            "push delivered: outbox=%s channel=%s recipient=%s",
+            "push delivered: outbox=%s key=%s channel=%s recipient=%s",
             message.pk,
+            idempotency_key,
             message.channel,
             message.recipient,
         )
         return f"outbox:{message.pk}"
+
+
+def push_idempotency_key(outbox_id: int) -> str:
+    """What every send of this outbox message carries to the gateway, on every attempt."""
+    return f"bookshelf-push-{outbox_id}"
 
 
 @cache
@@ -158,42 +183,45 @@ def push_create(
 
 
 def push_deliver(*, outbox_id: int, final_attempt: bool = True) -> str:
-    """Send one outbox message if nobody has claimed it yet. Returns what happened:
-    "sent", "retry" (transient error, back to pending), "failed" or "skipped"."""
-    now = timezone.now()
-    claimed = OutboxMessage.objects.filter(pk=outbox_id, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    """Send one outbox message if it is pending, or its last claim expired (the worker died).
+    Returns what happened: "sent", "failed" or "skipped" (already sent or failed, or held by
+    a live claim); a transient error before the final attempt puts it back to pending and
+    raises TransientSendError, so the task retries it."""
+    lease = PUSH_OUTBOX.claim(outbox_id)
+    if lease is None:
         return "skipped"
     message = OutboxMessage.objects.select_related("push").get(pk=outbox_id)
-    mine = OutboxMessage.objects.filter(pk=outbox_id, status=OutboxStatus.SENDING)
+    key = push_idempotency_key(message.pk)
     try:
-        reference = push_sender().send(message)
+        reference = push_sender().send(message, idempotency_key=key)
     except TransientSendError as exc:
         status = OutboxStatus.FAILED if final_attempt else OutboxStatus.PENDING
-        mine.update(status=status, last_error=str(exc)[:300])
+        _release(lease, status=status, last_error=str(exc)[:300])
         log.warning("push %s not sent (%s): %s", outbox_id, status, exc)
         if final_attempt:
             return "failed"
         raise
     except Exception as exc:
-        mine.update(status=OutboxStatus.FAILED, last_error=str(exc)[:300] or type(exc).__name__)
+        _release(lease, status=OutboxStatus.FAILED, last_error=str(exc)[:300] or type(exc).__name__)
         log.exception("push %s failed", outbox_id)
         return "failed"
-    mine.update(status=OutboxStatus.SENT, sent_at=timezone.now(), delivery_ref=str(reference)[:100])
+    _release(
+        lease, status=OutboxStatus.SENT, sent_at=timezone.now(), delivery_ref=str(reference)[:100]
+    )
     return "sent"
 
 
+def _release(lease: Lease, **outcome: Any) -> None:
+    if not lease.release(**outcome):
+        # Another worker claimed it after the lease ran out; its outcome is the record.
+        log.warning("push %s: lease expired during the send", lease.pk)
+
+
 def outbox_requeue_pending(*, older_than_seconds: int = 300) -> int:
-    """Re-enqueue messages still pending after a while (an enqueue lost with the broker down).
-    Safe to repeat: a message already claimed is skipped by the delivery."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:1000]
-    )
+    """Re-enqueue messages still pending after a while (an enqueue lost with the broker down)
+    and claims whose lease expired (their worker died mid-send). Safe to repeat: a message
+    claimed meanwhile is skipped by the delivery."""
+    ids = PUSH_OUTBOX.due(limit=1000, waited=timedelta(seconds=older_than_seconds))
     for pk in ids:
         jobs.enqueue(jobs.PUSH_DELIVER, pk)
     return len(ids)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .expiring import SweepReport, quota_expiring_sweep
 from .moments import customer_event_record, event_suggestions_create, events_pending
 from .pushes import (
+    PUSH_OUTBOX,
     DatabaseLogSender,
     PushSender,
     TransientSendError,
@@ -13,11 +14,13 @@ from .pushes import (
     outbox_requeue_pending,
     push_create,
     push_deliver,
+    push_idempotency_key,
 )
 from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
 
 __all__ = [
+    "PUSH_OUTBOX",
     "DatabaseLogSender",
     "PushSender",
     "SweepReport",
@@ -30,6 +33,7 @@ __all__ = [
     "peer_usage_refresh",
     "push_create",
     "push_deliver",
+    "push_idempotency_key",
     "quota_expiring_sweep",
     "suggestion_accept",
     "suggestion_dismiss",

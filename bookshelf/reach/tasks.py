@@ -50,11 +50,13 @@ def peer_usage_refresh_task() -> int:
     ignore_result=True,
 )
 def push_deliver_task(self: Any, outbox_id: int) -> str:
-    """Deliver one pushed benefit. Idempotent: a second run finds the message claimed."""
+    """Deliver one pushed benefit. A second run finds the message claimed (or sent) and
+    skips it; once a dead worker's lease ran out, it sends it again with the same key."""
     return push_deliver(outbox_id=outbox_id, final_attempt=self.request.retries >= self.max_retries)
 
 
 @shared_task(name=jobs.PUSHES_REQUEUE)
 def pushes_requeue_task() -> int:
-    """Pushes whose delivery the broker missed (or that wait for a retry)."""
+    """Pushes whose delivery the broker missed (or that wait for a retry), and claims whose
+    lease expired because their worker died mid-send."""
     return outbox_requeue_pending()

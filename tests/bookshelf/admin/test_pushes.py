@@ -1,5 +1,6 @@
 """Pushing a benefit: recorded with its outbox message in one transaction, delivered after the
-commit by a Celery task, and never sent twice."""
+commit by a Celery task, never sent twice while a claim holds it, sent again once a dead
+worker's lease expired, and every send carries the same idempotency key."""
 
 from __future__ import annotations
 
@@ -12,13 +13,19 @@ from django.urls import reverse
 
 from bookshelf.ledger.services import redemption_create
 from bookshelf.models import OutboxMessage, OutboxStatus, Push, PushChannel
-from bookshelf.reach.services import TransientSendError, push_create, push_deliver
+from bookshelf.reach.services import (
+    PUSH_OUTBOX,
+    TransientSendError,
+    push_create,
+    push_deliver,
+    push_idempotency_key,
+)
 from bookshelf.reach.tasks import push_deliver_task as deliver_push
 from config.celery import app as celery_app
 from config.exceptions import NotAllowed
 from customers.models import Tier
 from tests.bookshelf.admin.conftest import Office
-from tests.bookshelf.admin.senders import RecordingSender
+from tests.bookshelf.admin.senders import RecordingSender, attempts
 from tests.factories import make_benefit, make_customer
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +36,7 @@ RECORDING = "tests.bookshelf.admin.senders.RecordingSender"
 @pytest.fixture(autouse=True)
 def _fresh_recorder():
     RecordingSender.sent.clear()
+    attempts.clear()
 
 
 @pytest.fixture
@@ -67,6 +75,7 @@ def test_a_push_and_its_outbox_message_are_written_together_and_sent_after_commi
         1,
     )
     assert message.sent_at is not None
+    assert attempts == [(message.pk, f"bookshelf-push-{message.pk}")]
 
 
 def test_a_retried_task_never_sends_twice(
@@ -95,7 +104,7 @@ def test_the_default_sender_writes_the_outbox_and_the_log(
     message = OutboxMessage.objects.get(push=push)
     assert message.status == OutboxStatus.SENT
     assert message.delivery_ref == f"outbox:{message.pk}"
-    assert f"outbox={message.pk}" in caplog.text
+    assert f"outbox={message.pk} key=bookshelf-push-{message.pk} " in caplog.text
 
 
 def test_a_transient_failure_is_retried_and_a_broken_address_fails(gold_benefit, settings):
@@ -118,6 +127,8 @@ def test_a_transient_failure_is_retried_and_a_broken_address_fails(gold_benefit,
         3,
         "bad address",
     )
+    # Every attempt, retried or not, carried the one key of the outbox row.
+    assert attempts == [(outbox_id, push_idempotency_key(outbox_id))] * 3
 
 
 def test_only_a_benefit_the_customer_can_use_now_can_be_pushed(gold_benefit):
@@ -223,3 +234,80 @@ def test_failed_messages_can_be_sent_again_once_and_stale_ones_are_requeued(
     finally:
         celery_app.conf.task_always_eager = before
     assert RecordingSender.sent == [message.pk]
+
+
+def _pending_push(benefit, django_capture_on_commit_callbacks) -> OutboxMessage:
+    with django_capture_on_commit_callbacks(execute=False):
+        push = push_create(
+            customer=make_customer(tier=Tier.GOLD), benefit_code=benefit.code, channel="sms"
+        )
+    return push.outbox
+
+
+def _expire(message: OutboxMessage) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        locked_until=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_a_retried_push_sends_the_same_key(
+    gold_benefit, settings, django_capture_on_commit_callbacks
+):
+    message = _pending_push(gold_benefit, django_capture_on_commit_callbacks)
+    settings.BOOKSHELF_PUSH_SENDER = "tests.bookshelf.admin.senders.FlakySender"
+    with pytest.raises(TransientSendError):
+        push_deliver(outbox_id=message.pk, final_attempt=False)
+    settings.BOOKSHELF_PUSH_SENDER = RECORDING
+    assert push_deliver(outbox_id=message.pk) == "sent"
+    assert attempts == [(message.pk, f"bookshelf-push-{message.pk}")] * 2
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.locked_until) == (OutboxStatus.SENT, 2, None)
+
+
+def test_a_claim_whose_worker_died_is_sent_again_after_its_lease_and_not_before(
+    gold_benefit, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKSHELF_PUSH_SENDER = RECORDING
+    message = _pending_push(gold_benefit, django_capture_on_commit_callbacks)
+    lease = PUSH_OUTBOX.claim(message.pk)  # a worker claims it, then dies mid-send
+    assert lease is not None
+    assert push_deliver(outbox_id=message.pk) == "skipped"  # its lease still lives
+    assert RecordingSender.sent == []
+    _expire(message)
+    assert push_deliver(outbox_id=message.pk) == "sent"
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.delivery_ref) == (
+        OutboxStatus.SENT,
+        2,
+        f"rec:{message.pk}",
+    )
+    assert attempts == [(message.pk, push_idempotency_key(message.pk))]
+    assert lease.release(status=OutboxStatus.FAILED) is False  # the dead worker wakes: no effect
+    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.SENT
+
+
+def test_the_requeue_sweep_resends_an_expired_claim_and_not_a_live_one(
+    gold_benefit, settings, django_capture_on_commit_callbacks, eager_celery
+):
+    from bookshelf.reach.services import outbox_requeue_pending
+
+    settings.BOOKSHELF_PUSH_SENDER = RECORDING
+    dead = _pending_push(gold_benefit, django_capture_on_commit_callbacks)
+    live = _pending_push(gold_benefit, django_capture_on_commit_callbacks)
+    assert PUSH_OUTBOX.claim(dead.pk) and PUSH_OUTBOX.claim(live.pk)
+    _expire(dead)
+    # Claims are re-sent however young the push is: the threshold is for pending ones.
+    assert outbox_requeue_pending(older_than_seconds=3600) == 1
+    assert RecordingSender.sent == [dead.pk]
+    assert attempts == [(dead.pk, f"bookshelf-push-{dead.pk}")]
+    dead.refresh_from_db()
+    live.refresh_from_db()
+    assert (dead.status, dead.attempts) == (OutboxStatus.SENT, 2)
+    assert (live.status, live.attempts) == (OutboxStatus.SENDING, 1)
+    assert live.locked_until is not None
+    assert outbox_requeue_pending(older_than_seconds=3600) == 0
+    assert RecordingSender.sent == [dead.pk]

@@ -293,3 +293,29 @@ def test_the_request_id_follows_the_request_into_the_delivery_task(
     assert response["X-Request-ID"] == "trace-0001-abcd"
     assert WebhookEvent.objects.get().request_id == "trace-0001-abcd"
     assert receiver.requests[0]["headers"]["X-Request-Id"] == "trace-0001-abcd"
+
+
+def test_a_delivery_whose_worker_died_is_posted_again_after_its_lease_with_the_same_event_id(
+    receiver, django_capture_on_commit_callbacks
+):
+    subscribe(receiver, ["redemption.completed"])
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 2})
+    with django_capture_on_commit_callbacks(execute=False):
+        redemption_create(customer=customer, benefit_code=benefit.code)
+    delivery = WebhookDelivery.objects.get()
+    # A worker claims it and dies mid-post: while its lease lives nobody else posts it.
+    assert webhooks.WEBHOOK_OUTBOX.claim(delivery.pk) is not None
+    assert webhooks.deliveries_due() == []
+    assert webhooks.delivery_attempt(delivery_id=delivery.pk) == "skipped"
+    assert receiver.requests == []
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        locked_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert webhooks.deliveries_due() == [delivery.pk]
+    assert webhooks.delivery_attempt(delivery_id=delivery.pk) == "succeeded"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.locked_until) == ("succeeded", 2, None)
+    [request] = receiver.requests
+    assert request["headers"]["X-Bookshelf-Event-Id"] == str(delivery.event_id)
+    assert receiver.bodies()[0]["id"] == str(delivery.event_id)
