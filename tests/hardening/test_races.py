@@ -125,7 +125,7 @@ def test_default_retention_is_48_hours():
 class RecordingSender:
     sent: list[int] = []
 
-    def send(self, message: OutboxMessage) -> str:
+    def send(self, message: OutboxMessage, *, idempotency_key: str) -> str:
         RecordingSender.sent.append(message.pk)
         return f"test:{message.pk}"
 
