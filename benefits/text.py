@@ -8,6 +8,8 @@ once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils import translation
 
 
@@ -16,8 +18,20 @@ def reads_chinese(language: str | None = None) -> bool:
     return (language or translation.get_language() or "").startswith("zh")
 
 
+def _chinese_first(english: str, chinese: str) -> str:
+    return chinese or english
+
+
+def _english(english: str, chinese: str) -> str:
+    return english
+
+
+def localiser(language: str | None = None) -> Callable[[str, str], str]:
+    """`localised` with the reader's language decided once, for pages and answers that show
+    many texts (the benefit centre lists a hundred benefits)."""
+    return _chinese_first if reads_chinese(language) else _english
+
+
 def localised(english: str, chinese: str, *, language: str | None = None) -> str:
     """The Chinese text when the reader reads Chinese and there is one, else the English."""
-    if chinese and reads_chinese(language):
-        return chinese
-    return english
+    return localiser(language)(english, chinese)

@@ -3,15 +3,15 @@ plain dataclasses (orjson renders it); the serializers below document it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.utils import translation
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from benefits.text import localised
+from benefits.text import localiser
 from customers.models import Customer, Tier
 from customers.pii import mask_name, mask_phone
 
@@ -32,10 +32,10 @@ def customer_summary(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _entry(entry: ShelfEntry, language: str) -> dict[str, Any]:
+def _entry(entry: ShelfEntry, pick: Callable[[str, str], str]) -> dict[str, Any]:
     return {
         "code": entry.code,
-        "name": localised(entry.name, entry.name_zh, language=language),
+        "name": pick(entry.name, entry.name_zh),
         "how_to_use": entry.how_to_use,
         "unit": entry.unit,
         "source": str(entry.source),
@@ -52,10 +52,10 @@ def _entry(entry: ShelfEntry, language: str) -> dict[str, Any]:
     }
 
 
-def _purchasable(view: CellView, language: str) -> dict[str, Any]:
+def _purchasable(view: CellView, pick: Callable[[str, str], str]) -> dict[str, Any]:
     return {
         "code": view.code,
-        "name": localised(view.name, view.name_zh, language=language),
+        "name": pick(view.name, view.name_zh),
         "category": view.category_code,
         "how_to_use": view.how_to_use,
         "unit": view.unit,
@@ -65,19 +65,19 @@ def _purchasable(view: CellView, language: str) -> dict[str, Any]:
 
 
 def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
-    language = translation.get_language() or ""
+    pick = localiser()
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),
         "categories": [
             {
                 "code": code,
-                "name": localised(name, name_zh, language=language),
-                "benefits": [_entry(e, language) for e in entries],
+                "name": pick(name, name_zh),
+                "benefits": [_entry(e, pick) for e in entries],
             }
             for code, name, name_zh, entries in shelf.entries_by_category()
         ],
-        "purchasable": [_purchasable(v, language) for v in shelf.purchasable],
+        "purchasable": [_purchasable(v, pick) for v in shelf.purchasable],
     }
 
 

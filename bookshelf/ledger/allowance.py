@@ -19,8 +19,9 @@ the write never spends past what the read shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -32,9 +33,9 @@ from .household import Household
 from .models import Source
 
 
-@dataclass(frozen=True, slots=True)
-class Allowance:
-    """One source's uses of one benefit for one period, and what is left of them."""
+class Allowance(NamedTuple):
+    """One source's uses of one benefit for one period, and what is left of them. A named
+    tuple: immutable, and cheap to make once per benefit on the hot read path."""
 
     source: str
     holder_id: int
@@ -74,8 +75,8 @@ class Allowance:
     def with_balance(self, *, used: int, family_used: int) -> Allowance:
         """The same allowance at a balance row's counters (after a spend, say)."""
         if self.source == Source.FAMILY:
-            return replace(self, used=family_used, holder_used=used)
-        return replace(self, used=used)
+            return self._replace(used=family_used, holder_used=used)
+        return self._replace(used=used)
 
 
 def purchase_allowance(
@@ -103,12 +104,17 @@ def purchase_allowance(
 # -- who may draw ---------------------------------------------------------------------------
 
 
+def shares_with_family(view: CellView) -> bool:
+    """Does this tier cell let family members take some of its uses?"""
+    return bool(view.family_quota)
+
+
 def family_share_problem(
     view: CellView, *, holder_lines: Set[str], user: Customer, today: date
 ) -> Ineligible | None:
     """May `user` take a use of a relative's tier cell? Only of a cell with a family share,
     when the holder's policies open the benefit and the user's age fits."""
-    if not view.family_quota:
+    if not shares_with_family(view):
         return Ineligible(
             ShelfErrorCode.BENEFIT_NOT_SHAREABLE,
             _("The customer's tier does not let family use this benefit."),
@@ -135,6 +141,7 @@ class Draw:
     source: str
     holder: Customer
     view: CellView
+    holder_id: int
 
 
 def household_draws(
@@ -149,19 +156,23 @@ def household_draws(
     `problems`, why is noted (the write path answers with the first). A relative's cell
     without a family share is not theirs to draw and explains nothing."""
     customer = household.customer
+    customer_id = customer.pk
     for view in cells.get(customer.tier, ()):
         problem = own_cell_problem(view, household=household, today=today)
         if problem is None:
-            yield Draw(Source.TIER, customer, view)
+            yield Draw(Source.TIER, customer, view, customer_id)
         elif problems is not None:
             problems.append(problem)
     for relative, _relation in household.relatives:
-        lines = household.lines_of(relative.pk)
+        relative_id = relative.pk
+        lines = household.lines_of(relative_id)
         for view in cells.get(relative.tier, ()):
+            if not shares_with_family(view):
+                continue  # not the family's to draw: nothing to explain, nothing to build
             problem = family_share_problem(view, holder_lines=lines, user=customer, today=today)
             if problem is None:
-                yield Draw(Source.FAMILY, relative, view)
-            elif problems is not None and view.family_quota:
+                yield Draw(Source.FAMILY, relative, view, relative_id)
+            elif problems is not None:
                 problems.append(problem)
 
 
@@ -172,22 +183,24 @@ def draw_allowance(
     use of the holder's allowance, `family_used` those family took): the holder's own cell,
     or a relative's family share, which spends the holder's allowance too."""
     view, holder = draw.view, draw.holder
-    own = Allowance(
+    if draw.source == Source.FAMILY:
+        return Allowance(
+            source=Source.FAMILY,
+            holder_id=draw.holder_id,
+            holder_no=holder.customer_no,
+            quota=view.family_quota,
+            used=family_used,
+            period_start=period[0],
+            period_end=period[1],
+            holder_quota=view.quota,
+            holder_used=used,
+        )
+    return Allowance(
         source=Source.TIER,
-        holder_id=holder.pk,
+        holder_id=draw.holder_id,
         holder_no=holder.customer_no,
         quota=view.quota,
         used=used,
         period_start=period[0],
         period_end=period[1],
-    )
-    if draw.source != Source.FAMILY:
-        return own
-    return replace(
-        own,
-        source=Source.FAMILY,
-        quota=view.family_quota,
-        used=family_used,
-        holder_quota=view.quota,
-        holder_used=used,
     )

@@ -35,12 +35,15 @@ from .household import Household, household_load, placeholders
 from .models import Source
 
 Balances = dict[tuple[int, int, date], tuple[int, int]]
+NONE_USED = (0, 0)
 Period = tuple[date, date | None]
 
 
 @dataclass(slots=True)
 class ShelfEntry:
-    """One benefit a customer can use now, from one source (its `allowance`)."""
+    """One benefit a customer can use now, from one source. What is left comes from its
+    `allowance` (the one computation the redemption spends with), copied into plain fields
+    once: the hot path reads them for every benefit."""
 
     benefit_id: int
     code: str
@@ -53,40 +56,16 @@ class ShelfEntry:
     unit: str
     shareable: bool
     allowance: Allowance
+    source: str
+    quota: int | None
+    used: int
+    remaining: int | None
+    period_start: date | None
+    period_end: date | None
+    holder_no: str
+    purchase_id: int | None = None
     family_quota: int = 0  # own tier: how many of the period's uses family may take
     family_used: int = 0
-
-    @property
-    def source(self) -> str:
-        return self.allowance.source
-
-    @property
-    def quota(self) -> int | None:
-        return self.allowance.quota
-
-    @property
-    def used(self) -> int:
-        return self.allowance.used
-
-    @property
-    def remaining(self) -> int | None:
-        return self.allowance.remaining
-
-    @property
-    def period_start(self) -> date | None:
-        return self.allowance.period_start
-
-    @property
-    def period_end(self) -> date | None:
-        return self.allowance.period_end
-
-    @property
-    def holder_no(self) -> str:
-        return self.allowance.holder_no
-
-    @property
-    def purchase_id(self) -> int | None:
-        return self.allowance.purchase_id
 
 
 @dataclass
@@ -107,7 +86,11 @@ class Bookshelf:
         return [(code, *names[code], groups[code]) for code in sorted(groups)]
 
 
-def entry_for(view: CellView, allowance: Allowance, **extra: int) -> ShelfEntry:
+def entry_for(
+    view: CellView, allowance: Allowance, *, family_quota: int = 0, family_used: int = 0
+) -> ShelfEntry:
+    """A benefit-centre entry: the benefit's catalogue text and what the allowance leaves
+    (one constructor call: it runs for every benefit of every read)."""
     return ShelfEntry(
         benefit_id=view.benefit_id,
         code=view.code,
@@ -120,7 +103,16 @@ def entry_for(view: CellView, allowance: Allowance, **extra: int) -> ShelfEntry:
         unit=view.unit,
         shareable=view.shareable,
         allowance=allowance,
-        **extra,
+        source=allowance.source,
+        quota=allowance.quota,
+        used=allowance.used,
+        remaining=allowance.remaining,
+        period_start=allowance.period_start,
+        period_end=allowance.period_end,
+        holder_no=allowance.holder_no,
+        purchase_id=allowance.purchase_id,
+        family_quota=family_quota,
+        family_used=family_used,
     )
 
 
@@ -179,18 +171,27 @@ def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
         cursor.execute(_PURCHASE_ENTRIES_SQL, [customer.pk, today, today])
         rows = cursor.fetchall()
     return [
-        ShelfEntry(
-            benefit_id=benefit_id,
-            code=code,
-            name=name,
-            name_zh=name_zh,
-            category_code=category_code,
-            category_name=category_name,
-            category_name_zh=category_name_zh,
-            how_to_use=how_to_use,
-            unit=unit,
-            shareable=bool(shareable),
-            allowance=purchase_allowance(
+        entry_for(
+            CellView(
+                tier=-1,
+                benefit_id=benefit_id,
+                code=code,
+                name=name,
+                name_zh=name_zh,
+                category_code=category_code,
+                category_name=category_name,
+                category_name_zh=category_name_zh,
+                top_code=category_code.split(".")[0],
+                how_to_use=how_to_use,
+                unit=unit,
+                status="",
+                shareable=bool(shareable),
+                price=None,
+                period="",
+                quota=None,
+                family_quota=0,
+            ),
+            purchase_allowance(
                 purchase_id=purchase_id,
                 holder=customer,
                 granted=granted,
@@ -254,9 +255,9 @@ def bookshelf_assemble(
     own: list[ShelfEntry] = []
     family: list[ShelfEntry] = []
     for draw in household_draws(household, cells, today=today):
-        view, holder = draw.view, draw.holder
-        period = period_of(holder.pk, view.period)
-        used, family_used = balances.get((holder.pk, view.benefit_id, period[0]), (0, 0))
+        view = draw.view
+        period = period_of(draw.holder_id, view.period)
+        used, family_used = balances.get((draw.holder_id, view.benefit_id, period[0]), NONE_USED)
         allowance = draw_allowance(draw, period=period, used=used, family_used=family_used)
         if draw.source == Source.TIER:
             own.append(

@@ -169,7 +169,7 @@ def redemption_options(
 def _spend_tier(option: _Option, *, today: date, anchor: date | None) -> Allowance | None:
     """Take one use of a tier cell (own or family share), if one is left: what is left
     after it, or None."""
-    draw = Draw(option.source, option.holder, option.view)
+    draw = Draw(option.source, option.holder, option.view, option.holder.pk)
     period = period_bounds(option.view.period, today, anchor)
     allowance = draw_allowance(draw, period=period)
     balance, _created = QuotaBalance.objects.get_or_create(

@@ -16,6 +16,7 @@ the database and requests keep being answered.
 from __future__ import annotations
 
 import logging
+import pickle
 import secrets
 import threading
 from collections.abc import Iterable
@@ -26,14 +27,36 @@ from django.core.cache import cache
 
 log = logging.getLogger(__name__)
 
-VERSION_KEY = "shelf:version"
-PURCHASABLE_KEY = "shelf:purchasable"
+# The shape of what is cached (pickled `CellView`s, where their class lives). Bump it whenever
+# that changes: a deploy then starts from an empty namespace instead of reading entries the
+# new code cannot unpickle (which, before this was a key, made every read a database read
+# until the old entries expired). 2: `CellView` moved to `bookshelf.shelf.cells`.
+FORMAT = 2
+PREFIX = f"shelf:{FORMAT}"
+VERSION_KEY = f"{PREFIX}:version"
+PURCHASABLE_KEY = f"{PREFIX}:purchasable"
 TTL = 15 * 60  # bounds staleness if an invalidation is lost while Redis is down
 UNAVAILABLE = -1
+# What unpickling an entry written by other code raises: a miss, not an outage.
+UNREADABLE = (ImportError, AttributeError, EOFError, TypeError, pickle.UnpicklingError)
 
 
 def _tier_key(tier: int) -> str:
-    return f"shelf:tier:{tier}"
+    return f"{PREFIX}:tier:{tier}"
+
+
+def _named_key(name: str) -> str:
+    return f"{PREFIX}:named:{name}"
+
+
+def _fetch(keys: list[str]) -> dict[str, Any]:
+    """The cached entries of these keys; an entry this code cannot read (written by another
+    version of it) counts as missing, so the reader rebuilds and overwrites it."""
+    try:
+        return dict(cache.get_many(keys))
+    except UNREADABLE:
+        log.warning("shelf cache entries in an unreadable format; rebuilding them")
+        return {}
 
 
 def _fresh_version() -> int:
@@ -95,7 +118,7 @@ def read(tiers: Iterable[int], *, purchasable: bool = True) -> Snapshot:
         if remote:
             fetched = {
                 k: entry[1]
-                for k, entry in cache.get_many(remote).items()
+                for k, entry in _fetch(remote).items()
                 if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version
             }
             if fetched:
@@ -133,7 +156,7 @@ def write(version: int, *, tiers: dict[int, Any] | None = None, purchasable: Any
 def get_named(name: str) -> Any:
     """A value derived from the shelf (benefit tags...) built at the current version, or None.
     Kept in this process's memory like the cells: a warm read costs the version check only."""
-    key = f"shelf:named:{name}"
+    key = _named_key(name)
     try:
         version = _current(cache.get(VERSION_KEY))
         if version == UNAVAILABLE:
@@ -141,7 +164,7 @@ def get_named(name: str) -> Any:
         memory = _memory
         if memory.get("version") == version and key in memory:
             return memory[key]
-        entry = cache.get(key)
+        entry = _fetch([key]).get(key)
     except Exception:
         return None
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
@@ -154,8 +177,8 @@ def set_named(name: str, value: Any) -> None:
     try:
         version = _current(cache.get(VERSION_KEY))
         if version != UNAVAILABLE:
-            cache.set(f"shelf:named:{name}", (version, value), timeout=TTL)
-            _remember(version, {f"shelf:named:{name}": value})
+            cache.set(_named_key(name), (version, value), timeout=TTL)
+            _remember(version, {_named_key(name): value})
     except Exception:
         log.warning("shelf cache write failed")
 

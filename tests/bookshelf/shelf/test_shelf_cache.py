@@ -153,10 +153,51 @@ def test_named_values_are_kept_in_memory_for_their_version_only():
     from bookshelf.shelf import cache as shelf_cache
 
     shelf_cache.set_named("tags", {1: "fitness"})
-    cache.delete("shelf:named:tags")  # gone from Redis: this process still has it
+    cache.delete(f"{shelf_cache.PREFIX}:named:tags")  # gone from Redis: this process has it
     assert shelf_cache.get_named("tags") == {1: "fitness"}
     cache.incr(shelf_cache.VERSION_KEY)
     assert shelf_cache.get_named("tags") is None
     shelf_cache.set_named("tags", {1: "travel"})
     shelf_cache.forget()  # another process: it reads Redis, then remembers
     assert shelf_cache.get_named("tags") == {1: "travel"}
+
+
+def _store_unreadable(key: str) -> None:
+    """Put an entry the code cannot unpickle under `key`, as code of another release would
+    leave it (a pickled class from a module that no longer exists)."""
+    from django.core.cache import cache
+
+    raw = b"cbookshelf.selectors\nCellView\n."  # pickle protocol 0: a global, by name
+    full = cache.make_and_validate_key(key)
+    backend = cache._cache  # the backend's own store: Redis client or local memory
+    if hasattr(backend, "get_client"):
+        backend.get_client(full, write=True).set(full, raw)
+    else:
+        backend[full] = raw
+
+
+def test_entries_another_release_left_are_a_miss_that_is_rewritten(gold, benefit):
+    """After a deploy that moved `CellView`, entries of the old release cannot be unpickled.
+    They count as missing (not as the cache being down): the reader rebuilds the cells from
+    the database and writes them back, so the next read is served from the cache again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bookshelf.shelf import cache as shelf_cache
+
+    assert tier_entries(gold)[benefit.pk].quota == 2  # cached under the current version
+    shelf_cache.forget()
+    _store_unreadable(f"{shelf_cache.PREFIX}:tier:{Tier.GOLD}")
+    assert tier_entries(gold)[benefit.pk].quota == 2  # rebuilt from the database
+    shelf_cache.forget()  # another process: it reads what was written back
+    with CaptureQueriesContext(connection) as ctx:
+        assert tier_entries(gold)[benefit.pk].quota == 2
+    assert not [q for q in ctx.captured_queries if "bookshelf_shelfcell" in q["sql"]]
+
+
+def test_the_cache_format_is_part_of_every_key():
+    """A release that changes what is cached bumps FORMAT and so reads none of the old keys."""
+    from bookshelf.shelf import cache as shelf_cache
+
+    keys = [shelf_cache.VERSION_KEY, shelf_cache.PURCHASABLE_KEY, shelf_cache._tier_key(10)]
+    assert all(k.startswith(f"shelf:{shelf_cache.FORMAT}:") for k in keys)
