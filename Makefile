@@ -106,7 +106,7 @@ format: install
 	$(RUN) ruff check --fix .
 
 messages: install
-	$(RUN) python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	$(RUN) python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles
 	$(RUN) python manage.py compilemessages --ignore=.venv
 
 clean:
