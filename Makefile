@@ -98,6 +98,7 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
+	$(RUN) lint-imports
 	$(RUN) python manage.py makemigrations --check --dry-run
 
 format: install
@@ -105,7 +106,7 @@ format: install
 	$(RUN) ruff check --fix .
 
 messages: install
-	$(RUN) python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	$(RUN) python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles
 	$(RUN) python manage.py compilemessages --ignore=.venv
 
 clean:

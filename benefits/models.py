@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config.models import TimeStamped
+
+from .text import localised
 
 TOP_CODE_RE = re.compile(r"^[A-Z]{2,4}$")
 SUB_CODE_RE = re.compile(r"^\d{2}$")
@@ -32,10 +33,7 @@ class Bilingual(models.Model):
 
     @property
     def display_name(self) -> str:
-        lang = translation.get_language() or ""
-        if lang.startswith("zh") and self.name_zh:
-            return self.name_zh
-        return self.name
+        return localised(self.name, self.name_zh)
 
 
 class Category(TimeStamped, Bilingual):

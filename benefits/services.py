@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError, NotFound
+from config.users import acting_user
 
 from . import signals
 from .error_codes import BenefitErrorCode
@@ -133,7 +134,11 @@ def benefit_set_status(
         fields.append("retired_at")
     benefit.save(update_fields=fields)
     BenefitStatusChange.objects.create(
-        benefit=benefit, from_status=previous, to_status=status, reason=reason[:255], changed_by=by
+        benefit=benefit,
+        from_status=previous,
+        to_status=status,
+        reason=reason[:255],
+        changed_by=acting_user(by),
     )
     signals.benefit_status_changed.send(
         sender=Benefit, benefit=benefit, from_status=previous, to_status=status, reason=reason

@@ -1,5 +1,10 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# The capabilities that define Celery tasks (each in its own `tasks.py`, named in `jobs`).
+TASK_MODULES = ("ledger", "review", "reach", "integrations")
 
 
 class BookshelfConfig(AppConfig):
@@ -10,3 +15,7 @@ class BookshelfConfig(AppConfig):
         from . import signals
 
         signals.connect()
+        # Register every capability's tasks in this process, web and worker alike, so a job
+        # named through `bookshelf.jobs` is found in Celery's registry.
+        for capability in TASK_MODULES:
+            import_module(f"{__package__}.{capability}.tasks")

@@ -6,21 +6,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from . import shelf_cache
+from benefits.models import Benefit, BenefitStatus, Category
+from benefits.signals import benefit_status_changed
+from customers.models import Tier
+from customers.signals import tier_changed, tier_changes_recorded, tier_downgrade_scheduled
+
+from .integrations.models import WebhookEventType
+from .integrations.services import event_emit, events_emit_many
+from .shelf.models import Eligibility, ShelfCell
+from .shelf.services import shelf_version_bump
 
 
 def _bump(**_kwargs: Any) -> None:
-    transaction.on_commit(shelf_cache.invalidate)
+    shelf_version_bump()
 
 
 def _tier_changed_payload(
     customer: Any, from_tier: int, to_tier: int, reason: str, at: Any
 ) -> dict[str, Any]:
-    from customers.models import Tier
-
     return {
         "customer_no": customer.customer_no,
         "from_tier": Tier(from_tier).slug,
@@ -32,8 +37,6 @@ def _tier_changed_payload(
 
 
 def _downgrade_payload(customer: Any, to_tier: int, due: Any, reason: str) -> dict[str, Any]:
-    from customers.models import Tier
-
     return {
         "customer_no": customer.customer_no,
         "from_tier": Tier(customer.tier).slug,
@@ -46,9 +49,6 @@ def _downgrade_payload(customer: Any, to_tier: int, due: Any, reason: str) -> di
 def _tier_changed(
     customer: Any, from_tier: int, to_tier: int, reason: str, at: Any, **_kw: Any
 ) -> None:
-    from .models import WebhookEventType
-    from .webhooks import event_emit
-
     event_emit(
         WebhookEventType.TIER_CHANGED,
         _tier_changed_payload(customer, from_tier, to_tier, reason, at),
@@ -56,9 +56,6 @@ def _tier_changed(
 
 
 def _downgrade_scheduled(customer: Any, to_tier: int, due: Any, reason: str, **_kw: Any) -> None:
-    from .models import WebhookEventType
-    from .webhooks import event_emit
-
     event_emit(
         WebhookEventType.TIER_DOWNGRADE_SCHEDULED,
         _downgrade_payload(customer, to_tier, due, reason),
@@ -66,9 +63,6 @@ def _downgrade_scheduled(customer: Any, to_tier: int, due: Any, reason: str, **_
 
 
 def _tier_changes_recorded(changes: list[Any], scheduled: list[Any], **_kw: Any) -> None:
-    from .models import WebhookEventType
-    from .webhooks import events_emit_many
-
     events: list[tuple[str, dict[str, Any]]] = [
         (
             WebhookEventType.TIER_CHANGED,
@@ -91,11 +85,6 @@ def _tier_changes_recorded(changes: list[Any], scheduled: list[Any], **_kw: Any)
 def _benefit_status(
     benefit: Any, from_status: str, to_status: str, reason: str, **_kw: Any
 ) -> None:
-    from benefits.models import BenefitStatus
-
-    from .models import WebhookEventType
-    from .webhooks import event_emit
-
     kinds: dict[str, str] = {
         BenefitStatus.ON_SHELF: WebhookEventType.BENEFIT_ON_SHELF,
         BenefitStatus.RETIRED: WebhookEventType.BENEFIT_RETIRED,
@@ -114,12 +103,6 @@ def _benefit_status(
 
 
 def connect() -> None:
-    from benefits.models import Benefit, Category
-    from benefits.signals import benefit_status_changed
-    from customers.signals import tier_changed, tier_changes_recorded, tier_downgrade_scheduled
-
-    from .models import Eligibility, ShelfCell
-
     for model in (Benefit, Category, ShelfCell, Eligibility):
         post_save.connect(_bump, sender=model, dispatch_uid=f"shelf-cache-{model.__name__}-save")
         post_delete.connect(

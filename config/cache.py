@@ -6,10 +6,14 @@ Redis. A client is thread-safe and only wraps the pool, so one per pool is kept.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+
+log = logging.getLogger(__name__)
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -38,3 +42,38 @@ class RedisCache(DjangoRedisCache):
         pipe.expire(key, timeout)
         count, _ok = pipe.execute()
         return int(count)
+
+
+# -- A cache that degrades to a miss: Redis is a speed-up, never a dependency ----------------
+
+
+def safe_get(key: str) -> Any:
+    """Any cache read that must degrade to a miss when Redis is down."""
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("cache unavailable for %s", key)
+        return None
+
+
+def safe_get_many(keys: list[str]) -> dict[str, Any]:
+    """Several reads in one round trip; nothing found when Redis is down."""
+    try:
+        return dict(cache.get_many(keys))
+    except Exception:
+        log.warning("cache unavailable for %s", ", ".join(keys))
+        return {}
+
+
+def safe_set(key: str, value: Any, timeout: int = 15 * 60) -> None:
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:
+        log.warning("cache write failed for %s", key)
+
+
+def safe_delete_many(keys: list[str]) -> None:
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        log.warning("cache delete failed")

@@ -71,10 +71,6 @@ class Unprocessable(DomainError):
     status = status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
-class ServiceUnavailable(DomainError):
-    status = status.HTTP_503_SERVICE_UNAVAILABLE
-
-
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _lazy("The request body is larger than the limit.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -26,14 +27,15 @@ WEBHOOK_DELIVERIES = Counter(
 )
 CELERY_TASKS = Counter("bookshelf_celery_tasks_total", "Celery task outcomes", ["task", "outcome"])
 
-# Functions that refresh backlog gauges at scrape time: (outbox name, callable -> (n, age s)).
-GAUGE_SOURCES: list[tuple[str, object]] = []
+# What refreshes the backlog gauges at scrape time: outbox name -> () -> (rows, oldest age s).
+# Each outbox registers itself (integrations.outbox.outbox_register): webhooks, pushes.
+GAUGE_SOURCES: dict[str, Callable[[], tuple[int, float]]] = {}
 
 
 def refresh_gauges() -> None:
-    for name, source in GAUGE_SOURCES:
+    for name, source in GAUGE_SOURCES.items():
         try:
-            count, age = source()  # type: ignore[operator]
+            count, age = source()
         except Exception:  # a metrics scrape must not fail on one source
             logging.getLogger(__name__).warning("metrics source %s failed", name)
             continue

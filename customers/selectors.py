@@ -304,11 +304,3 @@ def customer_search(
     if query.isdigit() and len(query) <= 4:
         return qs.filter(phone_last4__endswith=query) | qs.filter(customer_no__icontains=query)
     return qs.filter(customer_no__icontains=query) | qs.filter(name__icontains=query)
-
-
-def customer_policy_lines(*, customer: Customer, on: date | None = None) -> set[str]:
-    return set(
-        Policy.objects.filter(customer=customer, status=PolicyStatus.IN_FORCE).values_list(
-            "product_line", flat=True
-        )
-    )

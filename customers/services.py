@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError
+from config.users import acting_user
 
 from . import signals
 from .error_codes import CustomerErrorCode
@@ -36,6 +37,7 @@ from .models import (
 )
 from .pii import pii_hash, token_uses_current_key
 from .selectors import (
+    TierDecision,
     customer_tier_decide,
     tier_from_override,
     tier_from_premium,
@@ -258,6 +260,86 @@ def _tiers_write(changed: list[Customer]) -> None:
         )
 
 
+@dataclass
+class _TierOutcome:
+    """What one batch's decisions change: customers to write, tier changes to record,
+    downgrades newly scheduled."""
+
+    changed: list[Customer] = field(default_factory=list)
+    changes: list[TierChange] = field(default_factory=list)
+    scheduled: list[tuple[Customer, int, date]] = field(default_factory=list)
+
+
+def _tier_inputs(
+    candidates: list[int], *, now: datetime
+) -> tuple[dict[int, Decimal], dict[int, TierOverride]]:
+    """The batch's in-force premiums and active overrides (the newest each): two queries."""
+    premiums = dict(
+        Policy.objects.filter(
+            customer_id__gte=candidates[0],
+            customer_id__lte=candidates[-1],
+            customer_id__in=candidates,
+            status=PolicyStatus.IN_FORCE,
+        )
+        .values("customer_id")
+        .annotate(total=Sum("annual_premium"))
+        .order_by()
+        .values_list("customer_id", "total")
+    )
+    overrides: dict[int, TierOverride] = {}
+    for active in TierOverride.objects.filter(
+        customer_id__in=candidates, expires_at__gt=now
+    ).order_by("customer_id", "-created_at"):
+        overrides.setdefault(active.customer_id, active)
+    return premiums, overrides
+
+
+def _tier_decide_one(
+    customer: Customer,
+    decision: TierDecision,
+    *,
+    now: datetime,
+    today: date,
+    grace: int,
+    report: TierRecalcReport,
+    outcome: _TierOutcome,
+) -> None:
+    """Apply the decision to one customer (`tier_transition`) and note what changed."""
+    step = tier_transition(
+        current=customer.tier,
+        current_reason=customer.tier_reason,
+        downgrade_due=customer.tier_downgrade_due,
+        decision=decision,
+        today=today,
+        grace_days=grace,
+    )
+    if step.changed:
+        outcome.changes.append(
+            TierChange(
+                customer_id=customer.pk,
+                from_tier=customer.tier,
+                to_tier=step.tier,
+                reason=step.reason,
+                created_at=now,
+            )
+        )
+        if step.tier > customer.tier:
+            report.upgrades += 1
+        else:
+            report.downgrades += 1
+        customer.tier = step.tier
+        customer.tier_set_at = now
+    elif step.downgrade_due is not None and customer.tier_downgrade_due is None:
+        report.downgrades_pending += 1
+        outcome.scheduled.append((customer, decision.tier, step.downgrade_due))
+    elif (customer.tier_reason, customer.tier_downgrade_due) == (step.reason, step.downgrade_due):
+        return
+    customer.tier_reason = step.reason
+    customer.tier_downgrade_due = step.downgrade_due
+    customer.updated_at = now
+    outcome.changed.append(customer)
+
+
 def _tiers_decide(
     candidates: list[int],
     *,
@@ -276,28 +358,8 @@ def _tiers_decide(
             .order_by("pk")
             .only("pk", "customer_no", *_RECALC_FIELDS)
         )
-        first_pk, batch_last = candidates[0], candidates[-1]
-        premiums = dict(
-            Policy.objects.filter(
-                customer_id__gte=first_pk,
-                customer_id__lte=batch_last,
-                customer_id__in=candidates,
-                status=PolicyStatus.IN_FORCE,
-            )
-            .values("customer_id")
-            .annotate(total=Sum("annual_premium"))
-            .order_by()
-            .values_list("customer_id", "total")
-        )
-        overrides: dict[int, TierOverride] = {}
-        for active in TierOverride.objects.filter(
-            customer_id__in=candidates, expires_at__gt=now
-        ).order_by("customer_id", "-created_at"):
-            overrides.setdefault(active.customer_id, active)
-
-        changed: list[Customer] = []
-        changes: list[TierChange] = []
-        scheduled: list[tuple[Customer, int, date]] = []
+        premiums, overrides = _tier_inputs(candidates, now=now)
+        outcome = _TierOutcome()
         for customer in batch:
             override = overrides.get(customer.pk)
             premium = premiums.get(customer.pk)
@@ -310,52 +372,25 @@ def _tiers_decide(
                     rules=rules,
                 )
             )
-            step = tier_transition(
-                current=customer.tier,
-                current_reason=customer.tier_reason,
-                downgrade_due=customer.tier_downgrade_due,
-                decision=decision,
+            _tier_decide_one(
+                customer,
+                decision,
+                now=now,
                 today=today,
-                grace_days=grace,
+                grace=grace,
+                report=report,
+                outcome=outcome,
             )
-            if step.changed:
-                changes.append(
-                    TierChange(
-                        customer_id=customer.pk,
-                        from_tier=customer.tier,
-                        to_tier=step.tier,
-                        reason=step.reason,
-                        created_at=now,
-                    )
-                )
-                if step.tier > customer.tier:
-                    report.upgrades += 1
-                else:
-                    report.downgrades += 1
-                customer.tier = step.tier
-                customer.tier_set_at = now
-            elif step.downgrade_due is not None and customer.tier_downgrade_due is None:
-                report.downgrades_pending += 1
-                scheduled.append((customer, decision.tier, step.downgrade_due))
-            elif (customer.tier_reason, customer.tier_downgrade_due) == (
-                step.reason,
-                step.downgrade_due,
-            ):
-                continue
-            customer.tier_reason = step.reason
-            customer.tier_downgrade_due = step.downgrade_due
-            customer.updated_at = now
-            changed.append(customer)
-        if changed:
-            _tiers_write(changed)
-        if changes:
-            TierChange.objects.bulk_create(changes, batch_size=len(candidates))
-        if changes or scheduled:
+        if outcome.changed:
+            _tiers_write(outcome.changed)
+        if outcome.changes:
+            TierChange.objects.bulk_create(outcome.changes, batch_size=len(candidates))
+        if outcome.changes or outcome.scheduled:
             by_id = {c.pk: c for c in batch}
             signals.tier_changes_recorded.send(
                 sender=Customer,
-                changes=[(by_id[ch.customer_id], ch) for ch in changes],
-                scheduled=scheduled,
+                changes=[(by_id[ch.customer_id], ch) for ch in outcome.changes],
+                scheduled=outcome.scheduled,
             )
 
 
@@ -427,7 +462,7 @@ def pii_access_record(
         except ValidationError:
             remote_addr = None
     return PiiAccessLog.objects.create(
-        user=user if getattr(user, "pk", None) else None,
+        user=acting_user(user),
         username=(user.get_username() if hasattr(user, "get_username") else str(user))[:150],
         customer=customer,
         customer_no=customer.customer_no,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from benefits.models import Benefit, BenefitStatus, Category
 from benefits.services import benefit_create, category_create
 from bookshelf.models import QuotaPeriod
-from bookshelf.services import eligibility_set, shelf_cell_set
+from bookshelf.shelf.services import eligibility_set, shelf_cell_set
 from customers.models import Agent, Customer, Gender, ProductLine, Tier
 from customers.pii import resident_id_check_digit
 from customers.services import customer_create, family_link_create, policy_create

@@ -14,8 +14,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
-from bookshelf.clients import api_client_for_token
-from bookshelf.models import ApiClient, ApiScope
+from ..integrations.models import ApiClient, ApiScope
+from ..integrations.selectors import api_client_for_token
 
 
 class ClientPrincipal:

@@ -5,7 +5,7 @@ signals already stored, and the beat schedule product staff then edit in the adm
 from django.conf import settings
 from django.db import migrations
 
-from bookshelf.demand_keys import demand_text_key
+from bookshelf.review.demand_keys import demand_text_key
 
 # name, task, crontab (minute, hour, day_of_week), description
 SCHEDULE = [

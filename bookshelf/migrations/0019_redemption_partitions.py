@@ -1,4 +1,4 @@
-"""Range-partition the redemption table by month on PostgreSQL (see bookshelf.partitions).
+"""Range-partition the redemption table by month on PostgreSQL (see bookshelf.ledger.partitions).
 
 SQLite, the embedded default, keeps its one plain table: both steps return at once there.
 """
@@ -7,13 +7,13 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from bookshelf.partitions import redemption_table_partition
+    from bookshelf.ledger.partitions import redemption_table_partition
 
     redemption_table_partition(schema_editor)
 
 
 def backwards(apps, schema_editor):
-    from bookshelf.partitions import redemption_table_unpartition
+    from bookshelf.ledger.partitions import redemption_table_unpartition
 
     redemption_table_unpartition(schema_editor)
 

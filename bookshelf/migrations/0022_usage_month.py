@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    from bookshelf.usage import usage_rebuild
+    from bookshelf.ledger.usage import usage_rebuild
 
     usage_rebuild(
         redemption=apps.get_model("bookshelf", "Redemption"),

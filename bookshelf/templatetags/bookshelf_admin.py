@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from benefits.text import localised
 from customers.models import ProfileTag, Relation, Tier
 from customers.pii import mask_id_number, mask_name, mask_phone
 
-from ..models import QuotaPeriod
+from ..shelf.models import QuotaPeriod
 
 register = template.Library()
 
@@ -22,11 +22,7 @@ register = template.Library()
 @register.filter
 def bi(obj: Any, prefix: str = "name") -> str:
     """The Chinese name when the page is in Chinese and one exists, else the English one."""
-    lang = translation.get_language() or ""
-    zh = getattr(obj, f"{prefix}_zh", "")
-    if lang.startswith("zh") and zh:
-        return str(zh)
-    return str(getattr(obj, prefix, ""))
+    return localised(str(getattr(obj, prefix, "")), str(getattr(obj, f"{prefix}_zh", "") or ""))
 
 
 @register.filter

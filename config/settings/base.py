@@ -217,7 +217,13 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Pushes to customers: the dotted path of the sender the delivery task calls. The default
 # writes the delivery to the database outbox and the log; a real SMS or app-message gateway
 # plugs in here.
-BOOKSHELF_PUSH_SENDER = env("BOOKSHELF_PUSH_SENDER", default="bookshelf.pushes.DatabaseLogSender")
+BOOKSHELF_PUSH_SENDER = env(
+    "BOOKSHELF_PUSH_SENDER", default="bookshelf.reach.pushes.DatabaseLogSender"
+)
+# The outbox lease (pushes and webhook deliveries): a claimed row not sent within this many
+# seconds (its worker died) is claimed and sent again. Keep it longer than the longest send:
+# a webhook times out after 30 s at most, and a push sender must time out sooner too.
+BOOKSHELF_OUTBOX_LEASE_SECONDS = env.int("BOOKSHELF_OUTBOX_LEASE_SECONDS", default=60)
 
 # Who may see unmasked personal data (phone, ID number): users with this permission.
 BOOKSHELF_PII_PERMISSION = "customers.view_customer_pii"

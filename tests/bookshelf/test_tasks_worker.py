@@ -16,10 +16,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from benefits.models import Benefit, BenefitStatus
+from bookshelf.ledger.services import redemption_create
 from bookshelf.models import Proposal, ProposalKind, ProposalStatus, ReviewRun, ReviewStatus
-from bookshelf.review import review_settings_default
-from bookshelf.services import redemption_create
-from bookshelf.tasks import auto_retire_proposals, shelf_review
+from bookshelf.review.selectors import review_settings_default
+from bookshelf.review.tasks import proposals_auto_retire_task as auto_retire_proposals
+from bookshelf.review.tasks import shelf_review_task as shelf_review
 from config.celery import app
 from customers.models import Tier, TierChange, TierRule
 from customers.tasks import tiers_recalculate

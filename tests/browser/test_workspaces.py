@@ -13,8 +13,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from bookshelf.ledger.services import redemption_create
 from bookshelf.roles import AGENT, PRODUCT_STAFF, staff_groups_sync
-from bookshelf.services import redemption_create
 from customers.models import Tier
 from tests.browser.conftest import screenshot
 from tests.factories import AgentFactory, make_benefit, make_customer

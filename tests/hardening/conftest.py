@@ -1,3 +1,3 @@
 from __future__ import annotations
 
-from tests.api.conftest import app_api, readonly_api  # noqa: F401
+from tests.bookshelf.api.conftest import app_api, readonly_api  # noqa: F401

@@ -15,9 +15,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 
-from bookshelf.clients import api_client_create
-from bookshelf.services import purchase_create, redemption_create
-from bookshelf.webhooks import subscription_create
+from bookshelf.integrations.services import api_client_create, subscription_create
+from bookshelf.ledger.services import purchase_create, redemption_create
 from customers.models import Tier
 from tests.factories import make_benefit, make_customer, make_family
 

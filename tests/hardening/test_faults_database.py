@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.test import Client, RequestFactory
 from werkzeug.test import Client as WsgiClient
 
-from bookshelf.clients import api_client_create
+from bookshelf.integrations.services import api_client_create
 from config.middleware import ServiceGuardMiddleware, server_error
 from config.wsgi import application
 from customers.models import Tier
@@ -57,7 +57,7 @@ def test_server_error_handler_answers_503_for_a_database_error_outside_a_view():
 
 
 def test_an_unexpected_error_in_the_api_is_a_500_in_the_error_shape(monkeypatch, db):
-    import bookshelf.api.views as views
+    import bookshelf.api.benefit_centre as views
 
     def broken(**kwargs: Any) -> Any:
         raise KeyError("a bug")
@@ -78,7 +78,7 @@ def test_an_unexpected_error_in_the_api_is_a_500_in_the_error_shape(monkeypatch,
 
 
 def test_a_database_error_in_an_api_view_is_503(monkeypatch, db):
-    import bookshelf.api.views as views
+    import bookshelf.api.benefit_centre as views
 
     def down(**kwargs: Any) -> Any:
         raise OperationalError("terminating connection due to administrator command")

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookshelf import webhooks
+from bookshelf.integrations import webhooks
+from bookshelf.integrations.tasks import webhooks_sweep_task as webhooks_sweep
 from bookshelf.models import (
     AgentSuggestion,
     CustomerEvent,
@@ -21,12 +22,13 @@ from bookshelf.models import (
     Redemption,
     WebhookDelivery,
 )
-from bookshelf.pushes import push_create
-from bookshelf.tasks import requeue_pending_pushes, suggestions_sweep, webhooks_sweep
+from bookshelf.reach.services import push_create
+from bookshelf.reach.tasks import pushes_requeue_task as requeue_pending_pushes
+from bookshelf.reach.tasks import suggestions_sweep_task as suggestions_sweep
 from config.celery import app as celery_app
 from customers.models import Tier
+from tests.bookshelf.integrations.receiver import Receiver
 from tests.factories import make_benefit, make_customer
-from tests.operations.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
-from bookshelf.loadtest import benchmarks_write
+from bookshelf.devtools.loadtest import benchmarks_write
 
 
 def _load_database_url() -> str:

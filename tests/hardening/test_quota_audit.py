@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db.models import F
 
-from bookshelf.audit import quota_audit
+from bookshelf.ledger.selectors import quota_audit
+from bookshelf.ledger.services import purchase_create, redemption_cancel, redemption_create
 from bookshelf.models import QuotaBalance, Redemption, RedemptionStatus
-from bookshelf.services import purchase_create, redemption_cancel, redemption_create
 from customers.models import Tier
 from tests.factories import make_benefit, make_customer, make_family
 

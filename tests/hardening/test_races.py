@@ -16,8 +16,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookshelf.clients import api_client_create
-from bookshelf.idempotency import idempotency_prune
+from bookshelf.integrations.services import api_client_create, idempotency_prune
 from bookshelf.models import IdempotencyRecord, OutboxMessage, Push, QuotaBalance, Redemption
 from customers.models import Tier
 from tests.factories import make_benefit, make_customer
@@ -126,15 +125,15 @@ def test_default_retention_is_48_hours():
 class RecordingSender:
     sent: list[int] = []
 
-    def send(self, message: OutboxMessage) -> str:
+    def send(self, message: OutboxMessage, *, idempotency_key: str) -> str:
         RecordingSender.sent.append(message.pk)
         return f"test:{message.pk}"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_transaction_enqueues_no_task_and_sends_no_push(settings):
-    from bookshelf.pushes import push_create
-    from bookshelf.services import redemption_create
+    from bookshelf.ledger.services import redemption_create
+    from bookshelf.reach.services import push_create
 
     settings.BOOKSHELF_PUSH_SENDER = "tests.hardening.test_races.RecordingSender"
     RecordingSender.sent = []

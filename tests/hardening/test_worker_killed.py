@@ -1,6 +1,8 @@
 """A Celery worker SIGKILLed in the middle of a shelf review, then the review sent again: the
-result equals a single clean run, and nobody is notified twice. A real worker process on the
-real Redis broker and the real PostgreSQL test database."""
+result equals a single clean run, and nobody is notified twice. A worker SIGKILLed in the
+middle of sending a push: once its lease expires the requeue sweep has a second worker send
+it again, with the same idempotency key, and the gateway delivers it once. Real worker
+processes on the real Redis broker and the real PostgreSQL test database."""
 
 from __future__ import annotations
 
@@ -18,9 +20,22 @@ from django.db import connection
 from django.utils import timezone
 
 from benefits.models import BenefitStatusChange
-from bookshelf.demo import DemoBuilder
-from bookshelf.models import AgentNotification, Proposal, ReviewFinding, ReviewRun, ReviewStatus
-from bookshelf.review import review_run
+from bookshelf import jobs
+from bookshelf.devtools.demo import DemoBuilder
+from bookshelf.models import (
+    AgentNotification,
+    OutboxMessage,
+    OutboxStatus,
+    Proposal,
+    ReviewFinding,
+    ReviewRun,
+    ReviewStatus,
+)
+from bookshelf.reach.services import outbox_requeue_pending, push_create
+from bookshelf.review.services import review_run
+from customers.models import Tier
+from tests.bookshelf.admin.senders import gateway_lines
+from tests.factories import make_benefit, make_customer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(settings.BASE_DIR)
@@ -51,6 +66,20 @@ def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def _env(**extra: str) -> dict[str, str]:
+    """A worker's environment: the test settings on this test database and Redis, listening
+    on this test worker's queue."""
+    db = settings.DATABASES["default"]
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "gw0"),
+        **extra,
+    }
 
 
 def _wait(condition, timeout: float = 120.0) -> None:
@@ -84,18 +113,9 @@ def test_a_review_survives_a_killed_worker():
     clean = review_run(window_end=window_end, dry_run=True)
     assert clean.findings and not ReviewRun.objects.exists()
 
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "BOOKSHELF_REVIEW_CHUNK": "4",
-        "BOOKSHELF_REVIEW_CHUNK_PAUSE": "0.3",
-        "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "gw0"),
-    }
+    env = _env(BOOKSHELF_REVIEW_CHUNK="4", BOOKSHELF_REVIEW_CHUNK_PAUSE="0.3")
     app.control.purge()
-    from bookshelf.tasks import shelf_review
+    from bookshelf.review.tasks import shelf_review_task as shelf_review
 
     first = _worker(env)
     try:
@@ -127,3 +147,60 @@ def test_a_review_survives_a_killed_worker():
     assert len(notified) == len(set(notified))
     moves = list(BenefitStatusChange.objects.values_list("benefit_id", "to_status"))
     assert len(moves) == len(set(moves))
+
+
+def test_a_push_whose_worker_is_killed_mid_send_is_sent_again_with_one_key(tmp_path):
+    """The gateway sends the message, and the worker is killed before it hears back: the
+    message stays claimed. Its lease ends, the requeue sweep (as beat runs it) has a second
+    worker claim it and send it again with the same key, and the gateway, deduplicating by
+    that key, has delivered it exactly once."""
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        pytest.fail("needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL")
+    from config.celery import app
+
+    lease = 6  # seconds; short, so the test need not wait the production minute
+    env = _env(
+        BOOKSHELF_PUSH_SENDER="tests.bookshelf.admin.senders.GatewaySender",
+        BOOKSHELF_TEST_GATEWAY=str(tmp_path),
+        BOOKSHELF_OUTBOX_LEASE_SECONDS=str(lease),
+    )
+    requests, delivered = tmp_path / "requests.jsonl", tmp_path / "delivered.jsonl"
+    benefit = make_benefit(cells={Tier.GOLD: 2})
+    customer = make_customer(tier=Tier.GOLD)
+    app.control.purge()
+
+    first = _worker({**env, "BOOKSHELF_TEST_GATEWAY_HANG": "1"})
+    try:
+        push = push_create(customer=customer, benefit_code=benefit.code, channel="sms")
+        _wait(lambda: len(gateway_lines(requests)) == 1)  # the gateway got it, and hangs
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    message = OutboxMessage.objects.get(push=push)
+    assert (message.status, message.attempts) == (OutboxStatus.SENDING, 1)
+    assert message.locked_until is not None
+    assert timezone.now() < message.locked_until  # the claim is still live: it is left alone
+    assert outbox_requeue_pending() == 0
+
+    second = _worker(env)
+    try:
+        _wait(lambda: timezone.now() > message.locked_until, timeout=lease + 5)
+        app.send_task(jobs.PUSHES_REQUEUE)  # what beat sends every minute
+        _wait(lambda: OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.SENT)
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=30)
+
+    message.refresh_from_db()
+    key = f"bookshelf-push-{message.pk}"
+    assert (message.status, message.attempts, message.delivery_ref) == (
+        OutboxStatus.SENT,
+        2,
+        f"gw:{key}",
+    )
+    assert message.locked_until is None
+    # Two sends reached the gateway, both with the outbox row's key; it delivered one.
+    assert gateway_lines(requests) == [{"outbox": message.pk, "key": key}] * 2
+    assert gateway_lines(delivered) == [{"outbox": message.pk, "key": key}]

@@ -31,20 +31,15 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookshelf.api import urls as api_urls
-from bookshelf.clients import api_client_create
+from bookshelf.integrations.services import api_client_create, subscription_create
+from bookshelf.ledger.services import purchase_create, redemption_create, redemption_feedback_create
 from bookshelf.models import AgentNotification, ApiScope, NotificationKind, Redemption
-from bookshelf.pushes import push_create
-from bookshelf.services import (
-    demand_signal_create,
-    purchase_create,
-    redemption_create,
-    redemption_feedback_create,
-)
-from bookshelf.webhooks import subscription_create
+from bookshelf.reach.services import push_create
+from bookshelf.review.services import demand_signal_create
 from customers.models import Agent, Customer, Tier
 from customers.pii import can_view_pii
 from customers.services import pii_access_record, tier_override_create
-from tests.admin.conftest import Office
+from tests.bookshelf.admin.conftest import Office
 from tests.factories import make_benefit, make_customer, make_family
 
 pytestmark = pytest.mark.django_db

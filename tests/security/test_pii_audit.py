@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from customers.models import PiiAccessLog
 from customers.services import pii_access_record
-from tests.admin.conftest import Office
+from tests.bookshelf.admin.conftest import Office
 
 pytestmark = pytest.mark.django_db
 

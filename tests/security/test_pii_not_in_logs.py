@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from config.logs import PiiScrubFilter, scrub
 from customers.models import Tier
-from tests.admin.conftest import Office
+from tests.bookshelf.admin.conftest import Office
 from tests.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_requests_that_log_keep_the_numbers_out_of_the_log_and_the_pages(
     # A 400 from the host check (SuspiciousOperation), with a number in the Host header.
     bodies.append(Client().get("/healthz", HTTP_HOST=f"{customer.phone}.example.com"))
     # A crash whose message holds both numbers: a 500 with a traceback in the log.
-    import bookshelf.api.views as views
+    import bookshelf.api.benefit_centre as views
 
     def crash(**_kwargs):
         raise RuntimeError(f"lookup failed for {customer.phone} / {customer.id_number}")

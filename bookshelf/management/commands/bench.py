@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bookshelf.scale.bench import Bench, Config, Size, default_command
+from bookshelf.devtools.scale.bench import Bench, Config, Size, default_command
 
 
 class Command(BaseCommand):

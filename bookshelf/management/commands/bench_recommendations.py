@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from bookshelf.reco_eval import recommendations_evaluate
+from bookshelf.reach.selectors import recommendations_evaluate
 
 
 class Command(BaseCommand):

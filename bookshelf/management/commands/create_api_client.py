@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookshelf.clients import api_client_create
-from bookshelf.models import ApiScope
+from bookshelf.integrations.models import ApiScope
+from bookshelf.integrations.services import api_client_create
 from config.exceptions import DomainError
 
 

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from bookshelf.partitions import is_partitioned, partitions_list, redemption_partitions_ensure
+from bookshelf.ledger.selectors import is_partitioned, partitions_list
+from bookshelf.ledger.services import redemption_partitions_ensure
 
 
 class Command(BaseCommand):

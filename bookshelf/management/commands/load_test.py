@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from bookshelf.loadtest import LoadPlan, benchmarks_write, load_report, load_run
+from bookshelf.devtools.loadtest import LoadPlan, benchmarks_write, load_report, load_run
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from bookshelf.models import Verdict
-from bookshelf.review import review_run
+from bookshelf.review.models import Verdict
+from bookshelf.review.services import review_run
 from config.exceptions import DomainError
 
 

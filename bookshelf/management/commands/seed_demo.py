@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from bookshelf.demo import DemoBuilder, demo_present
+from bookshelf.devtools.demo import DemoBuilder, demo_present
 from customers.models import Customer
 
 

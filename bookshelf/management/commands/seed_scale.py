@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from bookshelf.scale.seed import ScaleSeeder, SeedError, database_is_postgres, tables_reset
+from bookshelf.devtools.scale.seed import ScaleSeeder, SeedError, database_is_postgres, tables_reset
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from bookshelf.usage import WINDOW_MONTHS, usage_rebuild
+from bookshelf.ledger.selectors import WINDOW_MONTHS
+from bookshelf.ledger.services import usage_rebuild
 
 
 class Command(BaseCommand):

@@ -1,0 +1,26 @@
+"""The admin, one module per workspace:
+
+- `desk`: the agent's desk (the customer page: their bookshelf, record a use, push a benefit);
+- `shelf`: product staff's shelf (benefits, shelf cells with import/export, the shelf matrix);
+- `records`: what customers did (uses, purchases, balances);
+- `review`: the living shelf (settings, runs, proposals, demand, feedback, agents' notices);
+- `reach`: pushes, their conversion and the outbox;
+- `operations`: API clients, webhook subscriptions and the delivery log.
+
+Every page is thin: it reads through selectors and acts through services.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from config.login_throttle import ThrottledAdminAuthenticationForm
+
+from . import desk, operations, reach, records, review, shelf
+
+admin.site.site_header = _("Benefits Bookshelf")
+admin.site.site_title = _("Benefits Bookshelf")
+admin.site.index_title = _("Workspaces and records")
+admin.site.site_url = None  # the admin is the site: no "view site" link
+admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 15 minutes
+
+__all__ = ["desk", "operations", "reach", "records", "review", "shelf"]

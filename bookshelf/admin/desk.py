@@ -1,0 +1,279 @@
+"""The agent's desk: the customer page shows the customer's bookshelf at a glance and lets the
+agent record a use or push a benefit (`CustomerDeskAdmin`, which extends the customers app's
+admin: only the bookshelf knows both customers and their shelf). Thin: every action calls
+one service; the one-time form token is consumed in the same transaction as the work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+
+from config.exceptions import DomainError
+from customers.admin import (
+    PII_STAND_INS,
+    CustomerAdmin,
+    pii_access_record_for_request,
+)
+from customers.models import Customer
+from customers.pii import can_view_pii, mask_name
+
+from ..integrations.services import form_token_consume
+from ..ledger.models import Channel
+from ..ledger.services import redemption_create
+from ..reach.models import PushChannel
+from ..reach.selectors import (
+    customer_desk,
+    open_suggestions_by_customer,
+    recommendations_for_customer,
+)
+from ..reach.services import (
+    push_create,
+    suggestion_accept,
+    suggestion_dismiss,
+)
+from .forms import PushForm, PushInput, RedeemForm, RedeemInput
+
+
+class _AlreadySent(Exception):
+    """The desk form's one-time token came back: this submission was already handled."""
+
+
+def _once[T](user: Any, token: str, work: Callable[[], T]) -> T:
+    """Run a desk form's work in one transaction with the consumption of its one-time token,
+    as the API does with an Idempotency-Key: a double click or a back button counts once,
+    and work that fails gives the token back with everything else."""
+    with transaction.atomic():
+        if not form_token_consume(client_ref=f"desk:{getattr(user, 'pk', '-')}", token=token):
+            raise _AlreadySent
+        return work()
+
+
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerDeskAdmin(CustomerAdmin):
+    """The customer page is the desk; the record's own form moves to `<id>/edit/`."""
+
+    desk_template = "admin/customers/customer/desk.html"
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/edit/", wrap(self.edit_view), name="customers_customer_edit"),
+            path(
+                "<path:object_id>/redeem/",
+                wrap(self.redeem_view),
+                name="customers_customer_redeem",
+            ),
+            path("<path:object_id>/push/", wrap(self.push_view), name="customers_customer_push"),
+            path(
+                "<path:object_id>/suggestion/<int:suggestion_id>/<str:action>/",
+                wrap(self.suggestion_view),
+                name="customers_customer_suggestion",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _desk_url(self, customer: Customer, anchor: str = "") -> str:
+        url = reverse("admin:customers_customer_change", args=[customer.pk])
+        return f"{url}#{anchor}" if anchor else url
+
+    def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The stock change form (the customer's record), for whoever may see it."""
+        self.get_object(request, unquote(object_id))  # 404 outside the user's customers
+        return super().change_view(request, object_id)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        customer = self.get_object(request, unquote(object_id))
+        if not self.has_view_or_change_permission(request, customer):
+            raise PermissionDenied
+        if request.method == "POST":
+            return super().change_view(request, object_id, form_url, extra_context)
+        user = request.user
+        pii = can_view_pii(user)
+        desk = customer_desk(customer=customer)
+        token = uuid.uuid4().hex
+        can_redeem = user.has_perm("bookshelf.add_redemption")
+        can_push = user.has_perm("bookshelf.add_push")
+        name = customer.name if pii else mask_name(customer.name)
+        if pii:
+            pii_access_record_for_request(request, customer=customer, fields=list(PII_STAND_INS))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{customer.customer_no} {name}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": customer,
+            "customer": customer,
+            "desk": desk,
+            "pii": pii,
+            "token": token,
+            "can_redeem": can_redeem and bool(desk.usable_entries),
+            "can_redeem_perm": can_redeem,
+            "can_push": can_push and bool(desk.usable_entries),
+            "can_edit": self.has_change_permission(request, customer),
+            "redeem_form": RedeemForm(desk=desk, pii=pii, initial={"token": token}),
+            "push_form": PushForm(desk=desk, initial={"token": token}),
+            "has_view_permission": True,
+            "recommendations": recommendations_for_customer(customer=customer, limit=5),
+            "suggestions": open_suggestions_by_customer(customer_ids=[customer.pk]).get(
+                customer.pk, []
+            ),
+        }
+        return TemplateResponse(request, self.desk_template, context)
+
+    def suggestion_view(
+        self, request: HttpRequest, object_id: str, suggestion_id: int, action: str
+    ) -> HttpResponse:
+        """Act on a suggestion: push its benefit (app message) or dismiss it."""
+        customer = self.get_object(request, unquote(object_id))
+        if request.method != "POST" or action not in {"accept", "dismiss"}:
+            return HttpResponseRedirect(self._desk_url(customer))
+        if not request.user.has_perm("bookshelf.add_push"):
+            raise PermissionDenied
+        suggestion = customer.suggestions.filter(pk=suggestion_id).select_related("benefit").first()
+        if suggestion is None:
+            messages.error(request, gettext("This suggestion is not for this customer."))
+            return HttpResponseRedirect(self._desk_url(customer))
+        try:
+            if action == "accept":
+                suggestion_accept(
+                    suggestion=suggestion,
+                    channel=request.POST.get("channel") or PushChannel.APP_MESSAGE,
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    gettext("Pushed %(benefit)s.") % {"benefit": suggestion.benefit.display_name},
+                )
+            else:
+                suggestion_dismiss(suggestion=suggestion)
+                messages.info(request, gettext("Suggestion dismissed."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(self._desk_url(customer, "suggested"))
+
+    def _desk_form(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        perm: str,
+        form_class: Any,
+        anchor: str,
+        invalid: str,
+    ) -> tuple[Customer, Any, HttpResponse | None]:
+        """The shared steps of a desk form: the customer in the user's scope, a POST, the
+        permission, a valid form. Returns (customer, form, early response)."""
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None:
+            raise Http404
+        if request.method != "POST":
+            return customer, None, HttpResponseRedirect(self._desk_url(customer))
+        if not request.user.has_perm(perm):
+            raise PermissionDenied
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, invalid)
+            return customer, None, HttpResponseRedirect(self._desk_url(customer, anchor))
+        return customer, form, None
+
+    def redeem_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Record one use on the customer's behalf (channel: agent), through the service."""
+        customer, data, done = self._desk_form(
+            request,
+            object_id,
+            perm="bookshelf.add_redemption",
+            form_class=RedeemInput,
+            anchor="shelf",
+            invalid=gettext("Choose a benefit to record a use of."),
+        )
+        if done is not None:
+            return done
+        form = data
+        try:
+            result = _once(
+                request.user,
+                form.cleaned_data["token"],
+                lambda: redemption_create(
+                    customer=customer,
+                    benefit_code=form.cleaned_data["benefit"],
+                    channel=Channel.AGENT,
+                    beneficiary_no=form.cleaned_data["beneficiary"] or None,
+                    recorded_by=request.user,
+                ),
+            )
+        except _AlreadySent:
+            messages.warning(request, gettext("This form was already sent: nothing was recorded."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            redemption = result.redemption
+            name = redemption.benefit.display_name
+            if result.remaining is None:
+                text = gettext("Recorded a use of %(benefit)s (%(code)s). Unlimited uses.")
+            else:
+                text = gettext("Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.")
+            messages.success(
+                request,
+                text % {"benefit": name, "code": redemption.benefit_code, "n": result.remaining},
+            )
+        return HttpResponseRedirect(self._desk_url(customer, "shelf"))
+
+    def push_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Push a benefit the customer can use; it is delivered after the commit."""
+        customer, data, done = self._desk_form(
+            request,
+            object_id,
+            perm="bookshelf.add_push",
+            form_class=PushInput,
+            anchor="push",
+            invalid=gettext("Choose a benefit and a channel to push."),
+        )
+        if done is not None:
+            return done
+        form = data
+        try:
+            push = _once(
+                request.user,
+                form.cleaned_data["token"],
+                lambda: push_create(
+                    customer=customer,
+                    benefit_code=form.cleaned_data["benefit"],
+                    channel=form.cleaned_data["channel"],
+                    note=form.cleaned_data["note"],
+                    pushed_by=request.user,
+                ),
+            )
+        except _AlreadySent:
+            messages.warning(request, gettext("This form was already sent: nothing was pushed."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                gettext("Pushed %(benefit)s (%(code)s) by %(channel)s.")
+                % {
+                    "benefit": push.benefit.display_name,
+                    "code": push.benefit_code,
+                    "channel": push.get_channel_display(),
+                },
+            )
+        return HttpResponseRedirect(self._desk_url(customer, "push"))

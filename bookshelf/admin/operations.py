@@ -1,0 +1,147 @@
+"""Integrations in the admin: API clients (revoke a token; tokens are never shown again),
+webhook subscriptions (rotate secrets) and the delivery log (re-send what failed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..integrations.models import (
+    ApiClient,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+from ..integrations.services import (
+    api_client_revoke,
+    delivery_resend,
+    subscription_rotate_secret,
+    webhook_secret_new,
+)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "token_prefix",
+        "scopes",
+        "is_active",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("is_active",)
+    search_fields = ("name", "token_prefix")
+    readonly_fields = ("token_prefix", "last_used_at", "revoked_at", "created_at")
+    fields = ("name", "scopes", "is_active", "expires_at", *readonly_fields)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Tokens are created by `manage.py create_api_client`, which shows them once.
+        return False
+
+    @admin.action(description=_("Revoke the selected clients' tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        count = 0
+        for client in queryset.filter(revoked_at__isnull=True):
+            api_client_revoke(client=client)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d client revoked.", "%(n)d clients revoked.", count) % {"n": count},
+            messages.SUCCESS,
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "event_types", "is_active", "api_client", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "url")
+    readonly_fields = ("secret_hint", "previous_secret_expires_at", "created_at", "updated_at")
+    actions = ["rotate_secret"]
+
+    @admin.display(description=_("signing secret"))
+    def secret_hint(self, obj: WebhookSubscription) -> str:
+        return f"{obj.secret[:10]}…" if obj.secret else "-"
+
+    def save_model(
+        self, request: HttpRequest, obj: WebhookSubscription, form: Any, change: bool
+    ) -> None:
+        if not obj.secret:
+            obj.secret = webhook_secret_new()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Rotate the signing secret"))
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
+        for subscription in queryset:
+            subscription_rotate_secret(subscription=subscription)
+            self.message_user(
+                request,
+                _("New secret for %(name)s (shown once): %(secret)s")
+                % {"name": subscription.name, "secret": subscription.secret},
+                messages.WARNING,
+            )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: status, attempts, response code and latency per subscriber."""
+
+    list_display = (
+        "event_type",
+        "subscription",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_latency_ms",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+    )
+    list_filter = ("status", "subscription", "event__type")
+    list_select_related = ("event", "subscription")
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["resend"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("event"), ordering="event__type")
+    def event_type(self, obj: WebhookDelivery) -> str:
+        return obj.event.type
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Re-send the selected deliveries"))
+    def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = 0
+        for delivery in queryset.exclude(status=DeliveryStatus.SUCCEEDED):
+            delivery_resend(delivery=delivery)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d delivery queued again.", "%(n)d deliveries queued again.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("type", "id", "request_id", "created_at")
+    list_filter = ("type",)
+    readonly_fields = ("id", "type", "payload", "request_id", "created_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

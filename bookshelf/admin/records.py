@@ -1,0 +1,105 @@
+"""What customers did, as records: uses (a supervisor cancels one recorded in error),
+purchases and quota balances. Each list shows only the customers the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from config.exceptions import DomainError
+from customers.admin import (
+    CustomerScopedAdmin,
+    ReadOnlyAdminMixin,
+    tier_badge,
+)
+
+from ..ledger.models import Purchase, QuotaBalance, Redemption
+from ..ledger.services import redemption_cancel
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(CustomerScopedAdmin):
+    customer_fields = ("holder", "beneficiary")
+    list_display = [
+        "created_at",
+        "benefit_code",
+        "holder",
+        "beneficiary",
+        "source",
+        "channel",
+        "status",
+        "tier_col",
+        "remaining_after",
+        "recorded_by",
+    ]
+    list_filter = ["status", "source", "channel", "tier_snapshot", "category_code", "created_at"]
+    list_select_related = ["holder", "beneficiary", "recorded_by"]
+    search_fields = ["=holder__customer_no", "=beneficiary__customer_no", "^benefit_code"]
+    search_help_text = _("Exact customer number, or the start of a benefit code.")
+    show_full_result_count = False
+    actions = ["cancel"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # recorded from the customer's page or the API
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.display(description=_("holder's tier then"), ordering="tier_snapshot")
+    def tier_col(self, obj: Redemption) -> SafeString:
+        return tier_badge(obj.tier_snapshot)
+
+    @admin.action(description=_("Cancel and give the use back"), permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Redemption]) -> None:
+        done = 0
+        for redemption in queryset:
+            try:
+                redemption_cancel(redemption=redemption, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"#{redemption.pk}: {exc.message}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(n)d use cancelled.", "%(n)d uses cancelled.", done) % {"n": done},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
+    list_display = [
+        "created_at",
+        "customer",
+        "benefit_code",
+        "quantity",
+        "total_price",
+        "uses_used",
+        "uses_granted",
+        "valid_until",
+        "payment_reference",
+    ]
+    list_filter = ["created_at", "valid_until"]
+    list_select_related = ["customer"]
+    search_fields = ["=customer__customer_no", "^benefit_code", "=payment_reference"]
+    show_full_result_count = False
+
+
+@admin.register(QuotaBalance)
+class QuotaBalanceAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
+    customer_fields = ("holder",)
+    list_display = ["holder", "benefit", "period_start", "period_end", "used", "family_used"]
+    list_filter = ["period_start"]
+    list_select_related = ["holder", "benefit"]
+    search_fields = ["=holder__customer_no", "^benefit__code"]
+    show_full_result_count = False

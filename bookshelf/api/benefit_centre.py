@@ -1,0 +1,202 @@
+"""The customer's benefit centre: the hot read path. Serialised by hand from the selector's
+plain dataclasses (orjson renders it); the serializers below document it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from benefits.text import localiser
+from customers.models import Customer, Tier
+from customers.pii import mask_name, mask_phone
+
+from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer
+from ..shelf.selectors import CellView
+from .base import ERRORS, CustomerScopedView
+from .renderers import FastJSONRenderer
+
+
+def customer_summary(customer: Customer) -> dict[str, Any]:
+    """Personal data is always masked in the API."""
+    return {
+        "customer_no": customer.customer_no,
+        "name": mask_name(customer.name),
+        "phone": mask_phone(customer.phone),
+        "tier": Tier(customer.tier).slug,
+        "tier_label": str(Tier(customer.tier).label),
+    }
+
+
+def _entry(entry: ShelfEntry, pick: Callable[[str, str], str]) -> dict[str, Any]:
+    return {
+        "code": entry.code,
+        "name": pick(entry.name, entry.name_zh),
+        "how_to_use": entry.how_to_use,
+        "unit": entry.unit,
+        "source": str(entry.source),
+        "holder": entry.holder_no,
+        "quota": entry.quota,
+        "used": entry.used,
+        "remaining": entry.remaining,
+        "period_start": entry.period_start.isoformat() if entry.period_start else None,
+        "period_end": entry.period_end.isoformat() if entry.period_end else None,
+        "shareable": entry.shareable,
+        "family_quota": entry.family_quota,
+        "family_used": entry.family_used,
+        "purchase_id": entry.purchase_id,
+    }
+
+
+def _purchasable(view: CellView, pick: Callable[[str, str], str]) -> dict[str, Any]:
+    return {
+        "code": view.code,
+        "name": pick(view.name, view.name_zh),
+        "category": view.category_code,
+        "how_to_use": view.how_to_use,
+        "unit": view.unit,
+        "price": view.price,
+        "shareable": view.shareable,
+    }
+
+
+def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
+    pick = localiser()
+    return {
+        "customer": customer_summary(shelf.customer),
+        "as_of": shelf.today.isoformat(),
+        "categories": [
+            {
+                "code": code,
+                "name": pick(name, name_zh),
+                "benefits": [_entry(e, pick) for e in entries],
+            }
+            for code, name, name_zh, entries in shelf.entries_by_category()
+        ],
+        "purchasable": [_purchasable(v, pick) for v in shelf.purchasable],
+    }
+
+
+# -- documentation of the benefit centre ----------------------------------------------------
+class CustomerSummarySerializer(serializers.Serializer):
+    customer_no = serializers.CharField()
+    name = serializers.CharField(help_text="Masked, e.g. 张**.")
+    phone = serializers.CharField(help_text="Masked, e.g. 138****5678.")
+    tier = serializers.ChoiceField(
+        choices=["prospect", "ordinary", "gold", "platinum", "diamond", "hnw"]
+    )
+    tier_label = serializers.CharField()
+
+
+class ShelfEntrySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    how_to_use = serializers.CharField()
+    unit = serializers.CharField()
+    source = serializers.ChoiceField(choices=["tier", "purchase", "family"])  # type: ignore[assignment]
+    holder = serializers.CharField(
+        help_text="Whose allowance it is (a family member for 'family')."
+    )
+    quota = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True)
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    shareable = serializers.BooleanField()
+    family_quota = serializers.IntegerField()
+    family_used = serializers.IntegerField()
+    purchase_id = serializers.IntegerField(allow_null=True)
+
+
+class ShelfCategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    benefits = ShelfEntrySerializer(many=True)
+
+
+class PurchasableSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    how_to_use = serializers.CharField()
+    unit = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    shareable = serializers.BooleanField()
+
+
+class BookshelfSerializer(serializers.Serializer):
+    customer = CustomerSummarySerializer()
+    as_of = serializers.DateField()
+    categories = ShelfCategorySerializer(many=True)
+    purchasable = PurchasableSerializer(many=True)
+
+
+class BookshelfView(CustomerScopedView):
+    staff_perms = {"GET": "customers.view_customer"}
+    renderer_classes = [FastJSONRenderer]
+
+    @extend_schema(
+        summary="The customer's benefit centre",
+        description="Every benefit the customer can use now, grouped by category, with quota, "
+        "used, remaining and period end; benefits they could buy are listed apart.",
+        responses={200: BookshelfSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "A gold customer",
+                value={
+                    "customer": {
+                        "customer_no": "C100000123",
+                        "name": "王**",
+                        "phone": "138****5678",
+                        "tier": "gold",
+                        "tier_label": "VIP gold",
+                    },
+                    "as_of": "2026-11-23",
+                    "categories": [
+                        {
+                            "code": "HLT.01",
+                            "name": "Check-ups",
+                            "benefits": [
+                                {
+                                    "code": "HLT.01.002",
+                                    "name": "High-end health check-up",
+                                    "how_to_use": "Book in the app.",
+                                    "unit": "check-up",
+                                    "source": "tier",
+                                    "holder": "C100000123",
+                                    "quota": 1,
+                                    "used": 0,
+                                    "remaining": 1,
+                                    "period_start": "2026-01-01",
+                                    "period_end": "2026-12-31",
+                                    "shareable": False,
+                                    "family_quota": 0,
+                                    "family_used": 0,
+                                    "purchase_id": None,
+                                }
+                            ],
+                        }
+                    ],
+                    "purchasable": [
+                        {
+                            "code": "MED.03.004",
+                            "name": "Overseas second opinion",
+                            "category": "MED.03",
+                            "how_to_use": "Ask your agent.",
+                            "unit": "service",
+                            "price": "1999.00",
+                            "shareable": False,
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, customer_no: str) -> Response:
+        shelf = bookshelf_for_customer(customer=self.get_customer())
+        return Response(bookshelf_payload(shelf))

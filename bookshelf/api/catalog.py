@@ -1,0 +1,202 @@
+"""The catalog: the category tree with its codes, and the benefits (filtered, paginated,
+each with the shelf cells that hold it). Here rather than in `benefits`, because a benefit's
+cells are the shelf's and the catalog app knows nothing of the shelf."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from benefits.models import Benefit, BenefitKind, BenefitStatus
+from benefits.selectors import benefit_get, benefits_in_branch, category_tree
+from customers.models import TIER_SLUGS, Tier
+
+from ..shelf.models import ShelfCell
+from .auth import HasScope
+from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin
+
+
+class BenefitFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(
+        method="filter_category", help_text=_("Category code; a prefix matches its whole branch.")
+    )
+    tier = django_filters.ChoiceFilter(
+        choices=[(slug, slug) for slug in TIER_SLUGS],
+        method="filter_tier",
+        help_text=_("Benefits held by this tier's shelf."),
+    )
+    status = django_filters.ChoiceFilter(choices=BenefitStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=BenefitKind.choices)
+    shareable = django_filters.BooleanFilter()
+    search = django_filters.CharFilter(method="filter_search", help_text=_("Text search."))
+
+    class Meta:
+        model = Benefit
+        fields: list[str] = []
+
+    def filter_category(self, queryset: QuerySet[Benefit], name: str, value: str) -> Any:
+        return benefits_in_branch(code_prefix=value, queryset=queryset)
+
+    def filter_tier(self, queryset: QuerySet[Benefit], name: str, value: str) -> Any:
+        return queryset.filter(shelf_cells__tier=TIER_SLUGS[value])
+
+    def filter_search(self, queryset: QuerySet[Benefit], name: str, value: str) -> Any:
+        value = value.strip()[:100]
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(name_zh__icontains=value)
+            | Q(description__icontains=value)
+            | Q(code__icontains=value)
+            | Q(provider__icontains=value)
+        )
+
+
+class CategoryNodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField()
+    children = serializers.ListField(child=serializers.DictField())
+
+
+class BenefitOutSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    category = serializers.CharField(source="category.path_code")
+    cells = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Benefit
+        fields = [
+            "code",
+            "name",
+            "name_zh",
+            "category",
+            "description",
+            "how_to_use",
+            "provider",
+            "unit",
+            "kind",
+            "price",
+            "uses_per_purchase",
+            "shareable",
+            "status",
+            "on_shelf_since",
+            "retired_at",
+            "cells",
+        ]
+
+    def get_cells(self, obj: Benefit) -> list[dict[str, Any]]:
+        return [
+            {
+                "tier": Tier(cell.tier).slug,
+                "period": cell.period,
+                "quota": cell.quota,
+                "family_quota": cell.family_quota,
+            }
+            for cell in obj.shelf_cells.all()
+        ]
+
+
+BENEFIT_EXAMPLE = {
+    "code": "MED.02.003",
+    "name": "VIP hospital escort",
+    "name_zh": "VIP陪诊",
+    "category": "MED.02",
+    "description": "A staff member escorts the customer through a hospital visit.",
+    "how_to_use": "Book 48 hours ahead in the app or call 95511.",
+    "provider": "Ping An Health",
+    "unit": "escort",
+    "kind": "included",
+    "price": None,
+    "uses_per_purchase": 1,
+    "shareable": True,
+    "status": "on_shelf",
+    "on_shelf_since": "2025-03-01T09:00:00+08:00",
+    "retired_at": None,
+    "cells": [
+        {"tier": "platinum", "period": "calendar_year", "quota": 2, "family_quota": 1},
+        {"tier": "diamond", "period": "calendar_year", "quota": 4, "family_quota": 2},
+    ],
+}
+
+
+def _benefits() -> QuerySet[Benefit]:
+    return Benefit.objects.select_related("category").prefetch_related(
+        Prefetch("shelf_cells", queryset=ShelfCell.objects.order_by("tier"))
+    )
+
+
+class CategoryTreeView(StrictQueryParamsMixin, APIView):
+    permission_classes = [HasScope]
+    staff_perms = {"GET": "benefits.view_category"}
+
+    @extend_schema(
+        summary="The category tree with codes",
+        responses={200: CategoryNodeSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "Tree",
+                value=[
+                    {
+                        "code": "MED",
+                        "name": "Medical care",
+                        "name_zh": "就医",
+                        "children": [
+                            {"code": "MED.01", "name": "Doctors", "name_zh": "", "children": []}
+                        ],
+                    }
+                ],
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(category_tree())
+
+
+class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
+    """The catalog, ordered by code, filterable and paginated."""
+
+    permission_classes = [HasScope]
+    staff_perms = {"GET": "benefits.view_benefit"}
+    serializer_class = BenefitOutSerializer
+    filterset_class = BenefitFilter
+    pagination_class = BoundedPagination
+
+    def get_queryset(self) -> QuerySet[Benefit]:
+        return _benefits().order_by("code").distinct()
+
+    @extend_schema(
+        summary="The benefit catalog",
+        responses={200: BenefitOutSerializer(many=True), 400: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "Catalog page",
+                value={"count": 1, "next": None, "previous": None, "results": [BENEFIT_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class BenefitDetailView(StrictQueryParamsMixin, APIView):
+    permission_classes = [HasScope]
+    staff_perms = {"GET": "benefits.view_benefit"}
+
+    @extend_schema(
+        summary="One benefit by its code",
+        responses={200: BenefitOutSerializer, 404: ErrorSerializer},
+        examples=[OpenApiExample("A benefit", value=BENEFIT_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        benefit = benefit_get(code=code, queryset=_benefits())
+        return Response(BenefitOutSerializer(benefit).data)

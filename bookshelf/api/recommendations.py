@@ -1,0 +1,103 @@
+"""What suits a customer now, ranked and explained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from benefits.text import localised
+
+from ..reach.selectors import Recommendation, recommendations_for_customer
+from .base import ERRORS, CustomerScopedView
+from .renderers import FastJSONRenderer
+
+
+def _rec(r: Recommendation) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "name": localised(r.name, r.name_zh),
+        "category": r.category,
+        "score": r.score,
+        "reasons": r.reasons,
+        "remaining": r.remaining,
+        "period_end": r.period_end.isoformat() if r.period_end else None,
+        "price": r.price,
+    }
+
+
+class RecommendationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    remaining = serializers.IntegerField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+
+
+class RecommendationsSerializer(serializers.Serializer):
+    customer_no = serializers.CharField()
+    recommendations = RecommendationSerializer(many=True)
+    you_might_add = RecommendationSerializer(many=True)
+
+
+class LimitSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=5)
+
+
+class RecommendationsView(CustomerScopedView):
+    staff_perms = {"GET": "customers.view_customer"}
+    renderer_classes = [FastJSONRenderer]
+    extra_query_params = ("limit",)
+
+    @extend_schema(
+        summary="What suits this customer now, ranked and explained",
+        description="Only benefits the customer can use now (tier, eligibility, quota left, "
+        "not retired). Paid add-ons they would likely want are listed apart.",
+        parameters=[OpenApiParameter("limit", int, description="1 to 50, default 5.")],
+        responses={200: RecommendationsSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Recommendations",
+                value={
+                    "customer_no": "C100000123",
+                    "recommendations": [
+                        {
+                            "code": "HLT.03.001",
+                            "name": "Chronic-disease management",
+                            "category": "HLT.03",
+                            "score": 7.4,
+                            "reasons": [
+                                "has the tag “Chronic condition”: Chronic-disease management "
+                                "suits it",
+                                "not used yet",
+                            ],
+                            "remaining": 4,
+                            "period_end": "2026-12-31",
+                            "price": None,
+                        }
+                    ],
+                    "you_might_add": [],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, customer_no: str) -> Response:
+        params = LimitSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        result = recommendations_for_customer(
+            customer=self.get_customer(), limit=params.validated_data["limit"]
+        )
+        return Response(
+            {
+                "customer_no": result.customer.customer_no,
+                "recommendations": [_rec(r) for r in result.recommendations],
+                "you_might_add": [_rec(r) for r in result.you_might_add],
+            }
+        )

@@ -1,0 +1,295 @@
+"""The benefit centre: every benefit a customer can use now, by source, with what is left.
+
+`bookshelf_for_customer` is the hot path. It runs a fixed number of queries whatever the
+number of benefits and family members: family links, in-force policies of the household,
+quota balances of the household, the customer's purchases; shelf cells come from a per-tier
+cache that any change to the shelf invalidates (`bookshelf.shelf`). What is left of each
+benefit is worked out by `allowance`, the same computation the redemption spends with.
+
+Its queries are hand-written SQL (portable: SQLite and PostgreSQL) returning tuples: building
+an ORM query costs several times what the indexed lookup itself costs, on every request
+(`make bench`, goal 1).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+from django.utils import timezone
+
+from customers.models import Customer
+
+from ..shelf.selectors import (
+    CellView,
+    eligibility_problem,
+    period_bounds,
+    plain,
+    shelf_cells_and_purchasable,
+)
+from .allowance import Allowance, draw_allowance, household_draws, purchase_allowance
+from .household import Household, household_load, placeholders
+from .models import Source
+
+Balances = dict[tuple[int, int, date], tuple[int, int]]
+NONE_USED = (0, 0)
+Period = tuple[date, date | None]
+
+
+@dataclass(slots=True)
+class ShelfEntry:
+    """One benefit a customer can use now, from one source. What is left comes from its
+    `allowance` (the one computation the redemption spends with), copied into plain fields
+    once: the hot path reads them for every benefit."""
+
+    benefit_id: int
+    code: str
+    name: str
+    name_zh: str
+    category_code: str
+    category_name: str
+    category_name_zh: str
+    how_to_use: str
+    unit: str
+    shareable: bool
+    allowance: Allowance
+    source: str
+    quota: int | None
+    used: int
+    remaining: int | None
+    period_start: date | None
+    period_end: date | None
+    holder_no: str
+    purchase_id: int | None = None
+    family_quota: int = 0  # own tier: how many of the period's uses family may take
+    family_used: int = 0
+
+
+@dataclass
+class Bookshelf:
+    customer: Customer
+    household: Household
+    today: date
+    entries: list[ShelfEntry] = field(default_factory=list)
+    purchasable: list[CellView] = field(default_factory=list)
+    cells: dict[int, list[CellView]] = field(default_factory=dict)
+
+    def entries_by_category(self) -> list[tuple[str, str, str, list[ShelfEntry]]]:
+        groups: dict[str, list[ShelfEntry]] = defaultdict(list)
+        names: dict[str, tuple[str, str]] = {}
+        for entry in self.entries:
+            groups[entry.category_code].append(entry)
+            names[entry.category_code] = (entry.category_name, entry.category_name_zh)
+        return [(code, *names[code], groups[code]) for code in sorted(groups)]
+
+
+def entry_for(
+    view: CellView, allowance: Allowance, *, family_quota: int = 0, family_used: int = 0
+) -> ShelfEntry:
+    """A benefit-centre entry: the benefit's catalogue text and what the allowance leaves
+    (one constructor call: it runs for every benefit of every read)."""
+    return ShelfEntry(
+        benefit_id=view.benefit_id,
+        code=view.code,
+        name=view.name,
+        name_zh=view.name_zh,
+        category_code=view.category_code,
+        category_name=view.category_name,
+        category_name_zh=view.category_name_zh,
+        how_to_use=view.how_to_use,
+        unit=view.unit,
+        shareable=view.shareable,
+        allowance=allowance,
+        source=allowance.source,
+        quota=allowance.quota,
+        used=allowance.used,
+        remaining=allowance.remaining,
+        period_start=allowance.period_start,
+        period_end=allowance.period_end,
+        holder_no=allowance.holder_no,
+        purchase_id=allowance.purchase_id,
+        family_quota=family_quota,
+        family_used=family_used,
+    )
+
+
+def purchase_entry(
+    view: CellView,
+    *,
+    purchase_id: int,
+    holder: Customer,
+    granted: int,
+    used: int,
+    valid_from: date,
+    valid_until: date,
+) -> ShelfEntry:
+    """A purchase as the benefit centre lists it, from the bought benefit's view and the
+    purchase's counters: what `purchase_entries` reads in SQL, for callers holding rows of
+    their own (the recommender's evaluation, as of a past day)."""
+    return entry_for(
+        view,
+        purchase_allowance(
+            purchase_id=purchase_id,
+            holder=holder,
+            granted=granted,
+            used=used,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        ),
+    )
+
+
+def balances_load(holder_ids: list[int], today: date) -> Balances:
+    """(used, family used) of the household's balances whose period contains today."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT holder_id, benefit_id, period_start, used, family_used "  # noqa: S608
+            f"FROM bookshelf_quotabalance WHERE holder_id IN ({placeholders(holder_ids)}) "
+            "AND period_start <= %s AND (period_end IS NULL OR period_end >= %s)",
+            [*holder_ids, today, today],
+        )
+        rows = cursor.fetchall()
+    return {(h, b, start): (used, family) for h, b, start, used, family in rows}
+
+
+_PURCHASE_ENTRIES_SQL = (
+    "SELECT p.id, p.uses_granted, p.uses_used, p.valid_from, p.valid_until, b.id, b.code, "
+    "b.name, b.name_zh, cat.path_code, cat.name, cat.name_zh, b.how_to_use, b.unit, b.shareable "
+    "FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
+    "JOIN benefits_category cat ON cat.id = b.category_id "
+    "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
+    "AND p.uses_used < p.uses_granted ORDER BY p.valid_until, p.id"
+)
+
+
+def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
+    """The customer's purchases valid today with uses left (soonest expiry first)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PURCHASE_ENTRIES_SQL, [customer.pk, today, today])
+        rows = cursor.fetchall()
+    return [
+        entry_for(
+            CellView(
+                tier=-1,
+                benefit_id=benefit_id,
+                code=code,
+                name=name,
+                name_zh=name_zh,
+                category_code=category_code,
+                category_name=category_name,
+                category_name_zh=category_name_zh,
+                top_code=category_code.split(".")[0],
+                how_to_use=how_to_use,
+                unit=unit,
+                status="",
+                shareable=bool(shareable),
+                price=None,
+                period="",
+                quota=None,
+                family_quota=0,
+            ),
+            purchase_allowance(
+                purchase_id=purchase_id,
+                holder=customer,
+                granted=granted,
+                used=spent,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            ),
+        )
+        for (
+            purchase_id,
+            granted,
+            spent,
+            valid_from,
+            valid_until,
+            benefit_id,
+            code,
+            name,
+            name_zh,
+            category_code,
+            category_name,
+            category_name_zh,
+            how_to_use,
+            unit,
+            shareable,
+        ) in rows
+    ]
+
+
+def period_finder(household: Household, today: date) -> Callable[[int, str], Period]:
+    """The bounds of a holder's period of a kind, worked out once per holder and kind (most
+    cells share a period kind)."""
+    bounds: dict[tuple[int, str], Period] = {}
+
+    def period_of(holder_id: int, period: str) -> Period:
+        found = bounds.get((holder_id, period))
+        if found is None:
+            found = bounds[(holder_id, period)] = period_bounds(
+                period, today, household.anchors.get(holder_id)
+            )
+        return found
+
+    return period_of
+
+
+def bookshelf_assemble(
+    *,
+    household: Household,
+    cells: dict[int, list[CellView]],
+    purchasable: list[CellView],
+    balances: Balances,
+    purchases: list[ShelfEntry],
+    today: date,
+) -> Bookshelf:
+    """The benefit centre from rows already loaded: own tier first, then purchases, then
+    family shares; add-ons the customer could buy but does not hold apart. A pure function
+    of its arguments (the live read loads them; the recommender's evaluation gives the
+    state as of a past day)."""
+    customer = household.customer
+    shelf = Bookshelf(customer=customer, household=household, today=today, cells=cells)
+    period_of = period_finder(household, today)
+    own: list[ShelfEntry] = []
+    family: list[ShelfEntry] = []
+    for draw in household_draws(household, cells, today=today):
+        view = draw.view
+        period = period_of(draw.holder_id, view.period)
+        used, family_used = balances.get((draw.holder_id, view.benefit_id, period[0]), NONE_USED)
+        allowance = draw_allowance(draw, period=period, used=used, family_used=family_used)
+        if draw.source == Source.TIER:
+            own.append(
+                entry_for(view, allowance, family_quota=view.family_quota, family_used=family_used)
+            )
+        else:
+            family.append(entry_for(view, allowance))
+    shelf.entries = [*own, *purchases, *family]
+    held = {e.benefit_id for e in own}
+    lines = household.lines_of(customer.pk)
+    for view in purchasable:
+        if view.benefit_id in held:
+            continue
+        if not plain(view) and eligibility_problem(
+            view, holder_lines=lines, beneficiary=customer, today=today
+        ):
+            continue
+        shelf.purchasable.append(view)
+    return shelf
+
+
+def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> Bookshelf:
+    """Every benefit the customer can use now, by source, with quota, used and remaining."""
+    today = today or timezone.localdate()
+    household = household_load(customer=customer)
+    members = household.members
+    cells, purchasable = shelf_cells_and_purchasable({m.tier for m in members})
+    return bookshelf_assemble(
+        household=household,
+        cells=cells,
+        purchasable=purchasable,
+        balances=balances_load([m.pk for m in members], today),
+        purchases=purchase_entries(customer, today),
+        today=today,
+    )

@@ -1,0 +1,16 @@
+from enum import Enum
+
+
+class LedgerErrorCode(Enum):
+    # 403: the customer may not spend this.
+    NOT_FAMILY_MEMBER = "not_family_member"
+    NOT_PURCHASABLE = "benefit_not_purchasable"
+    # 409: what is left says no.
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    FAMILY_ALLOWANCE_EXHAUSTED = "family_allowance_exhausted"
+    ALREADY_CANCELLED = "already_cancelled"
+    DUPLICATE_PAYMENT_REFERENCE = "duplicate_payment_reference"
+    FEEDBACK_EXISTS = "feedback_exists"
+    # 404
+    REDEMPTION_NOT_FOUND = "redemption_not_found"
+    INVALID = "invalid"

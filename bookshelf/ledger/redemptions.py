@@ -1,0 +1,348 @@
+"""A use of a benefit, and its cancellation.
+
+Quotas are enforced in the database: every spend is a conditional UPDATE on a balance row
+(`Allowance.balance_condition`: `used < quota`, and `family_used < family_quota` for
+family), so concurrent requests for the last use cannot both succeed; the redemption row,
+the counter and the usage rollup move in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from benefits.models import Benefit, BenefitStatus
+from benefits.selectors import benefit_get
+from config.exceptions import Conflict, DomainError, NotAllowed
+from config.metrics import REDEMPTIONS
+from config.users import acting_user
+from customers.models import Customer
+
+from ..integrations.models import WebhookEventType
+from ..integrations.services import event_emit
+from ..shelf.error_codes import ShelfErrorCode
+from ..shelf.selectors import (
+    CellView,
+    Ineligible,
+    benefit_view,
+    period_bounds,
+    shelf_cells_for_benefit,
+)
+from .allowance import (
+    Allowance,
+    Draw,
+    draw_allowance,
+    family_share_problem,
+    household_draws,
+    purchase_allowance,
+)
+from .error_codes import LedgerErrorCode
+from .household import Household, household_load
+from .models import Channel, Purchase, QuotaBalance, Redemption, RedemptionStatus, Source
+from .usage import usage_record
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One way to pay for a use: a tier cell (own or a relative's family share) or a
+    purchase."""
+
+    source: str
+    holder: Customer
+    view: CellView
+    purchase: Purchase | None = None
+
+
+@dataclass(frozen=True)
+class RedemptionResult:
+    redemption: Redemption
+    remaining: int | None
+
+
+def _not_held(benefit: Benefit) -> DomainError:
+    if benefit.status == BenefitStatus.RETIRED:
+        return NotAllowed(
+            ShelfErrorCode.BENEFIT_RETIRED, _("This benefit has been retired."), field="benefit"
+        )
+    if benefit.status == BenefitStatus.DRAFT:
+        return NotAllowed(
+            ShelfErrorCode.BENEFIT_NOT_AVAILABLE,
+            _("This benefit is not on the shelf yet."),
+            field="benefit",
+        )
+    return NotAllowed(
+        ShelfErrorCode.NOT_IN_TIER,
+        _("The customer's tier does not include this benefit."),
+        field="benefit",
+    )
+
+
+def refuse(problem: Ineligible) -> NotAllowed:
+    return NotAllowed(problem.code, problem.message, field="benefit")
+
+
+def _share_options(
+    household: Household, benefit: Benefit, beneficiary_no: str, today: date
+) -> tuple[Customer, list[_Option]]:
+    """The customer shares their own tier allowance with a family member."""
+    customer = household.customer
+    relative = household.relative(beneficiary_no)
+    if relative is None:
+        raise NotAllowed(
+            LedgerErrorCode.NOT_FAMILY_MEMBER,
+            _("The beneficiary is not a family member of this customer."),
+            field="beneficiary",
+        )
+    if not benefit.shareable:
+        raise NotAllowed(
+            ShelfErrorCode.BENEFIT_NOT_SHAREABLE,
+            _("This benefit cannot be shared with family."),
+            field="benefit",
+        )
+    cell = shelf_cells_for_benefit(benefit=benefit, tiers={customer.tier}).get(customer.tier)
+    if cell is None:
+        raise _not_held(benefit)
+    problem = family_share_problem(
+        cell, holder_lines=household.lines_of(customer.pk), user=relative, today=today
+    )
+    if problem:
+        raise refuse(problem)
+    return relative, [_Option(Source.FAMILY, customer, cell)]
+
+
+def _own_options(household: Household, benefit: Benefit, today: date) -> list[_Option]:
+    """The customer's own tier cell, then their purchases (soonest expiry first), then family
+    members' shared allowances; or why there are none."""
+    customer = household.customer
+    cells = shelf_cells_for_benefit(benefit=benefit, tiers={m.tier for m in household.members})
+    problems: list[Ineligible] = []
+    draws = list(
+        household_draws(
+            household,
+            {tier: [view] for tier, view in cells.items()},
+            today=today,
+            problems=problems,
+        )
+    )
+    purchases = Purchase.objects.filter(
+        customer=customer,
+        benefit=benefit,
+        valid_from__lte=today,
+        valid_until__gte=today,
+        uses_used__lt=F("uses_granted"),
+    ).order_by("valid_until", "pk")
+    purchase_view = benefit_view(benefit)
+    options = [_Option(d.source, d.holder, d.view) for d in draws if d.source == Source.TIER]
+    options += [_Option(Source.PURCHASE, customer, purchase_view, p) for p in purchases]
+    options += [_Option(d.source, d.holder, d.view) for d in draws if d.source == Source.FAMILY]
+    if not options:
+        raise refuse(problems[0]) if problems else _not_held(benefit)
+    return options
+
+
+def redemption_options(
+    *,
+    customer: Customer,
+    benefit: Benefit,
+    beneficiary_no: str | None = None,
+    today: date,
+) -> tuple[Customer, list[_Option], dict[int, date]]:
+    """The ways this use could be paid for, in the order they are tried, or why there are none.
+
+    Without a beneficiary: the customer's own tier cell, then their purchases (soonest expiry
+    first), then family members' shared allowances. With a beneficiary: the customer shares
+    their own tier allowance with that family member.
+    """
+    household = household_load(customer=customer)
+    if beneficiary_no and beneficiary_no != customer.customer_no:
+        beneficiary, options = _share_options(household, benefit, beneficiary_no, today)
+        return beneficiary, options, household.anchors
+    return customer, _own_options(household, benefit, today), household.anchors
+
+
+def _spend_tier(option: _Option, *, today: date, anchor: date | None) -> Allowance | None:
+    """Take one use of a tier cell (own or family share), if one is left: what is left
+    after it, or None."""
+    draw = Draw(option.source, option.holder, option.view, option.holder.pk)
+    period = period_bounds(option.view.period, today, anchor)
+    allowance = draw_allowance(draw, period=period)
+    balance, _created = QuotaBalance.objects.get_or_create(
+        holder=option.holder,
+        benefit_id=option.view.benefit_id,
+        period_start=period[0],
+        defaults={"period_end": period[1]},
+    )
+    rows = QuotaBalance.objects.filter(pk=balance.pk, **allowance.balance_condition())
+    if option.source == Source.FAMILY:
+        updated = rows.update(used=F("used") + 1, family_used=F("family_used") + 1)
+    else:
+        updated = rows.update(used=F("used") + 1)
+    if not updated:
+        return None
+    balance.refresh_from_db(fields=["used", "family_used"])
+    return allowance.with_balance(used=balance.used, family_used=balance.family_used)
+
+
+def _spend_purchase(purchase: Purchase, *, holder: Customer, today: date) -> Allowance | None:
+    updated = Purchase.objects.filter(
+        pk=purchase.pk, uses_used__lt=F("uses_granted"), valid_until__gte=today
+    ).update(uses_used=F("uses_used") + 1, updated_at=timezone.now())
+    if not updated:
+        return None
+    purchase.refresh_from_db(fields=["uses_used"])
+    return purchase_allowance(
+        purchase_id=purchase.pk,
+        holder=holder,
+        granted=purchase.uses_granted,
+        used=purchase.uses_used,
+        valid_from=purchase.valid_from,
+        valid_until=purchase.valid_until,
+    )
+
+
+def redemption_event(redemption: Redemption, remaining: int | None) -> dict[str, Any]:
+    return {
+        "redemption_id": redemption.pk,
+        "customer_no": redemption.holder.customer_no,
+        "beneficiary_no": redemption.beneficiary.customer_no,
+        "benefit": redemption.benefit_code,
+        "source": redemption.source,
+        "channel": redemption.channel,
+        "status": redemption.status,
+        "remaining": remaining,
+        "at": (redemption.cancelled_at or redemption.created_at).isoformat(),
+    }
+
+
+def redemption_create(
+    *,
+    customer: Customer,
+    benefit_code: str,
+    channel: str = Channel.APP,
+    beneficiary_no: str | None = None,
+    idempotency_key: str = "",
+    recorded_by: Any = None,
+    today: date | None = None,
+) -> RedemptionResult:
+    """Record one use of a benefit, spending the first allowance that has a use left."""
+    try:
+        result = _redemption_create(
+            customer=customer,
+            benefit_code=benefit_code,
+            channel=channel,
+            beneficiary_no=beneficiary_no,
+            idempotency_key=idempotency_key,
+            recorded_by=recorded_by,
+            today=today,
+        )
+    except DomainError as exc:
+        REDEMPTIONS.labels(result=exc.code).inc()
+        raise
+    REDEMPTIONS.labels(result="created").inc()
+    return result
+
+
+@transaction.atomic
+def _redemption_create(
+    *,
+    customer: Customer,
+    benefit_code: str,
+    channel: str,
+    beneficiary_no: str | None,
+    idempotency_key: str,
+    recorded_by: Any,
+    today: date | None,
+) -> RedemptionResult:
+    if channel not in Channel.values:
+        raise DomainError(LedgerErrorCode.INVALID, _("Unknown channel."), field="channel")
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    benefit = benefit_get(code=benefit_code)
+    beneficiary, options, anchors = redemption_options(
+        customer=customer, benefit=benefit, beneficiary_no=beneficiary_no, today=today
+    )
+    for option in options:
+        if option.source == Source.PURCHASE:
+            assert option.purchase is not None
+            spent = _spend_purchase(option.purchase, holder=option.holder, today=today)
+        else:
+            spent = _spend_tier(option, today=today, anchor=anchors.get(option.holder.pk))
+        if spent is None:
+            continue
+        redemption = Redemption.objects.create(
+            holder=option.holder,
+            beneficiary=beneficiary,
+            benefit=benefit,
+            source=option.source,
+            purchase=option.purchase,
+            channel=channel,
+            period_start=spent.period_start,
+            period_end=spent.period_end,
+            tier_snapshot=option.holder.tier,
+            benefit_code=benefit.code,
+            category_code=benefit.code.split(".")[0],
+            remaining_after=spent.remaining,
+            idempotency_key=idempotency_key,
+            recorded_by=acting_user(recorded_by),
+            created_at=now,
+        )
+        usage_record(customer_id=beneficiary.pk, benefit_id=benefit.pk, at=now, delta=1)
+        event_emit(
+            WebhookEventType.REDEMPTION_COMPLETED, redemption_event(redemption, spent.remaining)
+        )
+        return RedemptionResult(redemption=redemption, remaining=spent.remaining)
+    if all(o.source == Source.FAMILY for o in options):
+        raise Conflict(
+            LedgerErrorCode.FAMILY_ALLOWANCE_EXHAUSTED,
+            _("The family allowance for this benefit is used up for this period."),
+        )
+    raise Conflict(
+        LedgerErrorCode.QUOTA_EXHAUSTED,
+        _("No uses of this benefit are left for this period."),
+    )
+
+
+@transaction.atomic
+def redemption_cancel(*, redemption: Redemption, by: Any = None) -> Redemption:
+    """Cancel a use and give it back, exactly once."""
+    now = timezone.now()
+    updated = Redemption.objects.filter(pk=redemption.pk, status=RedemptionStatus.COMPLETED).update(
+        status=RedemptionStatus.CANCELLED, cancelled_at=now
+    )
+    if not updated:
+        raise Conflict(
+            LedgerErrorCode.ALREADY_CANCELLED, _("This redemption is already cancelled.")
+        )
+    usage_record(
+        customer_id=redemption.beneficiary_id,
+        benefit_id=redemption.benefit_id,
+        at=redemption.created_at,
+        delta=-1,
+    )
+    if redemption.source == Source.PURCHASE and redemption.purchase_id:
+        Purchase.objects.filter(pk=redemption.purchase_id, uses_used__gt=0).update(
+            uses_used=F("uses_used") - 1, updated_at=now
+        )
+    elif redemption.period_start is not None:
+        rows = QuotaBalance.objects.filter(
+            holder_id=redemption.holder_id,
+            benefit_id=redemption.benefit_id,
+            period_start=redemption.period_start,
+            used__gt=0,
+        )
+        if redemption.source == Source.FAMILY:
+            rows.filter(family_used__gt=0).update(
+                used=F("used") - 1, family_used=F("family_used") - 1
+            )
+        else:
+            # Never let the customer's own uses fall below what family took.
+            rows.filter(used__gt=F("family_used")).update(used=F("used") - 1)
+    redemption.refresh_from_db()
+    event_emit(WebhookEventType.REDEMPTION_CANCELLED, redemption_event(redemption, None))
+    return redemption

@@ -1,0 +1,22 @@
+"""Writes of the ledger: uses and their cancellation, purchases, ratings, and the upkeep of
+the usage rollup and the redemption table's partitions. Callers (API, admin, tasks,
+commands, other capabilities) come through here."""
+
+from __future__ import annotations
+
+from .feedback import redemption_feedback_create
+from .partitions import redemption_partitions_ensure
+from .purchases import purchase_create
+from .redemptions import RedemptionResult, redemption_cancel, redemption_create
+from .usage import usage_prune, usage_rebuild
+
+__all__ = [
+    "RedemptionResult",
+    "purchase_create",
+    "redemption_cancel",
+    "redemption_create",
+    "redemption_feedback_create",
+    "redemption_partitions_ensure",
+    "usage_prune",
+    "usage_rebuild",
+]

@@ -1,0 +1,7 @@
+from enum import Enum
+
+
+class ReachErrorCode(Enum):
+    # Pushes: only a benefit the customer can use now may be pushed.
+    PUSH_NOT_USABLE = "push_benefit_not_usable"
+    INVALID = "invalid"

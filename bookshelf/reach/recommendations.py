@@ -1,0 +1,492 @@
+"""Benefits find the customer: rank what a customer can use now, and say why.
+
+Scoring is a pure function of a `RecoContext` (what the customer can use, their profile,
+family, policies, recent events, own usage, and what similar customers use). The live path
+and the offline evaluation (`evaluation`) both go from a benefit centre (`Bookshelf`) to
+`shelf_candidates`, `family_tags` and `reco_context`, then `rank`: they differ only in how
+the centre and the signals are loaded (now, or as of a past day). Only benefits the customer
+can use now are ever candidates (the benefit centre decides that: tier, eligibility, quota
+left, not retired). Weights live in one row product staff tune in the admin
+(`RecommendationWeights`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, Value
+from django.db.models.functions import Cast, ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from benefits.text import localised
+from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
+from customers.models import Customer, ProductLine, ProfileTag, Relation, Tier
+
+from ..ledger.models import Redemption, RedemptionStatus
+from ..ledger.selectors import (
+    Bookshelf,
+    Household,
+    ShelfEntry,
+    bookshelf_for_customer,
+    usage_recent,
+)
+from ..shelf.selectors import CellView, benefit_tags
+from .models import CustomerEvent, EventKind, PeerUsage, RecommendationWeights
+
+# What each life event makes relevant: top categories and profile tags.
+EVENT_AFFINITY: dict[str, dict[str, set[str]]] = {
+    EventKind.CLAIM_FILED: {"categories": {"MED"}, "tags": {"chronic_condition"}},
+    EventKind.HOSPITAL_VISIT: {"categories": {"MED", "HLT"}, "tags": {"chronic_condition"}},
+    EventKind.POLICY_ANNIVERSARY: {"categories": {"HLT", "WLT"}, "tags": set()},
+    EventKind.BIRTHDAY: {"categories": {"GFT"}, "tags": set()},
+    EventKind.TRIP_BOOKED: {"categories": {"TRV"}, "tags": {"frequent_traveller"}},
+    EventKind.NEW_FAMILY_MEMBER: {"categories": set(), "tags": {"young_children", "new_parent"}},
+}
+PEER_MIN_SHARE = 0.15
+PEER_CACHE_TTL = 3600
+# Customers' worth of the whole tier's usage mixed into each age band's, so a small band's
+# share leans on its tier instead of on chance.
+PEER_PRIOR = 20
+
+
+def smoothed_share(*, users: int, size: int, tier_users: int, tier_size: int) -> float:
+    """The share of an age band's `size` customers who used a benefit, with `PEER_PRIOR`
+    customers' worth of the whole tier's share mixed in."""
+    tier_share = tier_users / tier_size if tier_size else 0.0
+    return (users + PEER_PRIOR * tier_share) / (size + PEER_PRIOR)
+
+
+def age_band(age: int) -> int:
+    """The decade an age falls in (0 to 90), as peers are grouped."""
+    return max(0, min(age // 10 * 10, 90))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A benefit the customer can use now (or could buy), with what is left of it."""
+
+    benefit_id: int
+    code: str
+    name: str
+    name_zh: str
+    category_code: str
+    tags: frozenset[str]
+    remaining: int | None
+    quota: int | None
+    period_end: date | None
+    requires_product_line: str = ""
+    price: str | None = None
+
+
+@dataclass
+class RecoContext:
+    """Everything scoring reads about one customer on one day."""
+
+    today: date
+    tier: int
+    age: int
+    tags: set[str]
+    family_tags: dict[str, str]  # tag -> reason
+    product_lines: set[str]
+    events: list[tuple[str, date]]  # (kind, day), newest first
+    uses: dict[int, int]  # benefit id -> completed uses in the last year
+    peers: dict[int, float]  # benefit id -> share of similar customers using it
+    candidates: list[Candidate]
+    addons: list[Candidate] = field(default_factory=list)
+
+
+@dataclass
+class Recommendation:
+    code: str
+    name: str
+    name_zh: str
+    category: str
+    score: float
+    reasons: list[str]
+    remaining: int | None = None
+    period_end: date | None = None
+    price: str | None = None
+
+
+WEIGHTS_KEY = "reco:weights"
+
+
+def weights_get(cached: Any = None) -> RecommendationWeights:
+    """The tuning product staff set (cached five minutes); `cached` is what a batched cache
+    read already found under WEIGHTS_KEY."""
+    if cached is None:
+        cached = safe_get(WEIGHTS_KEY)
+    if isinstance(cached, RecommendationWeights):
+        return cached
+    row = RecommendationWeights.objects.order_by("pk").first() or RecommendationWeights()
+    safe_set(WEIGHTS_KEY, row, 300)
+    return row
+
+
+def _tag_label(tag: str) -> str:
+    return str(ProfileTag(tag).label) if tag in ProfileTag.values else tag
+
+
+def _name(c: Candidate) -> str:
+    return localised(c.name, c.name_zh)
+
+
+def _score(
+    c: Candidate, ctx: RecoContext, w: RecommendationWeights, *, explain: bool = True
+) -> tuple[float, list[str]]:
+    """The score and, when asked, its reasons: ranking scores every candidate, but only the
+    few shown are explained (reasons cost translations, and a 100-benefit shelf has many)."""
+    score = 0.0
+    reasons: list[str] = []
+    for tag in sorted(c.tags & ctx.tags):
+        score += w.profile_tag
+        if explain:
+            reasons.append(
+                _("has the tag “%(tag)s”: %(benefit)s suits it")
+                % {"tag": _tag_label(tag), "benefit": _name(c)}
+            )
+    for tag in sorted(c.tags & set(ctx.family_tags)):
+        score += w.family
+        if explain:
+            reasons.append(ctx.family_tags[tag])
+    top = c.category_code.split(".")[0]
+    for kind, day in ctx.events:
+        affinity = EVENT_AFFINITY.get(kind, {})
+        if top in affinity.get("categories", set()) or c.tags & affinity.get("tags", set()):
+            days = (ctx.today - day).days
+            score += w.life_event * (
+                1.0 - min(days, w.event_window_days) / (2 * w.event_window_days)
+            )
+            if explain:
+                label = EventKind(kind).label
+                reasons.append(
+                    _("%(event)s %(days)s day(s) ago") % {"event": label, "days": days}
+                    if days
+                    else _("%(event)s today") % {"event": label}
+                )
+            break
+    if (
+        c.remaining
+        and c.quota
+        and c.period_end is not None
+        and (c.period_end - ctx.today).days <= w.expiring_days
+    ):
+        score += w.expiring * c.remaining / c.quota
+        if explain:
+            reasons.append(
+                _("%(left)s of %(quota)s unused, period ends in %(days)s days")
+                % {"left": c.remaining, "quota": c.quota, "days": (c.period_end - ctx.today).days}
+            )
+    share = ctx.peers.get(c.benefit_id, 0.0)
+    if share:
+        score += w.peers * share
+        if explain and share >= PEER_MIN_SHARE:
+            reasons.append(
+                _("popular with %(tier)s customers aged %(low)s-%(high)s (%(pct)s%%)")
+                % {
+                    "tier": Tier(ctx.tier).label,
+                    "low": age_band(ctx.age),
+                    "high": age_band(ctx.age) + 9,
+                    "pct": round(share * 100),
+                }
+            )
+    used = ctx.uses.get(c.benefit_id, 0)
+    if used:
+        score += w.habit * min(used, 3) / 3
+        if explain:
+            reasons.append(_("used %(n)s time(s) in the last year") % {"n": used})
+    else:
+        score += w.novelty
+        if explain:
+            reasons.append(_("not used yet"))
+    if c.requires_product_line and c.requires_product_line in ctx.product_lines:
+        score += w.product_line
+        if explain:
+            reasons.append(
+                _("comes with the %(line)s policy")
+                % {"line": ProductLine(c.requires_product_line).label}
+            )
+    return round(score, 4), reasons
+
+
+def rank(
+    candidates: list[Candidate], ctx: RecoContext, weights: RecommendationWeights, limit: int
+) -> list[Recommendation]:
+    """Deterministic: by score, then code."""
+    scored = sorted(
+        ((_score(c, ctx, weights, explain=False)[0], c) for c in candidates),
+        key=lambda sc: (-sc[0], sc[1].code),
+    )
+    shown = []
+    for score, c in scored[:limit]:
+        shown.append(
+            Recommendation(
+                code=c.code,
+                name=c.name,
+                name_zh=c.name_zh,
+                category=c.category_code,
+                score=score,
+                reasons=_score(c, ctx, weights)[1],
+                remaining=c.remaining,
+                period_end=c.period_end,
+                price=c.price,
+            )
+        )
+    return shown
+
+
+# -- from a benefit centre to a context: the live path and the evaluation share these ------
+def _candidate(
+    entry: ShelfEntry, views: Mapping[int, CellView], tags: Mapping[int, frozenset[str]]
+) -> Candidate:
+    view = views.get(entry.benefit_id)
+    return Candidate(
+        benefit_id=entry.benefit_id,
+        code=entry.code,
+        name=entry.name,
+        name_zh=entry.name_zh,
+        category_code=entry.category_code,
+        tags=tags.get(entry.benefit_id, frozenset()),
+        remaining=entry.remaining,
+        quota=entry.quota,
+        period_end=entry.period_end,
+        requires_product_line=view.requires_product_line if view else "",
+    )
+
+
+def shelf_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> list[Candidate]:
+    """What a benefit centre lets the customer use now, once per benefit: the first entry
+    with uses left in the centre's order (own tier, then purchases, then family shares)."""
+    views = {v.benefit_id: v for v in shelf.cells.get(shelf.customer.tier, [])}
+    seen: set[int] = set()
+    candidates = []
+    for entry in shelf.entries:
+        if entry.remaining == 0 or entry.benefit_id in seen:
+            continue
+        seen.add(entry.benefit_id)
+        candidates.append(_candidate(entry, views, tags))
+    return candidates
+
+
+def addon_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> list[Candidate]:
+    """The paid add-ons the benefit centre says the customer could buy."""
+    return [
+        Candidate(
+            benefit_id=v.benefit_id,
+            code=v.code,
+            name=v.name,
+            name_zh=v.name_zh,
+            category_code=v.category_code,
+            tags=tags.get(v.benefit_id, frozenset()),
+            remaining=None,
+            quota=None,
+            period_end=None,
+            price=v.price,
+        )
+        for v in shelf.purchasable
+    ]
+
+
+def family_tags(household: Household, today: date) -> dict[str, str]:
+    """Family composition read from the household: young children, elderly parents (who also
+    make the family `senior`), each with the reason shown."""
+    found: dict[str, str] = {}
+    for relative, relation in household.relatives:
+        age = relative.age_on(today)
+        if relation == Relation.CHILD and age < 12:
+            found["young_children"] = _("a child aged %(age)s in the family") % {"age": age}
+        if relation == Relation.PARENT and age >= 65:
+            found["elderly_parents"] = _("a parent aged %(age)s in the family") % {"age": age}
+            found.setdefault("senior", found["elderly_parents"])
+    return found
+
+
+def reco_context(
+    *,
+    shelf: Bookshelf,
+    candidates: list[Candidate],
+    events: list[tuple[str, date]],
+    uses: dict[int, int],
+    peers: dict[int, float],
+) -> RecoContext:
+    """Everything scoring reads, from the customer's benefit centre (on its day) and the
+    signals loaded beside it: their events, own uses and peers' shares."""
+    customer, today = shelf.customer, shelf.today
+    return RecoContext(
+        today=today,
+        tier=customer.tier,
+        age=customer.age_on(today),
+        tags=set(customer.tags or []),
+        family_tags=family_tags(shelf.household, today),
+        product_lines=set(shelf.household.lines_of(customer.pk)),
+        events=events,
+        uses=uses,
+        peers=peers,
+        candidates=candidates,
+    )
+
+
+# -- the live path ---------------------------------------------------------------------------
+def _peer_key(tier: int, band: int) -> str:
+    return f"reco:peers:{tier}:{band}"
+
+
+def peer_shares(*, tier: int, band: int, cached: Any = None) -> dict[int, float]:
+    """What share of the customer's peers (tier, age band) used each benefit; `cached` as for
+    `weights_get`."""
+    key = _peer_key(tier, band)
+    if cached is None:
+        cached = safe_get(key)
+    if cached is not None:
+        return dict(cached)
+    shares = dict(
+        PeerUsage.objects.filter(tier=tier, age_band=band).values_list("benefit_id", "share")
+    )
+    safe_set(key, shares, PEER_CACHE_TTL)
+    return shares
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
+    """Completed uses in the last twelve months, from the monthly rollup (`ledger.usage`)."""
+    return usage_recent(customer_id=customer.pk, today=today)
+
+
+def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[str, date]]:
+    """The customer's events in the window, newest first (the (customer, -occurred_at) index
+    gives that order)."""
+    rows = (
+        CustomerEvent.objects.filter(
+            customer=customer,
+            occurred_at__gte=_day_start(today - timedelta(days=days)),
+            occurred_at__lt=_day_start(today + timedelta(days=1)),
+        )
+        .order_by("-occurred_at", "-id")
+        .values_list("kind", "occurred_at")
+    )
+    return [(kind, timezone.localdate(at)) for kind, at in rows]
+
+
+@dataclass
+class RecommendationSet:
+    customer: Customer
+    recommendations: list[Recommendation]
+    you_might_add: list[Recommendation]
+
+
+def recommendations_for_customer(
+    *, customer: Customer, limit: int = 5, today: date | None = None
+) -> RecommendationSet:
+    """Ranked, explained, always usable: the agent's and the app's "what suits them now"."""
+    today = today or timezone.localdate()
+    band = age_band(customer.age_on(today))
+    peer_key = _peer_key(customer.tier, band)
+    # The tuning and the peers' shares in one cache round trip.
+    cached = safe_get_many([WEIGHTS_KEY, peer_key])
+    weights = weights_get(cached.get(WEIGHTS_KEY))
+    shelf = bookshelf_for_customer(customer=customer, today=today)
+    tags = benefit_tags()
+    candidates = shelf_candidates(shelf, tags)
+    ctx = reco_context(
+        shelf=shelf,
+        candidates=candidates,
+        events=recent_events(customer=customer, today=today, days=weights.event_window_days),
+        uses=recent_uses(customer=customer, today=today),
+        peers=peer_shares(tier=customer.tier, band=band, cached=cached.get(peer_key)),
+    )
+    addons = addon_candidates(shelf, tags)
+    # An add-on is suggested only when something about the customer points at it.
+    ranked_addons = [
+        r
+        for r in rank(addons, ctx, weights, limit=len(addons))
+        if any(not reason.startswith(_("not used yet")) for reason in r.reasons)
+    ][:3]
+    return RecommendationSet(
+        customer=customer,
+        recommendations=rank(candidates, ctx, weights, limit),
+        you_might_add=ranked_addons,
+    )
+
+
+# -- the peer signal, refreshed by a nightly job -----------------------------------------------
+def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
+    """Recompute PeerUsage from the last year of redemptions, in SQL (GROUP BY): for every
+    tier, age band and benefit the tier used, the band's share smoothed towards the tier's."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=days)
+    year = today.year
+    band_expr = Cast((Value(year) - ExtractYear("holder__birth_date")) / 10 * 10, IntegerField())
+    used = (
+        Redemption.objects.filter(
+            status=RedemptionStatus.COMPLETED,
+            created_at__date__gte=since,
+            created_at__date__lte=today,
+        )
+        .annotate(band=band_expr)
+        .values("tier_snapshot", "band", "benefit_id")
+        .annotate(users=Count("holder_id", distinct=True))
+        .order_by()
+    )
+    band_users: dict[tuple[int, int, int], int] = defaultdict(int)
+    tier_users: dict[tuple[int, int], int] = defaultdict(int)
+    for r in used:
+        band = age_band(max(r["band"] or 0, 0))
+        band_users[(r["tier_snapshot"], band, r["benefit_id"])] += r["users"]
+        tier_users[(r["tier_snapshot"], r["benefit_id"])] += r["users"]
+    sizes: dict[tuple[int, int], int] = defaultdict(int)
+    tier_sizes: dict[int, int] = defaultdict(int)
+    customer_band = Cast((Value(year) - ExtractYear("birth_date")) / 10 * 10, IntegerField())
+    for row in (
+        Customer.objects.annotate(band=customer_band)
+        .values("tier", "band")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        sizes[(row["tier"], age_band(max(row["band"] or 0, 0)))] += row["n"]
+        tier_sizes[row["tier"]] += row["n"]
+    now = timezone.now()
+    rows = []
+    for (tier, benefit_id), t_users in tier_users.items():
+        for (size_tier, band), size in sizes.items():
+            if size_tier != tier:
+                continue
+            users = band_users.get((tier, band, benefit_id), 0)
+            rows.append(
+                PeerUsage(
+                    tier=tier,
+                    age_band=band,
+                    benefit_id=benefit_id,
+                    users=users,
+                    customers=size,
+                    share=smoothed_share(
+                        users=users, size=size, tier_users=t_users, tier_size=tier_sizes[tier]
+                    ),
+                    computed_at=now,
+                )
+            )
+    with transaction.atomic():
+        PeerUsage.objects.all().delete()
+        PeerUsage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    safe_delete_many([_peer_key(t, b) for t in Tier.values for b in range(0, 100, 10)])
+    return len(rows)
+
+
+__all__: list[Any] = [
+    "RecommendationSet",
+    "addon_candidates",
+    "family_tags",
+    "peer_usage_refresh",
+    "rank",
+    "reco_context",
+    "recommendations_for_customer",
+    "shelf_candidates",
+]

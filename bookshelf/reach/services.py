@@ -1,0 +1,40 @@
+"""Writes of reach: life events and the suggestions they make, the quota-expiring sweep,
+acting on suggestions, pushes and their delivery, the peers' usage refresh."""
+
+from __future__ import annotations
+
+from .expiring import SweepReport, quota_expiring_sweep
+from .moments import customer_event_record, event_suggestions_create, events_pending
+from .pushes import (
+    PUSH_OUTBOX,
+    DatabaseLogSender,
+    PushSender,
+    TransientSendError,
+    outbox_message_retry,
+    outbox_requeue_pending,
+    push_create,
+    push_deliver,
+    push_idempotency_key,
+)
+from .recommendations import peer_usage_refresh
+from .suggestions import suggestion_accept, suggestion_dismiss
+
+__all__ = [
+    "PUSH_OUTBOX",
+    "DatabaseLogSender",
+    "PushSender",
+    "SweepReport",
+    "TransientSendError",
+    "customer_event_record",
+    "event_suggestions_create",
+    "events_pending",
+    "outbox_message_retry",
+    "outbox_requeue_pending",
+    "peer_usage_refresh",
+    "push_create",
+    "push_deliver",
+    "push_idempotency_key",
+    "quota_expiring_sweep",
+    "suggestion_accept",
+    "suggestion_dismiss",
+]

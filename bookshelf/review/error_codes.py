@@ -1,0 +1,8 @@
+from enum import Enum
+
+
+class ReviewErrorCode(Enum):
+    PROPOSAL_ALREADY_DECIDED = "proposal_already_decided"
+    PROPOSAL_NOT_RETIREMENT = "proposal_not_retirement"
+    INVALID_WINDOW = "invalid_review_window"
+    INVALID = "invalid"

@@ -1,0 +1,362 @@
+"""What a review proposes (retire a rarely used benefit, pull in a loudly requested one), and
+product staff's answers: approve, keep, or no answer in time (auto-retire). A retirement
+goes through `benefits.services.benefit_retire` (never a delete) and tells the agents of
+customers who used the benefit recently, once each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from benefits.models import Benefit, BenefitStatus
+from benefits.services import benefit_put_on_shelf, benefit_put_under_review, benefit_retire
+from config.exceptions import Conflict
+from config.users import acting_user
+
+from ..ledger.models import Redemption, RedemptionStatus
+from .error_codes import ReviewErrorCode
+from .models import (
+    AgentNotification,
+    DemandSignal,
+    NotificationKind,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    ReviewFinding,
+    ReviewRun,
+    Verdict,
+)
+from .thresholds import review_thresholds_for, run_window
+
+NOTIFY_BATCH = 1000
+
+
+def _retire_evidence(run: ReviewRun, finding: ReviewFinding) -> dict[str, Any]:
+    t = review_thresholds_for(run, finding.benefit.category.top_code)
+    tiers = ReviewFinding.objects.filter(
+        run=run, benefit_id=finding.benefit_id, tier__isnull=False
+    ).order_by("tier")
+    return {
+        "best_rate": finding.rate,
+        "threshold": float(t["min_usage_rate"]),
+        "low_reviews": finding.low_streak,
+        "needed": int(t["consecutive_reviews"]),
+        "window_days": run.window_days,
+        "nps": finding.nps,
+        "responses": finding.responses,
+        "tiers": {
+            str(f.tier): {"eligible": f.eligible, "users": f.users, "uses": f.uses, "rate": f.rate}
+            for f in tiers
+        },
+    }
+
+
+def retirements_propose(run: ReviewRun, now: datetime) -> int:
+    made = 0
+    candidates = (
+        ReviewFinding.objects.filter(run=run, tier__isnull=True, verdict=Verdict.RETIRE)
+        .select_related("benefit", "benefit__category")
+        .order_by("benefit__code")
+    )
+    for finding in candidates:
+        benefit = finding.benefit
+        days = int(review_thresholds_for(run, benefit.category.top_code)["response_days"])
+        _proposal, created = Proposal.objects.get_or_create(
+            run=run,
+            kind=ProposalKind.RETIRE,
+            key=f"benefit:{benefit.code}",
+            defaults={
+                "benefit": benefit,
+                "category": benefit.category,
+                "title": str(benefit)[:500],
+                "evidence": _retire_evidence(run, finding),
+                "deadline": now + timedelta(days=days),
+                "created_at": now,
+            },
+        )
+        if created:
+            made += 1
+            if benefit.status == BenefitStatus.ON_SHELF:
+                benefit_put_under_review(
+                    benefit=benefit,
+                    reason=_("Proposed for retirement by the shelf review of %(end)s.")
+                    % {"end": run.window_end.isoformat()},
+                )
+    return made
+
+
+@dataclass(frozen=True)
+class _Demand:
+    """A group of requests loud enough for a pull proposal: one benefit asked for, or one
+    text key (requests not naming a benefit) in a category."""
+
+    key: str  # the proposal's key: benefit:<code>, or text:<category path>:<text key>
+    signals: Q  # the group's requests among the window's
+    benefit_id: int | None
+    category_id: int | None
+    requests: int
+    customers: int
+
+
+def pulls_propose(run: ReviewRun, now: datetime) -> int:
+    """One pull proposal per loud group of the window's requests, unless the same request is
+    already proposed, accepted, or was dismissed during this window."""
+    window = run_window(run)
+    threshold = int(run.thresholds["default"]["demand_threshold"])
+    base = DemandSignal.objects.filter(
+        created_at__gte=window.start_at, created_at__lt=window.end_at
+    )
+    made = 0
+    for demand in [*_demand_by_benefit(base, threshold), *_demand_by_text(base, threshold)]:
+        if not _pull_settled(run, demand.key, window.start_at):
+            made += int(_pull_propose(run, demand, base, threshold, now))
+    return made
+
+
+def _demand_by_benefit(base: QuerySet[DemandSignal], threshold: int) -> list[_Demand]:
+    """Groups by benefit: the requests that name a benefit, one group per benefit."""
+    rows: Any = (
+        base.filter(benefit__isnull=False)
+        .values("benefit_id", "benefit__code", "benefit__category_id")
+        .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
+        .filter(n__gte=threshold)
+        .order_by("benefit__code")
+    )
+    return [
+        _Demand(
+            key=f"benefit:{row['benefit__code']}",
+            signals=Q(benefit_id=row["benefit_id"]),
+            benefit_id=row["benefit_id"],
+            category_id=row["benefit__category_id"],
+            requests=row["n"],
+            customers=row["customers"],
+        )
+        for row in rows
+    ]
+
+
+def _demand_by_text(base: QuerySet[DemandSignal], threshold: int) -> list[_Demand]:
+    """Groups by text key: the requests that name no benefit, one group per category and
+    `demand_text_key` (the same words in any order)."""
+    rows: Any = (
+        base.filter(benefit__isnull=True)
+        .values("category_id", "category__path_code", "text_key")
+        .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
+        .filter(n__gte=threshold)
+        .order_by("category__path_code", "text_key")
+    )
+    return [
+        _Demand(
+            key=f"text:{row['category__path_code'] or '-'}:{row['text_key']}"[:250],
+            signals=Q(
+                benefit__isnull=True, category_id=row["category_id"], text_key=row["text_key"]
+            ),
+            benefit_id=None,
+            category_id=row["category_id"],
+            requests=row["n"],
+            customers=row["customers"],
+        )
+        for row in rows
+    ]
+
+
+def _pull_settled(run: ReviewRun, key: str, window_start: datetime) -> bool:
+    """Another run already proposed it (open or accepted), or staff dismissed it during this
+    window: not proposed again."""
+    return (
+        Proposal.objects.filter(kind=ProposalKind.PULL, key=key)
+        .exclude(run=run)
+        .filter(
+            Q(status__in=[ProposalStatus.PENDING, ProposalStatus.APPROVED])
+            | Q(status=ProposalStatus.DECLINED, decided_at__gte=window_start)
+        )
+        .exists()
+    )
+
+
+def _pull_propose(
+    run: ReviewRun, demand: _Demand, base: QuerySet[DemandSignal], threshold: int, now: datetime
+) -> bool:
+    """One proposal per group (get_or_create: a repeated finish makes none), with the tiers
+    asking and the group's most frequent wording as its title. True if it was made."""
+    signals = base.filter(demand.signals)
+    tiers = {
+        ("none" if tier is None else str(tier)): n
+        for tier, n in signals.values("tier_snapshot")
+        .annotate(n=Count("id"))
+        .order_by("tier_snapshot")
+        .values_list("tier_snapshot", "n")
+    }
+    sample: Any = (
+        signals.values("text").annotate(n=Count("id")).order_by("-n", "text").first() or {}
+    )
+    _proposal, created = Proposal.objects.get_or_create(
+        run=run,
+        kind=ProposalKind.PULL,
+        key=demand.key,
+        defaults={
+            "benefit_id": demand.benefit_id,
+            "category_id": demand.category_id,
+            "title": (sample.get("text") or demand.key)[:500],
+            "requests": demand.requests,
+            "customers": demand.customers,
+            "tiers": tiers,
+            "evidence": {"threshold": threshold, "window_days": run.window_days},
+            "created_at": now,
+        },
+    )
+    return created
+
+
+def _notify_agents_of_retirement(proposal: Proposal, benefit: Benefit, now: datetime) -> int:
+    """One notification per agent whose customers used the benefit recently; once ever per
+    proposal (unique (agent, event_key)), however often this runs."""
+    days = int(review_thresholds_for(proposal.run, benefit.category.top_code)["notify_recent_days"])
+    rows = (
+        Redemption.objects.filter(
+            benefit=benefit,
+            status=RedemptionStatus.COMPLETED,
+            created_at__gte=now - timedelta(days=days),
+            beneficiary__agent__isnull=False,
+        )
+        .values("beneficiary__agent_id")
+        .annotate(customers=Count("beneficiary_id", distinct=True))
+        .order_by("beneficiary__agent_id")
+    )
+    event_key = f"benefit_retired:{benefit.code}:{proposal.pk}"
+    batch: list[AgentNotification] = []
+    sent = 0
+    for row in rows.iterator(chunk_size=NOTIFY_BATCH):
+        batch.append(
+            AgentNotification(
+                agent_id=row["beneficiary__agent_id"],
+                kind=NotificationKind.BENEFIT_RETIRED,
+                event_key=event_key,
+                benefit=benefit,
+                customers=row["customers"],
+                created_at=now,
+            )
+        )
+        if len(batch) >= NOTIFY_BATCH:
+            sent += len(AgentNotification.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        sent += len(AgentNotification.objects.bulk_create(batch, ignore_conflicts=True))
+    return sent
+
+
+def _locked_pending(pk: int, kind: str | None = None) -> Proposal:
+    """The proposal, locked for this transaction, if it still waits for an answer (and is of
+    this kind): the one check before any answer is recorded."""
+    locked = Proposal.objects.select_for_update().select_related("run").get(pk=pk)
+    if locked.status != ProposalStatus.PENDING:
+        raise Conflict(
+            ReviewErrorCode.PROPOSAL_ALREADY_DECIDED,
+            _("This proposal has already been answered."),
+        )
+    if kind is not None and locked.kind != kind:
+        raise Conflict(
+            ReviewErrorCode.PROPOSAL_NOT_RETIREMENT, _("This is not a retirement proposal.")
+        )
+    return locked
+
+
+# The answers a proposal can get, by kind: only a retirement is carried out at its deadline.
+_ANSWERS: dict[str, set[str]] = {
+    ProposalKind.RETIRE: {
+        ProposalStatus.APPROVED,
+        ProposalStatus.DECLINED,
+        ProposalStatus.AUTO_RETIRED,
+    },
+    ProposalKind.PULL: {ProposalStatus.APPROVED, ProposalStatus.DECLINED},
+}
+
+
+def _proposal_decide(
+    locked: Proposal, *, status: str, by: Any, note: str, now: datetime
+) -> Proposal:
+    """Record the answer to a proposal that `_locked_pending` locked and found pending: the
+    new status (one this kind of proposal can get), when, who answered (`acting_user`: nobody
+    for the deadline or an API client) and the note, cut to the column's 500 characters.
+    The one place a proposal's status changes."""
+    if status not in _ANSWERS[locked.kind]:
+        raise ValueError(f"a {locked.kind} proposal cannot be answered {status}")
+    locked.status = status
+    locked.decided_at = now
+    locked.decided_by = acting_user(by)
+    locked.note = note[:500]
+    locked.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    return locked
+
+
+def _retire(locked: Proposal, *, status: str, by: Any, note: str, now: datetime) -> Proposal:
+    """Carry out a retirement proposal: retire the benefit (unless it already is), record the
+    answer, tell the agents."""
+    assert locked.benefit_id is not None  # a constraint: retirements name their benefit
+    benefit = Benefit.objects.select_related("category").get(pk=locked.benefit_id)
+    if benefit.status != BenefitStatus.RETIRED:
+        reason = (
+            _("Retired automatically: nobody answered the shelf review's proposal in time.")
+            if status == ProposalStatus.AUTO_RETIRED
+            else _("Retired on the shelf review's proposal.")
+        )
+        if note:
+            reason = f"{reason} {note}"
+        benefit_retire(benefit=benefit, reason=reason, by=by)
+    _proposal_decide(locked, status=status, by=by, note=note, now=now)
+    _notify_agents_of_retirement(locked, benefit, now)
+    return locked
+
+
+@transaction.atomic
+def proposal_approve(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
+    """Product staff say yes: retire the benefit (never deleted), or accept the pull
+    (the new benefit is then created and placed by product staff in the catalog)."""
+    locked = _locked_pending(proposal.pk)
+    now = timezone.now()
+    if locked.kind == ProposalKind.RETIRE:
+        return _retire(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
+    return _proposal_decide(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
+
+
+@transaction.atomic
+def proposal_decline(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
+    """Product staff keep the benefit (it goes back on the shelf) or dismiss the request."""
+    locked = _locked_pending(proposal.pk)
+    now = timezone.now()
+    if (
+        locked.kind == ProposalKind.RETIRE
+        and locked.benefit is not None
+        and locked.benefit.status == BenefitStatus.UNDER_REVIEW
+    ):
+        benefit_put_on_shelf(benefit=locked.benefit, by=by)
+    return _proposal_decide(locked, status=ProposalStatus.DECLINED, by=by, note=note, now=now)
+
+
+def proposals_auto_retire(*, now: datetime | None = None) -> int:
+    """Retire the benefits of retirement proposals nobody answered by their deadline.
+    Each in its own transaction; a proposal answered meanwhile is skipped."""
+    now = now or timezone.now()
+    due = list(
+        Proposal.objects.filter(
+            kind=ProposalKind.RETIRE, status=ProposalStatus.PENDING, deadline__lte=now
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    retired = 0
+    for pk in due:
+        with transaction.atomic():
+            try:
+                locked = _locked_pending(pk, kind=ProposalKind.RETIRE)
+            except (Proposal.DoesNotExist, Conflict):
+                continue  # answered (or its run deleted) since the list was read
+            _retire(locked, status=ProposalStatus.AUTO_RETIRED, by=None, note="", now=now)
+            retired += 1
+    return retired

@@ -1,0 +1,31 @@
+"""Writes of the living shelf: review runs and their chunks, proposals and product staff's
+answers, demand signals. One service for the command, the scheduled tasks and the admin."""
+
+from __future__ import annotations
+
+from .demand import demand_signal_create
+from .findings import REVIEW_WORK_MEM, review_chunk_compute
+from .proposals import proposal_approve, proposal_decline, proposals_auto_retire
+from .runs import (
+    ReviewReport,
+    review_chunks,
+    review_run,
+    review_run_fail,
+    review_run_finish,
+    review_run_open,
+)
+
+__all__ = [
+    "REVIEW_WORK_MEM",
+    "ReviewReport",
+    "demand_signal_create",
+    "proposal_approve",
+    "proposal_decline",
+    "proposals_auto_retire",
+    "review_chunk_compute",
+    "review_chunks",
+    "review_run",
+    "review_run_fail",
+    "review_run_finish",
+    "review_run_open",
+]

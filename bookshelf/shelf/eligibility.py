@@ -1,0 +1,62 @@
+"""Rules beyond tier: whether a benefit's status, the holder's policies and the user's age let
+a use happen. One function answers it for the benefit centre, the redemption, the push, the
+quota-expiring sweep and the recommender's evaluation alike."""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from benefits.models import USABLE_STATUSES, BenefitStatus
+from customers.models import Customer, ProductLine
+
+from .cells import CellView
+from .error_codes import ShelfErrorCode
+
+
+@dataclass(frozen=True)
+class Ineligible:
+    code: ShelfErrorCode
+    message: str
+
+
+def plain(view: CellView) -> bool:
+    """A usable cell without eligibility rules: nothing to check per customer."""
+    return (
+        view.status in USABLE_STATUSES
+        and not view.requires_product_line
+        and view.min_age is None
+        and view.max_age is None
+    )
+
+
+def eligibility_problem(
+    view: CellView, *, holder_lines: Set[str], beneficiary: Customer, today: date
+) -> Ineligible | None:
+    """Rules beyond tier. The holder's policies open the benefit; the user's age must fit."""
+    if view.status == BenefitStatus.RETIRED:
+        return Ineligible(ShelfErrorCode.BENEFIT_RETIRED, _("This benefit has been retired."))
+    if view.status not in USABLE_STATUSES:
+        return Ineligible(
+            ShelfErrorCode.BENEFIT_NOT_AVAILABLE, _("This benefit is not on the shelf yet.")
+        )
+    if view.requires_product_line and view.requires_product_line not in holder_lines:
+        return Ineligible(
+            ShelfErrorCode.PRODUCT_LINE_REQUIRED,
+            _("This benefit needs an in-force %(line)s policy.")
+            % {"line": ProductLine(view.requires_product_line).label},
+        )
+    if view.min_age is not None or view.max_age is not None:
+        age = beneficiary.age_on(today)
+        if (view.min_age is not None and age < view.min_age) or (
+            view.max_age is not None and age > view.max_age
+        ):
+            return Ineligible(
+                ShelfErrorCode.AGE_NOT_ELIGIBLE,
+                _("This benefit is for ages %(min)s to %(max)s.")
+                % {"min": view.min_age or 0, "max": view.max_age or "∞"},
+            )
+    return None

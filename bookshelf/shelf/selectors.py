@@ -1,0 +1,99 @@
+"""Reads of the shelf: every usable cell of a tier as plain, cacheable `CellView`s, the
+benefits a customer could buy, and the eligibility rule (re-exported from `eligibility`).
+
+The cells of a tier come from the per-tier cache (`cache`), checked against the shelf
+version; what is missing is read in one query and cached under the version read before it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus
+
+from . import cache
+from .cells import CellView, benefit_view, cell_view_from
+from .eligibility import Ineligible, eligibility_problem, plain
+from .models import ShelfCell
+from .periods import LIFETIME_START, period_bounds
+
+__all__ = [
+    "LIFETIME_START",
+    "CellView",
+    "Ineligible",
+    "benefit_tags",
+    "benefit_view",
+    "cell_view_from",
+    "eligibility_problem",
+    "period_bounds",
+    "plain",
+    "shelf_cells_and_purchasable",
+    "shelf_cells_for_benefit",
+    "shelf_cells_for_tiers",
+    "shelf_cells_query",
+]
+
+
+def shelf_cells_query() -> Any:
+    return ShelfCell.objects.select_related(
+        "benefit", "benefit__category", "benefit__eligibility"
+    ).order_by("benefit__code")
+
+
+def shelf_cells_for_benefit(*, benefit: Benefit, tiers: set[int]) -> dict[int, CellView]:
+    """This benefit's cells in these tiers, whatever its status (the write path says why a
+    retired benefit cannot be used): one query, never cached."""
+    rows = shelf_cells_query().filter(benefit=benefit, tier__in=tiers)
+    return {cell.tier: cell_view_from(cell) for cell in rows}
+
+
+def _cells_from_db(tiers: set[int]) -> dict[int, list[CellView]]:
+    fresh: dict[int, list[CellView]] = {t: [] for t in tiers}
+    rows = shelf_cells_query().filter(tier__in=tiers, benefit__status__in=USABLE_STATUSES)
+    for cell in rows:
+        fresh[cell.tier].append(cell_view_from(cell))
+    return fresh
+
+
+def _purchasable_from_db() -> list[CellView]:
+    rows = (
+        Benefit.objects.select_related("category", "eligibility")
+        .filter(price__isnull=False, status=BenefitStatus.ON_SHELF)
+        .order_by("code")
+    )
+    return [benefit_view(b) for b in rows]
+
+
+def shelf_cells_and_purchasable(
+    tiers: set[int], *, with_purchasable: bool = True
+) -> tuple[dict[int, list[CellView]], list[CellView]]:
+    """The usable shelf cells of each tier and the benefits a customer can buy: one cache
+    round trip when cached; what is missing is read from the database (one query each) and
+    cached under the version read before the query."""
+    snap = cache.read(tiers, purchasable=with_purchasable)
+    found = snap.tiers
+    missing = tiers - found.keys()
+    fresh = _cells_from_db(missing) if missing else {}
+    purchasable = snap.purchasable
+    bought: list[CellView] | None = None
+    if with_purchasable and purchasable is None:
+        purchasable = bought = _purchasable_from_db()
+    if fresh or bought is not None:
+        cache.write(snap.version, tiers=fresh, purchasable=bought)
+    found.update(fresh)
+    return found, purchasable or []
+
+
+def shelf_cells_for_tiers(tiers: set[int]) -> dict[int, list[CellView]]:
+    """The usable shelf cells of each tier: from the cache, the missing tiers in one query."""
+    return shelf_cells_and_purchasable(tiers, with_purchasable=False)[0]
+
+
+def benefit_tags() -> dict[int, frozenset[str]]:
+    """Which profile tags each benefit suits (cached with the shelf's version)."""
+    cached = cache.get_named("benefit-tags")
+    if cached is not None:
+        return dict(cached)
+    tags = {pk: frozenset(t or []) for pk, t in Benefit.objects.values_list("pk", "tags")}
+    cache.set_named("benefit-tags", tags)
+    return tags

@@ -1,0 +1,1 @@
+from tests.bookshelf.api.conftest import app_api, readonly_api  # noqa: F401

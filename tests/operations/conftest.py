@@ -1,1 +1,0 @@
-from tests.api.conftest import app_api, readonly_api  # noqa: F401
