@@ -715,8 +715,10 @@ def consent_record(
     if channel in ConsentChannel.values and channel not in allowed:
         raise NotAllowed(
             CustomerErrorCode.CONSENT_CHANNEL_NOT_ALLOWED,
-            _("This caller may not record a consent given through %(channel)s. Allowed: "
-              "%(allowed)s.")
+            _(
+                "This caller may not record a consent given through %(channel)s. Allowed: "
+                "%(allowed)s."
+            )
             % {"channel": ConsentChannel(channel).label, "allowed": ", ".join(allowed)},
             field="channel",
         )

@@ -69,7 +69,9 @@ def consent_card(request: HttpRequest, consents: ConsentSet | None) -> dict[str,
     texts = consent_texts_current() if can_record else {}
     channel_of = {purpose: channel for channel, purpose in PUSH_CONSENT.items()}
     rows = [
-        ConsentRow(state=s, push_channel=channel_of.get(s.purpose, ""), texts=texts.get(s.purpose, []))
+        ConsentRow(
+            state=s, push_channel=channel_of.get(s.purpose, ""), texts=texts.get(s.purpose, [])
+        )
         for s in consents
     ]
     return {

@@ -174,9 +174,7 @@ class ConsentListCreateView(CustomerScopedView):
                 },
                 request_only=True,
             ),
-            OpenApiExample(
-                "Given", value=STATE_EXAMPLE, response_only=True, status_codes=["201"]
-            ),
+            OpenApiExample("Given", value=STATE_EXAMPLE, response_only=True, status_codes=["201"]),
         ],
     )
     def post(self, request: Request, customer_no: str) -> Response:

@@ -42,8 +42,7 @@ class PushActionSerializer(serializers.Serializer):
     )
     code = serializers.CharField(
         allow_null=True,
-        help_text="Why not, as the push would answer: consent_required, "
-        "push_benefit_not_usable.",
+        help_text="Why not, as the push would answer: consent_required, push_benefit_not_usable.",
     )
     reason = serializers.CharField(allow_null=True, help_text="Why not, in words.")
 

@@ -24,6 +24,7 @@ from bookshelf.reach.services import (
 )
 from config.exceptions import DomainError
 from customers.models import ConsentPurpose, Tier
+from customers.selectors import consent_valid
 from customers.services import consent_withdraw
 from tests.bookshelf.admin.senders import RecordingSender, attempts
 from tests.factories import AgentFactory, give_consents, make_benefit, make_customer
@@ -120,7 +121,7 @@ def test_an_event_of_a_customer_who_consents_to_no_push_makes_no_suggestion(
     open_to_it = make_customer(tier=Tier.GOLD, agent=agent)
     with django_capture_on_commit_callbacks(execute=True):
         for customer in (silent, open_to_it):
-            event, _created = customer_event_record(
+            customer_event_record(
                 customer=customer,
                 kind="claim_filed",
                 occurred_at=timezone.now() - timedelta(days=1),
@@ -174,4 +175,16 @@ def test_the_api_recommendations_carry_the_push_flag(app_api):
         "channels": ["app_message", "sms"],
         "code": None,
         "reason": None,
+    }
+
+
+def test_the_demo_gives_consent_to_most_customers_once():
+    from bookshelf.devtools.demo_consents import demo_consents_give
+
+    customers = [make_customer(consent=False) for _ in range(10)]
+    asked = [c for c in customers if c.pk % 5]
+    assert demo_consents_give(batch_size=3) == 2 * len(asked)
+    assert demo_consents_give() == 0
+    assert {c.pk for c in customers if consent_valid(customer=c, purpose=SMS)} == {
+        c.pk for c in asked
     }
