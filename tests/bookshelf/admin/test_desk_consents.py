@@ -85,3 +85,31 @@ def test_only_agents_of_the_customer_may_record_and_product_staff_see_no_card(of
     assert not Consent.objects.filter(customer=customer, granted=False).exists()
     assert office.client_for(office.supervisor.user).post(url, body).status_code == 302
     assert Consent.objects.filter(customer=customer, granted=False).count() == 1
+
+
+def test_the_card_costs_the_same_queries_however_long_the_history(office: Office):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.services import consent_give, consent_withdraw
+
+    customer = office.mine
+    client = office.client_for(office.agent.user)
+    _desk(client, customer)  # warm the shelf cache
+
+    def desk_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            _desk(client, customer)
+        return len(queries)
+
+    before = desk_queries()
+    for _ in range(5):
+        for purpose in ("marketing_sms", "marketing_app_message"):
+            consent_withdraw(customer=customer, purpose=purpose, channel="phone")
+            consent_give(
+                customer=customer,
+                purpose=purpose,
+                channel="phone",
+                text_version="sms-v1" if purpose == "marketing_sms" else "app-message-v1",
+            )
+    assert desk_queries() == before
