@@ -1,8 +1,8 @@
 """The staff roles and what each may do: one definition, applied by a data migration (and by
 tests that start from a flushed database).
 
-- Agent: sees their own customers (with personal data, to serve them), records uses and
-  pushes benefits.
+- Agent: sees their own customers (with personal data, to serve them), records uses,
+  pushes benefits and records the consents customers give or withdraw.
 - Agent supervisor: the same for their whole team, plus cancelling a use recorded in error.
 - Product staff: curate the whole shelf and read every customer, but personal data masked
   (no `view_customer_pii`).
@@ -24,6 +24,8 @@ _AGENT_PERMS = [
     "customers.view_tierchange",
     "customers.view_tieroverride",
     "customers.view_tierrule",
+    "customers.view_consent",
+    "customers.add_consent",
     "benefits.view_category",
     "benefits.view_benefit",
     "bookshelf.view_shelfcell",

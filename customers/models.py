@@ -500,3 +500,95 @@ class PiiAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} → {self.customer_no} ({', '.join(self.fields)})"
+
+
+# --- Consent (PIPL): what the customer agreed to be contacted for, with the proof -----------
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a customer may consent to. Add a purpose here (and a text for it) as it comes."""
+
+    MARKETING_APP_MESSAGE = "marketing_app_message", _("Marketing app messages")
+    MARKETING_SMS = "marketing_sms", _("Marketing SMS")
+
+
+class ConsentChannel(models.TextChoices):
+    """Where the customer gave or withdrew consent."""
+
+    APP = "app", _("Customer app")
+    AGENT_DESK = "agent_desk", _("Agent desk")
+    PHONE = "phone", _("Phone call")
+    PAPER = "paper", _("Signed paper form")
+
+
+class ConsentText(models.Model):
+    """One version of the text a customer is shown when asked for a purpose's consent. Rows
+    are never edited: a changed text is a new version. A retired version stops new grants,
+    and grants given on it stop counting from `retired_at` (the customer is asked again)."""
+
+    purpose = models.CharField(_("purpose"), max_length=40, choices=ConsentPurpose.choices)
+    version = models.CharField(_("version"), max_length=40)
+    text = models.TextField(_("text shown"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["purpose", "-published_at", "-id"]
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="consenttext_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.version}"
+
+
+class Consent(models.Model):
+    """One grant or withdrawal of a purpose's consent: append-only, never edited, so the
+    rows are the proof of who agreed to what, when, where and on which text. The current
+    state of a purpose is its latest row (`customers.selectors.consents_current`).
+    Written by `consent_give` and `consent_withdraw` only."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(_("purpose"), max_length=40, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("granted"))
+    channel = models.CharField(_("channel"), max_length=20, choices=ConsentChannel.choices)
+    text = models.ForeignKey(
+        ConsentText,
+        verbose_name=_("text shown"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    text_version = models.CharField(_("text version"), max_length=40, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The user's name or the API client's, kept as text so the proof outlives the account.
+    recorded_by_name = models.CharField(_("recorded by (name)"), max_length=150)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        # Append-only: nobody changes or deletes a record of consent.
+        default_permissions = ("add", "view")
+        indexes = [
+            models.Index(
+                fields=["customer", "purpose", "-created_at", "-id"], name="consent_latest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "+" if self.granted else "-"
+        return f"{self.customer_id} {state}{self.purpose}"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,18 @@ from django.utils.translation import gettext_lazy
 from config.exceptions import NotFound
 
 from .error_codes import CustomerErrorCode
-from .models import Agent, Customer, Policy, PolicyStatus, Tier, TierOverride, TierRule
+from .models import (
+    Agent,
+    Consent,
+    ConsentPurpose,
+    ConsentText,
+    Customer,
+    Policy,
+    PolicyStatus,
+    Tier,
+    TierOverride,
+    TierRule,
+)
 from .pii import MOBILE_RE, RESIDENT_ID_RE, pii_hash
 
 
@@ -227,6 +238,136 @@ def tier_transition(
         reason = _("downgrade after grace period: %(reason)s") % {"reason": decision.reason}
         return TierTransition(decision.tier, reason[:255], None, changed=True)
     return TierTransition(current, current_reason, due, changed=False)
+
+
+# --- Consent (PIPL): the latest record of each purpose is its state ------------------------
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Where one purpose stands for one customer: `record` is its latest grant or withdrawal
+    (None: never asked). `valid` says whether the customer may be contacted for it now."""
+
+    purpose: str
+    record: Consent | None
+    valid: bool
+
+    @property
+    def label(self) -> str:
+        return str(ConsentPurpose(self.purpose).label)
+
+    @property
+    def granted(self) -> bool:
+        return bool(self.record and self.record.granted)
+
+    @property
+    def lapsed(self) -> bool:
+        """Granted, but on a text that was retired since: to be asked again."""
+        return self.granted and not self.valid
+
+
+@dataclass(frozen=True)
+class ConsentSet:
+    """Every purpose's state for one customer, as of `at` (one query)."""
+
+    customer_id: int
+    at: datetime
+    states: dict[str, ConsentState]
+
+    def valid(self, purpose: str) -> bool:
+        state = self.states.get(purpose)
+        return bool(state and state.valid)
+
+    def __iter__(self) -> Iterator[ConsentState]:
+        return iter(self.states[p] for p in ConsentPurpose.values)
+
+
+def _latest_consents(*, customer_ids: Iterable[int], at: datetime) -> QuerySet[Consent]:
+    """The latest record at or before `at` of each (customer, purpose) that has one: a record
+    with no later one for the same customer and purpose (one query, on both databases)."""
+    later = Consent.objects.filter(
+        customer_id=OuterRef("customer_id"), purpose=OuterRef("purpose"), created_at__lte=at
+    ).filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
+    )
+    return Consent.objects.filter(customer_id__in=list(customer_ids), created_at__lte=at).filter(
+        ~Exists(later)
+    )
+
+
+def _counts_at(record: Consent, at: datetime) -> bool:
+    """A grant counts unless its text was retired by `at`."""
+    if not record.granted:
+        return False
+    text = record.text
+    return text is None or text.retired_at is None or text.retired_at > at
+
+
+def consents_current(*, customer: Customer, at: datetime | None = None) -> ConsentSet:
+    """Every purpose's consent state for the customer as of `at` (default now): one query."""
+    at = at or timezone.now()
+    latest = {
+        r.purpose: r
+        for r in _latest_consents(customer_ids=[customer.pk], at=at).select_related("text")
+    }
+    states = {
+        purpose: ConsentState(
+            purpose=purpose,
+            record=latest.get(purpose),
+            valid=purpose in latest and _counts_at(latest[purpose], at),
+        )
+        for purpose in ConsentPurpose.values
+    }
+    return ConsentSet(customer_id=customer.pk, at=at, states=states)
+
+
+def consent_valid(*, customer: Customer, purpose: str, at: datetime | None = None) -> bool:
+    """May the customer be contacted for `purpose` at `at` (default now)? Their latest record
+    of it by then is a grant, on a text not retired by then."""
+    return consents_current(customer=customer, at=at).valid(purpose)
+
+
+def customers_consenting(
+    *, customer_ids: Iterable[int], purposes: Iterable[str], at: datetime | None = None
+) -> set[int]:
+    """Of `customer_ids`, those with a valid consent for at least one of `purposes` at `at`:
+    one query for a whole batch (the sweeps)."""
+    at = at or timezone.now()
+    wanted = set(purposes)
+    rows = (
+        _latest_consents(customer_ids=customer_ids, at=at)
+        .filter(purpose__in=wanted, granted=True)
+        .select_related("text")
+        .only("customer_id", "purpose", "granted", "text__retired_at")
+    )
+    return {r.customer_id for r in rows if _counts_at(r, at)}
+
+
+def consent_history(*, customer: Customer, limit: int = 200) -> list[Consent]:
+    """The customer's grants and withdrawals, newest first: the proof PIPL asks for."""
+    return list(
+        Consent.objects.filter(customer=customer)
+        .select_related("recorded_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def consent_text_current(*, purpose: str, version: str) -> ConsentText | None:
+    """The text `version` of `purpose`, if it exists and is not retired."""
+    return (
+        ConsentText.objects.filter(purpose=purpose, version=version, retired_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def consent_texts_current() -> dict[str, list[ConsentText]]:
+    """The versions each purpose may be given on now, newest first."""
+    texts: dict[str, list[ConsentText]] = {p: [] for p in ConsentPurpose.values}
+    for t in ConsentText.objects.filter(retired_at__isnull=True).order_by("-published_at", "-id"):
+        texts.setdefault(t.purpose, []).append(t)
+    return texts
 
 
 def user_sees_all_customers(user: Any) -> bool:

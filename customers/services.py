@@ -16,7 +16,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import Conflict, DomainError
+from config.exceptions import Conflict, DomainError, NotAllowed
 from config.users import acting_user
 
 from . import signals
@@ -24,6 +24,10 @@ from .error_codes import CustomerErrorCode
 from .models import (
     INVERSE_RELATION,
     Agent,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
+    ConsentText,
     Customer,
     FamilyLink,
     PiiAccessLog,
@@ -38,6 +42,8 @@ from .models import (
 from .pii import pii_hash, token_uses_current_key
 from .selectors import (
     TierDecision,
+    consent_text_current,
+    consent_texts_current,
     customer_tier_decide,
     tier_from_override,
     tier_from_premium,
@@ -531,3 +537,199 @@ def customer_pii_reencrypt(
         if progress is not None:
             progress(len(batch))
     return report
+
+
+# --- Consent (PIPL): every grant and withdrawal is a new record ------------------------------
+
+# The first version of each purpose's text, put in by migration customers 0007 (and by the
+# tests' reference data). A changed text is a new version: add a ConsentText row; the
+# Chinese texts are written by the translators as versions of their own.
+CONSENT_TEXTS_V1: dict[str, tuple[str, str]] = {
+    ConsentPurpose.MARKETING_APP_MESSAGE: (
+        "app-message-v1",
+        "I agree that the insurer may send me messages in its app about benefits I can use "
+        "and offers that may suit me. I can withdraw this consent at any time in the app or "
+        "through my agent.",
+    ),
+    ConsentPurpose.MARKETING_SMS: (
+        "sms-v1",
+        "I agree that the insurer may send me text messages (SMS) about benefits I can use "
+        "and offers that may suit me. I can withdraw this consent at any time in the app or "
+        "through my agent.",
+    ),
+}
+
+
+def consent_texts_ensure(*, text_model: Any = None) -> int:
+    """Put in the first text of each purpose that has none; returns how many. Idempotent
+    (a migration passes its historical model)."""
+    model = text_model or ConsentText
+    made = 0
+    for purpose, (version, text) in CONSENT_TEXTS_V1.items():
+        _obj, created = model.objects.get_or_create(
+            purpose=purpose, version=version, defaults={"text": text}
+        )
+        made += int(created)
+    return made
+
+
+def _recorder_name(recorded_by: Any, client_name: str) -> str:
+    if client_name:
+        return f"api-client:{client_name}"[:150]
+    if getattr(recorded_by, "pk", None):
+        return str(recorded_by.get_username())[:150]
+    return "system"
+
+
+def _consent_check(*, purpose: str, channel: str) -> None:
+    if purpose not in ConsentPurpose.values:
+        raise DomainError(
+            CustomerErrorCode.CONSENT_PURPOSE_UNKNOWN,
+            _("Unknown consent purpose. Known: %(known)s.")
+            % {"known": ", ".join(ConsentPurpose.values)},
+            field="purpose",
+        )
+    if channel not in ConsentChannel.values:
+        raise DomainError(
+            CustomerErrorCode.INVALID,
+            _("Unknown consent channel. Known: %(known)s.")
+            % {"known": ", ".join(ConsentChannel.values)},
+            field="channel",
+        )
+
+
+def _consent_latest_locked(customer: Customer, purpose: str) -> Consent | None:
+    """Lock the customer's row (so two records of one customer are written one after the
+    other) and return the purpose's latest record."""
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    return (
+        Consent.objects.filter(customer=customer, purpose=purpose)
+        .select_related("text")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def consent_give(
+    *,
+    customer: Customer,
+    purpose: str,
+    channel: str,
+    text_version: str,
+    recorded_by: Any = None,
+    client_name: str = "",
+) -> tuple[Consent, bool]:
+    """Record that the customer agreed to `purpose` on text `text_version` (a current
+    version of that purpose's text), through `channel`. Returns (record, created): if the
+    latest record already grants it on the same text, that one, and nothing is written."""
+    _consent_check(purpose=purpose, channel=channel)
+    text = consent_text_current(purpose=purpose, version=(text_version or "").strip())
+    if text is None:
+        current = [t.version for t in consent_texts_current().get(purpose, [])]
+        raise DomainError(
+            CustomerErrorCode.CONSENT_TEXT_UNKNOWN,
+            _("Unknown or retired text version for this purpose. Current: %(versions)s.")
+            % {"versions": ", ".join(current) or "-"},
+            field="text_version",
+        )
+    latest = _consent_latest_locked(customer, purpose)
+    if latest is not None and latest.granted and latest.text_id == text.pk:
+        return latest, False
+    record = Consent.objects.create(
+        customer=customer,
+        purpose=purpose,
+        granted=True,
+        channel=channel,
+        text=text,
+        text_version=text.version,
+        recorded_by=acting_user(recorded_by),
+        recorded_by_name=_recorder_name(recorded_by, client_name),
+    )
+    return record, True
+
+
+@transaction.atomic
+def consent_withdraw(
+    *,
+    customer: Customer,
+    purpose: str,
+    channel: str,
+    text_version: str = "",
+    recorded_by: Any = None,
+    client_name: str = "",
+) -> tuple[Consent | None, bool]:
+    """Record that the customer withdrew `purpose`, through `channel`; from now on nothing
+    is sent for it, including what was queued before. Returns (record, created): if the
+    purpose is not granted (withdrawn already, or never given), its latest record (or None)
+    and nothing is written."""
+    _consent_check(purpose=purpose, channel=channel)
+    version = (text_version or "").strip()
+    # A withdrawal needs no text; one named (what the customer was shown) must exist.
+    text = ConsentText.objects.filter(purpose=purpose, version=version).first() if version else None
+    if version and text is None:
+        raise DomainError(
+            CustomerErrorCode.CONSENT_TEXT_UNKNOWN,
+            _("Unknown text version for this purpose."),
+            field="text_version",
+        )
+    latest = _consent_latest_locked(customer, purpose)
+    if latest is None or not latest.granted:
+        return latest, False
+    record = Consent.objects.create(
+        customer=customer,
+        purpose=purpose,
+        granted=False,
+        channel=channel,
+        text=text,
+        text_version=version,
+        recorded_by=acting_user(recorded_by),
+        recorded_by_name=_recorder_name(recorded_by, client_name),
+    )
+    return record, True
+
+
+# Where each kind of caller may say a consent was given: a system (the app's backend, a
+# call centre) never at an agent's desk, an agent never in the customer's own app.
+CONSENT_CHANNELS_FOR_CLIENTS = (ConsentChannel.APP, ConsentChannel.PHONE, ConsentChannel.PAPER)
+CONSENT_CHANNELS_FOR_STAFF = (
+    ConsentChannel.AGENT_DESK,
+    ConsentChannel.PHONE,
+    ConsentChannel.PAPER,
+)
+
+
+def consent_record(
+    *,
+    customer: Customer,
+    purpose: str,
+    granted: bool,
+    channel: str,
+    text_version: str = "",
+    recorded_by: Any = None,
+    client_name: str = "",
+) -> tuple[Consent | None, bool]:
+    """Give (`granted`) or withdraw a purpose's consent, for the API and the desk: the
+    channel must be one the caller may claim (`client_name` set: an API client)."""
+    allowed = CONSENT_CHANNELS_FOR_CLIENTS if client_name else CONSENT_CHANNELS_FOR_STAFF
+    if channel in ConsentChannel.values and channel not in allowed:
+        raise NotAllowed(
+            CustomerErrorCode.CONSENT_CHANNEL_NOT_ALLOWED,
+            _(
+                "This caller may not record a consent given through %(channel)s. Allowed: "
+                "%(allowed)s."
+            )
+            % {"channel": ConsentChannel(channel).label, "allowed": ", ".join(allowed)},
+            field="channel",
+        )
+    kwargs: dict[str, Any] = {
+        "customer": customer,
+        "purpose": purpose,
+        "channel": channel,
+        "text_version": text_version,
+        "recorded_by": recorded_by,
+        "client_name": client_name,
+    }
+    if granted:
+        return consent_give(**kwargs)
+    return consent_withdraw(**kwargs)

@@ -76,6 +76,33 @@ def ensure_reference_data() -> None:
     ensure_default_tier_rules()
     if not Group.objects.filter(name=AGENT).exists():
         staff_groups_sync()
+    ensure_consent_texts()
+
+
+def ensure_consent_texts() -> None:
+    """The first consent text of each purpose (migration customers 0007 puts them in)."""
+    from customers.models import ConsentText
+    from customers.services import consent_texts_ensure
+
+    if not ConsentText.objects.exists():
+        consent_texts_ensure()
+
+
+def give_consents(customer: Customer, purposes: Any = None) -> None:
+    """The customer agrees to be pushed to (every purpose by default), on the current texts,
+    through the services (as the customer would in the app)."""
+    from customers.models import ConsentChannel, ConsentPurpose
+    from customers.services import CONSENT_TEXTS_V1, consent_give
+
+    ensure_consent_texts()
+    for purpose in purposes if purposes is not None else ConsentPurpose.values:
+        consent_give(
+            customer=customer,
+            purpose=purpose,
+            channel=ConsentChannel.APP,
+            text_version=CONSENT_TEXTS_V1[purpose][0],
+            client_name="tests",
+        )
 
 
 def make_customer(
@@ -87,8 +114,10 @@ def make_customer(
     tags: list[str] | None = None,
     policy_start: date | None = None,
     name: str = "张三",
+    consent: bool = True,
 ) -> Customer:
-    """A customer whose tier comes from a real in-force policy through the tier rules."""
+    """A customer whose tier comes from a real in-force policy through the tier rules, and
+    who consents to marketing pushes (`consent=False`: who was never asked)."""
     ensure_default_tier_rules()
     n = next(_seq)
     today = timezone.localdate()
@@ -118,6 +147,8 @@ def make_customer(
         )
         customer.refresh_from_db()
     assert customer.tier == tier, (customer.tier, tier)
+    if consent:
+        give_consents(customer)
     return customer
 
 

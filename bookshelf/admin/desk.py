@@ -41,6 +41,7 @@ from ..reach.services import (
     suggestion_accept,
     suggestion_dismiss,
 )
+from .consents import consent_card, consent_urls
 from .forms import PushForm, PushInput, RedeemForm, RedeemInput
 
 
@@ -82,6 +83,7 @@ class CustomerDeskAdmin(CustomerAdmin):
                 wrap(self.suggestion_view),
                 name="customers_customer_suggestion",
             ),
+            *consent_urls(self),
             *super().get_urls(),
         ]
 
@@ -115,6 +117,7 @@ class CustomerDeskAdmin(CustomerAdmin):
         name = customer.name if pii else mask_name(customer.name)
         if pii:
             pii_access_record_for_request(request, customer=customer, fields=list(PII_STAND_INS))
+        recommendations = recommendations_for_customer(customer=customer, limit=5)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{customer.customer_no} {name}",
@@ -132,7 +135,8 @@ class CustomerDeskAdmin(CustomerAdmin):
             "redeem_form": RedeemForm(desk=desk, pii=pii, initial={"token": token}),
             "push_form": PushForm(desk=desk, initial={"token": token}),
             "has_view_permission": True,
-            "recommendations": recommendations_for_customer(customer=customer, limit=5),
+            "recommendations": recommendations,
+            **consent_card(request, recommendations.consents),
             "suggestions": open_suggestions_by_customer(customer_ids=[customer.pk]).get(
                 customer.pk, []
             ),

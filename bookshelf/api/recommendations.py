@@ -26,7 +26,25 @@ def _rec(r: Recommendation) -> dict[str, Any]:
         "remaining": r.remaining,
         "period_end": r.period_end.isoformat() if r.period_end else None,
         "price": r.price,
+        "push": {
+            "available": r.push.available,
+            "channels": list(r.push.channels),
+            "code": r.push.code or None,
+            "reason": r.push.reason or None,
+        },
     }
+
+
+class PushActionSerializer(serializers.Serializer):
+    available = serializers.BooleanField(help_text="The benefit can be pushed now.")
+    channels = serializers.ListField(
+        child=serializers.CharField(), help_text="The push channels the customer consents to."
+    )
+    code = serializers.CharField(
+        allow_null=True,
+        help_text="Why not, as the push would answer: consent_required, push_benefit_not_usable.",
+    )
+    reason = serializers.CharField(allow_null=True, help_text="Why not, in words.")
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -38,6 +56,7 @@ class RecommendationSerializer(serializers.Serializer):
     remaining = serializers.IntegerField(allow_null=True)
     period_end = serializers.DateField(allow_null=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    push = PushActionSerializer()
 
 
 class RecommendationsSerializer(serializers.Serializer):
@@ -58,7 +77,9 @@ class RecommendationsView(CustomerScopedView):
     @extend_schema(
         summary="What suits this customer now, ranked and explained",
         description="Only benefits the customer can use now (tier, eligibility, quota left, "
-        "not retired). Paid add-ons they would likely want are listed apart.",
+        "not retired). Paid add-ons they would likely want are listed apart. Each says "
+        "whether it can be pushed now (`push`): on the channels the customer consents to, "
+        "or why not.",
         parameters=[OpenApiParameter("limit", int, description="1 to 50, default 5.")],
         responses={200: RecommendationsSerializer, **ERRORS},
         examples=[
@@ -80,6 +101,12 @@ class RecommendationsView(CustomerScopedView):
                             "remaining": 4,
                             "period_end": "2026-12-31",
                             "price": None,
+                            "push": {
+                                "available": True,
+                                "channels": ["app_message"],
+                                "code": None,
+                                "reason": None,
+                            },
                         }
                     ],
                     "you_might_add": [],

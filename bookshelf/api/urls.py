@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     benefit_centre,
     catalog,
+    consents,
     demand,
     events,
     feedback,
@@ -47,6 +48,11 @@ urlpatterns = [
         "customers/<str:customer_no>/recommendations",
         recommendations.RecommendationsView.as_view(),
         name="recommendations",
+    ),
+    path(
+        "customers/<str:customer_no>/consents",
+        consents.ConsentListCreateView.as_view(),
+        name="consents",
     ),
     path("customers/<str:customer_no>/events", events.CustomerEventView.as_view(), name="events"),
     path("demand-signals", demand.DemandSignalCreateView.as_view(), name="demand-signals"),

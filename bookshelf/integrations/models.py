@@ -41,6 +41,7 @@ class ApiScope(models.TextChoices):
     PURCHASE = "purchase", _("Buy paid add-ons")
     SIGNAL = "signal", _("Send demand signals, events and feedback")
     WEBHOOKS = "webhooks", _("Manage webhook subscriptions")
+    CONSENT = "consent", _("Record customers' consents (given and withdrawn)")
 
 
 class ApiClient(TimeStamped):

@@ -5,3 +5,5 @@ class ReachErrorCode(Enum):
     # Pushes: only a benefit the customer can use now may be pushed.
     PUSH_NOT_USABLE = "push_benefit_not_usable"
     INVALID = "invalid"
+    # PIPL: no valid consent for the push's channel (marketing app messages, SMS).
+    CONSENT_REQUIRED = "consent_required"

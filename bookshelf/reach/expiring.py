@@ -5,7 +5,9 @@ It asks what the benefit centre asks: the customer's own tier cells they may dra
 (`household_draws`: the eligibility rules, with their in-force product lines and age), each
 period as the centre bounds it (a policy year from the customer's anniversary, the earliest
 in-force policy start) and what is left as the centre counts it (`Allowance.remaining`). So it
-never suggests a benefit the push would refuse.
+never suggests a benefit the push would refuse; nor a customer the push would refuse for want
+of consent (PIPL): customers with no valid consent for any push channel are skipped, and
+counted (`SweepReport.skipped_no_consent`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from benefits.text import localised
 from customers.models import Customer, Policy, PolicyStatus
+from customers.selectors import customers_consenting
 
 from ..integrations.models import WebhookEventType
 from ..integrations.services import events_emit_many
@@ -36,12 +39,14 @@ from ..ledger.selectors import (
 from ..shelf.selectors import CellView, period_bounds, shelf_cells_for_tiers
 from .models import AgentSuggestion
 from .moments import bilingual
+from .pushes import CONSENT_REFUSALS, PUSH_CONSENT
 
 
 @dataclass
 class SweepReport:
     customers: int = 0
     suggestions: int = 0
+    skipped_no_consent: int = 0  # customers who may not be pushed to on any channel
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Batch:
     of queries: their tiers' cells, their in-force policies and their running balances."""
 
     customers: list[Customer]
+    consenting: set[int]  # of those, who may be pushed to on some channel
     cells: dict[int, list[CellView]]
     lines: Mapping[int, set[str]]
     anchors: Mapping[int, date]
@@ -69,8 +75,8 @@ class Batch:
 
 def _batch_load(*, after: int, size: int, today: date) -> Batch | None:
     """The next `size` customers with an agent after the primary key `after` (None: no
-    more), with their policies and running balances: three queries, and the tiers' cells
-    from the shelf's cache."""
+    more), with who of them consents to pushes, their policies and running balances: four
+    queries, and the tiers' cells from the shelf's cache."""
     customers = list(
         Customer.objects.filter(pk__gt=after, agent__isnull=False)
         .order_by("pk")
@@ -78,6 +84,9 @@ def _batch_load(*, after: int, size: int, today: date) -> Batch | None:
     )
     if not customers:
         return None
+    consenting = customers_consenting(
+        customer_ids=[c.pk for c in customers], purposes=PUSH_CONSENT.values()
+    )
     lines, anchors = policy_facts(
         list(
             Policy.objects.filter(customer__in=customers, status=PolicyStatus.IN_FORCE).values_list(
@@ -95,6 +104,7 @@ def _batch_load(*, after: int, size: int, today: date) -> Batch | None:
     }
     return Batch(
         customers=customers,
+        consenting=consenting,
         cells=shelf_cells_for_tiers({c.tier for c in customers}),
         lines=lines,
         anchors=anchors,
@@ -183,7 +193,8 @@ def quota_expiring_sweep(
 ) -> SweepReport:
     """Customers with uses left of a benefit they may use whose period (calendar month or
     year, or their policy year) ends within `days`: one suggestion per (customer, benefit,
-    period) for their agent, and a `quota.expiring` event. Keyset batches: the same few
+    period) for their agent, and a `quota.expiring` event; customers without a valid consent
+    for any push channel are skipped and counted. Keyset batches: the same few
     queries per batch of customers, whatever its size and the shelf's."""
     today = today or timezone.localdate()
     horizon = today + timedelta(days=days)
@@ -194,6 +205,9 @@ def quota_expiring_sweep(
         rows: list[AgentSuggestion] = []
         events: list[tuple[str, dict[str, Any]]] = []
         for customer in batch.customers:
+            if customer.pk not in batch.consenting:
+                report.skipped_no_consent += 1
+                continue
             for expiring in expiring_for(
                 customer, batch, today=today, horizon=horizon, limit=per_customer
             ):
@@ -201,4 +215,5 @@ def quota_expiring_sweep(
                 events.append(_event(customer, expiring))
         report.customers += len(batch.customers)
         report.suggestions += _record_once(rows, events)
+    CONSENT_REFUSALS.labels(where="quota_expiring_sweep").inc(report.skipped_no_consent)
     return report

@@ -204,6 +204,9 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # The customer withdrew consent for the channel after the push was queued: never sent,
+    # never retried.
+    REFUSED = "refused", _("Refused: no consent")
 
 
 class OutboxMessage(models.Model):

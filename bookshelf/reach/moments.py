@@ -1,6 +1,6 @@
 """Moments that matter: events other systems post, and the suggestions they become on the
 agent's desk ("claim filed yesterday: offer the hospital escort"). Every suggestion is made
-once (unique key)."""
+once (unique key), and only for a customer who may be pushed to on some channel (PIPL)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ from benefits.models import Benefit
 from benefits.text import localised
 from config.exceptions import DomainError
 from customers.models import Customer
+from customers.selectors import customers_consenting
 
 from .. import jobs
 from .error_codes import ReachErrorCode
 from .models import AgentSuggestion, CustomerEvent, EventKind
+from .pushes import CONSENT_REFUSALS, PUSH_CONSENT
 from .recommendations import EVENT_AFFINITY, recommendations_for_customer
 
 # Events worth an agent's call; the others only feed the ranking.
@@ -113,7 +115,9 @@ def _when(day: date, today: date) -> str:
 
 @transaction.atomic
 def event_suggestions_create(*, event_id: int, today: date | None = None) -> int:
-    """Turn one important event into suggestions for the customer's agent (once)."""
+    """Turn one important event into suggestions for the customer's agent (once). A customer
+    with no valid consent for any push channel gets none (counted in
+    `bookshelf_consent_refusals_total{where="event_suggestions"}`): the event is done."""
     event = (
         CustomerEvent.objects.select_for_update(of=("self",))
         .select_related("customer", "customer__agent")
@@ -124,7 +128,11 @@ def event_suggestions_create(*, event_id: int, today: date | None = None) -> int
         return 0
     today = today or timezone.localdate()
     made = 0
-    if event.kind in SUGGESTING_EVENTS:
+    if event.kind in SUGGESTING_EVENTS and not customers_consenting(
+        customer_ids=[event.customer_id], purposes=PUSH_CONSENT.values()
+    ):
+        CONSENT_REFUSALS.labels(where="event_suggestions").inc()
+    elif event.kind in SUGGESTING_EVENTS:
         affinity = EVENT_AFFINITY.get(event.kind, {})
         recs = recommendations_for_customer(customer=event.customer, limit=50, today=today)
         codes = [r.code for r in recs.recommendations]

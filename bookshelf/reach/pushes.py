@@ -7,6 +7,10 @@ finds nothing to claim while another worker holds it; a worker that dies mid-sen
 replaced once its lease ends, and the message is sent again. So a gateway may see a message
 twice, always with the same idempotency key, the outbox row's id (`push_idempotency_key`),
 by which it drops the duplicate. The sender is pluggable (settings.BOOKSHELF_PUSH_SENDER).
+
+PIPL: a push needs the customer's valid consent for its channel (`PUSH_CONSENT`), checked
+when it is made and again when it is sent: a consent withdrawn after the push was queued
+stops the send, and the message ends `refused`, never retried.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from prometheus_client import Counter
 
 from benefits.selectors import benefit_get
 from config.exceptions import DomainError, NotAllowed
 from config.users import acting_user
-from customers.models import Customer
+from customers.models import ConsentPurpose, Customer
+from customers.selectors import consent_valid
 
 from .. import jobs
 from ..integrations.models import WebhookEventType
@@ -35,6 +41,18 @@ from .error_codes import ReachErrorCode
 from .models import OutboxMessage, OutboxStatus, Push, PushChannel
 
 log = logging.getLogger(__name__)
+
+# The consent each push channel needs.
+PUSH_CONSENT: dict[str, str] = {
+    PushChannel.APP_MESSAGE: ConsentPurpose.MARKETING_APP_MESSAGE,
+    PushChannel.SMS: ConsentPurpose.MARKETING_SMS,
+}
+# What was not sent, or not suggested, for want of consent, by where it was stopped.
+CONSENT_REFUSALS = Counter(
+    "bookshelf_consent_refusals_total",
+    "Pushes refused and suggestions skipped for want of the customer's consent",
+    ["where"],
+)
 
 # Messages to customers are written in their language: the insurer's customers read Chinese.
 CUSTOMER_LANGUAGE = "zh-hans"
@@ -97,6 +115,19 @@ def push_sender() -> PushSender:
     return _sender_class(settings.BOOKSHELF_PUSH_SENDER)()  # type: ignore[no-any-return]
 
 
+def consent_required_error(channel: str) -> NotAllowed:
+    """The refusal of a push on `channel` the customer has not (or no longer) consented to."""
+    return NotAllowed(
+        ReachErrorCode.CONSENT_REQUIRED,
+        _("No consent from the customer for %(purpose)s: nothing can be pushed by %(channel)s.")
+        % {
+            "purpose": ConsentPurpose(PUSH_CONSENT[channel]).label,
+            "channel": PushChannel(channel).label,
+        },
+        field="channel",
+    )
+
+
 def _message_body(*, push: Push, remaining: int | None) -> str:
     benefit = push.benefit
     with translation.override(CUSTOMER_LANGUAGE):
@@ -131,6 +162,9 @@ def push_create(
     """Push a benefit the customer can use now; it is delivered after the commit."""
     if channel not in PushChannel.values:
         raise DomainError(ReachErrorCode.INVALID, _("Unknown channel."), field="channel")
+    if not consent_valid(customer=customer, purpose=PUSH_CONSENT[channel]):
+        CONSENT_REFUSALS.labels(where="push_create").inc()
+        raise consent_required_error(channel)
     note = (note or "").strip()
     if len(note) > 300:
         raise DomainError(
@@ -184,13 +218,22 @@ def push_create(
 
 def push_deliver(*, outbox_id: int, final_attempt: bool = True) -> str:
     """Send one outbox message if it is pending, or its last claim expired (the worker died).
-    Returns what happened: "sent", "failed" or "skipped" (already sent or failed, or held by
+    Returns what happened: "sent", "failed", "refused" (the customer's consent for the
+    channel is no longer valid: not sent, not retried) or "skipped" (already done, or held by
     a live claim); a transient error before the final attempt puts it back to pending and
     raises TransientSendError, so the task retries it."""
     lease = PUSH_OUTBOX.claim(outbox_id)
     if lease is None:
         return "skipped"
-    message = OutboxMessage.objects.select_related("push").get(pk=outbox_id)
+    message = OutboxMessage.objects.select_related("push__customer").get(pk=outbox_id)
+    purpose = PUSH_CONSENT.get(message.channel)
+    if purpose is None or not consent_valid(customer=message.push.customer, purpose=purpose):
+        # Withdrawn since the push was queued (or a channel without a consent rule): the
+        # last moment to stop it is before the gateway sees it.
+        CONSENT_REFUSALS.labels(where="push_deliver").inc()
+        _release(lease, status=OutboxStatus.REFUSED, last_error="no consent")
+        log.info("push %s refused: no consent for %s", outbox_id, message.channel)
+        return "refused"
     key = push_idempotency_key(message.pk)
     try:
         reference = push_sender().send(message, idempotency_key=key)

@@ -7,7 +7,8 @@ and the offline evaluation (`evaluation`) both go from a benefit centre (`Booksh
 the centre and the signals are loaded (now, or as of a past day). Only benefits the customer
 can use now are ever candidates (the benefit centre decides that: tier, eligibility, quota
 left, not retired). Weights live in one row product staff tune in the admin
-(`RecommendationWeights`).
+(`RecommendationWeights`). Each recommendation says whether it can be pushed now, and if
+not why (`PushAction`: no consent for any push channel, or an add-on not bought yet).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from benefits.text import localised
 from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
-from customers.models import Customer, ProductLine, ProfileTag, Relation, Tier
+from customers.models import ConsentPurpose, Customer, ProductLine, ProfileTag, Relation, Tier
+from customers.selectors import ConsentSet, consents_current
 
 from ..ledger.models import Redemption, RedemptionStatus
 from ..ledger.selectors import (
@@ -37,7 +39,9 @@ from ..ledger.selectors import (
     usage_recent,
 )
 from ..shelf.selectors import CellView, benefit_tags
+from .error_codes import ReachErrorCode
 from .models import CustomerEvent, EventKind, PeerUsage, RecommendationWeights
+from .pushes import PUSH_CONSENT
 
 # What each life event makes relevant: top categories and profile tags.
 EVENT_AFFINITY: dict[str, dict[str, set[str]]] = {
@@ -101,6 +105,20 @@ class RecoContext:
     addons: list[Candidate] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PushAction:
+    """Whether the "push" action is open for a recommendation: on which channels, or why not
+    (`code` is the error the push would answer with)."""
+
+    available: bool
+    channels: tuple[str, ...] = ()
+    code: str = ""
+    reason: str = ""
+
+
+PUSH_OPEN = PushAction(available=True)
+
+
 @dataclass
 class Recommendation:
     code: str
@@ -112,6 +130,7 @@ class Recommendation:
     remaining: int | None = None
     period_end: date | None = None
     price: str | None = None
+    push: PushAction = PUSH_OPEN
 
 
 WEIGHTS_KEY = "reco:weights"
@@ -381,6 +400,27 @@ class RecommendationSet:
     customer: Customer
     recommendations: list[Recommendation]
     you_might_add: list[Recommendation]
+    consents: ConsentSet | None = None
+
+
+def push_actions(consents: ConsentSet) -> tuple[PushAction, PushAction]:
+    """The push action of a benefit the customer can use, and of an add-on they could buy."""
+    channels = tuple(ch for ch, purpose in PUSH_CONSENT.items() if consents.valid(purpose))
+    if channels:
+        usable = PushAction(available=True, channels=channels)
+    else:
+        usable = PushAction(
+            available=False,
+            code=ReachErrorCode.CONSENT_REQUIRED.value,
+            reason=_("No consent for any push channel (%(purposes)s): ask the customer first.")
+            % {"purposes": ", ".join(str(ConsentPurpose(p).label) for p in PUSH_CONSENT.values())},
+        )
+    addon = PushAction(
+        available=False,
+        code=ReachErrorCode.PUSH_NOT_USABLE.value,
+        reason=_("Not on the customer's shelf yet: an add-on is pushed once it is bought."),
+    )
+    return usable, addon
 
 
 def recommendations_for_customer(
@@ -410,10 +450,18 @@ def recommendations_for_customer(
         for r in rank(addons, ctx, weights, limit=len(addons))
         if any(not reason.startswith(_("not used yet")) for reason in r.reasons)
     ][:3]
+    consents = consents_current(customer=customer)
+    usable, addon = push_actions(consents)
+    recommendations = rank(candidates, ctx, weights, limit)
+    for r in recommendations:
+        r.push = usable
+    for r in ranked_addons:
+        r.push = addon
     return RecommendationSet(
         customer=customer,
-        recommendations=rank(candidates, ctx, weights, limit),
+        recommendations=recommendations,
         you_might_add=ranked_addons,
+        consents=consents,
     )
 
 
@@ -481,10 +529,12 @@ def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
 
 
 __all__: list[Any] = [
+    "PushAction",
     "RecommendationSet",
     "addon_candidates",
     "family_tags",
     "peer_usage_refresh",
+    "push_actions",
     "rank",
     "reco_context",
     "recommendations_for_customer",

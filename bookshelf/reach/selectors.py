@@ -7,6 +7,7 @@ from .conversion import CONVERSION_DAYS, ConversionRow, push_conversion
 from .desk import CategoryGroup, CustomerDesk, customer_desk
 from .evaluation import EvalReport, recommendations_evaluate
 from .recommendations import (
+    PushAction,
     Recommendation,
     RecommendationSet,
     peer_shares,
@@ -23,6 +24,7 @@ __all__ = [
     "ConversionRow",
     "CustomerDesk",
     "EvalReport",
+    "PushAction",
     "Recommendation",
     "RecommendationSet",
     "customer_desk",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .expiring import SweepReport, quota_expiring_sweep
 from .moments import customer_event_record, event_suggestions_create, events_pending
 from .pushes import (
+    PUSH_CONSENT,
     PUSH_OUTBOX,
     DatabaseLogSender,
     PushSender,
@@ -20,6 +21,7 @@ from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
 
 __all__ = [
+    "PUSH_CONSENT",
     "PUSH_OUTBOX",
     "DatabaseLogSender",
     "PushSender",

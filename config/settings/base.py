@@ -176,6 +176,10 @@ SPECTACULAR_SETTINGS = {
         "RedemptionStatusEnum": "bookshelf.models.RedemptionStatus",
         "RedemptionSourceEnum": "bookshelf.models.Source",
         "DemandSourceEnum": ["customer", "agent"],
+        # Two choice sets are called "channel": the redemption's keeps its name.
+        "ChannelEnum": "bookshelf.ledger.models.Channel",
+        "ConsentChannelEnum": "customers.models.ConsentChannel",
+        "ConsentPurposeEnum": "customers.models.ConsentPurpose",
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies are refused
