@@ -55,6 +55,7 @@ from ..shelf.models import Eligibility, ShelfCell
 from ..shelf.selectors import period_bounds
 from ..shelf.services import shelf_version_bump
 from .demo_catalog import BENEFITS, CATEGORIES
+from .demo_consents import demo_consents_give
 
 BATCH = 2000
 HISTORY_DAYS = 450
@@ -706,5 +707,6 @@ class DemoBuilder:
         usage_rebuild(today=self.today)
         self.build_demand(customers)
         self.retire_one(benefits)
+        demo_consents_give()
         shelf_version_bump()
         return self.report
