@@ -53,7 +53,7 @@ def test_an_app_client_records_app_uses_by_default(app_api):
 
 
 def test_a_call_centre_client_gets_its_channel_and_its_default():
-    client, token = api_client_create(name="call-centre", channels=["phone"])
+    _client, token = api_client_create(name="call-centre", channels=["phone"])
     customer = make_customer(tier=Tier.GOLD)
     benefit = make_benefit(cells={Tier.GOLD: 3})
     api = _api(token)
