@@ -128,7 +128,8 @@ class SeedReport:
     logins_kept: str = ""  # demo logins that already existed, left exactly as they were
 
 
-DEMO_PASSWORD = "bookshelf-demo"  # public: the command refuses to run outside DEBUG unforced
+# Public: the command refuses to run outside DEBUG unless forced.
+DEMO_PASSWORD = "bookshelf-demo"  # noqa: S105
 
 
 ProgressFactory = Callable[[int, str], Any]
