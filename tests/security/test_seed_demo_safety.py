@@ -47,8 +47,7 @@ def test_existing_users_are_never_touched_even_when_forced():
     )
     agent = user_model.objects.create_user(username="agent", password="agent-secret-2")
     before = {
-        u.username: (u.password, u.is_staff, u.is_superuser, u.is_active)
-        for u in (admin, agent)
+        u.username: (u.password, u.is_staff, u.is_superuser, u.is_active) for u in (admin, agent)
     }
     out = _seed(force=True)
     for user in user_model.objects.filter(username__in=["admin", "agent"]):
