@@ -64,9 +64,7 @@ def test_reverting_a_benefit_is_refused_and_changes_nothing(office):
 
 
 def test_every_history_admin_refuses_revert():
-    history_admins = [
-        a for a in admin.site._registry.values() if isinstance(a, SimpleHistoryAdmin)
-    ]
+    history_admins = [a for a in admin.site._registry.values() if isinstance(a, SimpleHistoryAdmin)]
     assert len(history_admins) >= 3
     for model_admin in history_admins:
         assert isinstance(model_admin, HistoryAdmin), type(model_admin)
