@@ -68,13 +68,14 @@ class ClockedScheduleAdmin(ScheduleGuard, beat_admin.ClockedScheduleAdmin):  # t
     pass
 
 
-for model, model_admin in [
+BEAT_ADMINS: list[tuple[type[Any], type[admin.ModelAdmin[Any]]]] = [
     (PeriodicTask, PeriodicTaskAdmin),
     (IntervalSchedule, IntervalScheduleAdmin),
     (CrontabSchedule, CrontabScheduleAdmin),
     (SolarSchedule, SolarScheduleAdmin),
     (ClockedSchedule, ClockedScheduleAdmin),
-]:
+]
+for model, model_admin in BEAT_ADMINS:
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)

@@ -287,7 +287,7 @@ class DemoBuilder:
         # Demo logins for the first supervisor and the first two agents, in their groups.
         staff_groups_sync()
         groups = {g.name: g for g in Group.objects.all()}
-        logins = [
+        logins: list[tuple[str, Agent | None, dict[str, Any]]] = [
             ("supervisor", supervisors[0], {"first_name": supervisors[0].name}),
             ("agent", agents[0], {"first_name": agents[0].name}),
             ("agent2", agents[1], {"first_name": agents[1].name}),
@@ -295,15 +295,16 @@ class DemoBuilder:
             ("admin", None, {"is_superuser": True}),
         ]
         kept = []
-        for username, agent, flags in logins:
+        for username, login_agent, flags in logins:
             user = self._demo_login(username, flags)
             if user is None:
                 kept.append(username)
                 continue
-            if agent is not None:
-                user.groups.add(groups[AGENT_SUPERVISOR if agent in supervisors else AGENT])
-                agent.user = user
-                agent.save(update_fields=["user", "updated_at"])
+            if login_agent is not None:
+                group = AGENT_SUPERVISOR if login_agent in supervisors else AGENT
+                user.groups.add(groups[group])
+                login_agent.user = user
+                login_agent.save(update_fields=["user", "updated_at"])
             elif not user.is_superuser:
                 user.groups.add(groups[PRODUCT_STAFF])
         self.report.logins_kept = ", ".join(kept) or "-"
