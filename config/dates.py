@@ -70,15 +70,33 @@ class SafeDateTimeField(serializers.DateTimeField):
 
 
 class SafeDateHierarchyChangeList(ChangeList):
-    """Django's date hierarchy steps past year 9999 (`?start_time__year=9999` overflows while
-    computing the end of the year) and answers 500; here such a link is refused like any
+    """Django's date hierarchy steps past the calendar's ends (`?start_time__year=9999`
+    overflows computing the end of the year; year 1 overflows converting local midnight to
+    UTC on SQLite) and answers 500; here a period outside the safe range is refused like any
     bad lookup (the change list redirects with `?e=1`)."""
 
     def get_filters(self, request: HttpRequest) -> Any:
+        if self.date_hierarchy:
+            self._hierarchy_check(request.GET)
         try:
             return super().get_filters(request)
         except (OverflowError, ValueError) as exc:
             raise IncorrectLookupParameters(exc) from exc
+
+    def _hierarchy_check(self, params: Any) -> None:
+        prefix = f"{self.date_hierarchy}__"
+        year = params.get(prefix + "year")
+        if year is None:
+            return
+        try:
+            start = date(
+                int(year), int(params.get(prefix + "month", 1)), int(params.get(prefix + "day", 1))
+            )
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+        # The period's end (a year later at most) must be a safe bound too.
+        if not SAFE_MIN.date() < start or start.year >= SAFE_MAX.year:
+            raise IncorrectLookupParameters(_("That period is outside the calendar."))
 
 
 class SafeDateHierarchyMixin:
