@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
 from config.exceptions import DomainError
+from config.history_admin import HistoryAdmin
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
 from .resources import BenefitResource, adopt
@@ -225,7 +225,7 @@ def _lifecycle_action(
 
 
 @admin.register(Benefit)
-class BenefitAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+class BenefitAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
     resource_classes = [BenefitResource]
     formats = [CSV, XLSX]
     list_display = [

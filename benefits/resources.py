@@ -13,7 +13,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
+
+from config.spreadsheets import FormulaSafeResource
 
 from .models import Benefit, Category
 from .services import benefit_create
@@ -54,7 +56,7 @@ class TagsWidget(widgets.Widget):  # type: ignore[misc]
         return ", ".join(value or [])
 
 
-class BenefitResource(resources.ModelResource):  # type: ignore[misc]
+class BenefitResource(FormulaSafeResource):  # type: ignore[misc]
     code = fields.Field(attribute="code", column_name="code")
     category = fields.Field(
         attribute="category", column_name="category", widget=CategoryCodeWidget()

@@ -21,8 +21,8 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.history_admin import HistoryAdmin
 from config.requestid import current_request_id
 
 from .models import (
@@ -401,7 +401,7 @@ class FamilyLinkAdmin(CustomerScopedAdmin):
 
 
 @admin.register(TierRule)
-class TierRuleAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class TierRuleAdmin(HistoryAdmin):  # type: ignore[type-arg]
     list_display = ["tier", "min_annual_premium", "description", "updated_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.login_throttle import ThrottledAdminAuthenticationForm
 
-from . import desk, operations, reach, records, review, shelf
+from . import desk, operations, reach, records, review, schedule, shelf
 
 admin.site.site_header = _("Benefits Bookshelf")
 admin.site.site_title = _("Benefits Bookshelf")
@@ -23,4 +23,4 @@ admin.site.index_title = _("Workspaces and records")
 admin.site.site_url = None  # the admin is the site: no "view site" link
 admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 15 minutes
 
-__all__ = ["desk", "operations", "reach", "records", "review", "shelf"]
+__all__ = ["desk", "operations", "reach", "records", "review", "schedule", "shelf"]

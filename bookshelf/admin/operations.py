@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -24,14 +25,38 @@ from ..integrations.services import (
     subscription_rotate_secret,
     webhook_secret_new,
 )
+from ..ledger.models import Channel
+
+
+class ApiClientForm(forms.ModelForm):
+    """Channels as checkboxes of the ledger's channels, so no client claims an unknown one."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The channels this client may record uses on; the first is its default."),
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ("name", "scopes", "channels", "is_active", "expires_at")
+
+    def clean_channels(self) -> list[str]:
+        # The client's first channel is its default: keep the order it had, new ones after.
+        chosen = set(self.cleaned_data["channels"])
+        kept = [c for c in (self.instance.channels or []) if c in chosen]
+        return kept + [c for c in Channel.values if c in chosen and c not in kept]
 
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
     list_display = (
         "name",
         "token_prefix",
         "scopes",
+        "channels",
         "is_active",
         "expires_at",
         "last_used_at",
@@ -40,7 +65,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "token_prefix")
     readonly_fields = ("token_prefix", "last_used_at", "revoked_at", "created_at")
-    fields = ("name", "scopes", "is_active", "expires_at", *readonly_fields)
+    fields = ("name", "scopes", "channels", "is_active", "expires_at", *readonly_fields)
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -16,10 +16,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
 from benefits.admin import BenefitAdmin, TopCategoryFilter, status_badge
 from benefits.models import Benefit
+from config.history_admin import HistoryAdmin
 from customers.admin import (
     profile_tags_formfield,
     tier_badge,
@@ -81,7 +81,7 @@ class BenefitTopCategoryFilter(TopCategoryFilter):
 
 
 @admin.register(ShelfCell)
-class ShelfCellAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
     resource_classes = [ShelfCellResource]
     formats = [CSV, XLSX]
     list_display = [

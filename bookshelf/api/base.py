@@ -18,7 +18,7 @@ from customers.models import Customer
 from customers.selectors import customer_get, customers_visible_to
 
 from ..integrations.services import idempotent_call, request_fingerprint
-from ..ledger.models import Channel
+from ..ledger.selectors import channel_default
 from .auth import HasScope, api_client_of, caller_ref
 from .common import ErrorSerializer, StrictQueryParamsMixin
 
@@ -61,7 +61,7 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
         )
 
     def channel_default(self) -> str:
-        return Channel.APP if api_client_of(self.request) is not None else Channel.AGENT
+        return channel_default(api_client=api_client_of(self.request))
 
     def recorded_by(self) -> Any:
         return None if api_client_of(self.request) is not None else self.request.user

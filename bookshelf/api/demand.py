@@ -14,7 +14,9 @@ from customers.models import Customer
 from customers.selectors import customer_get, customers_visible_to
 
 from ..integrations.models import ApiScope
-from ..review.models import DemandSignal
+from ..ledger.models import Channel
+from ..ledger.services import channel_claim_check
+from ..review.models import DemandSignal, DemandSource
 from ..review.services import demand_signal_create
 from .auth import HasScope, api_client_of
 from .base import ERRORS
@@ -29,7 +31,11 @@ class DemandSignalInSerializer(serializers.Serializer):
         max_length=40, required=False, allow_blank=True, help_text="An existing benefit's code."
     )
     customer = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    source = serializers.ChoiceField(choices=["customer", "agent"], default="customer")  # type: ignore[assignment]
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["customer", "agent"],
+        default="customer",
+        help_text="Who asked. `agent` needs a staff session or a client given the agent channel.",
+    )
 
 
 class DemandSignalOutSerializer(serializers.ModelSerializer):
@@ -81,6 +87,10 @@ class DemandSignalCreateView(StrictQueryParamsMixin, APIView):
         data_in = DemandSignalInSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
         data = data_in.validated_data
+        if data["source"] == DemandSource.AGENT:
+            channel_claim_check(
+                channel=Channel.AGENT, api_client=api_client_of(request), field="source"
+            )
         customer = None
         if data.get("customer"):
             visible = (

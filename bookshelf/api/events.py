@@ -7,6 +7,8 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.dates import SafeDateTimeField
+
 from ..integrations.models import ApiScope
 from ..reach.models import EventKind
 from ..reach.services import customer_event_record
@@ -16,7 +18,7 @@ from .common import ErrorSerializer
 
 class EventInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EventKind.choices)
-    occurred_at = serializers.DateTimeField(required=False)
+    occurred_at = SafeDateTimeField(required=False)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
     external_id = serializers.CharField(
         max_length=100,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,17 +14,16 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.dates import day_after, day_start
+
 from ..integrations.models import ApiScope
 from ..integrations.services import idempotency_key_check
 from ..ledger.models import Channel, Redemption, RedemptionStatus, Source
 from ..ledger.selectors import redemption_for_customer, redemption_history
-from ..ledger.services import redemption_cancel, redemption_create
+from ..ledger.services import channel_claim_check, redemption_cancel, redemption_create
+from .auth import api_client_of
 from .base import ERRORS, IDEMPOTENCY_HEADER, CustomerScopedView, idempotent_response, json_ready
 from .common import BoundedPagination, ErrorSerializer, paginated
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class RedemptionFilter(django_filters.FilterSet):
@@ -34,7 +32,8 @@ class RedemptionFilter(django_filters.FilterSet):
         method="filter_category", help_text=_("Category code; a prefix matches its branch.")
     )
     # As a range on the timestamp itself (local midnights), not on its date: PostgreSQL then
-    # prunes the redemption table's monthly partitions outside the range.
+    # prunes the redemption table's monthly partitions outside the range. Bounds past any
+    # stored row are clamped (config.dates): `date_to=9999-12-31` means "no end".
     date_from = django_filters.DateFilter(method="filter_date_from")
     date_to = django_filters.DateFilter(method="filter_date_to")
     status = django_filters.ChoiceFilter(choices=RedemptionStatus.choices)
@@ -45,10 +44,10 @@ class RedemptionFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_date_from(self, queryset: QuerySet[Redemption], name: str, value: date) -> Any:
-        return queryset.filter(created_at__gte=_local_midnight(value))
+        return queryset.filter(created_at__gte=day_start(value))
 
     def filter_date_to(self, queryset: QuerySet[Redemption], name: str, value: date) -> Any:
-        return queryset.filter(created_at__lt=_local_midnight(value + timedelta(days=1)))
+        return queryset.filter(created_at__lt=day_after(value))
 
     def filter_category(self, queryset: QuerySet[Redemption], name: str, value: str) -> Any:
         prefix = value.strip().upper().rstrip(".")
@@ -67,7 +66,13 @@ class RedemptionInSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="A family member's customer number, when they use this customer's benefit.",
     )
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.APP)
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        help_text="Where the use was made. An API client may claim only its own channels (the "
+        "app unless it was given others; its first one is the default); a staff session "
+        "agent, phone or counter (default agent).",
+    )
 
 
 class RedemptionOutSerializer(serializers.ModelSerializer):
@@ -232,6 +237,8 @@ class RedemptionListCreateView(CustomerScopedView):
             data["channel"] = self.channel_default()
 
         def run() -> tuple[int, dict[str, Any]]:
+            # Inside the idempotent call: a reused key with another body is still a 422 first.
+            channel_claim_check(channel=data["channel"], api_client=api_client_of(request))
             result = redemption_create(
                 customer=customer,
                 benefit_code=data["benefit"],

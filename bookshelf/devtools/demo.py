@@ -126,6 +126,11 @@ class SeedReport:
     purchases: int = 0
     demand_signals: int = 0
     feedback: int = 0
+    logins_kept: str = ""  # demo logins that already existed, left exactly as they were
+
+
+# Public: the command refuses to run outside DEBUG unless forced.
+DEMO_PASSWORD = "bookshelf-demo"  # noqa: S105
 
 
 ProgressFactory = Callable[[int, str], Any]
@@ -269,7 +274,6 @@ class DemoBuilder:
     def build_agents(self) -> list[Agent]:
         n_agents = max(3, self.n_customers // 40)
         n_supervisors = max(1, n_agents // 8)
-        user_model = get_user_model()
         agents: list[Agent] = []
         supervisors: list[Agent] = []
         for i in range(n_agents + n_supervisors):
@@ -284,32 +288,39 @@ class DemoBuilder:
         # Demo logins for the first supervisor and the first two agents, in their groups.
         staff_groups_sync()
         groups = {g.name: g for g in Group.objects.all()}
-        for username, agent in [
-            ("supervisor", supervisors[0]),
-            ("agent", agents[0]),
-            ("agent2", agents[1]),
-        ]:
-            user, _created = user_model.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "first_name": agent.name}
-            )
-            user.set_password("bookshelf-demo")
-            user.save()
-            user.groups.add(groups[AGENT_SUPERVISOR if agent in supervisors else AGENT])
-            agent.user = user
-            agent.save(update_fields=["user", "updated_at"])
-        product, _created = user_model.objects.get_or_create(
-            username="product", defaults={"is_staff": True, "first_name": "Product"}
-        )
-        product.set_password("bookshelf-demo")
-        product.save()
-        product.groups.add(groups[PRODUCT_STAFF])
-        admin, _created = user_model.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True}
-        )
-        admin.set_password("bookshelf-demo")
-        admin.save()
+        logins: list[tuple[str, Agent | None, dict[str, Any]]] = [
+            ("supervisor", supervisors[0], {"first_name": supervisors[0].name}),
+            ("agent", agents[0], {"first_name": agents[0].name}),
+            ("agent2", agents[1], {"first_name": agents[1].name}),
+            ("product", None, {"first_name": "Product"}),
+            ("admin", None, {"is_superuser": True}),
+        ]
+        kept = []
+        for username, login_agent, flags in logins:
+            user = self._demo_login(username, flags)
+            if user is None:
+                kept.append(username)
+                continue
+            if login_agent is not None:
+                group = AGENT_SUPERVISOR if login_agent in supervisors else AGENT
+                user.groups.add(groups[group])
+                login_agent.user = user
+                login_agent.save(update_fields=["user", "updated_at"])
+            elif not user.is_superuser:
+                user.groups.add(groups[PRODUCT_STAFF])
+        self.report.logins_kept = ", ".join(kept) or "-"
         self.report.agents = len(agents) + len(supervisors)
         return agents
+
+    @staticmethod
+    def _demo_login(username: str, flags: dict[str, Any]) -> Any:
+        """Create a missing demo login; an existing user is never touched (None)."""
+        user_model = get_user_model()
+        if user_model.objects.filter(username=username).exists():
+            return None
+        return user_model.objects.create_user(
+            username=username, password=DEMO_PASSWORD, is_staff=True, **flags
+        )
 
     def build_customers(self, agents: list[Agent]) -> list[Customer]:
         rng = self.rng

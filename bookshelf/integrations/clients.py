@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import Conflict, DomainError
 
 from .error_codes import IntegrationErrorCode
-from .models import ApiClient, ApiScope
+from .models import ApiClient, ApiScope, app_channel_only
 
 TOKEN_PREFIX = "bks_"  # noqa: S105 - a label, not a secret
 
@@ -24,9 +24,14 @@ def token_digest(token: str) -> str:
 
 @transaction.atomic
 def api_client_create(
-    *, name: str, scopes: list[str] | None = None, expires_at: datetime | None = None
+    *,
+    name: str,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+    channels: list[str] | None = None,
 ) -> tuple[ApiClient, str]:
-    """Create a client and return it with its token; only the token's digest is kept."""
+    """Create a client and return it with its token; only the token's digest is kept.
+    `channels` (validated by the caller against the ledger's channels) default to the app."""
     scopes = list(dict.fromkeys(scopes or ApiScope.values))
     unknown = sorted(set(scopes) - set(ApiScope.values))
     if unknown:
@@ -48,6 +53,7 @@ def api_client_create(
         token_prefix=token[:10],
         token_hash=token_digest(token),
         scopes=scopes,
+        channels=list(dict.fromkeys(channels or app_channel_only())),
         expires_at=expires_at,
     )
     return client, token

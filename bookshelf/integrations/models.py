@@ -44,6 +44,11 @@ class ApiScope(models.TextChoices):
     CONSENT = "consent", _("Record customers' consents (given and withdrawn)")
 
 
+def app_channel_only() -> list[str]:
+    # The ledger's `Channel.APP`, spelled out: integrations import no feature.
+    return ["app"]
+
+
 class ApiClient(TimeStamped):
     """A calling system (the customer app's backend...) with its own bearer token.
 
@@ -55,6 +60,11 @@ class ApiClient(TimeStamped):
     token_prefix = models.CharField(_("token prefix"), max_length=12, editable=False)
     token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)
+    channels = models.JSONField(
+        _("channels"),
+        default=app_channel_only,
+        help_text=_("The channels this client may record uses on; the first is its default."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)

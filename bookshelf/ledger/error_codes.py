@@ -5,6 +5,7 @@ class LedgerErrorCode(Enum):
     # 403: the customer may not spend this.
     NOT_FAMILY_MEMBER = "not_family_member"
     NOT_PURCHASABLE = "benefit_not_purchasable"
+    CHANNEL_NOT_ALLOWED = "channel_not_allowed"
     # 409: what is left says no.
     QUOTA_EXHAUSTED = "quota_exhausted"
     FAMILY_ALLOWANCE_EXHAUSTED = "family_allowance_exhausted"

@@ -13,12 +13,14 @@ from .centre import (
     bookshelf_for_customer,
     purchase_entry,
 )
+from .channels import STAFF_CHANNELS, channel_default, channels_claimable
 from .history import purchase_history, redemption_for_customer, redemption_history
 from .household import Household, household_load, policy_facts
 from .partitions import Partition, is_partitioned, partitions_list
 from .usage import WINDOW_MONTHS, usage_recent
 
 __all__ = [
+    "STAFF_CHANNELS",
     "WINDOW_MONTHS",
     "Allowance",
     "Balances",
@@ -30,6 +32,8 @@ __all__ = [
     "ShelfEntry",
     "bookshelf_assemble",
     "bookshelf_for_customer",
+    "channel_default",
+    "channels_claimable",
     "draw_allowance",
     "household_draws",
     "household_load",

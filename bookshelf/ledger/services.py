@@ -4,6 +4,7 @@ commands, other capabilities) come through here."""
 
 from __future__ import annotations
 
+from .channels import channel_claim_check
 from .feedback import redemption_feedback_create
 from .partitions import redemption_partitions_ensure
 from .purchases import purchase_create
@@ -12,6 +13,7 @@ from .usage import usage_prune, usage_rebuild
 
 __all__ = [
     "RedemptionResult",
+    "channel_claim_check",
     "purchase_create",
     "redemption_cancel",
     "redemption_create",

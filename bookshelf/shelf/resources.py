@@ -11,10 +11,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from benefits.models import Benefit
 from benefits.resources import adopt
+from config.spreadsheets import FormulaSafeResource
 from customers.models import TIER_SLUGS, Tier
 
 from .models import ShelfCell
@@ -56,7 +57,7 @@ class BenefitCodeWidget(widgets.ForeignKeyWidget):  # type: ignore[misc]
             raise ValueError(_("No benefit with code %(code)s.") % {"code": code}) from None
 
 
-class ShelfCellResource(resources.ModelResource):  # type: ignore[misc]
+class ShelfCellResource(FormulaSafeResource):  # type: ignore[misc]
     tier = fields.Field(attribute="tier", column_name="tier", widget=TierWidget())
     benefit = fields.Field(attribute="benefit", column_name="benefit", widget=BenefitCodeWidget())
 

@@ -217,6 +217,13 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Off on purpose: every resource escapes formulae itself (config.spreadsheets), for = + - @,
+# tab and CR; the library's switch strips only "=" and turns numbers and None into text.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# A history record's Revert would save an old copy past the services (a benefit's status
+# without its lifecycle row and event): the button is hidden and the POST refused
+# (config.history_admin.HistoryAdmin).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Pushes to customers: the dotted path of the sender the delivery task calls. The default
 # writes the delivery to the database outbox and the log; a real SMS or app-message gateway

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from bookshelf.integrations.models import ApiScope
 from bookshelf.integrations.services import api_client_create
+from bookshelf.ledger.models import Channel
 from config.exceptions import DomainError
 
 
@@ -24,6 +25,14 @@ class Command(BaseCommand):
             default=None,
             choices=ApiScope.values,
             help="What the client may do (default: all).",
+        )
+        parser.add_argument(
+            "--channels",
+            nargs="+",
+            default=None,
+            choices=Channel.values,
+            help="The channels the client may record uses on, its default first "
+            "(default: app only).",
         )
         lifetime = parser.add_mutually_exclusive_group()
         lifetime.add_argument(
@@ -47,7 +56,10 @@ class Command(BaseCommand):
         expires = None if options["never_expires"] else timezone.now() + timedelta(days=days)
         try:
             client, token = api_client_create(
-                name=options["name"], scopes=options["scopes"], expires_at=expires
+                name=options["name"],
+                scopes=options["scopes"],
+                expires_at=expires,
+                channels=options["channels"],
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
@@ -55,6 +67,7 @@ class Command(BaseCommand):
             _("Created API client %(name)s with scopes: %(scopes)s")
             % {"name": client.name, "scopes": ", ".join(client.scopes)}
         )
+        self.stdout.write(_("Channels: %(channels)s") % {"channels": ", ".join(client.channels)})
         if client.expires_at is not None:
             self.stdout.write(
                 _("Expires on %(date)s.") % {"date": timezone.localdate(client.expires_at)}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
@@ -17,8 +18,22 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=500, help="How many customers.")
         parser.add_argument("--seed", type=int, default=42, help="Random seed (reproducible).")
         parser.add_argument("--no-progress", action="store_true", help="Hide progress bars.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even though DEBUG is off. The demo logins have a public password: "
+            "never on a database real people use.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                _(
+                    "seed_demo creates logins with a public password, so it runs only with "
+                    "DEBUG on (the dev settings, as `make run` uses). Pass --force to run it "
+                    "anyway on a throwaway database."
+                )
+            )
         n = options["customers"]
         if n < 12:
             raise CommandError(_("Use at least 12 customers, so every tier has some."))

@@ -29,7 +29,7 @@ def _seed(**kwargs):
     out = StringIO()
     call_command(
         "seed_demo",
-        **{"customers": N, "seed": 3, "no_progress": True, **kwargs},
+        **{"customers": N, "seed": 3, "no_progress": True, "force": True, **kwargs},
         stdout=out,
     )
     return out.getvalue()

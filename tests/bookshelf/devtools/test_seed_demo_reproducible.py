@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def _seed(**kwargs):
     out = StringIO()
-    call_command("seed_demo", **{"seed": 3, "no_progress": True, **kwargs}, stdout=out)
+    call_command(
+        "seed_demo", **{"seed": 3, "no_progress": True, "force": True, **kwargs}, stdout=out
+    )
     return out.getvalue()
 
 
