@@ -20,7 +20,7 @@ def schedule_rights_from_staff(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookshelf", "0023_outboxmessage_lease"),
+        ("bookshelf", "0024_outbox_refused_and_consent_perms"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
