@@ -118,7 +118,7 @@ def test_the_migration_takes_the_rights_away_from_staff_groups():
     product.permissions.add(keep, *drop)
     group.permissions.add(*drop)
     migration = importlib.import_module(
-        "bookshelf.migrations.0024_apiclient_channels_schedule_perms"
+        "bookshelf.migrations.0025_apiclient_channels_schedule_perms"
     )
     migration.schedule_rights_from_staff(apps, None)
     assert set(product.permissions.filter(content_type__app_label="django_celery_beat")) == {keep}
