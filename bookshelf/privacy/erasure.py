@@ -11,8 +11,9 @@ What goes, and what stays (and why):
 - links to other people: family links in both directions and the assigned agent go;
 - free text that may hold personal data: feedback comments, push notes, the outbox's message
   bodies (and an unsent message is never sent), life-event notes, override and tier-change
-  reasons (and the reasons in the webhook events' payloads); phone and ID numbers in demand
-  texts are masked (the texts are grouped by their key, which stays);
+  reasons (and the reasons in the webhook events' payloads); phone and ID numbers (and the name)
+  in demand texts are masked, in their grouping keys too, and in proposal titles quoting them
+  (the request stays in a group of the same size);
 - uses, purchases, balances, monthly rollups, feedback scores, pushes, demand signals and the
   personal-data access log stay (what the review counts, and the audit trail);
 - open suggestions for the customer are dismissed (nobody should contact them about them).
@@ -51,7 +52,8 @@ from ..reach.models import (
     Push,
     SuggestionStatus,
 )
-from ..review.models import DemandSignal
+from ..review.models import DemandSignal, Proposal
+from ..review.selectors import demand_text_key
 from .error_codes import PrivacyErrorCode
 
 # What replaces a reason that could name the customer (tier changes, overrides, webhooks).
@@ -153,16 +155,28 @@ def _free_text_clear(customer: Customer, report: ErasureReport) -> None:
 
 
 def _demand_texts_mask(customer: Customer, report: ErasureReport) -> None:
-    """Numbers in what the customer asked for are masked; the grouping key stays, so the
-    review groups and counts the request as before."""
+    """Numbers (and the customer's name) in what the customer asked for are masked, in the
+    text and in its grouping key: the request stays in a group of the same size, so the
+    review counts it as before. Proposals whose title quoted such a text are masked too."""
     changed = []
-    for signal in DemandSignal.objects.filter(customer=customer).only("pk", "text"):
+    for signal in DemandSignal.objects.filter(customer=customer).only("pk", "text", "text_key"):
         masked = erasure_reason_scrub(signal.text, customer=customer)
         if masked != signal.text:
             signal.text = masked
+            signal.text_key = demand_text_key(masked)
             changed.append(signal)
-    DemandSignal.objects.bulk_update(changed, ["text"])
+    DemandSignal.objects.bulk_update(changed, ["text", "text_key"])
     report.rows["demand_texts"] = len(changed)
+    quoted = Q()
+    for value in (customer.phone, customer.id_number):
+        if value:
+            quoted |= Q(title__contains=value) | Q(key__contains=value)
+    proposals = list(Proposal.objects.filter(quoted).only("pk", "title", "key")) if quoted else []
+    for proposal in proposals:
+        proposal.title = erasure_reason_scrub(proposal.title, customer=customer)
+        proposal.key = erasure_reason_scrub(proposal.key, customer=customer)
+    Proposal.objects.bulk_update(proposals, ["title", "key"])
+    report.rows["proposal_titles"] = len(proposals)
 
 
 def _webhook_reasons_clear(customer: Customer, report: ErasureReport) -> None:

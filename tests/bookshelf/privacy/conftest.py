@@ -44,9 +44,16 @@ def fill(customer: Customer, spouse: Customer) -> Held:
     paid = make_benefit(price=Decimal("99"), name="Dental")
     make_family(customer, spouse)
     own = redemption_create(customer=customer, benefit_code=benefit.code).redemption
-    redemption_create(customer=customer, benefit_code=benefit.code, beneficiary_no=spouse.customer_no)
+    redemption_create(
+        customer=customer, benefit_code=benefit.code, beneficiary_no=spouse.customer_no
+    )
     redemption_feedback_create(redemption=own, score=9, comment="My phone is 13900001111, call me")
-    purchase_create(customer=customer, benefit_code=paid.code, quantity=1, payment_reference="PAY-1")
+    purchase_create(
+        customer=customer,
+        benefit_code=paid.code,
+        quantity=1,
+        payment_reference=f"PAY-{customer.customer_no}",
+    )
     push = push_create(
         customer=customer,
         benefit_code=benefit.code,
