@@ -243,12 +243,16 @@ class Customer(TimeStamped):
     )
     # PIPL: a legal hold (litigation, a regulator's request) keeps the record from erasure;
     # `erased_at` marks a customer anonymised on request (bookshelf.privacy).
+    # Database defaults too: bulk loaders (COPY, seed_scale) leave these columns out.
     legal_hold = models.BooleanField(
         _("legal hold"),
         default=False,
+        db_default=False,
         help_text=_("While set, the customer's data may not be erased."),
     )
-    legal_hold_reason = models.CharField(_("legal hold reason"), max_length=255, blank=True)
+    legal_hold_reason = models.CharField(
+        _("legal hold reason"), max_length=255, blank=True, default="", db_default=""
+    )
     erased_at = models.DateTimeField(
         _("erased at"),
         null=True,

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -84,7 +85,7 @@ class CustomerPrivacyAdmin(CustomerDeskAdmin):
                 "opts": self.opts,
                 "customers": list(queryset),
                 "action": action,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 "warning": gettext(
                     "Erasure cannot be undone: names, numbers, family links and notes are "
                     "removed for good."
