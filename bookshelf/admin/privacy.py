@@ -25,6 +25,7 @@ from config.exceptions import DomainError
 from config.requestid import current_request_id
 from customers.models import Customer
 
+from ..privacy.models import PrivacyRequest
 from ..privacy.selectors import user_may_erase, user_may_export
 from ..privacy.services import customer_data_export, customer_erase, customer_legal_hold_set
 from .desk import CustomerDeskAdmin
@@ -177,3 +178,32 @@ class CustomerPrivacyAdmin(CustomerDeskAdmin):
 
 admin.site.unregister(Customer)
 admin.site.register(Customer, CustomerPrivacyAdmin)
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The audit trail of exports and erasures: superusers read it, nobody edits it."""
+
+    list_display = ["created_at", "kind", "customer_no", "username", "via", "reason"]
+    list_filter = ["kind", "via"]
+    search_fields = ["=customer_no", "=username"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

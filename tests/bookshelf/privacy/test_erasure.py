@@ -324,3 +324,21 @@ def test_legal_hold_from_the_admin_blocks_erasure(db, client):
     _erase_action(client, customer)
     customer.refresh_from_db()
     assert customer.erased_at is not None
+
+
+def test_the_record_page_shows_the_hold_and_the_audit_trail_is_for_superusers(db, client):
+    agent = agent_with_user("ann")
+    customer = make_customer(tier=Tier.GOLD, agent=agent)
+    customer_legal_hold_set(customer=customer, hold=True, reason="court case 88")
+    root = staff_user("root", superuser=True)
+    client.force_login(root)
+    page = client.get(f"/admin/customers/customer/{customer.pk}/edit/")
+    assert page.status_code == 200
+    assert "court case 88" in page.content.decode()
+    lapse_policies(customer)
+    customer_legal_hold_set(customer=customer, hold=False)
+    _erase(customer)
+    listing = client.get("/admin/bookshelf/privacyrequest/")
+    assert listing.status_code == 200 and customer.customer_no in listing.content.decode()
+    client.force_login(agent.user)
+    assert client.get("/admin/bookshelf/privacyrequest/").status_code == 403
