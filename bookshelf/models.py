@@ -27,6 +27,7 @@ from .ledger.models import (
     Source,
     UsageMonth,
 )
+from .privacy.models import PrivacyRequest, PrivacyRequestKind
 from .reach.models import (
     AgentSuggestion,
     CustomerEvent,
@@ -76,6 +77,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PeerUsage",
+    "PrivacyRequest",
+    "PrivacyRequestKind",
     "Proposal",
     "ProposalKind",
     "ProposalStatus",

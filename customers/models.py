@@ -241,6 +241,25 @@ class Customer(TimeStamped):
     tags = models.JSONField(
         _("profile tags"), default=list, blank=True, validators=[validate_profile_tags]
     )
+    # PIPL: a legal hold (litigation, a regulator's request) keeps the record from erasure;
+    # `erased_at` marks a customer anonymised on request (bookshelf.privacy).
+    # Database defaults too: bulk loaders (COPY, seed_scale) leave these columns out.
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        db_default=False,
+        help_text=_("While set, the customer's data may not be erased."),
+    )
+    legal_hold_reason = models.CharField(
+        _("legal hold reason"), max_length=255, blank=True, default="", db_default=""
+    )
+    erased_at = models.DateTimeField(
+        _("erased at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the customer's personal data was erased on their request."),
+    )
 
     class Meta:
         ordering = ["customer_no"]
@@ -249,6 +268,7 @@ class Customer(TimeStamped):
         permissions = [
             ("view_customer_pii", _("Can see unmasked phone and ID numbers")),
             ("view_all_customers", _("Can see every customer, not only assigned ones")),
+            ("erase_customer", _("Can erase a customer's personal data on request")),
         ]
         indexes = [
             models.Index(fields=["phone_last4"], name="customer_phone_last4"),

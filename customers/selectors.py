@@ -284,16 +284,17 @@ class ConsentSet:
 
 def _latest_consents(*, customer_ids: Iterable[int], at: datetime) -> QuerySet[Consent]:
     """The latest record at or before `at` of each (customer, purpose) that has one: a record
-    with no later one for the same customer and purpose (one query, on both databases)."""
+    with no later one for the same customer and purpose (one query, on both databases). An
+    erased customer has none: their consents are kept as evidence, but never count again."""
     later = Consent.objects.filter(
         customer_id=OuterRef("customer_id"), purpose=OuterRef("purpose"), created_at__lte=at
     ).filter(
         Q(created_at__gt=OuterRef("created_at"))
         | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
     )
-    return Consent.objects.filter(customer_id__in=list(customer_ids), created_at__lte=at).filter(
-        ~Exists(later)
-    )
+    return Consent.objects.filter(
+        customer_id__in=list(customer_ids), created_at__lte=at, customer__erased_at__isnull=True
+    ).filter(~Exists(later))
 
 
 def _counts_at(record: Consent, at: datetime) -> bool:

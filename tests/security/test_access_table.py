@@ -33,7 +33,13 @@ from rest_framework.test import APIClient
 from bookshelf.api import urls as api_urls
 from bookshelf.integrations.services import api_client_create, subscription_create
 from bookshelf.ledger.services import purchase_create, redemption_create, redemption_feedback_create
-from bookshelf.models import AgentNotification, ApiScope, NotificationKind, Redemption
+from bookshelf.models import (
+    AgentNotification,
+    ApiScope,
+    NotificationKind,
+    PrivacyRequest,
+    Redemption,
+)
 from bookshelf.reach.services import push_create
 from bookshelf.review.services import demand_signal_create
 from customers.models import Agent, Customer, Tier
@@ -119,6 +125,9 @@ def world(office: Office) -> World:
         "redemptionfeedback": feedback,
         "agentnotification": notification,
         "piiaccesslog": audit,
+        "privacyrequest": PrivacyRequest.objects.create(
+            kind="export", customer=mine, customer_no=mine.customer_no, username="x", via="test"
+        ),
     }
     clients: dict[str, APIClient] = {ANON: APIClient()}
     for role, scopes in ((RO, [ApiScope.READ]), (APP, None)):
@@ -298,6 +307,7 @@ ADMIN_ROWS = [
             ("bookshelf_redemptionfeedback", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
             ("bookshelf_agentnotification", (OK, HIDDEN, OK, 403), (OK, 404, OK, 403)),
             ("customers_piiaccesslog", (403, 403, 403, 403), (403, 403, 403, 403)),
+            ("bookshelf_privacyrequest", (403, 403, 403, 403), (403, 403, 403, 403)),
         ]
         for key in [model.split("_", 1)[1]]
         for row in (
