@@ -13,6 +13,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import url_params_from_lookup_dict
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -79,6 +82,53 @@ def scope_to_visible_customers(
     return queryset.filter(condition)
 
 
+class OfferedLookupsChangeList(ChangeList):
+    """A change list that filters only by what its page offers: its list filters, its date
+    hierarchy (by year, month and day), the search box, ordering by shown columns and the
+    page number. Any other query parameter is refused (400) before a row is read, the same
+    way whatever its value, so no URL can ask a yes/no question about a hidden field."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        given = self.get_filters_params()
+        result = super().get_filters(request)  # the filters take the parameters they offer
+        remaining = result[2]
+        generated: set[str] = set()
+        hierarchy = self.date_hierarchy
+        if hierarchy and f"{hierarchy}__year" in given:
+            generated = {f"{hierarchy}__gte", f"{hierarchy}__lt"}
+        refused = [
+            key
+            for key in remaining
+            if key in given
+            and key not in generated
+            and not _related_widget_lookup(self.model, key, given[key])
+        ]
+        if refused:
+            raise DisallowedModelAdminLookup(gettext("This list cannot be filtered that way."))
+        return result
+
+
+def _related_widget_lookup(model: Any, key: str, values: list[str]) -> bool:
+    """The raw-id popup of a key with `limit_choices_to` passes those limits as parameters:
+    those exact pairs (and no others) are allowed, as the stock admin allows them."""
+    for fk_lookup in model._meta.related_fkey_lookups:
+        if callable(fk_lookup):
+            fk_lookup = fk_lookup()
+        pairs = url_params_from_lookup_dict(fk_lookup)
+        if all((key, value) in pairs.items() for value in values):
+            return True
+    return False
+
+
+class OfferedLookupsOnlyMixin:
+    """For every admin list about people (customers, their records, agents, the audit
+    trail): no lookup oracle. Only the page's own filters are accepted (see
+    `OfferedLookupsChangeList`); the stock admin accepts any lookup on the model's fields."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return OfferedLookupsChangeList
+
+
 class NotFoundWhenHiddenMixin:
     """An object outside the user's scope answers 404, like one that does not exist (the
     stock admin redirects to the index with a message instead)."""
@@ -92,7 +142,7 @@ class NotFoundWhenHiddenMixin:
         return obj
 
 
-class CustomerScopedAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerScopedAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """For models about customers: rows outside the user's customers are not shown."""
 
     customer_fields: tuple[str, ...] = ("customer",)
@@ -178,7 +228,7 @@ class PolicyInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Customer)
-class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display_links = ["customer_no"]
     list_filter = ["tier", "gender", "city", ("tier_downgrade_due", admin.EmptyFieldListFilter)]
     list_select_related = ["agent"]
@@ -320,7 +370,7 @@ def _adopt(obj: Any, created: Any) -> None:
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AgentAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["agent_no", "name", "city", "supervisor", "user", "customer_count"]
     list_select_related = ["supervisor", "user"]
     list_filter = ["city"]
@@ -458,7 +508,7 @@ class TierChangeAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
 
 
 @admin.register(PiiAccessLog)
-class PiiAccessLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PiiAccessLogAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit trail of unmasked personal data: superusers read it, nobody edits it."""
 
     list_display = ["created_at", "username", "customer_no", "shown", "view_name", "remote_addr"]

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.exceptions import DomainError
-from customers.admin import CustomerScopedAdmin, NotFoundWhenHiddenMixin, tier_badge
+from customers.admin import (
+    CustomerScopedAdmin,
+    NotFoundWhenHiddenMixin,
+    OfferedLookupsOnlyMixin,
+    tier_badge,
+)
 from customers.models import Tier
 from customers.selectors import agents_visible_to
 
@@ -450,7 +455,7 @@ class RedemptionFeedbackAdmin(CustomerScopedAdmin):
 
 
 @admin.register(AgentNotification)
-class AgentNotificationAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):
+class AgentNotificationAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin):
     """An agent reads their own notices; a supervisor their team's."""
 
     list_display = ("agent", "kind", "message", "created_at", "read_at")
