@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import url_params_from_lookup_dict
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -41,8 +44,14 @@ from .models import (
     TierPolicy,
     TierRule,
 )
-from .pii import can_view_pii, mask_id_number, mask_name, mask_phone
-from .selectors import customer_search, customers_visible_to, user_sees_all_customers
+from .pii import MOBILE_RE, can_view_pii, mask_id_number, mask_name, mask_phone
+from .selectors import (
+    customer_search,
+    customer_search_full_number,
+    customer_search_reference,
+    customers_visible_to,
+    user_sees_all_customers,
+)
 from .services import (
     customer_create,
     customer_tier_refresh,
@@ -165,6 +174,13 @@ class ReadOnlyAdminMixin:
         return False
 
 
+FULL_NUMBER_REFUSED = _(
+    "Searching by a full phone or ID number needs the personal-data permission. "
+    "Search by customer number or the last four digits of the phone."
+)
+# A full number is unique to one customer (or a handful of duplicates): audit that many.
+MAX_AUDITED_SEARCH_RESULTS = 20
+
 # Personal fields and the masked read-only stand-ins shown to users without the permission.
 PII_STAND_INS = {
     "name": "masked_name",
@@ -257,12 +273,76 @@ class CustomerAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, admin.Mode
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return super().get_queryset(request) & customers_visible_to(request.user)
 
+    # -- search: no owner lookup without the permission, no full number in a URL ----------
+
+    def get_urls(self) -> list[Any]:
+        search = self.admin_site.admin_view(self.search_view)
+        return [path("search/", search, name="customers_customer_search"), *super().get_urls()]
+
+    def search_view(self, request: HttpRequest) -> HttpResponse:
+        """The list's search form posts here, so what is typed never lands in a URL as it is
+        (access logs, Referer): a full phone or ID number goes on as its keyed hash."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:customers_customer_changelist"))
+        params = {
+            key: values
+            for key, values in request.POST.lists()
+            if key not in {"csrfmiddlewaretoken", SEARCH_VAR}
+        }
+        return self._search_redirect(request, request.POST.get(SEARCH_VAR, ""), params)
+
+    def _search_redirect(
+        self, request: HttpRequest, term: str, params: dict[str, list[str]]
+    ) -> HttpResponse:
+        term = term.strip()
+        reference = customer_search_reference(term)
+        if reference is not None:
+            if can_view_pii(request.user):
+                term = reference
+            else:
+                # Refused: the box keeps the number masked, and the search finds nobody.
+                messages.error(request, FULL_NUMBER_REFUSED)
+                masked = mask_phone if MOBILE_RE.match(term) else mask_id_number
+                term = masked(term.upper())
+        if term:
+            params = {**params, SEARCH_VAR: [term]}
+        url = reverse("admin:customers_customer_changelist")
+        return HttpResponseRedirect(f"{url}?{urlencode(params, doseq=True)}" if params else url)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        term = request.GET.get(SEARCH_VAR, "")
+        if customer_search_reference(term) is not None:
+            # A link with a full number in it: this request is logged already, but the page
+            # (and every link it makes) carries the hash instead.
+            params = {k: v for k, v in request.GET.lists() if k != SEARCH_VAR}
+            return self._search_redirect(request, term, params)
+        full_number = customer_search_full_number(term) is not None
+        if full_number and not can_view_pii(request.user):
+            messages.error(request, FULL_NUMBER_REFUSED)
+        context = {**(extra_context or {}), "search_is_reference": full_number}
+        return super().changelist_view(request, context)
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
     ) -> tuple[QuerySet[Customer], bool]:
         if not search_term.strip():
             return queryset, False
-        return customer_search(query=search_term, queryset=queryset), False
+        personal = can_view_pii(request.user)
+        field = customer_search_full_number(search_term)
+        match = getattr(request, "resolver_match", None)
+        if field is not None and match is not None and match.view_name == "admin:autocomplete":
+            # Typed into a select box, the number would travel in the URL: not searched.
+            return queryset.none(), False
+        found = customer_search(query=search_term, queryset=queryset, personal=personal)
+        if field is not None and personal:
+            # Finding a number's owner is seeing it: written down per customer found.
+            for customer in found[:MAX_AUDITED_SEARCH_RESULTS]:
+                pii_access_record_for_request(request, customer=customer, fields=[field])
+        return found, False
 
     def get_list_display(self, request: HttpRequest) -> Any:
         # Phone numbers stay masked in lists, whoever looks: a full number is shown on one
