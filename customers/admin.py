@@ -113,7 +113,8 @@ class OfferedLookupsChangeList(ChangeList):
             and not _related_widget_lookup(self.model, key, given[key])
         ]
         if refused:
-            raise DisallowedModelAdminLookup(gettext("This list cannot be filtered that way."))
+            # For the security log, as the stock admin words it (parameter names only).
+            raise DisallowedModelAdminLookup(f"Filtering by {', '.join(refused)} not allowed")
         return result
 
 
@@ -138,6 +139,34 @@ class OfferedLookupsOnlyMixin:
         return OfferedLookupsChangeList
 
 
+class CustomerChoicesScopedMixin:
+    """Every foreign key to a customer (or to a row about customers that the user's lists
+    scope) offers, and on POST accepts, only the rows the user may see: add and change forms,
+    inlines, raw-id and autocomplete widgets all validate against this queryset."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        scoped = self._scoped_choices(db_field, request)
+        if scoped is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        scoped = self._scoped_choices(db_field, request)
+        if scoped is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def _scoped_choices(self, db_field: Any, request: HttpRequest) -> QuerySet[Any] | None:
+        related = db_field.related_model
+        if related is Customer:
+            return customers_visible_to(request.user)
+        site = getattr(self, "admin_site", admin.site)
+        related_admin = site._registry.get(related)
+        if isinstance(related_admin, CustomerScopedAdmin):
+            return related_admin.get_queryset(request)
+        return None
+
+
 class NotFoundWhenHiddenMixin:
     """An object outside the user's scope answers 404, like one that does not exist (the
     stock admin redirects to the index with a message instead)."""
@@ -151,7 +180,9 @@ class NotFoundWhenHiddenMixin:
         return obj
 
 
-class CustomerScopedAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerScopedAdmin(
+    OfferedLookupsOnlyMixin, CustomerChoicesScopedMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin
+):  # type: ignore[type-arg]
     """For models about customers: rows outside the user's customers are not shown."""
 
     customer_fields: tuple[str, ...] = ("customer",)
@@ -205,7 +236,7 @@ def pii_access_record_for_request(
     )
 
 
-class FamilyLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+class FamilyLinkInline(CustomerChoicesScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
     """Shown, not edited here: a link is made in both directions by the family-link page."""
 
     model = FamilyLink
@@ -224,7 +255,7 @@ class FamilyLinkInline(admin.TabularInline):  # type: ignore[type-arg]
         return super().get_queryset(request).select_related("relative")
 
 
-class PolicyInline(admin.TabularInline):  # type: ignore[type-arg]
+class PolicyInline(CustomerChoicesScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Policy
     fields = ["policy_no", "product_line", "annual_premium", "status", "start_date", "end_date"]
     readonly_fields = [
@@ -244,7 +275,9 @@ class PolicyInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Customer)
-class CustomerAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerAdmin(
+    OfferedLookupsOnlyMixin, CustomerChoicesScopedMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin
+):  # type: ignore[type-arg]
     list_display_links = ["customer_no"]
     list_filter = ["tier", "gender", "city", ("tier_downgrade_due", admin.EmptyFieldListFilter)]
     list_select_related = ["agent"]
