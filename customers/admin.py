@@ -57,7 +57,7 @@ from .services import (
     customer_tier_refresh,
     family_link_create,
     family_link_delete,
-    pii_access_record,
+    pii_access_record_many,
     policy_create,
     tier_override_create,
 )
@@ -225,10 +225,19 @@ def pii_access_record_for_request(
     request: HttpRequest, *, customer: Customer, fields: list[str]
 ) -> None:
     """`pii_access_record` with who, when and from where taken from the request."""
+    pii_access_records_for_request(request, customers=[customer], fields=fields)
+
+
+def pii_access_records_for_request(
+    request: HttpRequest, *, customers: list[Customer], fields: list[str]
+) -> None:
+    """The same for several customers shown on one page, in one insert."""
+    if not customers:
+        return
     match = getattr(request, "resolver_match", None)
-    pii_access_record(
+    pii_access_record_many(
         user=request.user,
-        customer=customer,
+        customers=customers,
         fields=fields,
         view_name=match.view_name if match is not None else "",
         request_id=getattr(request, "request_id", "") or current_request_id(),
@@ -373,8 +382,8 @@ class CustomerAdmin(
         found = customer_search(query=search_term, queryset=queryset, personal=personal)
         if field is not None and personal:
             # Finding a number's owner is seeing it: written down per customer found.
-            for customer in found[:MAX_AUDITED_SEARCH_RESULTS]:
-                pii_access_record_for_request(request, customer=customer, fields=[field])
+            owners = list(found[:MAX_AUDITED_SEARCH_RESULTS])
+            pii_access_records_for_request(request, customers=owners, fields=[field])
         return found, False
 
     def get_list_display(self, request: HttpRequest) -> Any:
