@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.contrib.admin.widgets import url_params_from_lookup_dict
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -22,6 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.dates import SafeDateHierarchyChangeList
 from config.history_admin import HistoryAdmin
 from config.requestid import current_request_id
 
@@ -38,14 +45,20 @@ from .models import (
     TierPolicy,
     TierRule,
 )
-from .pii import can_view_pii, mask_id_number, mask_name, mask_phone
-from .selectors import customer_search, customers_visible_to, user_sees_all_customers
+from .pii import MOBILE_RE, can_view_pii, mask_id_number, mask_name, mask_phone
+from .selectors import (
+    customer_search,
+    customer_search_full_number,
+    customer_search_reference,
+    customers_visible_to,
+    user_sees_all_customers,
+)
 from .services import (
     customer_create,
     customer_tier_refresh,
     family_link_create,
     family_link_delete,
-    pii_access_record,
+    pii_access_record_many,
     policy_create,
     tier_override_create,
 )
@@ -79,6 +92,83 @@ def scope_to_visible_customers(
     return queryset.filter(condition)
 
 
+class OfferedLookupsChangeList(SafeDateHierarchyChangeList):
+    """A change list that filters only by what its page offers: its list filters, its date
+    hierarchy (by year, month and day), the search box, ordering by shown columns and the
+    page number. Any other query parameter is refused (400) before a row is read, the same
+    way whatever its value, so no URL can ask a yes/no question about a hidden field. A date
+    hierarchy period past the calendar's ends is a bad lookup, not a 500 (the parent class)."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        given = self.get_filters_params()
+        result = super().get_filters(request)  # the filters take the parameters they offer
+        remaining = result[2]
+        generated: set[str] = set()
+        hierarchy = self.date_hierarchy
+        if hierarchy and f"{hierarchy}__year" in given:
+            generated = {f"{hierarchy}__gte", f"{hierarchy}__lt"}
+        refused = [
+            key
+            for key in remaining
+            if key in given
+            and key not in generated
+            and not _related_widget_lookup(self.model, key, given[key])
+        ]
+        if refused:
+            # For the security log, as the stock admin words it (parameter names only).
+            raise DisallowedModelAdminLookup(f"Filtering by {', '.join(refused)} not allowed")
+        return result
+
+
+def _related_widget_lookup(model: Any, key: str, values: list[str]) -> bool:
+    """The raw-id popup of a key with `limit_choices_to` passes those limits as parameters:
+    those exact pairs (and no others) are allowed, as the stock admin allows them."""
+    for fk_lookup in model._meta.related_fkey_lookups:
+        if callable(fk_lookup):
+            fk_lookup = fk_lookup()
+        pairs = url_params_from_lookup_dict(fk_lookup)
+        if all((key, value) in pairs.items() for value in values):
+            return True
+    return False
+
+
+class OfferedLookupsOnlyMixin:
+    """For every admin list about people (customers, their records, agents, the audit
+    trail): no lookup oracle. Only the page's own filters are accepted (see
+    `OfferedLookupsChangeList`); the stock admin accepts any lookup on the model's fields."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return OfferedLookupsChangeList
+
+
+class CustomerChoicesScopedMixin:
+    """Every foreign key to a customer (or to a row about customers that the user's lists
+    scope) offers, and on POST accepts, only the rows the user may see: add and change forms,
+    inlines, raw-id and autocomplete widgets all validate against this queryset."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        scoped = self._scoped_choices(db_field, request)
+        if scoped is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        scoped = self._scoped_choices(db_field, request)
+        if scoped is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def _scoped_choices(self, db_field: Any, request: HttpRequest) -> QuerySet[Any] | None:
+        related = db_field.related_model
+        if related is Customer:
+            return customers_visible_to(request.user)
+        site = getattr(self, "admin_site", admin.site)
+        related_admin = site._registry.get(related)
+        if isinstance(related_admin, CustomerScopedAdmin):
+            return related_admin.get_queryset(request)
+        return None
+
+
 class NotFoundWhenHiddenMixin:
     """An object outside the user's scope answers 404, like one that does not exist (the
     stock admin redirects to the index with a message instead)."""
@@ -92,7 +182,9 @@ class NotFoundWhenHiddenMixin:
         return obj
 
 
-class CustomerScopedAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerScopedAdmin(
+    OfferedLookupsOnlyMixin, CustomerChoicesScopedMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin
+):  # type: ignore[type-arg]
     """For models about customers: rows outside the user's customers are not shown."""
 
     customer_fields: tuple[str, ...] = ("customer",)
@@ -115,6 +207,13 @@ class ReadOnlyAdminMixin:
         return False
 
 
+FULL_NUMBER_REFUSED = _(
+    "Searching by a full phone or ID number needs the personal-data permission. "
+    "Search by customer number or the last four digits of the phone."
+)
+# A full number is unique to one customer (or a handful of duplicates): audit that many.
+MAX_AUDITED_SEARCH_RESULTS = 20
+
 # Personal fields and the masked read-only stand-ins shown to users without the permission.
 PII_STAND_INS = {
     "name": "masked_name",
@@ -128,10 +227,19 @@ def pii_access_record_for_request(
     request: HttpRequest, *, customer: Customer, fields: list[str]
 ) -> None:
     """`pii_access_record` with who, when and from where taken from the request."""
+    pii_access_records_for_request(request, customers=[customer], fields=fields)
+
+
+def pii_access_records_for_request(
+    request: HttpRequest, *, customers: list[Customer], fields: list[str]
+) -> None:
+    """The same for several customers shown on one page, in one insert."""
+    if not customers:
+        return
     match = getattr(request, "resolver_match", None)
-    pii_access_record(
+    pii_access_record_many(
         user=request.user,
-        customer=customer,
+        customers=customers,
         fields=fields,
         view_name=match.view_name if match is not None else "",
         request_id=getattr(request, "request_id", "") or current_request_id(),
@@ -139,7 +247,7 @@ def pii_access_record_for_request(
     )
 
 
-class FamilyLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+class FamilyLinkInline(CustomerChoicesScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
     """Shown, not edited here: a link is made in both directions by the family-link page."""
 
     model = FamilyLink
@@ -158,7 +266,7 @@ class FamilyLinkInline(admin.TabularInline):  # type: ignore[type-arg]
         return super().get_queryset(request).select_related("relative")
 
 
-class PolicyInline(admin.TabularInline):  # type: ignore[type-arg]
+class PolicyInline(CustomerChoicesScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Policy
     fields = ["policy_no", "product_line", "annual_premium", "status", "start_date", "end_date"]
     readonly_fields = [
@@ -178,7 +286,9 @@ class PolicyInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Customer)
-class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class CustomerAdmin(
+    OfferedLookupsOnlyMixin, CustomerChoicesScopedMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin
+):  # type: ignore[type-arg]
     list_display_links = ["customer_no"]
     list_filter = ["tier", "gender", "city", ("tier_downgrade_due", admin.EmptyFieldListFilter)]
     list_select_related = ["agent"]
@@ -207,12 +317,76 @@ class CustomerAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):  # type: ignore[
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return super().get_queryset(request) & customers_visible_to(request.user)
 
+    # -- search: no owner lookup without the permission, no full number in a URL ----------
+
+    def get_urls(self) -> list[Any]:
+        search = self.admin_site.admin_view(self.search_view)
+        return [path("search/", search, name="customers_customer_search"), *super().get_urls()]
+
+    def search_view(self, request: HttpRequest) -> HttpResponse:
+        """The list's search form posts here, so what is typed never lands in a URL as it is
+        (access logs, Referer): a full phone or ID number goes on as its keyed hash."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:customers_customer_changelist"))
+        params = {
+            key: values
+            for key, values in request.POST.lists()
+            if key not in {"csrfmiddlewaretoken", SEARCH_VAR}
+        }
+        return self._search_redirect(request, request.POST.get(SEARCH_VAR, ""), params)
+
+    def _search_redirect(
+        self, request: HttpRequest, term: str, params: dict[str, list[str]]
+    ) -> HttpResponse:
+        term = term.strip()
+        reference = customer_search_reference(term)
+        if reference is not None:
+            if can_view_pii(request.user):
+                term = reference
+            else:
+                # Refused: the box keeps the number masked, and the search finds nobody.
+                messages.error(request, FULL_NUMBER_REFUSED)
+                masked = mask_phone if MOBILE_RE.match(term) else mask_id_number
+                term = masked(term.upper())
+        if term:
+            params = {**params, SEARCH_VAR: [term]}
+        url = reverse("admin:customers_customer_changelist")
+        return HttpResponseRedirect(f"{url}?{urlencode(params, doseq=True)}" if params else url)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        term = request.GET.get(SEARCH_VAR, "")
+        if customer_search_reference(term) is not None:
+            # A link with a full number in it: this request is logged already, but the page
+            # (and every link it makes) carries the hash instead.
+            params = {k: v for k, v in request.GET.lists() if k != SEARCH_VAR}
+            return self._search_redirect(request, term, params)
+        full_number = customer_search_full_number(term) is not None
+        if full_number and not can_view_pii(request.user):
+            messages.error(request, FULL_NUMBER_REFUSED)
+        context = {**(extra_context or {}), "search_is_reference": full_number}
+        return super().changelist_view(request, context)
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
     ) -> tuple[QuerySet[Customer], bool]:
         if not search_term.strip():
             return queryset, False
-        return customer_search(query=search_term, queryset=queryset), False
+        personal = can_view_pii(request.user)
+        field = customer_search_full_number(search_term)
+        match = getattr(request, "resolver_match", None)
+        if field is not None and match is not None and match.view_name == "admin:autocomplete":
+            # Typed into a select box, the number would travel in the URL: not searched.
+            return queryset.none(), False
+        found = customer_search(query=search_term, queryset=queryset, personal=personal)
+        if field is not None and personal:
+            # Finding a number's owner is seeing it: written down per customer found.
+            owners = list(found[:MAX_AUDITED_SEARCH_RESULTS])
+            pii_access_records_for_request(request, customers=owners, fields=[field])
+        return found, False
 
     def get_list_display(self, request: HttpRequest) -> Any:
         # Phone numbers stay masked in lists, whoever looks: a full number is shown on one
@@ -320,7 +494,7 @@ def _adopt(obj: Any, created: Any) -> None:
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AgentAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["agent_no", "name", "city", "supervisor", "user", "customer_count"]
     list_select_related = ["supervisor", "user"]
     list_filter = ["city"]
@@ -458,7 +632,7 @@ class TierChangeAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
 
 
 @admin.register(PiiAccessLog)
-class PiiAccessLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PiiAccessLogAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit trail of unmasked personal data: superusers read it, nobody edits it."""
 
     list_display = ["created_at", "username", "customer_no", "shown", "view_name", "remote_addr"]

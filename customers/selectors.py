@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -430,19 +431,52 @@ def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None
         ) from None
 
 
+# A full number in a search, once it has left the form: its keyed hash, never the number.
+_SEARCH_REFERENCE_RE = re.compile(r"^(phone|id):([0-9a-f]{64})$")
+_REFERENCE_COLUMNS = {"phone": "phone_hash", "id": "id_number_hash"}
+SEARCH_REFERENCE_FIELDS = {"phone": "phone", "id": "id_number"}
+
+
+def customer_search_reference(query: str) -> str | None:
+    """For a full phone or ID number, what a URL may carry instead: `phone:<keyed hash>` or
+    `id:<keyed hash>`. None for any other search term."""
+    query = (query or "").strip()
+    if MOBILE_RE.match(query):
+        return f"phone:{pii_hash(query)}"
+    if RESIDENT_ID_RE.match(query.upper()):
+        return f"id:{pii_hash(query)}"
+    return None
+
+
+def customer_search_full_number(query: str) -> str | None:
+    """Which personal field (`phone`, `id_number`) a search term confirms the owner of: a
+    full number or its reference. None for customer numbers, names and last digits."""
+    query = (query or "").strip()
+    reference = customer_search_reference(query) or query
+    match = _SEARCH_REFERENCE_RE.match(reference)
+    return SEARCH_REFERENCE_FIELDS[match.group(1)] if match else None
+
+
 def customer_search(
-    *, query: str, queryset: QuerySet[Customer] | None = None
+    *, query: str, queryset: QuerySet[Customer] | None = None, personal: bool = True
 ) -> QuerySet[Customer]:
     """By customer number, name, the last digits of the phone, or a full phone or ID number
-    (through their keyed hashes: the numbers themselves are stored encrypted)."""
+    (through their keyed hashes: the numbers themselves are stored encrypted).
+
+    With `personal=False` (a user who sees personal data masked) the search is no oracle on
+    what is masked: full numbers find nobody and names are not searched."""
     qs = queryset if queryset is not None else Customer.objects.all()
     query = (query or "").strip()
     if not query:
         return qs
-    if MOBILE_RE.match(query):
-        return qs.filter(phone_hash=pii_hash(query))
-    if RESIDENT_ID_RE.match(query.upper()):
-        return qs.filter(id_number_hash=pii_hash(query))
+    reference = _SEARCH_REFERENCE_RE.match(customer_search_reference(query) or query)
+    if reference is not None:
+        if not personal:
+            return qs.none()
+        column = _REFERENCE_COLUMNS[reference.group(1)]
+        return qs.filter(**{column: reference.group(2)})
     if query.isdigit() and len(query) <= 4:
         return qs.filter(phone_last4__endswith=query) | qs.filter(customer_no__icontains=query)
+    if not personal:
+        return qs.filter(customer_no__icontains=query)
     return qs.filter(customer_no__icontains=query) | qs.filter(name__icontains=query)

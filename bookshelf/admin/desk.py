@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
@@ -23,9 +24,11 @@ from customers.admin import (
     PII_STAND_INS,
     CustomerAdmin,
     pii_access_record_for_request,
+    pii_access_records_for_request,
 )
 from customers.models import Customer
 from customers.pii import can_view_pii, mask_name
+from customers.selectors import customers_visible_to
 
 from ..integrations.services import form_token_consume
 from ..ledger.models import Channel
@@ -43,6 +46,17 @@ from ..reach.services import (
 )
 from .consents import consent_card, consent_urls
 from .forms import PushForm, PushInput, RedeemForm, RedeemInput
+
+
+@dataclass(frozen=True)
+class DeskRelative:
+    """A relative on the desk's family card: the name as this user may see it, and whether
+    their own desk is this user's to open."""
+
+    customer: Customer
+    relation: str
+    name: str
+    linked: bool
 
 
 class _AlreadySent(Exception):
@@ -118,6 +132,7 @@ class CustomerDeskAdmin(CustomerAdmin):
         if pii:
             pii_access_record_for_request(request, customer=customer, fields=list(PII_STAND_INS))
         recommendations = recommendations_for_customer(customer=customer, limit=5)
+        family, unmasked = self._family(request, desk)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{customer.customer_no} {name}",
@@ -132,7 +147,8 @@ class CustomerDeskAdmin(CustomerAdmin):
             "can_redeem_perm": can_redeem,
             "can_push": can_push and bool(desk.usable_entries),
             "can_edit": self.has_change_permission(request, customer),
-            "redeem_form": RedeemForm(desk=desk, pii=pii, initial={"token": token}),
+            "redeem_form": RedeemForm(desk=desk, unmasked=unmasked, initial={"token": token}),
+            "family": family,
             "push_form": PushForm(desk=desk, initial={"token": token}),
             "has_view_permission": True,
             "recommendations": recommendations,
@@ -142,6 +158,32 @@ class CustomerDeskAdmin(CustomerAdmin):
             ),
         }
         return TemplateResponse(request, self.desk_template, context)
+
+    def _family(self, request: HttpRequest, desk: Any) -> tuple[list[DeskRelative], set[int]]:
+        """The customer's relatives as the desk shows them: unmasked only to a user with the
+        personal-data permission who may see that relative (an agent's own customer, a
+        supervisor's team's), and each one shown unmasked is written to the access log."""
+        relatives = desk.shelf.household.relatives
+        visible: set[int] = set()
+        if relatives:
+            visible = set(
+                customers_visible_to(request.user)
+                .filter(pk__in=[rel.pk for rel, _relation in relatives])
+                .values_list("pk", flat=True)
+            )
+        unmasked = visible if can_view_pii(request.user) else set()
+        shown = [rel for rel, _relation in relatives if rel.pk in unmasked]
+        pii_access_records_for_request(request, customers=shown, fields=["name"])
+        family = [
+            DeskRelative(
+                customer=rel,
+                relation=relation,
+                name=rel.name if rel.pk in unmasked else mask_name(rel.name),
+                linked=rel.pk in visible,
+            )
+            for rel, relation in relatives
+        ]
+        return family, unmasked
 
     def suggestion_view(
         self, request: HttpRequest, object_id: str, suggestion_id: int, action: str

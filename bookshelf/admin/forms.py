@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -38,7 +39,10 @@ class RedeemForm(DeskForm):
         help_text=_("A family member can use a benefit the customer's tier shares."),
     )
 
-    def __init__(self, *args: Any, desk: CustomerDesk, pii: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, desk: CustomerDesk, unmasked: Collection[int], **kwargs: Any
+    ) -> None:
+        """`unmasked`: the relatives (by key) whose names this user may see unmasked."""
         super().__init__(*args, **kwargs)
         customer = desk.customer
         self._choice("benefit").choices = [(e.code, _benefit_label(e)) for e in desk.usable_entries]
@@ -47,7 +51,7 @@ class RedeemForm(DeskForm):
             *(
                 (
                     rel.customer_no,
-                    f"{rel.customer_no} {rel.name if pii else mask_name(rel.name)}",
+                    f"{rel.customer_no} {rel.name if rel.pk in unmasked else mask_name(rel.name)}",
                 )
                 for rel, _relation in desk.shelf.household.relatives
             ),

@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from customers.admin import OfferedLookupsOnlyMixin
+
 from ..integrations.models import (
     ApiClient,
     DeliveryStatus,
@@ -120,7 +122,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):
     """The delivery log: status, attempts, response code and latency per subscriber."""
 
     list_display = (
@@ -162,7 +164,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):
     list_display = ("type", "id", "request_id", "created_at")
     list_filter = ("type",)
     readonly_fields = ("id", "type", "payload", "request_id", "created_at")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.exceptions import DomainError
 from config.requestid import current_request_id
+from customers.admin import OfferedLookupsOnlyMixin
 from customers.models import Customer
 
 from ..privacy.models import PrivacyRequest
@@ -181,7 +182,7 @@ admin.site.register(Customer, CustomerPrivacyAdmin)
 
 
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PrivacyRequestAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit trail of exports and erasures: superusers read it, nobody edits it."""
 
     list_display = ["created_at", "kind", "customer_no", "username", "via", "reason"]

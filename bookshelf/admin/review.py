@@ -18,8 +18,14 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.dates import SafeDateHierarchyMixin
 from config.exceptions import DomainError
-from customers.admin import CustomerScopedAdmin, NotFoundWhenHiddenMixin, tier_badge
+from customers.admin import (
+    CustomerScopedAdmin,
+    NotFoundWhenHiddenMixin,
+    OfferedLookupsOnlyMixin,
+    tier_badge,
+)
 from customers.models import Tier
 from customers.selectors import agents_visible_to
 
@@ -111,7 +117,7 @@ class ProposalInline(admin.TabularInline):
 
 
 @admin.register(ReviewRun)
-class ReviewRunAdmin(admin.ModelAdmin):
+class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "status",
@@ -450,7 +456,7 @@ class RedemptionFeedbackAdmin(CustomerScopedAdmin):
 
 
 @admin.register(AgentNotification)
-class AgentNotificationAdmin(NotFoundWhenHiddenMixin, admin.ModelAdmin):
+class AgentNotificationAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin):
     """An agent reads their own notices; a supervisor their team's."""
 
     list_display = ("agent", "kind", "message", "created_at", "read_at")
