@@ -4,7 +4,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# No settings named: production, which refuses to start without real secrets (never the
+# dev settings, with DEBUG on and public keys). `manage.py` defaults to dev for `make run`.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("bookshelf")
 app.config_from_object("django.conf:settings", namespace="CELERY")
