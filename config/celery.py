@@ -14,11 +14,13 @@ app.autodiscover_tasks()
 
 
 def _connect_signals() -> None:
+    from .logs import connect_celery as connect_logs
     from .metrics import connect_celery as connect_metrics
     from .requestid import connect_celery as connect_request_id
 
     connect_request_id(app)
     connect_metrics()
+    connect_logs()
 
 
 _connect_signals()

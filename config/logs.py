@@ -73,3 +73,24 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False)
+
+
+def scrub_every_handler() -> None:
+    """Put the filter on every handler any logger has that lacks it: the ones a library sets up
+    for itself (Celery's task logger and pool logger, which do not propagate to the root)."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", ()):
+            if not any(isinstance(f, PiiScrubFilter) for f in handler.filters):
+                handler.addFilter(PiiScrubFilter())
+
+
+def connect_celery() -> None:
+    """Celery adds its own handlers when a worker starts: scrub them too."""
+    from celery.signals import after_setup_logger, after_setup_task_logger
+
+    def _scrub(**_kwargs: object) -> None:
+        scrub_every_handler()
+
+    after_setup_logger.connect(_scrub, weak=False)
+    after_setup_task_logger.connect(_scrub, weak=False)

@@ -183,3 +183,38 @@ def test_error_bodies_mask_unknown_parameter_names_and_every_written_form(
     unknown = answers[0].json()
     assert unknown["code"] == "unknown_parameter"
     assert list(unknown["fields"]) == [scrub("15873863413")]
+
+
+def _unscrubbed_handlers() -> list[str]:
+    loggers = {"root": logging.getLogger(), **logging.Logger.manager.loggerDict}
+    return [
+        f"{name}: {handler!r}"
+        for name, logger in loggers.items()
+        for handler in getattr(logger, "handlers", ())
+        if not isinstance(handler, logging.NullHandler)  # writes nothing
+        and not type(handler).__module__.startswith("_pytest")  # the test runner's capture
+        and not any(isinstance(f, PiiScrubFilter) for f in handler.filters)
+    ]
+
+
+def test_every_handler_of_every_logger_scrubs():
+    """Django's `django` logger keeps its own default handlers (a DEBUG console, mail_admins)
+    and runserver's `django.server` has its own, unless the settings replace them."""
+    assert _unscrubbed_handlers() == []
+
+
+def test_the_handlers_a_celery_worker_adds_scrub_too():
+    from config.celery import app
+
+    task_logger = logging.getLogger("celery.task")
+    saved = (list(task_logger.handlers), task_logger.propagate, app.log.already_setup)
+    app.log.already_setup = False
+    try:
+        app.log.setup(loglevel="INFO")  # what `celery worker` runs at start
+        assert task_logger.handlers  # Celery gave its task logger a handler of its own
+        assert _unscrubbed_handlers() == []
+    finally:
+        for handler in task_logger.handlers:
+            if handler not in saved[0]:
+                task_logger.removeHandler(handler)
+        task_logger.propagate, app.log.already_setup = saved[1], saved[2]
