@@ -56,7 +56,7 @@ class SessionTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and hasattr(request, "session"):
-            request.user = SimpleLazyObject(lambda: _checked(request, user))
+            request.user = SimpleLazyObject(lambda: _checked(request, user))  # type: ignore[assignment]
         return self.get_response(request)
 
 
