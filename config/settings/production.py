@@ -38,8 +38,13 @@ except ValueError:
 # --- Transport (issue 14) ---------------------------------------------------------------------
 # config/wsgi.py, asgi.py and celery.py load these settings when DJANGO_SETTINGS_MODULE is not
 # set: without a real secret key they refuse to start (base.py has no default for it); the
-# keys the dev and test settings put in the environment are public, so they are refused too.
-_PUBLIC_SECRET_KEYS = {"dev-only-insecure-key-not-for-production", "test-only-insecure-key"}
+# keys the dev and test settings put in the environment, and .env.example's, are public, so
+# they are refused too.
+_PUBLIC_SECRET_KEYS = {
+    "dev-only-insecure-key-not-for-production",  # dev.py
+    "test-only-insecure-key",  # test.py
+    "change-me",  # .env.example
+}
 if SECRET_KEY in _PUBLIC_SECRET_KEYS or SECRET_KEY.startswith("django-insecure-"):
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is a public development key: set a random secret of your own "

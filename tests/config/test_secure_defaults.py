@@ -53,7 +53,7 @@ def test_without_a_settings_module_the_servers_load_production(module):
 
 
 @pytest.mark.parametrize(
-    "key", ["dev-only-insecure-key-not-for-production", "test-only-insecure-key"]
+    "key", ["dev-only-insecure-key-not-for-production", "test-only-insecure-key", "change-me"]
 )
 def test_production_refuses_the_public_development_keys(key):
     result = _load("config.wsgi", {**SECRETS, "DJANGO_SECRET_KEY": key})
