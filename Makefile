@@ -36,12 +36,14 @@ browser:
 ## Celery against Redis (REDIS_URL, default the local Redis): a worker, the beat, or both
 ## with the web server. Run exactly ONE beat per deployment, or scheduled jobs run twice.
 DEV_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Celery's app defaults to the production settings: the local targets name the dev ones.
+DEV_SETTINGS := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev}
 
 worker: install
-	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config worker --loglevel=INFO
+	$(DEV_SETTINGS) REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config worker --loglevel=INFO
 
 beat: install
-	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config beat --loglevel=INFO \
+	$(DEV_SETTINGS) REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} $(RUN) celery -A config beat --loglevel=INFO \
 		--scheduler config.beat:SingleBeatScheduler
 
 ## Web + worker + beat together for local use (honcho runs Procfile.dev)

@@ -2,5 +2,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# No settings named: production, which refuses to start without real secrets (never the
+# dev settings, with DEBUG on and public keys). `manage.py` defaults to dev for `make run`.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_asgi_application()

@@ -4,7 +4,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# No settings named: production, which refuses to start without real secrets (never the
+# dev settings, with DEBUG on and public keys). `manage.py` defaults to dev for `make run`.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("bookshelf")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -12,11 +14,13 @@ app.autodiscover_tasks()
 
 
 def _connect_signals() -> None:
+    from .logs import connect_celery as connect_logs
     from .metrics import connect_celery as connect_metrics
     from .requestid import connect_celery as connect_request_id
 
     connect_request_id(app)
     connect_metrics()
+    connect_logs()
 
 
 _connect_signals()

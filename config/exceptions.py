@@ -194,12 +194,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 def _without_personal_numbers(body: dict[str, Any]) -> dict[str, Any]:
-    """An error message may quote what the caller sent ("No benefit with code ..."): phone
-    and ID numbers are masked in it, like in the logs, so no error body ever carries one."""
+    """An error may quote what the caller sent ("No benefit with code ...", an unknown
+    parameter's name): phone and ID numbers are masked in its message, its field names and
+    its field messages, with the logs' scrubber, so no error body ever carries one."""
     return {
         **body,
         "message": scrub(str(body["message"])),
-        "fields": {k: [scrub(str(m)) for m in v] for k, v in body["fields"].items()},
+        "fields": {scrub(str(k)): [scrub(str(m)) for m in v] for k, v in body["fields"].items()},
     }
 
 

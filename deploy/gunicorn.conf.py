@@ -13,6 +13,9 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
+# The access line (request line, Referer) and the error log go through the same personal-data
+# scrubber as the application's log.
+logger_class = "config.gunicorn_logger.ScrubbingLogger"
 # Prometheus metrics from several worker processes are merged through this directory. Only
 # when it is set: an empty value makes prometheus_client write its files into the cwd.
 _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")

@@ -10,6 +10,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
 from config.exceptions import DomainError
+from config.logs import scrub
 
 
 def _whole_number(raw: str) -> int:
@@ -67,7 +68,10 @@ class StrictQueryParamsMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        unknown = sorted(set(request.query_params) - self.allowed_query_params())
+        # A name is echoed back masked: an app may put a phone number where a name goes.
+        unknown = [
+            scrub(n) for n in sorted(set(request.query_params) - self.allowed_query_params())
+        ]
         if unknown:
             raise DomainError(
                 "unknown_parameter",

@@ -7,6 +7,7 @@ Celery tasks run eagerly, so a new user sees the whole product with no server in
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -288,3 +289,62 @@ LOGGING = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Transport: client address, logs, caching, CSP, session limits (issue 14) ---------------
+# The client's address behind a proxy (config/client_address.py): X-Forwarded-For is believed
+# only from these networks (CIDRs, comma-separated; default none: REMOTE_ADDR is the client).
+BOOKSHELF_TRUSTED_PROXIES = env.list("BOOKSHELF_TRUSTED_PROXIES", default=[])
+BOOKSHELF_CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+MIDDLEWARE.insert(0, "config.client_address.ClientAddressMiddleware")
+# DRF's throttles read REMOTE_ADDR (set above) and never X-Forwarded-For themselves.
+REST_FRAMEWORK["NUM_PROXIES"] = 0
+
+# Every logger's records reach a handler with the personal-data filter: Django's own
+# `django` logger keeps its default handlers (a DEBUG console and mail_admins, both unfiltered)
+# unless it is named here, and runserver's `django.server` logger has its own handler.
+LOGGING["loggers"].update(  # type: ignore[attr-defined]
+    {
+        "django": {"level": "INFO", "handlers": [], "propagate": True},
+        "django.server": {"level": "INFO", "handlers": [], "propagate": True},
+        "py.warnings": {"handlers": [], "propagate": True},
+    }
+)
+
+# No cache keeps a response with customer data (config/security_headers.py); staff sessions
+# end after BOOKSHELF_SESSION_IDLE_SECONDS idle and BOOKSHELF_SESSION_ABSOLUTE_SECONDS in all.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.requestid.RequestIdMiddleware") + 1,
+    "config.security_headers.NoStoreMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "config.security_headers.SessionTimeoutMiddleware",
+)
+BOOKSHELF_SESSION_IDLE_SECONDS = env.int("BOOKSHELF_SESSION_IDLE_SECONDS", default=30 * 60)
+BOOKSHELF_SESSION_ABSOLUTE_SECONDS = env.int(
+    "BOOKSHELF_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60
+)
+SESSION_COOKIE_AGE = BOOKSHELF_SESSION_ABSOLUTE_SECONDS
+
+# Content-Security-Policy on every response (Django's own middleware): scripts and styles
+# from this site only, or inline with the request's nonce (`{{ csp_nonce }}`); the API docs
+# load Swagger UI from the sidecar package's static files, never a CDN.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "django.template.context_processors.csp"
+)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import PII_ENCRYPTION_KEYS, PII_HASH_KEY, STORAGES, env
+from .base import PII_ENCRYPTION_KEYS, PII_HASH_KEY, SECRET_KEY, STORAGES, env
 
 DEBUG = False
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -34,3 +34,19 @@ except ValueError:
     raise ImproperlyConfigured(
         "PII_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes)."
     ) from None
+
+# --- Transport (issue 14) ---------------------------------------------------------------------
+# config/wsgi.py, asgi.py and celery.py load these settings when DJANGO_SETTINGS_MODULE is not
+# set: without a real secret key they refuse to start (base.py has no default for it); the
+# keys the dev and test settings put in the environment, and .env.example's, are public, so
+# they are refused too.
+_PUBLIC_SECRET_KEYS = {
+    "dev-only-insecure-key-not-for-production",  # dev.py
+    "test-only-insecure-key",  # test.py
+    "change-me",  # .env.example
+}
+if SECRET_KEY in _PUBLIC_SECRET_KEYS or SECRET_KEY.startswith("django-insecure-"):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is a public development key: set a random secret of your own "
+        "(or DJANGO_SETTINGS_MODULE=config.settings.dev for local development)."
+    )

@@ -104,3 +104,117 @@ def test_the_plain_log_format_scrubs_tracebacks_too():
     text = stream.getvalue()
     assert "Traceback" in text and "139****0000" in text
     assert customer_phone not in text and customer_id not in text
+
+
+# The forms people and apps write a mobile or an ID number in: each is masked, its hidden
+# middle gone.
+WRITTEN_FORMS = [
+    ("15873863413", "7386"),
+    ("+8615873863413", "7386"),
+    ("8615873863413", "7386"),
+    ("008615873863413", "7386"),
+    ("+86 158 7386 3413", "7386"),
+    ("+86-158-7386-3413", "7386"),
+    ("158-7386-3413", "7386"),
+    ("158 7386 3413", "7386"),
+    ("158.7386.3413", "7386"),
+    ("%2B8615873863413", "7386"),
+    ("%2b86%20158%207386%203413", "7386"),
+    ("158%207386%203413", "7386"),
+    ("158+7386+3413", "7386"),
+    ("11010519491231002X", "19491231"),
+    ("11010519491231002x", "19491231"),
+    ("110105 19491231 002X", "19491231"),
+    ("110105-19491231-002x", "19491231"),
+    ("110105%2019491231%20002X", "19491231"),
+    ("110105+19491231+002X", "19491231"),
+]
+
+
+@pytest.mark.parametrize(("written", "hidden"), WRITTEN_FORMS)
+def test_every_written_form_of_a_number_is_masked(written: str, hidden: str):
+    for text in (written, f"q={written}&x=1", f"/customers/{written}/bookshelf", f"“{written}”"):
+        clean = scrub(text)
+        assert hidden not in clean, (text, clean)
+        assert "*" in clean
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "took 0.005500386866212345s",
+        "0.15873863413",
+        "158738634131",  # twelve digits: not a mobile
+        "115873863413",
+        "1733045695123",  # a timestamp in milliseconds
+        "2026-12-01T10:41:35.123456+08:00",
+        "10.158.73.86",
+        "id=1587386 page=2 total 158.73 CNY",
+        "customer C0001587 order 20261201000123",
+        "rows 158 7386 34",
+        "version 1.58.7386.3413",
+        "uuid 5f1587386341349c8a0d0c2f0e1b2c3d",
+    ],
+)
+def test_ordinary_numbers_are_left_alone(ordinary: str):
+    assert scrub(ordinary) == ordinary
+
+
+def test_error_bodies_mask_unknown_parameter_names_and_every_written_form(
+    office: Office, app_api: APIClient
+):
+    customer = make_customer(tier=Tier.GOLD, agent=office.agent)
+    url = f"/api/v1/customers/{customer.customer_no}/redemptions"
+    answers = [
+        app_api.get(url, {"15873863413": "1"}),
+        app_api.get(url, {"110105-19491231-002x": "1"}),
+        app_api.get(url, {"benefit": "x", "+8615873863413": "1"}),
+        app_api.post(url, {"benefit": "158-7386-3413"}, format="json"),
+        app_api.post(url, {"benefit": "110105 19491231 002X"}, format="json"),
+        app_api.get(url, {"page_size": "+86 158 7386 3413"}),
+        app_api.post("/api/v1/demand-signals", {"customer": "158.7386.3413"}, format="json"),
+    ]
+    for response in answers:
+        assert 400 <= response.status_code < 500, response.content
+        body = response.json()
+        assert set(body) == {"code", "message", "fields"}
+        text = response.content.decode()
+        assert "7386" not in text and "19491231" not in text, text
+    unknown = answers[0].json()
+    assert unknown["code"] == "unknown_parameter"
+    assert list(unknown["fields"]) == [scrub("15873863413")]
+
+
+def _unscrubbed_handlers() -> list[str]:
+    loggers = {"root": logging.getLogger(), **logging.Logger.manager.loggerDict}
+    return [
+        f"{name}: {handler!r}"
+        for name, logger in loggers.items()
+        for handler in getattr(logger, "handlers", ())
+        if not isinstance(handler, logging.NullHandler)  # writes nothing
+        and not type(handler).__module__.startswith("_pytest")  # the test runner's capture
+        and not any(isinstance(f, PiiScrubFilter) for f in handler.filters)
+    ]
+
+
+def test_every_handler_of_every_logger_scrubs():
+    """Django's `django` logger keeps its own default handlers (a DEBUG console, mail_admins)
+    and runserver's `django.server` has its own, unless the settings replace them."""
+    assert _unscrubbed_handlers() == []
+
+
+def test_the_handlers_a_celery_worker_adds_scrub_too():
+    from config.celery import app
+
+    task_logger = logging.getLogger("celery.task")
+    saved = (list(task_logger.handlers), task_logger.propagate, app.log.already_setup)
+    app.log.already_setup = False
+    try:
+        app.log.setup(loglevel="INFO")  # what `celery worker` runs at start
+        assert task_logger.handlers  # Celery gave its task logger a handler of its own
+        assert _unscrubbed_handlers() == []
+    finally:
+        for handler in task_logger.handlers:
+            if handler not in saved[0]:
+                task_logger.removeHandler(handler)
+        task_logger.propagate, app.log.already_setup = saved[1], saved[2]

@@ -130,7 +130,9 @@ class Bench:
                 # The production settings, as deployed: DEBUG off; persistent connections as a
                 # production deployment (or pgbouncer) has; throttling on but never refusing.
                 "DJANGO_SETTINGS_MODULE": "config.settings.production",
-                "DJANGO_SECRET_KEY": env.get("DJANGO_SECRET_KEY", "bench-only-secret-key-" + db),
+                # Its own throwaway key: the inherited one is the dev settings' public key,
+                # which the production settings refuse.
+                "DJANGO_SECRET_KEY": "bench-only-secret-key-" + db,
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "DATABASE_CONN_MAX_AGE": "600",
