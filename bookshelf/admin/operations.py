@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,9 +22,11 @@ from ..integrations.models import (
 from ..integrations.services import (
     api_client_revoke,
     delivery_resend,
+    subscription_check,
     subscription_rotate_secret,
     webhook_secret_new,
 )
+from config.exceptions import DomainError
 
 
 @admin.register(ApiClient)
@@ -63,8 +66,34 @@ class ApiClientAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
 
+class WebhookSubscriptionForm(forms.ModelForm):
+    """The same checks as subscribing over the API: a URL we may send to (not inside our
+    network), event types the owning client may read."""
+
+    class Meta:
+        model = WebhookSubscription
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors.get("url") or "url" not in data:
+            return data
+        types = data.get("event_types") or []
+        try:
+            data["event_types"] = subscription_check(
+                url=data["url"],
+                event_types=types if isinstance(types, list) else [str(types)],
+                api_client=data.get("api_client"),
+            )
+        except DomainError as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, f"{error.message} ({error.code})")
+        return data
+
+
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
     list_display = ("name", "url", "event_types", "is_active", "api_client", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")
