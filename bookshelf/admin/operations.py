@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.exceptions import DomainError
+
 from ..integrations.models import (
     ApiClient,
     DeliveryStatus,
@@ -26,7 +28,6 @@ from ..integrations.services import (
     subscription_rotate_secret,
     webhook_secret_new,
 )
-from config.exceptions import DomainError
 
 
 @admin.register(ApiClient)
@@ -72,10 +73,18 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = WebhookSubscription
-        fields = "__all__"
+        fields = [
+            "name",
+            "url",
+            "event_types",
+            "is_active",
+            "timeout_seconds",
+            "max_attempts",
+            "api_client",
+        ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors.get("url") or "url" not in data:
             return data
         types = data.get("event_types") or []

@@ -25,6 +25,7 @@ is a few lines on http.client.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import re
@@ -229,7 +230,7 @@ class _PinnedConnection(http.client.HTTPConnection):
 
     def __init__(self, target: WebhookTarget, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
-        assert target.address is not None  # noqa: S101 - resolved before
+        assert target.address is not None
         self._address = target.address
 
     def connect(self) -> None:
@@ -280,10 +281,8 @@ def webhook_post(
     def cut() -> None:  # the whole attempt's deadline: a dripping receiver is cut off
         expired.set()
         if connection.sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 connection.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     timer = threading.Timer(timeout, cut)
     timer.daemon = True

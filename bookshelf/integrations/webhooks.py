@@ -90,9 +90,7 @@ def subscription_create(
     event_types: list[str] | None = None,
     api_client: ApiClient | None = None,
 ) -> WebhookSubscription:
-    event_types = subscription_check(
-        url=url, event_types=event_types or [], api_client=api_client
-    )
+    event_types = subscription_check(url=url, event_types=event_types or [], api_client=api_client)
     subscription = WebhookSubscription(
         name=name,
         url=url,

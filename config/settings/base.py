@@ -228,9 +228,9 @@ BOOKSHELF_OUTBOX_LEASE_SECONDS = env.int("BOOKSHELF_OUTBOX_LEASE_SECONDS", defau
 # Outbound webhooks (bookshelf/integrations/webhook_http.py): https only unless
 # BOOKSHELF_WEBHOOK_ALLOW_HTTP (development); a subscriber's host must resolve to public
 # addresses only (no loopback, private, link-local, metadata...) on one of
-# BOOKSHELF_WEBHOOK_PORTS (and 80, 8080 when http is allowed), checked when subscribing and at each send. Networks in
-# BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma-separated; empty by default) are exempt,
-# any port: for a receiver inside on purpose. Answers are read up to
+# BOOKSHELF_WEBHOOK_PORTS (and 80, 8080 when http is allowed), checked when subscribing and
+# at each send. Networks in BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma-separated;
+# empty by default) are exempt, any port: for a receiver inside on purpose. Answers are read up to
 # BOOKSHELF_WEBHOOK_MAX_RESPONSE_BYTES; BOOKSHELF_WEBHOOK_CA_BUNDLE (a PEM file) replaces the
 # system's CAs for https receivers.
 BOOKSHELF_WEBHOOK_ALLOW_HTTP = env.bool("BOOKSHELF_WEBHOOK_ALLOW_HTTP", default=False)

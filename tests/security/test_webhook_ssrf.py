@@ -93,8 +93,12 @@ class Server:
                 length = int(self.headers.get("Content-Length", "0") or 0)
                 body = self.rfile.read(length) if length else b""
                 server.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                     "body": body}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
                 )
                 if respond is None:
                     self.send_response(200)
@@ -229,8 +233,12 @@ def test_the_api_refuses_an_internal_url_with_a_code_and_creates_nothing():
     _client, token = api_client_create(name="hooks", scopes=["webhooks", "read"])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    for url in ("http://169.254.169.254/latest/meta-data/", "ftp://hooks.example.com/",
-                "http://[::1]:5432/", "http://2130706433/"):
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "ftp://hooks.example.com/",
+        "http://[::1]:5432/",
+        "http://2130706433/",
+    ):
         response = api.post("/api/v1/webhooks", {"name": "evil", "url": url}, format="json")
         assert response.status_code == 400, url
         body = response.json()
@@ -286,9 +294,7 @@ def test_a_name_rebound_to_loopback_after_subscribing_is_not_posted_to(
     assert "refused" in delivery.last_error
 
 
-def test_a_stored_url_made_internal_is_refused_at_send(
-    server, django_capture_on_commit_callbacks
-):
+def test_a_stored_url_made_internal_is_refused_at_send(server, django_capture_on_commit_callbacks):
     """A subscription written before the guard (or behind its back) is checked at send too."""
     subscription = subscribe("old", "http://hooks.invalid/x")
     WebhookSubscription.objects.filter(pk=subscription.pk).update(url=server.url)
@@ -404,8 +410,9 @@ def test_a_receiver_that_drips_its_answer_is_cut_at_the_timeout(
         dripper.close()
 
 
-def test_deliveries_still_reach_an_allowed_receiver(server, settings,
-                                                    django_capture_on_commit_callbacks):
+def test_deliveries_still_reach_an_allowed_receiver(
+    server, settings, django_capture_on_commit_callbacks
+):
     settings.BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS = LOOPBACK
     subscribe("fine", server.url)
     with django_capture_on_commit_callbacks(execute=True):

@@ -62,7 +62,12 @@ def redeem_and_buy() -> None:
     benefit = make_benefit(cells={Tier.GOLD: 5})
     redemption_create(customer=customer, benefit_code=benefit.code)
     paid = make_benefit(kind="paid", price=Decimal("10.00"))
-    purchase_create(customer=customer, benefit_code=paid.code, quantity=1, payment_reference=f"P{next(_references)}")
+    purchase_create(
+        customer=customer,
+        benefit_code=paid.code,
+        quantity=1,
+        payment_reference=f"P{next(_references)}",
+    )
 
 
 def types_received(receiver) -> set[str]:
@@ -154,9 +159,7 @@ def test_an_expired_client_hears_nothing(receiver, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=False):
         redeem_and_buy()
     pending = WebhookDelivery.objects.count()
-    ApiClient.objects.filter(pk=client.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1)
-    )
+    ApiClient.objects.filter(pk=client.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     for delivery in WebhookDelivery.objects.all():
         assert webhooks.delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.WITHHELD
     with django_capture_on_commit_callbacks(execute=True):
