@@ -91,7 +91,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         try:
             data["event_types"] = subscription_check(
                 url=data["url"],
-                event_types=types if isinstance(types, list) else [str(types)],
+                event_types=[str(t) for t in types] if isinstance(types, list) else [str(types)],
                 api_client=data.get("api_client"),
             )
         except DomainError as error:

@@ -159,17 +159,21 @@ def webhook_target_parse(url: str) -> WebhookTarget:
     """Everything that can be said about a URL without resolving it."""
     if _BAD_CHARACTERS.search(url):
         raise WebhookUrlRefused(_("the URL holds blanks, backslashes or control characters"))
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # "https://[::1/", "https://[name]/"
+        raise WebhookUrlRefused(_("the URL is not well formed")) from None
     scheme = _scheme(parts.scheme)
     if "@" in parts.netloc:
         raise WebhookUrlRefused(_("a user name or password in the URL is not allowed"))
-    if not parts.hostname:
+    if not hostname:
         raise WebhookUrlRefused(_("the URL has no host"))
     try:
         port = parts.port or _DEFAULT_PORTS[scheme]
     except ValueError:
         raise WebhookUrlRefused(_("the port is not a number from 1 to 65535")) from None
-    host, address = _host(parts.hostname)
+    host, address = _host(hostname)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     target = WebhookTarget(scheme=scheme, host=host, port=port, path=path, address=address)
     if address is not None:

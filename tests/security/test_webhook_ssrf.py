@@ -185,6 +185,10 @@ REFUSED_LITERALS = [
     "https://hooks.example.com:22/",
     "https://hooks.example.com\\@127.0.0.1/",
     "https://hooks.example.com /",
+    "https://[::1/",
+    "https://[hooks.example.com]/",
+    "https://" + "a" * 70 + ".example.com/",
+    "https:///nohost",
 ]
 
 
@@ -422,3 +426,104 @@ def test_deliveries_still_reach_an_allowed_receiver(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert delivery.delivered_at <= timezone.now()
+
+
+def _certificate(tmp_path: Any, name: str) -> tuple[str, str, str]:
+    """A throwaway CA and a server certificate for `name` signed by it: (ca, cert, key)."""
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = timezone.now()
+
+    def build(subject: str, key: Any, issuer: Any, issuer_key: Any, ca: bool) -> Any:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                critical=False,
+            )
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = build("test CA", ca_key, ca_name, ca_key, ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = build(name, key, ca.subject, ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    paths = [tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"]
+    paths[0].write_bytes(ca.public_bytes(pem))
+    paths[1].write_bytes(cert.public_bytes(pem))
+    paths[2].write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(paths[0]), str(paths[1]), str(paths[2])
+
+
+@pytest.mark.parametrize("certified", ["hooks.example.com", "elsewhere.example.com"])
+def test_https_is_pinned_to_the_checked_address_and_still_checks_the_name(
+    certified, tmp_path, settings, dns, django_capture_on_commit_callbacks
+):
+    """The TLS connection goes to the address checked, but sends the subscriber's name (SNI)
+    and verifies the certificate against that name, not against the address."""
+    import ssl
+
+    ca, cert, key = _certificate(tmp_path, certified)
+    settings.BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS = LOOPBACK
+    settings.BOOKSHELF_WEBHOOK_CA_BUNDLE = ca
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)
+    tls = Server()
+    tls.httpd.socket = context.wrap_socket(tls.httpd.socket, server_side=True)
+    try:
+        dns.set("hooks.example.com", ["127.0.0.1"])
+        subscribe("tls", f"https://hooks.example.com:{tls.port}/hook")
+        with django_capture_on_commit_callbacks(execute=True):
+            _redeem()
+        delivery = WebhookDelivery.objects.get()
+        assert names and names[0] == "hooks.example.com"
+        if certified == "hooks.example.com":
+            assert delivery.status == DeliveryStatus.SUCCEEDED, delivery.last_error
+            [request] = tls.requests
+            assert request["headers"]["Host"] == f"hooks.example.com:{tls.port}"
+        else:
+            assert delivery.status == DeliveryStatus.PENDING
+            assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+            assert tls.requests == []
+    finally:
+        tls.close()
