@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.exceptions import DomainError
 from customers.admin import OfferedLookupsOnlyMixin
 
 from ..integrations.models import (
@@ -24,6 +25,7 @@ from ..integrations.models import (
 from ..integrations.services import (
     api_client_revoke,
     delivery_resend,
+    subscription_check,
     subscription_rotate_secret,
     webhook_secret_new,
 )
@@ -90,8 +92,42 @@ class ApiClientAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
 
+class WebhookSubscriptionForm(forms.ModelForm):
+    """The same checks as subscribing over the API: a URL we may send to (not inside our
+    network), event types the owning client may read."""
+
+    class Meta:
+        model = WebhookSubscription
+        fields = [
+            "name",
+            "url",
+            "event_types",
+            "is_active",
+            "timeout_seconds",
+            "max_attempts",
+            "api_client",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors.get("url") or "url" not in data:
+            return data
+        types = data.get("event_types") or []
+        try:
+            data["event_types"] = subscription_check(
+                url=data["url"],
+                event_types=[str(t) for t in types] if isinstance(types, list) else [str(types)],
+                api_client=data.get("api_client"),
+            )
+        except DomainError as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, f"{error.message} ({error.code})")
+        return data
+
+
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
     list_display = ("name", "url", "event_types", "is_active", "api_client", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")

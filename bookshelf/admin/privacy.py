@@ -119,7 +119,8 @@ class CustomerPrivacyAdmin(CustomerDeskAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{customer.customer_no}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{customer.customer_no}: {gettext('done.')}")
+                done = gettext("%(customer)s: done.") % {"customer": customer.customer_no}
+                self.message_user(request, done)
         return None
 
     @admin.action(description=_("Erase the customer's personal data"), permissions=["erase"])

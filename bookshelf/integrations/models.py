@@ -167,6 +167,8 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SUCCEEDED = "succeeded", _("Delivered")
     FAILED = "failed", _("Failed")
+    # Not sent: its subscriber's client was revoked, expired or lost the scope meanwhile.
+    WITHHELD = "withheld", _("Withheld")
 
 
 class WebhookDelivery(models.Model):

@@ -16,8 +16,6 @@ import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -41,6 +39,12 @@ from .models import (
     WebhookSubscription,
 )
 from .outbox import Outbox, outbox_register
+from .webhook_access import (
+    subscription_event_types_check,
+    subscription_may_receive,
+    subscriptions_listening,
+)
+from .webhook_http import webhook_post, webhook_url_check
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bookshelf-Signature"
@@ -61,14 +65,12 @@ def webhook_secret_new() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def subscription_create(
-    *,
-    name: str,
-    url: str,
-    event_types: list[str] | None = None,
-    api_client: ApiClient | None = None,
-) -> WebhookSubscription:
-    event_types = list(dict.fromkeys(event_types or []))
+def subscription_check(
+    *, url: str, event_types: list[str], api_client: ApiClient | None
+) -> list[str]:
+    """What every way of subscribing checks (the API, the admin): known event types the
+    client may read, and a URL we may send to. Returns the event types, deduplicated."""
+    event_types = list(dict.fromkeys(event_types))
     unknown = sorted(set(event_types) - set(WebhookEventType.values))
     if unknown:
         raise DomainError(
@@ -76,6 +78,19 @@ def subscription_create(
             _("Unknown event types: %(types)s.") % {"types": ", ".join(unknown)},
             field="event_types",
         )
+    webhook_url_check(url)
+    subscription_event_types_check(event_types=event_types, api_client=api_client)
+    return event_types
+
+
+def subscription_create(
+    *,
+    name: str,
+    url: str,
+    event_types: list[str] | None = None,
+    api_client: ApiClient | None = None,
+) -> WebhookSubscription:
+    event_types = subscription_check(url=url, event_types=event_types or [], api_client=api_client)
     subscription = WebhookSubscription(
         name=name,
         url=url,
@@ -125,12 +140,14 @@ def verify_signature(secret: str, header: str, body: bytes, tolerance: int = 300
 
 
 def event_emit(event_type: str, payload: dict[str, Any]) -> WebhookEvent | None:
-    """Record an event for every subscriber, in the caller's transaction; deliver after commit.
+    """Record an event for every subscriber that may hear it (`webhook_access`), in the
+    caller's transaction; deliver after commit.
 
     A change that rolls back takes its event with it: nothing is ever sent for it.
     """
+    now = timezone.now()
     subscriptions = [
-        s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(event_type)
+        s for s in subscriptions_listening() if subscription_may_receive(s, event_type, now=now)
     ]
     if not subscriptions:
         return None
@@ -147,14 +164,15 @@ def event_emit(event_type: str, payload: dict[str, Any]) -> WebhookEvent | None:
 
 def events_emit_many(events: list[tuple[str, dict[str, Any]]]) -> int:
     """Like `event_emit` for a batch (the nightly jobs): a few queries whatever its size."""
-    subscriptions = list(WebhookSubscription.objects.filter(is_active=True))
-    if not subscriptions or not events:
+    subscriptions = subscriptions_listening() if events else []
+    if not subscriptions:
         return 0
+    now = timezone.now()
     rid = current_request_id()[:64]
     rows: list[WebhookEvent] = []
     deliveries: list[WebhookDelivery] = []
     for event_type, payload in events:
-        wanted = [s for s in subscriptions if s.wants(event_type)]
+        wanted = [s for s in subscriptions if subscription_may_receive(s, event_type, now=now)]
         if not wanted:
             continue
         event = WebhookEvent(id=uuid.uuid4(), type=event_type, payload=payload, request_id=rid)
@@ -192,7 +210,17 @@ def delivery_attempt(*, delivery_id: int) -> str:
     lease = WEBHOOK_OUTBOX.claim(delivery_id)
     if lease is None:
         return "skipped"
-    delivery = WebhookDelivery.objects.select_related("event", "subscription").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related(
+        "event", "subscription", "subscription__api_client"
+    ).get(pk=delivery_id)
+    if not subscription_may_receive(delivery.subscription, delivery.event.type):
+        # Revoked, expired, out of scope or switched off since the event: never sent.
+        lease.release(
+            status=DeliveryStatus.WITHHELD,
+            last_error=_("withheld: the subscriber may no longer receive this event"),
+        )
+        WEBHOOK_DELIVERIES.labels(result=DeliveryStatus.WITHHELD).inc()
+        return str(DeliveryStatus.WITHHELD)
     code, error, latency = _post(delivery)
     ok = code is not None and 200 <= code < 300
     outcome: dict[str, Any] = {
@@ -216,34 +244,24 @@ def delivery_attempt(*, delivery_id: int) -> str:
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str, int]:
-    """POST the event to the subscriber once: (response code or None, error, latency ms)."""
+    """POST the event to the subscriber once: (response code or None, error, latency ms).
+    The URL is checked again here (DNS may have changed) and the post goes to the address
+    checked, without following redirects (`webhook_http`)."""
     subscription = delivery.subscription
     body = _body(delivery.event)
     timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310 - subscriber URLs are http(s) URLFields
-        subscription.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "benefits-bookshelf-webhooks/1",
-            SIGNATURE_HEADER: signature_header(subscription, timestamp, body),
-            "X-Bookshelf-Event-Id": str(delivery.event_id),
-            "X-Bookshelf-Event-Type": delivery.event.type,
-            "X-Request-ID": delivery.event.request_id or "-",
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "benefits-bookshelf-webhooks/1",
+        SIGNATURE_HEADER: signature_header(subscription, timestamp, body),
+        "X-Bookshelf-Event-Id": str(delivery.event_id),
+        "X-Bookshelf-Event-Type": delivery.event.type,
+        "X-Request-ID": delivery.event.request_id or "-",
+    }
     started = time.monotonic()
-    code: int | None = None
-    error = ""
-    try:
-        with urllib.request.urlopen(request, timeout=subscription.timeout_seconds) as response:  # noqa: S310
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        code = exc.code
-        error = f"HTTP {exc.code}"
-    except Exception as exc:  # timeouts, refused connections, DNS: all retried
-        error = f"{type(exc).__name__}: {exc}"[:255]
+    code, error = webhook_post(
+        url=subscription.url, body=body, headers=headers, timeout=subscription.timeout_seconds
+    )
     return code, error, int((time.monotonic() - started) * 1000)
 
 

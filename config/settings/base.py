@@ -237,6 +237,22 @@ BOOKSHELF_PUSH_SENDER = env(
 # a webhook times out after 30 s at most, and a push sender must time out sooner too.
 BOOKSHELF_OUTBOX_LEASE_SECONDS = env.int("BOOKSHELF_OUTBOX_LEASE_SECONDS", default=60)
 
+# Outbound webhooks (bookshelf/integrations/webhook_http.py): https only unless
+# BOOKSHELF_WEBHOOK_ALLOW_HTTP (development); a subscriber's host must resolve to public
+# addresses only (no loopback, private, link-local, metadata...) on one of
+# BOOKSHELF_WEBHOOK_PORTS (and 80, 8080 when http is allowed), checked when subscribing and
+# at each send. Networks in BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma-separated;
+# empty by default) are exempt, any port: for a receiver inside on purpose. Answers are read up to
+# BOOKSHELF_WEBHOOK_MAX_RESPONSE_BYTES; BOOKSHELF_WEBHOOK_CA_BUNDLE (a PEM file) replaces the
+# system's CAs for https receivers.
+BOOKSHELF_WEBHOOK_ALLOW_HTTP = env.bool("BOOKSHELF_WEBHOOK_ALLOW_HTTP", default=False)
+BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS = env.list("BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS", default=[])
+BOOKSHELF_WEBHOOK_PORTS = env.list("BOOKSHELF_WEBHOOK_PORTS", cast=int, default=[443, 8443])
+BOOKSHELF_WEBHOOK_MAX_RESPONSE_BYTES = env.int(
+    "BOOKSHELF_WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024
+)
+BOOKSHELF_WEBHOOK_CA_BUNDLE = env("BOOKSHELF_WEBHOOK_CA_BUNDLE", default="")
+
 # Who may see unmasked personal data (phone, ID number): users with this permission.
 BOOKSHELF_PII_PERMISSION = "customers.view_customer_pii"
 # Phone and ID numbers are stored encrypted (customers.pii). PII_ENCRYPTION_KEYS: Fernet keys,

@@ -20,6 +20,10 @@ if not PII_ENCRYPTION_KEYS or not PII_HASH_KEY:
     PII_ENCRYPTION_KEYS = PII_ENCRYPTION_KEYS or _keys
     PII_HASH_KEY = PII_HASH_KEY or _hash_key
 
+# The suite's webhook receivers listen on loopback over http (tests/security/
+# test_webhook_ssrf.py empties the allow-list again to test the guard).
+BOOKSHELF_WEBHOOK_ALLOW_HTTP = True
+BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each xdist worker keeps its cache in its own Redis database, so clearing it between tests
 # never touches another worker's (database 0 stays the Celery broker's).

@@ -232,7 +232,7 @@ def test_every_kind_of_event(receiver, django_capture_on_commit_callbacks):
 
 
 def test_subscriptions_over_the_api(receiver):
-    _client, token = api_client_create(name="hooks", scopes=["webhooks"])
+    _client, token = api_client_create(name="hooks", scopes=["webhooks", "read"])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     created = api.post(
