@@ -4,9 +4,11 @@ The embedded default (no DATABASE_URL, no REDIS_URL) is SQLite, a local-memory c
 Celery tasks run eagerly, so a new user sees the whole product with no server installed.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -253,6 +255,19 @@ BOOKSHELF_WEBHOOK_MAX_RESPONSE_BYTES = env.int(
 )
 BOOKSHELF_WEBHOOK_CA_BUNDLE = env("BOOKSHELF_WEBHOOK_CA_BUNDLE", default="")
 
+
+def _networks_checked(name: str, cidrs: list[str]) -> list[str]:
+    """A malformed network in a setting refuses to start, rather than a 500 on first use."""
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name}: {error}") from None
+    return cidrs
+
+
+_networks_checked("BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS", BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS)
+
 # Who may see unmasked personal data (phone, ID number): users with this permission.
 BOOKSHELF_PII_PERMISSION = "customers.view_customer_pii"
 # Phone and ID numbers are stored encrypted (customers.pii). PII_ENCRYPTION_KEYS: Fernet keys,
@@ -310,6 +325,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The client's address behind a proxy (config/client_address.py): X-Forwarded-For is believed
 # only from these networks (CIDRs, comma-separated; default none: REMOTE_ADDR is the client).
 BOOKSHELF_TRUSTED_PROXIES = env.list("BOOKSHELF_TRUSTED_PROXIES", default=[])
+_networks_checked("BOOKSHELF_TRUSTED_PROXIES", BOOKSHELF_TRUSTED_PROXIES)
 BOOKSHELF_CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
 MIDDLEWARE.insert(0, "config.client_address.ClientAddressMiddleware")
 # DRF's throttles read REMOTE_ADDR (set above) and never X-Forwarded-For themselves.

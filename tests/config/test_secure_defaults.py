@@ -77,3 +77,15 @@ def test_manage_py_and_the_local_celery_commands_name_the_dev_settings():
             assert "DJANGO_SETTINGS_MODULE=" in line and "config.settings.dev" in line, line
     makefile = (ROOT / "Makefile").read_text()
     assert "config.settings.dev" in makefile
+
+
+@pytest.mark.parametrize(
+    "setting", ["BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS", "BOOKSHELF_TRUSTED_PROXIES"]
+)
+def test_a_malformed_network_in_a_setting_refuses_to_start(setting):
+    """Not a 500 at the first subscription or request: the process does not start."""
+    result = _load("config.wsgi", {**SECRETS, setting: "10.0.0.0/8,10.0.0.300/33"})
+    assert result.returncode != 0
+    assert setting in result.stderr and "10.0.0.300/33" in result.stderr
+    good = _load("config.wsgi", {**SECRETS, setting: "10.0.0.0/8,fd00::/8"})
+    assert good.returncode == 0, good.stderr
