@@ -424,11 +424,15 @@ def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None
             return found[0]
         return qs.select_related("agent").get(customer_no=customer_no)
     except Customer.DoesNotExist:
-        # The same answer whether the customer does not exist or is not the caller's, and
-        # no echo of the number asked for.
-        raise NotFound(
-            CustomerErrorCode.CUSTOMER_NOT_FOUND, _("No such customer, or not yours to see.")
-        ) from None
+        raise customer_not_found() from None
+
+
+def customer_not_found() -> NotFound:
+    """The same answer whether the customer does not exist, is not the caller's or was
+    erased, and no echo of the number asked for."""
+    return NotFound(
+        CustomerErrorCode.CUSTOMER_NOT_FOUND, _("No such customer, or not yours to see.")
+    )
 
 
 # A full number in a search, once it has left the form: its keyed hash, never the number.

@@ -15,7 +15,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
 from customers.models import Customer
-from customers.selectors import customer_get, customers_visible_to
+from customers.selectors import customer_get, customer_not_found, customers_visible_to
 
 from ..integrations.services import idempotent_call, request_fingerprint
 from ..ledger.selectors import channel_default
@@ -56,9 +56,14 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
         return customers_visible_to(self.request.user)
 
     def get_customer(self) -> Customer:
-        return customer_get(
+        customer = customer_get(
             customer_no=self.kwargs["customer_no"], queryset=self.visible_customers()
         )
+        if customer.erased_at is not None:
+            # Erased on their request (PIPL): to the API they are gone, exactly like a number
+            # that never existed. The insurer's own records keep the anonymised row.
+            raise customer_not_found()
+        return customer
 
     def channel_default(self) -> str:
         return channel_default(api_client=api_client_of(self.request))
