@@ -631,8 +631,28 @@ class TierChangeAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
     show_full_result_count = False
 
 
+class AuditTrailAdminMixin:
+    """An audit trail (personal-data accesses, privacy requests): superusers read it, nobody
+    adds, edits or deletes a row."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(PiiAccessLog)
-class PiiAccessLogAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class PiiAccessLogAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit trail of unmasked personal data: superusers read it, nobody edits it."""
 
     list_display = ["created_at", "username", "customer_no", "shown", "view_name", "remote_addr"]
@@ -655,18 +675,3 @@ class PiiAccessLogAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ign
     @admin.display(description=_("fields shown"))
     def shown(self, obj: PiiAccessLog) -> str:
         return ", ".join(obj.fields)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

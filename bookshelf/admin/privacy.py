@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.exceptions import DomainError
 from config.requestid import current_request_id
-from customers.admin import OfferedLookupsOnlyMixin
+from customers.admin import AuditTrailAdminMixin, OfferedLookupsOnlyMixin
 from customers.models import Customer
 
 from ..privacy.models import PrivacyRequest
@@ -183,7 +183,7 @@ admin.site.register(Customer, CustomerPrivacyAdmin)
 
 
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class PrivacyRequestAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit trail of exports and erasures: superusers read it, nobody edits it."""
 
     list_display = ["created_at", "kind", "customer_no", "username", "via", "reason"]
@@ -194,18 +194,3 @@ class PrivacyRequestAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: i
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [f.name for f in self.model._meta.fields]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)  # type: ignore[union-attr]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

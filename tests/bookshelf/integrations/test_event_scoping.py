@@ -20,30 +20,13 @@ from bookshelf.models import (
     WebhookEventType,
     WebhookSubscription,
 )
-from config.celery import app as celery_app
 from config.exceptions import DomainError
 from customers.models import Tier, TierRule
 from customers.services import customer_tiers_recalculate
 from tests.bookshelf.integrations.receiver import Receiver
 from tests.factories import make_benefit, make_customer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
-
-
-@pytest.fixture(autouse=True)
-def _eager(settings):
-    settings.WEBHOOK_BACKOFF_SECONDS = 0
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhooks_in_process")]
 
 
 def client_subscribed(receiver, scopes, types=None, name="c"):

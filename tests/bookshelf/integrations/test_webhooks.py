@@ -18,30 +18,11 @@ from bookshelf.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from config.celery import app as celery_app
 from customers.models import PolicyStatus, Tier
 from customers.services import policy_create, policy_set_status
-from tests.bookshelf.integrations.receiver import Receiver
 from tests.factories import make_benefit, make_customer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
-
-
-@pytest.fixture(autouse=True)
-def _eager_and_fast(settings):
-    """Deliver in-process (no worker needed) and retry without waiting."""
-    settings.WEBHOOK_BACKOFF_SECONDS = 0
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhooks_in_process")]
 
 
 def subscribe(receiver, types=None, name="app"):
