@@ -36,12 +36,17 @@ PEER_KEY = "BOOKSHELF_PEER_ADDR"
 _PROXY_ONLY_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
 
 
-@lru_cache(maxsize=8)
-def trusted_networks(cidrs: tuple[str, ...]) -> tuple[Network, ...]:
+@lru_cache(maxsize=16)
+def networks_parse(setting: str, cidrs: tuple[str, ...]) -> tuple[Network, ...]:
+    """The networks a setting lists (CIDRs), parsed once; a malformed one names the setting."""
     try:
         return tuple(ipaddress.ip_network(c.strip(), strict=False) for c in cidrs if c.strip())
     except ValueError as error:
-        raise ImproperlyConfigured(f"BOOKSHELF_TRUSTED_PROXIES: {error}") from None
+        raise ImproperlyConfigured(f"{setting}: {error}") from None
+
+
+def trusted_networks(cidrs: tuple[str, ...]) -> tuple[Network, ...]:
+    return networks_parse("BOOKSHELF_TRUSTED_PROXIES", cidrs)
 
 
 def _address(raw: str) -> Address | None:

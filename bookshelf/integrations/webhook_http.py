@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from config.client_address import networks_parse
 from config.exceptions import DomainError
 
 from .error_codes import IntegrationErrorCode
@@ -81,9 +82,9 @@ class WebhookTarget:
     address: IPAddress | None = None  # the literal, or what the host resolved to
 
 
-def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def _allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     raw = getattr(settings, "BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS", [])
-    return [ipaddress.ip_network(n, strict=False) for n in raw]
+    return networks_parse("BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS", tuple(raw))
 
 
 def _ports() -> set[int]:
