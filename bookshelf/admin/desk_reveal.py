@@ -52,23 +52,21 @@ def reveal_view(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     fields = REVEAL_FIELDS[form.cleaned_data["field"]]
     pii_access_record_for_request(request, customer=customer, fields=fields)
     values = {name: getattr(customer, name) for name in fields}
+    # Both answers carry the admin's never_cache: the numbers never sit in a cache.
     if _wants_json(request):
-        response: HttpResponse = JsonResponse(values)
-    else:
-        response = TemplateResponse(
-            request,
-            "admin/customers/customer/desk_reveal.html",
-            {
-                **model_admin.admin_site.each_context(request),
-                "title": gettext("Personal data of %(no)s") % {"no": customer.customer_no},
-                "opts": model_admin.opts,
-                "customer": customer,
-                "values": values,
-                "desk_url": desk_url(customer),
-            },
-        )
-    response["Cache-Control"] = "no-store"  # the numbers never sit in a cache
-    return response
+        return JsonResponse(values)
+    return TemplateResponse(
+        request,
+        "admin/customers/customer/desk_reveal.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": gettext("Personal data of %(no)s") % {"no": customer.customer_no},
+            "opts": model_admin.opts,
+            "customer": customer,
+            "values": values,
+            "desk_url": desk_url(customer),
+        },
+    )
 
 
 def reveal_urls(model_admin: Any) -> list[Any]:
