@@ -16,12 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.urls import path
+from django.utils.translation import gettext, ngettext
 
 from config.exceptions import DomainError
 from customers.admin import (
-    PII_STAND_INS,
     CustomerAdmin,
     pii_access_record_for_request,
     pii_access_records_for_request,
@@ -35,6 +34,7 @@ from ..ledger.models import Channel
 from ..ledger.services import redemption_create
 from ..reach.models import PushChannel
 from ..reach.selectors import (
+    CustomerDesk,
     customer_desk,
     open_suggestions_by_customer,
     recommendations_for_customer,
@@ -45,7 +45,24 @@ from ..reach.services import (
     suggestion_dismiss,
 )
 from .consents import consent_card, consent_urls
+from .desk_confirm import redeem_confirm_page
+from .desk_outcome import (
+    OUTCOME_ANCHOR,
+    SPOT_PUSH,
+    SPOT_RECORD,
+    SPOT_SUGGESTED,
+    desk_url,
+    left_label,
+    outcome_context,
+    outcome_from_messages,
+    outcome_tags,
+)
+from .desk_reveal import reveal_urls
 from .forms import PushForm, PushInput, RedeemForm, RedeemInput
+
+# A shelf with more rows than this opens with its categories collapsed (their counts show);
+# a smaller one fits the screen open.
+DESK_OPEN_ROWS = 15
 
 
 @dataclass(frozen=True)
@@ -98,12 +115,9 @@ class CustomerDeskAdmin(CustomerAdmin):
                 name="customers_customer_suggestion",
             ),
             *consent_urls(self),
+            *reveal_urls(self),
             *super().get_urls(),
         ]
-
-    def _desk_url(self, customer: Customer, anchor: str = "") -> str:
-        url = reverse("admin:customers_customer_change", args=[customer.pk])
-        return f"{url}#{anchor}" if anchor else url
 
     def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The stock change form (the customer's record), for whoever may see it."""
@@ -122,19 +136,43 @@ class CustomerDeskAdmin(CustomerAdmin):
             raise PermissionDenied
         if request.method == "POST":
             return super().change_view(request, object_id, form_url, extra_context)
+        desk = customer_desk(customer=customer)
+        context = {
+            **self.admin_site.each_context(request),
+            **self._desk_context(request, desk),
+        }
+        return TemplateResponse(request, self.desk_template, context)
+
+    def _desk_context(self, request: HttpRequest, desk: CustomerDesk) -> dict[str, Any]:
+        """What the desk page shows. Phone and ID number stay masked here (the agent reveals
+        them on request, `desk_reveal`); the name is shown to who may see personal data, so
+        each such view writes the name, and only the name, to the access log."""
+        customer = desk.customer
         user = request.user
         pii = can_view_pii(user)
-        desk = customer_desk(customer=customer)
         token = uuid.uuid4().hex
         can_redeem = user.has_perm("bookshelf.add_redemption")
         can_push = user.has_perm("bookshelf.add_push")
-        name = customer.name if pii else mask_name(customer.name)
+        usable = bool(desk.usable_entries)
         if pii:
-            pii_access_record_for_request(request, customer=customer, fields=list(PII_STAND_INS))
+            pii_access_record_for_request(request, customer=customer, fields=["name"])
         recommendations = recommendations_for_customer(customer=customer, limit=5)
+        suggestions = open_suggestions_by_customer(customer_ids=[customer.pk]).get(customer.pk, [])
         family, unmasked = self._family(request, desk)
-        context = {
-            **self.admin_site.each_context(request),
+        chosen = desk.default_code(
+            clicked=request.GET.get("benefit", ""),
+            suggested=[s.benefit.code for s in suggestions],
+            recommended=[r.code for r in recommendations.recommendations],
+        )
+        cards = {SPOT_SUGGESTED}
+        cards |= {SPOT_RECORD} if can_redeem and usable else set()
+        cards |= {SPOT_PUSH} if can_push and usable else set()
+        top_messages, outcome = outcome_from_messages(
+            messages.get_messages(request), desk=desk, cards=cards
+        )
+        name = customer.name if pii else mask_name(customer.name)
+        initial = {"token": token, "benefit": chosen}
+        return {
             "title": f"{customer.customer_no} {name}",
             "subtitle": None,
             "opts": self.opts,
@@ -143,21 +181,25 @@ class CustomerDeskAdmin(CustomerAdmin):
             "desk": desk,
             "pii": pii,
             "token": token,
-            "can_redeem": can_redeem and bool(desk.usable_entries),
+            "can_redeem": can_redeem and usable,
             "can_redeem_perm": can_redeem,
-            "can_push": can_push and bool(desk.usable_entries),
+            "can_push": can_push and usable,
             "can_edit": self.has_change_permission(request, customer),
-            "redeem_form": RedeemForm(desk=desk, unmasked=unmasked, initial={"token": token}),
+            "redeem_form": RedeemForm(desk=desk, unmasked=unmasked, initial=initial),
             "family": family,
-            "push_form": PushForm(desk=desk, initial={"token": token}),
+            "push_form": PushForm(desk=desk, initial=initial),
             "has_view_permission": True,
             "recommendations": recommendations,
             **consent_card(request, recommendations.consents),
-            "suggestions": open_suggestions_by_customer(customer_ids=[customer.pk]).get(
-                customer.pk, []
-            ),
+            "suggestions": suggestions,
+            "top_messages": top_messages,
+            **outcome_context(outcome, desk),
+            "collapse_groups": len(desk.shelf.entries) > DESK_OPEN_ROWS,
+            "left_labels": {
+                e.code: {"self": left_label(e), "family": left_label(e, family=True)}
+                for e in desk.usable_entries
+            },
         }
-        return TemplateResponse(request, self.desk_template, context)
 
     def _family(self, request: HttpRequest, desk: Any) -> tuple[list[DeskRelative], set[int]]:
         """The customer's relatives as the desk shows them: unmasked only to a user with the
@@ -191,13 +233,16 @@ class CustomerDeskAdmin(CustomerAdmin):
         """Act on a suggestion: push its benefit (app message) or dismiss it."""
         customer = self.get_object(request, unquote(object_id))
         if request.method != "POST" or action not in {"accept", "dismiss"}:
-            return HttpResponseRedirect(self._desk_url(customer))
+            return HttpResponseRedirect(desk_url(customer))
         if not request.user.has_perm("bookshelf.add_push"):
             raise PermissionDenied
         suggestion = customer.suggestions.filter(pk=suggestion_id).select_related("benefit").first()
+        tags = outcome_tags("suggested", suggestion.benefit.code if suggestion else "")
         if suggestion is None:
-            messages.error(request, gettext("This suggestion is not for this customer."))
-            return HttpResponseRedirect(self._desk_url(customer))
+            messages.error(
+                request, gettext("This suggestion is not for this customer."), extra_tags=tags
+            )
+            return HttpResponseRedirect(desk_url(customer, anchor=OUTCOME_ANCHOR))
         try:
             if action == "accept":
                 suggestion_accept(
@@ -205,16 +250,14 @@ class CustomerDeskAdmin(CustomerAdmin):
                     channel=request.POST.get("channel") or PushChannel.APP_MESSAGE,
                     by=request.user,
                 )
-                messages.success(
-                    request,
-                    gettext("Pushed %(benefit)s.") % {"benefit": suggestion.benefit.display_name},
-                )
+                text = gettext("Pushed %(benefit)s.") % {"benefit": suggestion.benefit.display_name}
+                messages.success(request, text, extra_tags=tags)
             else:
                 suggestion_dismiss(suggestion=suggestion)
-                messages.info(request, gettext("Suggestion dismissed."))
+                messages.info(request, gettext("Suggestion dismissed."), extra_tags=tags)
         except DomainError as exc:
-            messages.error(request, exc.message)
-        return HttpResponseRedirect(self._desk_url(customer, "suggested"))
+            messages.error(request, exc.message, extra_tags=tags)
+        return HttpResponseRedirect(desk_url(customer, anchor=OUTCOME_ANCHOR))
 
     def _desk_form(
         self,
@@ -223,7 +266,7 @@ class CustomerDeskAdmin(CustomerAdmin):
         *,
         perm: str,
         form_class: Any,
-        anchor: str,
+        kind: str,
         invalid: str,
     ) -> tuple[Customer, Any, HttpResponse | None]:
         """The shared steps of a desk form: the customer in the user's scope, a POST, the
@@ -232,56 +275,67 @@ class CustomerDeskAdmin(CustomerAdmin):
         if customer is None:
             raise Http404
         if request.method != "POST":
-            return customer, None, HttpResponseRedirect(self._desk_url(customer))
+            return customer, None, HttpResponseRedirect(desk_url(customer))
         if not request.user.has_perm(perm):
             raise PermissionDenied
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, invalid)
-            return customer, None, HttpResponseRedirect(self._desk_url(customer, anchor))
+            code = str(request.POST.get("benefit", ""))[:40]
+            messages.error(request, invalid, extra_tags=outcome_tags(kind, code))
+            return customer, None, HttpResponseRedirect(desk_url(customer, anchor=OUTCOME_ANCHOR))
         return customer, form, None
 
     def redeem_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Record one use on the customer's behalf (channel: agent), through the service."""
+        """Record one use on the customer's behalf (channel: agent), through the service,
+        once the agent has confirmed it: a use posted without `confirm` is not recorded,
+        the confirmation page is shown (the desk's dialog confirms without it)."""
         customer, data, done = self._desk_form(
             request,
             object_id,
             perm="bookshelf.add_redemption",
             form_class=RedeemInput,
-            anchor="shelf",
+            kind="use",
             invalid=gettext("Choose a benefit to record a use of."),
         )
         if done is not None:
             return done
         form = data
+        code = form.cleaned_data["benefit"]
+        beneficiary = form.cleaned_data["beneficiary"]
+        if not form.cleaned_data["confirm"]:
+            return redeem_confirm_page(self, request, customer, form.cleaned_data)
+        tags = outcome_tags("use", code)
         try:
             result = _once(
                 request.user,
                 form.cleaned_data["token"],
                 lambda: redemption_create(
                     customer=customer,
-                    benefit_code=form.cleaned_data["benefit"],
+                    benefit_code=code,
                     channel=Channel.AGENT,
-                    beneficiary_no=form.cleaned_data["beneficiary"] or None,
+                    beneficiary_no=beneficiary or None,
                     recorded_by=request.user,
                 ),
             )
         except _AlreadySent:
-            messages.warning(request, gettext("This form was already sent: nothing was recorded."))
+            text = gettext("This form was already sent: nothing was recorded.")
+            messages.warning(request, text, extra_tags=tags)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.message, extra_tags=tags)
         else:
             redemption = result.redemption
-            name = redemption.benefit.display_name
+            values = {"benefit": redemption.benefit.display_name, "code": redemption.benefit_code}
             if result.remaining is None:
-                text = gettext("Recorded a use of %(benefit)s (%(code)s). Unlimited uses.")
+                text = gettext("Recorded a use of %(benefit)s (%(code)s). Unlimited uses.") % values
             else:
-                text = gettext("Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.")
-            messages.success(
-                request,
-                text % {"benefit": name, "code": redemption.benefit_code, "n": result.remaining},
-            )
-        return HttpResponseRedirect(self._desk_url(customer, "shelf"))
+                text = ngettext(
+                    "Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.",
+                    "Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.",
+                    result.remaining,
+                ) % {**values, "n": result.remaining}
+            tags = outcome_tags("use", code, redemption.pk)
+            messages.success(request, text, extra_tags=tags)
+        return HttpResponseRedirect(desk_url(customer, benefit=code, anchor=OUTCOME_ANCHOR))
 
     def push_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Push a benefit the customer can use; it is delivered after the commit."""
@@ -290,28 +344,31 @@ class CustomerDeskAdmin(CustomerAdmin):
             object_id,
             perm="bookshelf.add_push",
             form_class=PushInput,
-            anchor="push",
+            kind="push",
             invalid=gettext("Choose a benefit and a channel to push."),
         )
         if done is not None:
             return done
         form = data
+        code = form.cleaned_data["benefit"]
+        tags = outcome_tags("push", code)
         try:
             push = _once(
                 request.user,
                 form.cleaned_data["token"],
                 lambda: push_create(
                     customer=customer,
-                    benefit_code=form.cleaned_data["benefit"],
+                    benefit_code=code,
                     channel=form.cleaned_data["channel"],
                     note=form.cleaned_data["note"],
                     pushed_by=request.user,
                 ),
             )
         except _AlreadySent:
-            messages.warning(request, gettext("This form was already sent: nothing was pushed."))
+            text = gettext("This form was already sent: nothing was pushed.")
+            messages.warning(request, text, extra_tags=tags)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.message, extra_tags=tags)
         else:
             messages.success(
                 request,
@@ -321,5 +378,6 @@ class CustomerDeskAdmin(CustomerAdmin):
                     "code": push.benefit_code,
                     "channel": push.get_channel_display(),
                 },
+                extra_tags=tags,
             )
-        return HttpResponseRedirect(self._desk_url(customer, "push"))
+        return HttpResponseRedirect(desk_url(customer, benefit=code, anchor=OUTCOME_ANCHOR))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from benefits.text import localised
 from customers.pii import mask_name
 
+from ..ledger.models import Source
 from ..ledger.selectors import ShelfEntry
 from ..reach.models import PushChannel
 from ..reach.selectors import CustomerDesk
@@ -18,6 +19,21 @@ from ..reach.selectors import CustomerDesk
 
 def _benefit_label(entry: ShelfEntry) -> str:
     return f"{entry.code} · {localised(entry.name, entry.name_zh)}"
+
+
+def benefit_choices(desk: CustomerDesk) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The benefits the customer can use now, in the order the shelf shows them, in option
+    groups named as the page's sections (the tier's categories, family shares, purchases)."""
+    out = []
+    for group, source, entries in desk.usable_groups():
+        if group is not None:
+            label = f"{group.code} · {localised(group.name, group.name_zh)}"
+        elif source == Source.FAMILY:
+            label = str(_("Shared by family"))
+        else:
+            label = str(_("Purchases"))
+        out.append((label, [(e.code, _benefit_label(e)) for e in entries]))
+    return out
 
 
 class DeskForm(forms.Form):
@@ -45,7 +61,7 @@ class RedeemForm(DeskForm):
         """`unmasked`: the relatives (by key) whose names this user may see unmasked."""
         super().__init__(*args, **kwargs)
         customer = desk.customer
-        self._choice("benefit").choices = [(e.code, _benefit_label(e)) for e in desk.usable_entries]
+        self._choice("benefit").choices = benefit_choices(desk)
         self._choice("beneficiary").choices = [
             ("", _("%(no)s (the customer)") % {"no": customer.customer_no}),
             *(
@@ -72,7 +88,7 @@ class PushForm(DeskForm):
 
     def __init__(self, *args: Any, desk: CustomerDesk, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._choice("benefit").choices = [(e.code, _benefit_label(e)) for e in desk.usable_entries]
+        self._choice("benefit").choices = benefit_choices(desk)
 
 
 class RedeemInput(DeskForm):
@@ -80,6 +96,17 @@ class RedeemInput(DeskForm):
 
     benefit = forms.CharField(max_length=40)
     beneficiary = forms.CharField(max_length=20, required=False)
+    # Sent by the confirmation step (the dialog, or the confirm page without scripts): a use
+    # posted without it is not recorded, the agent is asked first.
+    confirm = forms.BooleanField(required=False)
+
+
+class RevealInput(forms.Form):
+    """Which personal field the agent asks to see in full on the desk."""
+
+    field = forms.ChoiceField(
+        choices=[("phone", "phone"), ("id_number", "id_number"), ("both", "both")]
+    )
 
 
 class PushInput(DeskForm):

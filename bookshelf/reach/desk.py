@@ -1,12 +1,17 @@
 """The agent's desk: everything the agent sees on a customer's page, in a fixed number of
-queries (the benefit centre, policies, tier and why, recent uses, purchases, pushes)."""
+queries (the benefit centre, policies, tier and why, recent uses, purchases, pushes), and
+what the page derives from it without another query: the summary at the top, the rows in
+shelf order, and which benefit the forms offer first."""
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone
@@ -36,6 +41,53 @@ class CategoryGroup:
     entries: list[ShelfEntry]
 
 
+@dataclass(frozen=True)
+class DeskSummary:
+    """The ten-second answer at the top of the desk, counted from the shelf already loaded.
+
+    `held`: benefits the customer holds in their own right (tier and purchases), one per
+    benefit; `unused`: of those, never used this period; `used_up`: none left; `expiring`:
+    uses still left whose period or purchase ends by the end of this month; `shared`: what
+    family members share with the customer."""
+
+    held: int = 0
+    unused: int = 0
+    used_up: int = 0
+    expiring: int = 0
+    shared: int = 0
+    expiring_codes: frozenset[str] = frozenset()  # the rows to mark "ends this month"
+
+
+def _ends_this_month(entry: ShelfEntry, today: date) -> bool:
+    if entry.period_end is None or entry.remaining == 0:
+        return False
+    last = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    return today <= entry.period_end <= last
+
+
+def desk_summary(*, entries: Iterable[ShelfEntry], today: date) -> DeskSummary:
+    """Count the summary in one pass over the shelf: no query, whatever the number of rows.
+    A benefit held from two sources (its tier and a purchase) counts once, by its codes."""
+    own: dict[str, list[ShelfEntry]] = defaultdict(list)
+    shared: set[str] = set()
+    for entry in entries:
+        if entry.source == Source.FAMILY:
+            shared.add(entry.code)
+        else:
+            own[entry.code].append(entry)
+    expiring = frozenset(
+        code for code, rows in own.items() if any(_ends_this_month(e, today) for e in rows)
+    )
+    return DeskSummary(
+        held=len(own),
+        unused=sum(1 for rows in own.values() if all(e.used == 0 for e in rows)),
+        used_up=sum(1 for rows in own.values() if all(e.remaining == 0 for e in rows)),
+        expiring=len(expiring),
+        shared=len(shared),
+        expiring_codes=expiring,
+    )
+
+
 @dataclass
 class CustomerDesk:
     """Everything the agent sees on a customer's page, loaded in a fixed number of queries."""
@@ -51,6 +103,7 @@ class CustomerDesk:
     pushes: list[Push]
     top_categories: dict[str, Category]
     rules_reason: str = ""  # what the tier rules say now, in the reader's language
+    summary: DeskSummary = field(default_factory=DeskSummary)
 
     @property
     def age(self) -> int:
@@ -78,7 +131,7 @@ class CustomerDesk:
         top = self.top_categories.get(code)
         return top.position if top else 999
 
-    @property
+    @cached_property
     def tier_groups(self) -> list[CategoryGroup]:
         """What the customer's own tier gives, by top-level category."""
         return self._groups(Source.TIER)
@@ -92,16 +145,52 @@ class CustomerDesk:
         return [e for e in self.shelf.entries if e.source == Source.PURCHASE]
 
     @property
+    def shelf_order(self) -> list[ShelfEntry]:
+        """Every entry in the order the page shows them: the tier's categories in shelf
+        position, then what family shares, then purchases."""
+        return [
+            *(e for group in self.tier_groups for e in group.entries),
+            *self.family_shares,
+            *self.purchased_entries,
+        ]
+
+    @cached_property
     def usable_entries(self) -> list[ShelfEntry]:
-        """One entry per benefit the customer can use now (has a use left), for the forms."""
+        """One entry per benefit the customer can use now (has a use left), for the forms,
+        in shelf order: the first source the page shows for a benefit."""
         seen: set[str] = set()
         out = []
-        for entry in self.shelf.entries:
+        for entry in self.shelf_order:
             if entry.code in seen or (entry.remaining is not None and entry.remaining <= 0):
                 continue
             seen.add(entry.code)
             out.append(entry)
-        return sorted(out, key=lambda e: e.code)
+        return out
+
+    def usable_groups(self) -> list[tuple[CategoryGroup | None, str, list[ShelfEntry]]]:
+        """The usable entries grouped as the page shows them, for the forms' option groups:
+        (the tier's category, or None for family shares and purchases; the source; the
+        entries), in shelf order."""
+        group_of = {e.code: g for g in self.tier_groups for e in g.entries}
+        out: list[tuple[CategoryGroup | None, str, list[ShelfEntry]]] = []
+        for entry in self.usable_entries:
+            group = group_of.get(entry.code) if entry.source == Source.TIER else None
+            if not out or out[-1][0] is not group or out[-1][1] != entry.source:
+                out.append((group, entry.source, []))
+            out[-1][2].append(entry)
+        return out
+
+    def default_code(
+        self, *, clicked: str = "", suggested: Sequence[str] = (), recommended: Sequence[str] = ()
+    ) -> str:
+        """The benefit the record and push forms offer first: the one the agent clicked, else
+        the first open suggestion's, else the first recommendation's, else the first row on
+        the shelf; only one the customer can use now ("" when there is none)."""
+        usable = [e.code for e in self.usable_entries]
+        for code in (clicked, *suggested, *recommended):
+            if code and code in usable:
+                return code
+        return usable[0] if usable else ""
 
     @property
     def shareable_codes(self) -> set[str]:
@@ -146,4 +235,5 @@ def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerD
         ),
         top_categories={c.code: c for c in Category.objects.filter(parent__isnull=True)},
         rules_reason=decision.reason,
+        summary=desk_summary(entries=shelf.entries, today=today),
     )

@@ -68,11 +68,14 @@ def test_an_agent_finds_a_customer_and_records_a_use(browser, live_server):
     screenshot(browser, "agent-2-bookshelf")
 
     browser.find_element(By.CSS_SELECTOR, f'button[data-use="{escort.code}"]').click()
+    # The desk asks first (issue 15), then draws the outcome under the row.
+    WebDriverWait(browser, 10).until(ec.visibility_of_element_located((By.ID, "confirm-use-yes")))
+    browser.find_element(By.ID, "confirm-use-yes").click()
     WebDriverWait(browser, 10).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, ".messagelist .success"))
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#outcome .success"))
     )
     assert _remaining(browser, escort.code) == "1"
-    assert "1 left this period" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
+    assert "1 left this period" in browser.find_element(By.ID, "outcome").text
     screenshot(browser, "agent-3-use-recorded")
 
     browser.find_element(By.ID, "lang-zh-hans").click()

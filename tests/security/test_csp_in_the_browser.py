@@ -57,8 +57,10 @@ def test_the_admin_and_the_docs_report_no_policy_violation(browser, live_server)
     desk = base + reverse("admin:customers_customer_change", args=[customer.pk])
     found["desk"] = _violations(browser, desk)
     browser.find_element(By.CSS_SELECTOR, f'button[data-use="{benefit.code}"]').click()
+    WebDriverWait(browser, 10).until(ec.visibility_of_element_located((By.ID, "confirm-use-yes")))
+    browser.find_element(By.ID, "confirm-use-yes").click()  # the desk asks first (issue 15)
     WebDriverWait(browser, 10).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, ".messagelist .success"))
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#outcome .success"))
     )
     found["desk after a use"] = list(browser.execute_script("return window.__csp || []"))
 

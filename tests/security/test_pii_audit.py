@@ -12,25 +12,42 @@ from tests.bookshelf.admin.conftest import Office
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = ["name", "phone", "id_number", "birth_date"]
-
 
 def test_the_desk_with_personal_data_is_written_down(office: Office):
+    # The desk shows the name; phone and ID number only when revealed (issue 15), each
+    # written down with what was shown.
     client = office.client_for(office.agent.user)
     response = client.get(
         reverse("admin:customers_customer_change", args=[office.mine.pk]),
         HTTP_X_REQUEST_ID="trace-desk-0001",
         REMOTE_ADDR="10.1.2.3",
     )
-    assert office.mine.phone in response.content.decode()
-    log = PiiAccessLog.objects.get()
-    assert log.user == office.agent.user
-    assert log.username == office.agent.user.username
-    assert (log.customer, log.customer_no) == (office.mine, office.mine.customer_no)
-    assert log.fields == FIELDS
-    assert log.view_name == "admin:customers_customer_change"
-    assert log.request_id == "trace-desk-0001"
-    assert log.remote_addr == "10.1.2.3"
+    assert office.mine.name in response.content.decode()
+    assert office.mine.phone not in response.content.decode()
+    revealed = client.post(
+        reverse("admin:customers_customer_reveal", args=[office.mine.pk]),
+        {"field": "both"},
+        HTTP_ACCEPT="application/json",
+        HTTP_X_REQUEST_ID="trace-desk-0002",
+        REMOTE_ADDR="10.1.2.3",
+    )
+    assert revealed.json()["phone"] == office.mine.phone
+    seen, shown = PiiAccessLog.objects.order_by("id")
+    for log in (seen, shown):
+        assert log.user == office.agent.user
+        assert log.username == office.agent.user.username
+        assert (log.customer, log.customer_no) == (office.mine, office.mine.customer_no)
+        assert log.remote_addr == "10.1.2.3"
+    assert (seen.fields, seen.view_name, seen.request_id) == (
+        ["name"],
+        "admin:customers_customer_change",
+        "trace-desk-0001",
+    )
+    assert (shown.fields, shown.view_name, shown.request_id) == (
+        ["phone", "id_number"],
+        "admin:customers_customer_reveal",
+        "trace-desk-0002",
+    )
 
 
 @pytest.mark.parametrize("role", ["agent", "superuser"])

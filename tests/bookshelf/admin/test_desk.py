@@ -56,14 +56,17 @@ def test_agents_see_personal_data_of_their_customers_one_page_at_a_time(office: 
     assert mask_phone(office.mine.phone) in body
     assert not PiiAccessLog.objects.exists()
     desk = _desk(client, office.mine).content.decode()
-    assert office.mine.phone in desk
-    assert office.mine.id_number in desk
-    # ... and that view is in the audit log.
+    # The desk names the customer; phone and ID stay masked until the agent reveals them.
+    assert office.mine.name in desk
+    assert office.mine.phone not in desk and mask_phone(office.mine.phone) in desk
+    assert office.mine.id_number not in desk
+    # ... and the name shown is in the audit log, without the numbers that were not.
     log = PiiAccessLog.objects.get()
-    assert (log.user, log.customer, log.view_name) == (
+    assert (log.user, log.customer, log.view_name, log.fields) == (
         office.agent.user,
         office.mine,
         "admin:customers_customer_change",
+        ["name"],
     )
 
 
@@ -151,7 +154,7 @@ def test_recording_a_use_goes_through_the_service_and_the_remaining_count_drops(
     token = _desk(client, customer).context["token"]
     response = client.post(
         reverse("admin:customers_customer_redeem", args=[customer.pk]),
-        {"token": token, "benefit": gold_benefit.code},
+        {"token": token, "benefit": gold_benefit.code, "confirm": "1"},
     )
     assert response.status_code == 302
     redemption = Redemption.objects.get(holder=customer)
@@ -169,7 +172,7 @@ def test_a_refused_use_shows_the_services_message_and_records_nothing(office: Of
     redemption_create(customer=customer, benefit_code=benefit.code)
     response = client.post(
         reverse("admin:customers_customer_redeem", args=[customer.pk]),
-        {"token": "tok-2", "benefit": benefit.code},
+        {"token": "tok-2", "benefit": benefit.code, "confirm": "1"},
     )
     assert response.status_code == 302
     assert _messages(response) == ["No uses of this benefit are left for this period."]
@@ -177,7 +180,7 @@ def test_a_refused_use_shows_the_services_message_and_records_nothing(office: Of
     not_held = make_benefit(cells={Tier.DIAMOND: 1})
     response = client.post(
         reverse("admin:customers_customer_redeem", args=[customer.pk]),
-        {"token": "tok-3", "benefit": not_held.code},
+        {"token": "tok-3", "benefit": not_held.code, "confirm": "1"},
     )
     assert _messages(response)[-1] == "The customer's tier does not include this benefit."
 
@@ -190,7 +193,12 @@ def test_a_family_member_uses_the_customers_shared_allowance(office: Office):
     benefit = make_benefit(cells={Tier.GOLD: 3}, shareable=True, family_quota=1)
     client.post(
         reverse("admin:customers_customer_redeem", args=[customer.pk]),
-        {"token": "tok-f", "benefit": benefit.code, "beneficiary": child.customer_no},
+        {
+            "token": "tok-f",
+            "benefit": benefit.code,
+            "beneficiary": child.customer_no,
+            "confirm": "1",
+        },
     )
     redemption = Redemption.objects.get()
     assert (redemption.holder, redemption.beneficiary) == (customer, child)
@@ -199,7 +207,7 @@ def test_a_family_member_uses_the_customers_shared_allowance(office: Office):
 def test_the_same_form_sent_twice_records_one_use(office: Office, gold_benefit):
     client = office.client_for(office.agent.user)
     url = reverse("admin:customers_customer_redeem", args=[office.mine.pk])
-    data = {"token": "same-token", "benefit": gold_benefit.code}
+    data = {"token": "same-token", "benefit": gold_benefit.code, "confirm": "1"}
     client.post(url, data)
     response = client.post(url, data)
     assert Redemption.objects.count() == 1
@@ -246,7 +254,7 @@ def test_a_form_whose_use_was_refused_can_be_sent_again(office: Office):
     benefit = make_benefit(cells={Tier.GOLD: 1})
     first = redemption_create(customer=customer, benefit_code=benefit.code).redemption
     url = reverse("admin:customers_customer_redeem", args=[customer.pk])
-    data = {"token": "retry-token", "benefit": benefit.code}
+    data = {"token": "retry-token", "benefit": benefit.code, "confirm": "1"}
     refused = client.post(url, data)
     assert _messages(refused) == ["No uses of this benefit are left for this period."]
     redemption_cancel(redemption=first)  # a use given back: one is left again
@@ -270,7 +278,7 @@ def test_the_same_form_sent_twice_at_once_records_one_use(office: Office):
 
     benefit = make_benefit(cells={Tier.GOLD: 5})
     url = reverse("admin:customers_customer_redeem", args=[office.mine.pk])
-    data = {"token": "race-token", "benefit": benefit.code}
+    data = {"token": "race-token", "benefit": benefit.code, "confirm": "1"}
     barrier = threading.Barrier(4)
     said: list[str] = []
 
