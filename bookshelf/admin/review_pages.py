@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -81,8 +82,8 @@ _SIGNED = {"promote_nps"}
 def threshold_name(key: str) -> str:
     """A threshold's name as product staff edit it (its setting's label, units included)."""
     try:
-        return str(capfirst(ReviewSettings._meta.get_field(key).verbose_name))
-    except Exception:  # a key an older snapshot kept and the settings no longer have
+        return str(capfirst(getattr(ReviewSettings._meta.get_field(key), "verbose_name", key)))
+    except FieldDoesNotExist:  # a key an older snapshot kept and the settings no longer have
         return str(capfirst(key.replace("_", " ")))
 
 

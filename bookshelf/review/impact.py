@@ -57,11 +57,15 @@ def retirement_impact(*, proposal: Proposal, now: datetime | None = None) -> Ret
     untold = used.filter(
         created_at__gte=now - timedelta(days=notify_days), beneficiary__agent__isnull=True
     ).aggregate(n=Count("beneficiary_id", distinct=True))["n"]
-    by_tier = dict(
-        ReviewFinding.objects.filter(run=run, benefit=benefit, tier__isnull=False)
+    by_tier: dict[int, int] = {
+        tier: eligible
+        for tier, eligible in ReviewFinding.objects.filter(
+            run=run, benefit=benefit, tier__isnull=False
+        )
         .order_by("tier")
         .values_list("tier", "eligible")
-    )
+        if tier is not None
+    }
     purchases = Purchase.objects.filter(
         benefit=benefit, valid_until__gte=timezone.localdate(now), uses_used__lt=F("uses_granted")
     ).aggregate(n=Count("customer_id", distinct=True))["n"]

@@ -339,7 +339,7 @@ def pull_request_words(proposal: Proposal) -> list[tuple[str, int]]:
         created_at__gte=window.start_at, created_at__lt=window.end_at
     )
     if proposal.key.startswith("benefit:"):
-        signals = signals.filter(benefit_id=proposal.benefit_id)
+        signals = signals.filter(benefit__code=proposal.key.removeprefix("benefit:"))
     else:  # text:<category path or ->:<text key>, as `_demand_by_text` made it
         _text, path, text_key = proposal.key.split(":", 2)
         in_category = Q(category__isnull=True) if path == "-" else Q(category__path_code=path)
