@@ -2,7 +2,9 @@
 review saw), proposals (why, and approve or keep), customers' requests, satisfaction answers
 and agents' notices.
 
-Thin: the approve / keep actions call `bookshelf.review` services; the pages only read.
+Thin: "Run a review now" and the approve / keep buttons and actions call `bookshelf.review`
+services (the answer views are in `review_decisions`, the run page's parts in
+`review_pages`); the pages only read.
 """
 
 from __future__ import annotations
@@ -10,14 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, QuerySet, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
+from benefits.models import BenefitStatus
 from config.dates import SafeDateHierarchyMixin
 from config.exceptions import DomainError
 from customers.admin import (
@@ -26,7 +33,6 @@ from customers.admin import (
     OfferedLookupsOnlyMixin,
     tier_badge,
 )
-from customers.models import Tier
 from customers.selectors import agents_visible_to
 
 from ..ledger.models import RedemptionFeedback
@@ -36,43 +42,50 @@ from ..review.models import (
     DemandSource,
     Proposal,
     ProposalKind,
+    ProposalStatus,
     ReviewFinding,
     ReviewRun,
     ReviewSettings,
     ReviewStatus,
     Verdict,
 )
-from ..review.selectors import review_thresholds_for, tier_label
-from ..review.services import demand_signal_create, proposal_approve, proposal_decline
+from ..review.selectors import (
+    review_in_progress,
+    review_next_scheduled,
+    review_thresholds_for,
+    tier_label,
+)
+from ..review.services import (
+    demand_signal_create,
+    proposal_approve,
+    proposal_decline,
+    review_run_request,
+)
 from .charts import RateBar, rate_chart
+from .review_decisions import DecisionForm, ProposalDecisions
+from .review_pages import (
+    colon,
+    count,
+    findings_groups,
+    list_sep,
+    nps_text,
+    pct,
+    summary_table,
+    thresholds_table,
+    users_of,
+    verdict_counts,
+)
 
-CHART_ROWS = 40
-
-# Most telling first: what the review proposes, then what it flags, then the rest.
-VERDICT_ORDER = [
-    Verdict.RETIRE,
-    Verdict.PROMOTE,
-    Verdict.PENDING,
-    Verdict.LOW,
-    Verdict.GRACE,
-    Verdict.HEALTHY,
-    Verdict.TOO_FEW,
-]
-
-
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
-def _nps(value: int | None, responses: int) -> str:
-    return "–" if value is None else f"{value:+d} ({responses})"
+CHART_ROWS = 20
+# Who may run a review now: whoever may change the review's settings (Product staff).
+RUN_REVIEW_PERMISSION = "bookshelf.change_reviewsettings"
 
 
 @admin.register(ReviewSettings)
 class ReviewSettingsAdmin(admin.ModelAdmin):
     list_display = (
         "__str__",
-        "min_usage_rate",
+        "min_usage_rate_pct",
         "min_eligible",
         "consecutive_reviews",
         "grace_days",
@@ -103,6 +116,10 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
         ),
     )
 
+    @admin.display(description=gettext_lazy("minimum usage rate"), ordering="min_usage_rate")
+    def min_usage_rate_pct(self, row: ReviewSettings) -> str:
+        return pct(float(row.min_usage_rate))
+
 
 class ProposalInline(admin.TabularInline):
     model = Proposal
@@ -118,6 +135,7 @@ class ProposalInline(admin.TabularInline):
 
 @admin.register(ReviewRun)
 class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
+    change_list_template = "admin/bookshelf/reviewrun/change_list.html"
     list_display = (
         "__str__",
         "status",
@@ -136,57 +154,106 @@ class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
         "status",
         "started_at",
         "finished_at",
-        "benefits_reviewed",
-        "retire_proposals",
-        "pull_proposals",
+        "summary",
         "thresholds_table",
         "usage_chart",
-        "findings_table",
+        "findings_groups",
         "error",
     )
-    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # runs come from the schedule or `manage.py review_shelf`
+        return False  # runs come from the schedule, "Run a review now" or `manage.py review_shelf`
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def _benefit_rows(self, run: ReviewRun) -> QuerySet[ReviewFinding]:
-        order = Case(
-            *(When(verdict=v, then=Value(i)) for i, v in enumerate(VERDICT_ORDER)),
-            output_field=IntegerField(),
-        )
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        head = ["window_end", "window_days", "status", "started_at", "finished_at"]
+        if obj is not None and obj.status == ReviewStatus.FAILED:
+            head.append("error")
+        return [
+            (None, {"fields": head}),
+            (gettext_lazy("Summary"), {"fields": ["summary"]}),
+            (
+                gettext_lazy("Thresholds used"),
+                {"fields": ["thresholds_table"], "classes": ["collapse"]},
+            ),
+            (gettext_lazy("Why: usage rates"), {"fields": ["usage_chart"]}),
+            (gettext_lazy("Findings by verdict"), {"fields": ["findings_groups"]}),
+        ]
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "run-now/",
+                self.admin_site.admin_view(require_POST(self.run_now_view)),
+                name="bookshelf_reviewrun_run_now",
+            ),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def may_run_review(request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(RUN_REVIEW_PERMISSION))
+
+    def run_now_view(self, request: HttpRequest) -> HttpResponse:
+        """Queue the scheduled review's task for today's window (POST, permission-checked)."""
+        if not self.may_run_review(request):
+            raise PermissionDenied
+        try:
+            run = review_run_request()
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.WARNING)
+        else:
+            self.message_user(
+                request,
+                _(
+                    "%(run)s is queued: it appears in this list now, and its findings and "
+                    "proposals when it is done."
+                )
+                % {"run": run},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:bookshelf_reviewrun_changelist"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        context = {
+            "next_review": review_next_scheduled(),
+            "running_review": review_in_progress(),
+            "can_run_review": self.may_run_review(request),
+            "timezone_name": timezone.get_current_timezone_name(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def _chart_rows(self, run: ReviewRun) -> QuerySet[ReviewFinding]:
         return (
-            run.findings.filter(tier__isnull=True)
+            run.findings.filter(tier__isnull=True, rate__isnull=False)
             .select_related("benefit", "benefit__category")
-            .annotate(verdict_order=order)
-            .order_by("verdict_order", "rate", "benefit__code")
+            .annotate(retire_first=Case(When(verdict=Verdict.RETIRE, then=0), default=1))
+            .order_by("retire_first", "rate", "benefit__code")
         )
+
+    @staticmethod
+    def _counts(run: ReviewRun) -> dict[str, int]:
+        """Benefits per verdict, read once per page (the summary and the groups use them)."""
+        if not hasattr(run, "_verdict_counts"):
+            run._verdict_counts = verdict_counts(run)  # type: ignore[attr-defined]
+        return run._verdict_counts  # type: ignore[attr-defined,no-any-return]
+
+    @admin.display(description=gettext_lazy("benefits by verdict"))
+    def summary(self, run: ReviewRun) -> SafeString:
+        return summary_table(run, self._counts(run))
 
     @admin.display(description=gettext_lazy("thresholds used"))
     def thresholds_table(self, run: ReviewRun) -> SafeString:
-        rows = [(_("Default"), run.thresholds.get("default", {}))]
-        rows += sorted(run.thresholds.get("categories", {}).items())
-        keys = list(rows[0][1]) if rows[0][1] else []
-        head = format_html_join("", "<th>{}</th>", ((k,) for k in keys))
-        body = format_html_join(
-            "",
-            "<tr><th>{}</th>{}</tr>",
-            (
-                (name, format_html_join("", "<td>{}</td>", ((values.get(k, ""),) for k in keys)))
-                for name, values in rows
-            ),
-        )
-        return format_html("<table><tr><th></th>{}</tr>{}</table>", head, body)
+        return thresholds_table(run)
 
     @admin.display(description=gettext_lazy("why: usage rates"))
     def usage_chart(self, run: ReviewRun) -> SafeString:
         if run.status != ReviewStatus.DONE:
             return mark_safe("")
-        rows = [f for f in self._benefit_rows(run) if f.rate is not None]
-        rows.sort(key=lambda f: (f.verdict != Verdict.RETIRE, f.rate or 0))
-        rows = rows[:CHART_ROWS]
+        rows = list(self._chart_rows(run)[:CHART_ROWS])
         peak_rate = {f.benefit_id: f.rate for f in rows}
         best: dict[int, ReviewFinding] = {}
         for t in run.findings.filter(tier__isnull=False, benefit_id__in=list(peak_rate)):
@@ -195,16 +262,18 @@ class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
         bars = []
         for f in rows:
             peak = best.get(f.benefit_id)
-            detail = f"{tier_label(peak.tier)} {peak.users}/{peak.eligible}" if peak else ""
+            detail = (
+                colon(tier_label(peak.tier), users_of(peak.users, peak.eligible)) if peak else ""
+            )
             bars.append(
                 RateBar(
-                    label=f"{f.benefit.code} {f.benefit.display_name}",
+                    label=Truncator(f"{f.benefit.code} {f.benefit.display_name}").chars(34),
                     value=f.rate,
                     verdict=f.verdict,
                     threshold=float(
                         review_thresholds_for(run, f.benefit.category.top_code)["min_usage_rate"]
                     ),
-                    note=f"{f.get_verdict_display()}: {detail}",
+                    note=colon(f.get_verdict_display(), detail),
                 )
             )
         return rate_chart(
@@ -214,51 +283,8 @@ class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=gettext_lazy("findings"))
-    def findings_table(self, run: ReviewRun) -> SafeString:
-        benefit_rows = list(self._benefit_rows(run))
-        tiers: dict[int, list[ReviewFinding]] = {}
-        for f in run.findings.filter(tier__isnull=False).order_by("benefit_id", "tier"):
-            tiers.setdefault(f.benefit_id, []).append(f)
-        header = format_html_join(
-            "",
-            "<th>{}</th>",
-            (
-                (h,)
-                for h in (
-                    _("Benefit"),
-                    _("Verdict"),
-                    _("Best tier's rate"),
-                    _("Low reviews in a row"),
-                    _("Users / could use"),
-                    _("Uses"),
-                    _("NPS (answers)"),
-                    _("By tier: users / could use (rate)"),
-                )
-            ),
-        )
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td>{}</td>"
-            "<td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    f.benefit,
-                    f.get_verdict_display(),
-                    _rate(f.rate),
-                    f.low_streak,
-                    f.users,
-                    f.eligible,
-                    f.uses,
-                    _nps(f.nps, f.responses),
-                    "; ".join(
-                        f"{tier_label(t.tier)} {t.users}/{t.eligible} ({_rate(t.rate)})"
-                        for t in tiers.get(f.benefit_id, [])
-                    ),
-                )
-                for f in benefit_rows
-            ),
-        )
-        return format_html("<table><thead><tr>{}</tr></thead>{}</table>", header, body)
+    def findings_groups(self, run: ReviewRun) -> SafeString:
+        return findings_groups(run, self._counts(run))
 
 
 @admin.register(ReviewFinding)
@@ -292,11 +318,12 @@ class ReviewFindingAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("usage rate"), ordering="rate")
     def rate_pct(self, finding: ReviewFinding) -> str:
-        return _rate(finding.rate)
+        return pct(finding.rate)
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
+    change_form_template = "admin/bookshelf/proposal/change_form.html"
     list_display = ("title", "kind", "status", "requests", "deadline", "run", "decided_by")
     list_filter = ("kind", "status")
     search_fields = ("title", "key", "benefit__code")
@@ -305,20 +332,30 @@ class ProposalAdmin(admin.ModelAdmin):
     readonly_fields = (
         "kind",
         "title",
-        "benefit",
+        "benefit_link",
         "category",
         "status",
         "deadline",
         "run",
         "why",
-        "requests",
-        "customers",
+        "requests_text",
         "tiers_asking",
         "decided_at",
         "decided_by",
         "created_at",
     )
-    fields = (*readonly_fields, "note")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.kind == ProposalKind.PULL:
+            fields = ["kind", "title", "category", "benefit_link", "status", "run", "why"]
+            fields += ["requests_text", "tiers_asking"]
+        else:
+            fields = ["kind", "title", "benefit_link", "category", "status", "deadline", "run"]
+            fields += ["why"]
+        return [*fields, "decided_at", "decided_by", "created_at", "note"]
+
+    def get_urls(self) -> list[Any]:
+        return [*self.decision_urls(), *super().get_urls()]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -326,28 +363,45 @@ class ProposalAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def _act(self, request: HttpRequest, queryset: QuerySet[Proposal], approve: bool) -> None:
+    def _act(
+        self, request: HttpRequest, queryset: QuerySet[Proposal], approve: bool, note: str = ""
+    ) -> None:
         done = 0
         for proposal in queryset.order_by("pk"):
             try:
                 if approve:
-                    proposal_approve(proposal=proposal, by=request.user, note=proposal.note)
+                    proposal_approve(proposal=proposal, by=request.user, note=note or proposal.note)
                 else:
-                    proposal_decline(proposal=proposal, by=request.user, note=proposal.note)
+                    proposal_decline(proposal=proposal, by=request.user, note=note or proposal.note)
                 done += 1
             except DomainError as exc:
-                self.message_user(request, f"{proposal}: {exc.message}", messages.WARNING)
+                self.message_user(request, colon(proposal, exc.message), messages.WARNING)
         if done:
             self.message_user(
-                request, _("%(n)s proposals answered.") % {"n": done}, messages.SUCCESS
+                request,
+                ngettext("%(n)s proposal answered.", "%(n)s proposals answered.", done)
+                % {"n": done},
+                messages.SUCCESS,
             )
 
     @admin.action(
         description=gettext_lazy("Approve: retire the benefit / accept the request"),
         permissions=["change"],
     )
-    def approve(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
-        self._act(request, queryset, approve=True)
+    def approve(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> Any:
+        """Asks first (what each retirement touches, what each pull creates); answers once
+        the confirmation page is submitted."""
+        if request.POST.get("confirm") != "yes":
+            pending = queryset.filter(status=ProposalStatus.PENDING).select_related(
+                "run", "benefit", "category"
+            )
+            return self.confirm_response(
+                request, list(pending.order_by("pk")), form=DecisionForm(), bulk=True
+            )
+        form = DecisionForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        self._act(request, queryset, approve=True, note=note)
+        return None
 
     @admin.action(
         description=gettext_lazy("Keep the benefit / dismiss the request"),
@@ -356,33 +410,62 @@ class ProposalAdmin(admin.ModelAdmin):
     def decline(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
         self._act(request, queryset, approve=False)
 
+    @admin.display(description=gettext_lazy("benefit"))
+    def benefit_link(self, proposal: Proposal) -> SafeString | str:
+        """The benefit, and for an accepted pull its draft: "Complete the draft benefit"."""
+        benefit = proposal.benefit
+        if benefit is None:
+            return _("None yet: approving creates a draft benefit from the requests' words.")
+        url = reverse("admin:benefits_benefit_change", args=[benefit.pk])
+        if proposal.kind == ProposalKind.PULL and benefit.status == BenefitStatus.DRAFT:
+            return format_html(
+                '{} <a class="button" id="complete-draft" href="{}">{}</a>',
+                benefit,
+                url,
+                _("Complete the draft benefit"),
+            )
+        return format_html('<a href="{}">{}</a>', url, benefit)
+
+    @admin.display(description=gettext_lazy("requests"))
+    def requests_text(self, proposal: Proposal) -> str:
+        return ngettext(
+            "%(n)s request from %(c)s customers",
+            "%(n)s requests from %(c)s customers",
+            proposal.requests,
+        ) % {"n": count(proposal.requests), "c": count(proposal.customers)}
+
     @admin.display(description=gettext_lazy("requests by tier"))
     def tiers_asking(self, proposal: Proposal) -> str:
         if not proposal.tiers:
             return "–"
-        parts = []
-        for key, n in sorted(proposal.tiers.items()):
-            label = _("No customer (agent)") if key == "none" else Tier(int(key)).label
-            parts.append(f"{label}: {n}")
-        return ", ".join(parts)
+        ordered = sorted(proposal.tiers.items(), key=lambda i: -1 if i[0] == "none" else int(i[0]))
+        return list_sep().join(
+            colon(
+                _("No customer (agent)") if key == "none" else tier_label(int(key)),
+                count(n),
+            )
+            for key, n in ordered
+        )
 
     @admin.display(description=gettext_lazy("why"))
     def why(self, proposal: Proposal) -> SafeString:
+        ev = proposal.evidence
         if proposal.kind == ProposalKind.PULL:
             return format_html(
-                "{}",
-                _(
-                    "%(n)s requests from %(c)s customers in %(days)s days "
-                    "(threshold %(t)s): see the tiers asking below."
+                "<p>{}</p>",
+                ngettext(
+                    "%(n)s request in %(days)s days; a pull is proposed from %(t)s requests "
+                    "for the same thing.",
+                    "%(n)s requests in %(days)s days; a pull is proposed from %(t)s requests "
+                    "for the same thing.",
+                    proposal.requests,
                 )
                 % {
-                    "n": proposal.requests,
-                    "c": proposal.customers,
-                    "days": proposal.evidence.get("window_days"),
-                    "t": proposal.evidence.get("threshold"),
+                    "n": count(proposal.requests),
+                    "days": count(ev.get("window_days")),
+                    "t": count(ev.get("threshold")),
                 },
             )
-        ev = proposal.evidence
         assert proposal.benefit_id is not None  # a retirement names its benefit
         summary = format_html(
             "<p>{}</p>",
@@ -392,21 +475,21 @@ class ProposalAdmin(admin.ModelAdmin):
                 "NPS: %(nps)s."
             )
             % {
-                "rate": _rate(ev.get("best_rate")),
-                "threshold": _rate(ev.get("threshold")),
+                "rate": pct(ev.get("best_rate")),
+                "threshold": pct(ev.get("threshold")),
                 "low": ev.get("low_reviews"),
                 "needed": ev.get("needed"),
                 "days": ev.get("window_days"),
-                "nps": _nps(ev.get("nps"), ev.get("responses") or 0),
+                "nps": nps_text(ev.get("nps"), ev.get("responses") or 0),
             },
         )
         bars = [
             RateBar(
-                label=str(Tier(int(tier)).label),
+                label=tier_label(int(tier)),
                 value=row.get("rate"),
                 verdict=Verdict.RETIRE,
                 threshold=ev.get("threshold"),
-                note=f"{row.get('users')}/{row.get('eligible')}",
+                note=users_of(row.get("users") or 0, row.get("eligible") or 0),
             )
             for tier, row in sorted(ev.get("tiers", {}).items(), key=lambda i: int(i[0]))
         ]

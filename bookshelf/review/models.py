@@ -18,6 +18,8 @@ from benefits.models import Benefit, Category
 from config.models import TimeStamped
 from customers.models import Customer, Tier
 
+from .wording import colon
+
 
 class DemandSource(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
@@ -387,7 +389,7 @@ class Proposal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.title}"
+        return colon(self.get_kind_display(), self.title)
 
 
 class NotificationKind(models.TextChoices):

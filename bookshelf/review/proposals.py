@@ -13,10 +13,16 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from benefits.models import Benefit, BenefitStatus
-from benefits.services import benefit_put_on_shelf, benefit_put_under_review, benefit_retire
-from config.exceptions import Conflict
+from benefits.models import Benefit, BenefitStatus, Category
+from benefits.services import (
+    benefit_create,
+    benefit_put_on_shelf,
+    benefit_put_under_review,
+    benefit_retire,
+)
+from config.exceptions import Conflict, DomainError
 from config.users import acting_user
 
 from ..ledger.models import Redemption, RedemptionStatus
@@ -214,17 +220,24 @@ def _pull_propose(
     return created
 
 
+def recent_uses_with_agent(proposal: Proposal, benefit: Benefit, now: datetime) -> QuerySet[Any]:
+    """The uses of the benefit in the last `notify_recent_days` by customers who have an
+    agent: whom a retirement tells, through their agents (the confirmation page counts them
+    from this same query)."""
+    days = int(review_thresholds_for(proposal.run, benefit.category.top_code)["notify_recent_days"])
+    return Redemption.objects.filter(
+        benefit=benefit,
+        status=RedemptionStatus.COMPLETED,
+        created_at__gte=now - timedelta(days=days),
+        beneficiary__agent__isnull=False,
+    )
+
+
 def _notify_agents_of_retirement(proposal: Proposal, benefit: Benefit, now: datetime) -> int:
     """One notification per agent whose customers used the benefit recently; once ever per
     proposal (unique (agent, event_key)), however often this runs."""
-    days = int(review_thresholds_for(proposal.run, benefit.category.top_code)["notify_recent_days"])
     rows = (
-        Redemption.objects.filter(
-            benefit=benefit,
-            status=RedemptionStatus.COMPLETED,
-            created_at__gte=now - timedelta(days=days),
-            beneficiary__agent__isnull=False,
-        )
+        recent_uses_with_agent(proposal, benefit, now)
         .values("beneficiary__agent_id")
         .annotate(customers=Count("beneficiary_id", distinct=True))
         .order_by("beneficiary__agent_id")
@@ -314,15 +327,94 @@ def _retire(locked: Proposal, *, status: str, by: Any, note: str, now: datetime)
     return locked
 
 
+# How many of a pull's distinct wordings the draft benefit's description quotes.
+DRAFT_WORDINGS = 5
+
+
+def pull_request_words(proposal: Proposal) -> list[tuple[str, int]]:
+    """The wordings of a pull's requests in its review window, most frequent first, with how
+    often each was used (at most `DRAFT_WORDINGS`)."""
+    window = run_window(proposal.run)
+    signals = DemandSignal.objects.filter(
+        created_at__gte=window.start_at, created_at__lt=window.end_at
+    )
+    if proposal.key.startswith("benefit:"):
+        signals = signals.filter(benefit__code=proposal.key.removeprefix("benefit:"))
+    else:  # text:<category path or ->:<text key>, as `_demand_by_text` made it
+        _text, path, text_key = proposal.key.split(":", 2)
+        in_category = Q(category__isnull=True) if path == "-" else Q(category__path_code=path)
+        signals = signals.filter(in_category, benefit__isnull=True, text_key=text_key)
+    rows = signals.values("text").annotate(n=Count("id")).order_by("-n", "text")
+    return [(row["text"], row["n"]) for row in rows[:DRAFT_WORDINGS]]
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _pull_draft_create(locked: Proposal, category: Category | None) -> Benefit:
+    """A draft benefit in the requested category, named and described with the requests'
+    own words, for product staff to complete (quotas, supplier, price) and put on the shelf."""
+    category = category or locked.category
+    if category is None:
+        raise DomainError(
+            ReviewErrorCode.PULL_NEEDS_CATEGORY,
+            _("These requests name no category: choose the category of the new benefit."),
+            field="category",
+        )
+    words = pull_request_words(locked)
+    name = (locked.title or (words[0][0] if words else locked.key))[:120]
+    quoted = "\n".join(
+        ngettext("“%(text)s” (%(n)s request)", "“%(text)s” (%(n)s requests)", n)
+        % {"text": text, "n": n}
+        for text, n in words
+    )
+    description = ngettext(
+        "Drafted from a shelf review's pull proposal: %(n)s request from %(c)s customers "
+        "in the %(days)s days before %(end)s. Their words:",
+        "Drafted from a shelf review's pull proposal: %(n)s requests from %(c)s customers "
+        "in the %(days)s days before %(end)s. Their words:",
+        locked.requests,
+    ) % {
+        "n": locked.requests,
+        "c": locked.customers,
+        "days": locked.run.window_days,
+        "end": locked.run.window_end.isoformat(),
+    }
+    return benefit_create(
+        category=category,
+        name=name,
+        name_zh=name if _has_cjk(name) else "",
+        description=f"{description}\n{quoted}",
+        status=BenefitStatus.DRAFT,
+    )
+
+
+def _pull_accept(
+    locked: Proposal, *, by: Any, note: str, now: datetime, category: Category | None
+) -> Proposal:
+    """Accept a pull: a request for a benefit not in the catalogue gets a draft benefit,
+    linked from the proposal; a request naming an existing benefit keeps that benefit."""
+    if locked.benefit_id is None:
+        locked.benefit = _pull_draft_create(locked, category)
+        if locked.category_id is None:
+            locked.category = locked.benefit.category
+        locked.save(update_fields=["benefit", "category"])
+    return _proposal_decide(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
+
+
 @transaction.atomic
-def proposal_approve(*, proposal: Proposal, by: Any = None, note: str = "") -> Proposal:
-    """Product staff say yes: retire the benefit (never deleted), or accept the pull
-    (the new benefit is then created and placed by product staff in the catalog)."""
+def proposal_approve(
+    *, proposal: Proposal, by: Any = None, note: str = "", category: Category | None = None
+) -> Proposal:
+    """Product staff say yes: retire the benefit (never deleted), or accept the pull (a
+    request for something not in the catalogue becomes a draft benefit in the requested
+    category, or in `category` when the requests named none)."""
     locked = _locked_pending(proposal.pk)
     now = timezone.now()
     if locked.kind == ProposalKind.RETIRE:
         return _retire(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
-    return _proposal_decide(locked, status=ProposalStatus.APPROVED, by=by, note=note, now=now)
+    return _pull_accept(locked, by=by, note=note, now=now, category=category)
 
 
 @transaction.atomic

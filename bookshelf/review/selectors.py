@@ -1,9 +1,13 @@
 """Reads of the living shelf: the review's settings and thresholds, how the shelf is used
-(the shelf matrix, a benefit's uses by month), demand grouping keys."""
+(the shelf matrix, a benefit's uses by month), demand grouping keys, what a retirement
+touches, when the next review runs."""
 
 from __future__ import annotations
 
 from .demand_keys import demand_text_key
+from .impact import RetirementImpact, retirement_impact
+from .proposals import pull_request_words
+from .schedule import ScheduledReview, review_in_progress, review_next_scheduled
 from .shelf_usage import (
     USAGE_WINDOW_DAYS,
     ShelfMatrix,
@@ -20,15 +24,24 @@ from .thresholds import (
     run_window,
     tier_label,
 )
+from .wording import colon, list_sep
 
 __all__ = [
     "USAGE_WINDOW_DAYS",
+    "RetirementImpact",
+    "ScheduledReview",
     "ShelfMatrix",
     "UsageByMonth",
     "Window",
     "benefit_usage_by_month",
+    "colon",
     "demand_text_key",
+    "list_sep",
+    "pull_request_words",
+    "retirement_impact",
     "review_benefit_ids",
+    "review_in_progress",
+    "review_next_scheduled",
     "review_settings_default",
     "review_thresholds_for",
     "run_window",

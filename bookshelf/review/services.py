@@ -1,5 +1,6 @@
 """Writes of the living shelf: review runs and their chunks, proposals and product staff's
-answers, demand signals. One service for the command, the scheduled tasks and the admin."""
+answers, demand signals, a review asked for now. One service for the command, the scheduled
+tasks and the admin."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .runs import (
     review_run_finish,
     review_run_open,
 )
+from .schedule import review_run_request
 
 __all__ = [
     "REVIEW_WORK_MEM",
@@ -28,4 +30,5 @@ __all__ = [
     "review_run_fail",
     "review_run_finish",
     "review_run_open",
+    "review_run_request",
 ]

@@ -337,12 +337,12 @@ def test_the_admin_shows_why(shelf, admin_client):
     page = admin_client.get(f"/admin/bookshelf/proposal/{proposal.pk}/change/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "2/10" in html
+    assert "2 / 10" in html
     assert "<svg" in html
 
     response = admin_client.post(
         "/admin/bookshelf/proposal/",
-        {"action": "approve", "_selected_action": [proposal.pk]},
+        {"action": "approve", "_selected_action": [proposal.pk], "confirm": "yes"},
     )
     assert response.status_code == 302
     assert Benefit.objects.get(pk=shelf["rare"].pk).status == BenefitStatus.RETIRED
