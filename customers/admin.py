@@ -716,11 +716,12 @@ class PiiAccessLogAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.Mod
         "username",
         "customer",
         "customer_no",
-        "fields",
+        "shown",  # the fields' labels, not their stored names
         "view_name",
         "request_id",
         "remote_addr",
     ]
+    fields = readonly_fields
 
     @admin.display(description=_("fields shown"))
     def shown(self, obj: PiiAccessLog) -> str:

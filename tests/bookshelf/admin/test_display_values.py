@@ -17,7 +17,7 @@ from bookshelf.reach.pushes import push_create
 from bookshelf.templatetags.bookshelf_admin import family_quota_label, money, quota_label
 from config.display import money as money_text
 from customers.cities import CITIES, city_label
-from customers.models import Tier
+from customers.models import PiiAccessLog, Tier
 from tests.bookshelf.admin.conftest import Office
 from tests.factories import make_benefit
 
@@ -156,3 +156,7 @@ def test_the_personal_data_log_names_the_fields_shown(office: Office):
     rows = body.split('id="result_list"')[1].split("</table>")[0]
     assert "resident ID number" in rows
     assert "id_number" not in rows and "birth_date" not in rows
+    entry = PiiAccessLog.objects.latest("pk")
+    page = client.get(reverse("admin:customers_piiaccesslog_change", args=[entry.pk]))
+    content = page.content.decode().split('id="content"')[1]
+    assert "resident ID number" in content and "id_number" not in content
