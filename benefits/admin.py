@@ -25,6 +25,7 @@ from django_stubs_ext import StrOrPromise
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from config.display import money
 from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
 
@@ -234,7 +235,7 @@ class BenefitAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
         "category",
         "status_col",
         "kind",
-        "price",
+        "price_col",
         "shareable",
         "on_shelf_since",
     ]
@@ -287,6 +288,10 @@ class BenefitAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
     @admin.display(description=_("status"), ordering="status")
     def status_col(self, obj: Benefit) -> SafeString:
         return status_badge(obj.status)
+
+    @admin.display(description=Benefit._meta.get_field("price").verbose_name, ordering="price")
+    def price_col(self, obj: Benefit) -> str:
+        return money(obj.price)
 
     def save_model(self, request: HttpRequest, obj: Benefit, form: Any, change: bool) -> None:
         if change:

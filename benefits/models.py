@@ -255,4 +255,6 @@ class BenefitStatusChange(models.Model):
         verbose_name_plural = _("benefit status changes")
 
     def __str__(self) -> str:
-        return f"{self.benefit_id}: {self.from_status} → {self.to_status}"
+        # Labels, not the stored statuses: this is the page's title and the history's line.
+        benefit = self.benefit.code if self.benefit_id else "-"
+        return f"{benefit}: {self.get_from_status_display()} → {self.get_to_status_display()}"

@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import url_params_from_lookup_dict
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -29,9 +29,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.dates import SafeDateHierarchyChangeList
+from config.display import join_list, money
 from config.history_admin import HistoryAdmin
 from config.requestid import current_request_id
 
+from .cities import city_label
 from .models import (
     Agent,
     Customer,
@@ -77,6 +79,34 @@ def profile_tags_formfield(db_field: Any) -> forms.Field:
 def tier_badge(tier: int) -> SafeString:
     value = Tier(tier)
     return format_html('<span class="tier-badge tier-{}">{}</span>', value.slug, value.label)
+
+
+class CityFilter(admin.SimpleListFilter):
+    """By city, each shown in the reader's language (the stored values, as the stock filter
+    offers them, under the same `city` parameter)."""
+
+    title = _("city")
+    parameter_name = "city"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        stored = (
+            model_admin.get_queryset(request)
+            .exclude(city="")
+            .order_by("city")
+            .values_list("city", flat=True)
+            .distinct()
+        )
+        return [(city, city_label(city)) for city in stored]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(city=value) if value else queryset
+
+
+class CityColumnMixin:
+    @admin.display(description=_("city"), ordering="city")
+    def city_col(self, obj: Any) -> str:
+        return city_label(obj.city) or "-"
 
 
 def scope_to_visible_customers(
@@ -266,13 +296,22 @@ class FamilyLinkInline(CustomerChoicesScopedMixin, admin.TabularInline):  # type
         return super().get_queryset(request).select_related("relative")
 
 
-class PolicyInline(CustomerChoicesScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
+class PremiumColumnMixin:
+    @admin.display(
+        description=Policy._meta.get_field("annual_premium").verbose_name,
+        ordering="annual_premium",
+    )
+    def premium_col(self, obj: Policy) -> str:
+        return money(obj.annual_premium)
+
+
+class PolicyInline(PremiumColumnMixin, CustomerChoicesScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Policy
-    fields = ["policy_no", "product_line", "annual_premium", "status", "start_date", "end_date"]
+    fields = ["policy_no", "product_line", "premium_col", "status", "start_date", "end_date"]
     readonly_fields = [
         "policy_no",
         "product_line",
-        "annual_premium",
+        "premium_col",
         "status",
         "start_date",
         "end_date",
@@ -287,10 +326,14 @@ class PolicyInline(CustomerChoicesScopedMixin, admin.TabularInline):  # type: ig
 
 @admin.register(Customer)
 class CustomerAdmin(
-    OfferedLookupsOnlyMixin, CustomerChoicesScopedMixin, NotFoundWhenHiddenMixin, admin.ModelAdmin
+    CityColumnMixin,
+    OfferedLookupsOnlyMixin,
+    CustomerChoicesScopedMixin,
+    NotFoundWhenHiddenMixin,
+    admin.ModelAdmin,
 ):  # type: ignore[type-arg]
     list_display_links = ["customer_no"]
-    list_filter = ["tier", "gender", "city", ("tier_downgrade_due", admin.EmptyFieldListFilter)]
+    list_filter = ["tier", "gender", CityFilter, ("tier_downgrade_due", admin.EmptyFieldListFilter)]
     list_select_related = ["agent"]
     search_fields = ["customer_no"]  # the search itself is customer_search
     search_help_text = _("Customer number, name, or the last digits of the phone.")
@@ -392,8 +435,8 @@ class CustomerAdmin(
         # Phone numbers stay masked in lists, whoever looks: a full number is shown on one
         # customer's page at a time, and each such view is written to the audit log.
         if can_view_pii(request.user):
-            return ["customer_no", "name", "tier_col", "masked_phone", "city", "agent"]
-        return ["customer_no", "masked_name", "tier_col", "masked_phone", "city", "agent"]
+            return ["customer_no", "name", "tier_col", "masked_phone", "city_col", "agent"]
+        return ["customer_no", "masked_name", "tier_col", "masked_phone", "city_col", "agent"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets: Any = super().get_fieldsets(request, obj)
@@ -458,7 +501,7 @@ class CustomerAdmin(
     @admin.display(description=_("profile tags"))
     def profile_tags(self, obj: Customer) -> str:
         labels = dict(ProfileTag.choices)
-        return ", ".join(str(labels.get(tag, tag)) for tag in obj.tags) or "-"
+        return join_list(labels.get(tag, tag) for tag in obj.tags) or "-"
 
     @admin.display(description=_("age"))
     def age(self, obj: Customer) -> int | str:
@@ -494,10 +537,10 @@ def _adopt(obj: Any, created: Any) -> None:
 
 
 @admin.register(Agent)
-class AgentAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["agent_no", "name", "city", "supervisor", "user", "customer_count"]
+class AgentAdmin(CityColumnMixin, OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["agent_no", "name", "city_col", "supervisor", "user", "customer_count"]
     list_select_related = ["supervisor", "user"]
-    list_filter = ["city"]
+    list_filter = [CityFilter]
     search_fields = ["agent_no", "name", "user__username"]
     autocomplete_fields = ["user", "supervisor"]
 
@@ -510,12 +553,12 @@ class AgentAdmin(OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[typ
 
 
 @admin.register(Policy)
-class PolicyAdmin(CustomerScopedAdmin):
+class PolicyAdmin(PremiumColumnMixin, CustomerScopedAdmin):
     list_display = [
         "policy_no",
         "customer",
         "product_line",
-        "annual_premium",
+        "premium_col",
         "status",
         "start_date",
         "end_date",
@@ -576,10 +619,17 @@ class FamilyLinkAdmin(CustomerScopedAdmin):
 
 @admin.register(TierRule)
 class TierRuleAdmin(HistoryAdmin):  # type: ignore[type-arg]
-    list_display = ["tier", "min_annual_premium", "description", "updated_at"]
+    list_display = ["tier", "min_premium_col", "description", "updated_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["tier"] if obj is not None else []
+
+    @admin.display(
+        description=TierRule._meta.get_field("min_annual_premium").verbose_name,
+        ordering="min_annual_premium",
+    )
+    def min_premium_col(self, obj: TierRule) -> str:
+        return money(obj.min_annual_premium)
 
 
 @admin.register(TierPolicy)
@@ -666,12 +716,21 @@ class PiiAccessLogAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.Mod
         "username",
         "customer",
         "customer_no",
-        "fields",
+        "shown",  # the fields' labels, not their stored names
         "view_name",
         "request_id",
         "remote_addr",
     ]
+    fields = readonly_fields
 
     @admin.display(description=_("fields shown"))
     def shown(self, obj: PiiAccessLog) -> str:
-        return ", ".join(obj.fields)
+        return join_list(_field_label(Customer, name) for name in obj.fields)
+
+
+def _field_label(model: Any, name: str) -> str:
+    """A field's label as its form shows it; a name no longer on the model as stored."""
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field since removed from the model
+        return name

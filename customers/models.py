@@ -519,7 +519,8 @@ class PiiAccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.username} → {self.customer_no} ({', '.join(self.fields)})"
+        # The title of the entry's page: who saw whom (the fields' labels are on the page).
+        return f"{self.username} → {self.customer_no}"
 
 
 # --- Consent (PIPL): what the customer agreed to be contacted for, with the proof -----------

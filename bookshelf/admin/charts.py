@@ -59,7 +59,7 @@ class StackedBarChart:
 
 
 def nice_ceiling(value: int) -> int:
-    """The smallest 1, 2, 5 x 10^k at or above the value (the top of the y axis)."""
+    """The smallest 1, 2, 5 x 10^k at or above the value (a round top for a scale)."""
     if value <= 0:
         return 1
     exponent = 10 ** math.floor(math.log10(value))
@@ -67,6 +67,27 @@ def nice_ceiling(value: int) -> int:
         if value <= step * exponent:
             return step * exponent
     return 10 * exponent  # pragma: no cover
+
+
+def nice_step(value: int, *, intervals: int = 5) -> int:
+    """The axis step: the smallest 1, 2, 5 x 10^k (at least 1) that covers the value in at
+    most `intervals` steps, so every tick is an integer and the ticks are evenly spaced."""
+    if value <= 0:
+        return 1
+    target = value / intervals
+    exponent = 10 ** max(math.floor(math.log10(target)), 0) if target >= 1 else 1
+    for step in (1, 2, 5, 10):
+        if step * exponent >= target:
+            return step * exponent
+    return 10 * exponent  # pragma: no cover
+
+
+def axis_ticks(peak: int, *, intervals: int = 5) -> list[int]:
+    """Evenly spaced integer ticks from 0 to the first multiple of the nice step at or above
+    the peak: 0, 2, 4, 6, 8, 10 for a peak of 10; 0, 1, 2, 3 for 3; 0, 50, ... 200 for 180."""
+    step = nice_step(peak, intervals=intervals)
+    top = max(step, step * math.ceil(peak / step))
+    return list(range(0, top + 1, step))
 
 
 def stacked_usage_chart(
@@ -78,15 +99,12 @@ def stacked_usage_chart(
     )
     chart.total = usage.total
     peak = max((usage.month_total(m) for m in usage.months), default=0)
-    top_value = nice_ceiling(peak)
+    ticks = axis_ticks(peak)
+    top_value = ticks[-1]
     plot_h = chart.bottom - chart.top
     slot = chart.plot_width / max(len(usage.months), 1)
     bar_w = slot * 0.62
-    for i in range(5):
-        value = round(top_value * i / 4)
-        if i and value == chart.y_ticks[-1][1]:
-            continue
-        chart.y_ticks.append((chart.bottom - plot_h * value / top_value, value))
+    chart.y_ticks = [(chart.bottom - plot_h * value / top_value, value) for value in ticks]
     for i, month in enumerate(usage.months):
         x = chart.left + slot * i + (slot - bar_w) / 2
         chart.x_labels.append((x + bar_w / 2, month))

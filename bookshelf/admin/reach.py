@@ -54,10 +54,12 @@ class PushAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
         """Which pushes work: conversion (a use within 30 days) by agent, benefit and tier."""
         if not request.user.has_perm("bookshelf.view_push"):
             raise PermissionDenied
+        # (heading, rows, whether each row's key is worth showing beside its label): an
+        # agent's login and a benefit's code are; a tier's stored number is not.
         tables = [
-            (gettext("By agent"), push_conversion(by="agent")),
-            (gettext("By benefit"), push_conversion(by="benefit")),
-            (gettext("By tier"), push_conversion(by="tier")),
+            (gettext("By agent"), push_conversion(by="agent"), True),
+            (gettext("By benefit"), push_conversion(by="benefit"), True),
+            (gettext("By tier"), push_conversion(by="tier"), False),
         ]
         context = {
             **self.admin_site.each_context(request),

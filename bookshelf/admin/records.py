@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.display import money
 from config.exceptions import DomainError
 from customers.admin import (
     CustomerScopedAdmin,
@@ -83,7 +84,7 @@ class PurchaseAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
         "customer",
         "benefit_code",
         "quantity",
-        "total_price",
+        "total_price_col",
         "uses_used",
         "uses_granted",
         "valid_until",
@@ -93,6 +94,12 @@ class PurchaseAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
     list_select_related = ["customer"]
     search_fields = ["=customer__customer_no", "^benefit_code", "=payment_reference"]
     show_full_result_count = False
+
+    @admin.display(
+        description=Purchase._meta.get_field("total_price").verbose_name, ordering="total_price"
+    )
+    def total_price_col(self, obj: Purchase) -> str:
+        return money(obj.total_price)
 
 
 @admin.register(QuotaBalance)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -30,12 +30,18 @@ from ..shelf.models import Eligibility, ShelfCell
 from ..shelf.resources import ShelfCellResource
 from .charts import stacked_usage_chart
 
+# The shelf matrix's two views: counts and usage per cell (the default), or every benefit.
+MATRIX_COMPACT = "compact"
+MATRIX_DETAIL = "detail"
+MATRIX_VIEWS = (MATRIX_COMPACT, MATRIX_DETAIL)
+
 
 class ShelfCellInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ShelfCell
     fields = ["tier", "period", "quota", "family_quota"]
     extra = 0
     verbose_name_plural = _("on the shelf for tiers")
+    classes = ["no-original"]  # each row's tier is its first column: no "tier · benefit" line
 
 
 class EligibilityInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -112,9 +118,19 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
         ]
 
     def matrix_view(self, request: HttpRequest) -> HttpResponse:
-        """The shelf at a glance: tiers x top categories, each benefit coloured by usage."""
+        """The shelf at a glance: tiers x top categories. Compact by default (per cell: how
+        many benefits, the share of the tier who used any, the benefits on demand), so the
+        whole shelf fits a laptop screen; `?view=detail` shows every benefit."""
         if not request.user.has_perm("bookshelf.view_shelf_matrix"):
             raise PermissionDenied
+        view = request.GET.get("view", MATRIX_COMPACT)
+        if view not in MATRIX_VIEWS:
+            messages.warning(
+                request,
+                gettext("Unknown view “%(view)s”: showing the compact matrix.")
+                % {"view": view[:40]},
+            )
+            view = MATRIX_COMPACT
         matrix = shelf_matrix()
         context = {
             **self.admin_site.each_context(request),
@@ -122,6 +138,7 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
             "subtitle": None,
             "opts": self.opts,
             "matrix": matrix,
+            "view": view,
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/bookshelf/shelf_matrix.html", context)

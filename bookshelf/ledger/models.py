@@ -205,7 +205,7 @@ class Redemption(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.benefit_code} for {self.beneficiary_id}"
+        return f"#{self.pk} {self.benefit_code}"  # no customer's internal id on a page
 
 
 class UsageMonth(models.Model):

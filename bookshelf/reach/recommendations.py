@@ -24,9 +24,11 @@ from django.db.models import Count, IntegerField, Value
 from django.db.models.functions import Cast, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from benefits.text import localised
 from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
+from config.display import join_list
 from customers.models import ConsentPurpose, Customer, ProductLine, ProfileTag, Relation, Tier
 from customers.selectors import ConsentSet, consents_current
 
@@ -185,7 +187,8 @@ def _score(
             if explain:
                 label = EventKind(kind).label
                 reasons.append(
-                    _("%(event)s %(days)s day(s) ago") % {"event": label, "days": days}
+                    ngettext("%(event)s %(days)s day ago", "%(event)s %(days)s days ago", days)
+                    % {"event": label, "days": days}
                     if days
                     else _("%(event)s today") % {"event": label}
                 )
@@ -198,9 +201,14 @@ def _score(
     ):
         score += w.expiring * c.remaining / c.quota
         if explain:
+            days_left = (c.period_end - ctx.today).days
             reasons.append(
-                _("%(left)s of %(quota)s unused, period ends in %(days)s days")
-                % {"left": c.remaining, "quota": c.quota, "days": (c.period_end - ctx.today).days}
+                ngettext(
+                    "%(left)s of %(quota)s unused, period ends in %(days)s day",
+                    "%(left)s of %(quota)s unused, period ends in %(days)s days",
+                    days_left,
+                )
+                % {"left": c.remaining, "quota": c.quota, "days": days_left}
             )
     share = ctx.peers.get(c.benefit_id, 0.0)
     if share:
@@ -219,7 +227,12 @@ def _score(
     if used:
         score += w.habit * min(used, 3) / 3
         if explain:
-            reasons.append(_("used %(n)s time(s) in the last year") % {"n": used})
+            reasons.append(
+                ngettext(
+                    "used %(n)s time in the last year", "used %(n)s times in the last year", used
+                )
+                % {"n": used}
+            )
     else:
         score += w.novelty
         if explain:
@@ -413,7 +426,7 @@ def push_actions(consents: ConsentSet) -> tuple[PushAction, PushAction]:
             available=False,
             code=ReachErrorCode.CONSENT_REQUIRED.value,
             reason=_("No consent for any push channel (%(purposes)s): ask the customer first.")
-            % {"purposes": ", ".join(str(ConsentPurpose(p).label) for p in PUSH_CONSENT.values())},
+            % {"purposes": join_list(ConsentPurpose(p).label for p in PUSH_CONSENT.values())},
         )
     addon = PushAction(
         available=False,

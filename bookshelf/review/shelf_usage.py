@@ -3,7 +3,7 @@ benefit coloured by its usage rate) and a benefit's uses per month and tier."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -29,6 +29,24 @@ def tier_counts() -> dict[int, int]:
 
 
 USAGE_WINDOW_DAYS = 90
+HEAT_BANDS = ("low", "mid", "good", "high")
+
+
+def heat_band(rate: float | None) -> str:
+    """A usage band the page colours: low usage is what the shelf review looks at."""
+    if rate is None:
+        return "none"
+    if rate < 0.05:
+        return "low"
+    if rate < 0.20:
+        return "mid"
+    if rate < 0.50:
+        return "good"
+    return "high"
+
+
+def rate_percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate * 100:.0f}%"
 
 
 @dataclass(frozen=True)
@@ -48,20 +66,11 @@ class MatrixBenefit:
 
     @property
     def heat(self) -> str:
-        """A usage band the page colours: low usage is what the shelf review looks at."""
-        if self.rate is None:
-            return "none"
-        if self.rate < 0.05:
-            return "low"
-        if self.rate < 0.20:
-            return "mid"
-        if self.rate < 0.50:
-            return "good"
-        return "high"
+        return heat_band(self.rate)
 
     @property
     def percent(self) -> str:
-        return "–" if self.rate is None else f"{self.rate * 100:.0f}%"
+        return rate_percent(self.rate)
 
 
 @dataclass(frozen=True)
@@ -72,10 +81,47 @@ class MatrixColumn:
 
 
 @dataclass
+class MatrixCell:
+    """One tier's benefits in one top category, and how many of the tier's customers used
+    any of them (the compact matrix shows this; the detailed one every benefit)."""
+
+    category: str
+    benefits: list[MatrixBenefit] = field(default_factory=list)
+    users: int = 0  # distinct customers of the tier who used a benefit of the category
+    customers: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.users / self.customers if self.customers else None
+
+    @property
+    def heat(self) -> str:
+        return heat_band(self.rate) if self.benefits else "none"
+
+    @property
+    def percent(self) -> str:
+        return rate_percent(self.rate)
+
+    @property
+    def bands(self) -> list[tuple[str, int]]:
+        """How many of the cell's benefits fall in each usage band, lowest first (empty
+        bands left out): the strip under the cell's count."""
+        counts = {band: 0 for band in HEAT_BANDS}
+        for b in self.benefits:
+            if b.heat in counts:
+                counts[b.heat] += 1
+        return [(band, n) for band, n in counts.items() if n]
+
+    @property
+    def low_count(self) -> int:
+        return sum(1 for b in self.benefits if b.heat == "low")
+
+
+@dataclass
 class MatrixRow:
     tier: int
     customers: int
-    cells: list[list[MatrixBenefit]]
+    cells: list[MatrixCell]
 
     @property
     def label(self) -> str:
@@ -83,7 +129,7 @@ class MatrixRow:
 
     @property
     def benefit_count(self) -> int:
-        return sum(len(cell) for cell in self.cells)
+        return sum(len(cell.benefits) for cell in self.cells)
 
 
 @dataclass
@@ -107,11 +153,28 @@ def shelf_usage_by_tier(*, since: Any) -> dict[tuple[int, int], int]:
     return {(r["tier_snapshot"], r["benefit_id"]): r["users"] for r in rows}
 
 
-def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) -> ShelfMatrix:
-    """Tiers as rows, top categories as columns, each cell its benefits with quota and usage.
+def shelf_reach_by_tier(*, since: Any) -> dict[tuple[int, str], int]:
+    """Distinct customers who used any benefit of each top category from each tier's
+    allowance since a moment (benefits since retired left out): one GROUP BY over the
+    redemption table, on its tier and category snapshots."""
+    rows = (
+        Redemption.objects.filter(created_at__gte=since, status=RedemptionStatus.COMPLETED)
+        .exclude(source=Source.PURCHASE)
+        .exclude(benefit__status=BenefitStatus.RETIRED)
+        .values("tier_snapshot", "category_code")
+        .annotate(users=Count("holder_id", distinct=True))
+        .order_by()
+    )
+    return {(r["tier_snapshot"], r["category_code"]): r["users"] for r in rows}
 
-    Four queries whatever the size of the shelf: top categories, shelf cells, usage (one
-    GROUP BY) and customers per tier (one GROUP BY). Retired benefits are off the shelf.
+
+def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) -> ShelfMatrix:
+    """Tiers as rows, top categories as columns, each cell its benefits with quota and usage
+    and the share of the tier's customers who used any of them.
+
+    Five queries whatever the size of the shelf: top categories, shelf cells, usage per
+    benefit and per category (one GROUP BY each) and customers per tier (one GROUP BY).
+    Retired benefits are off the shelf.
     """
     today = today or timezone.localdate()
     since_day = today - timedelta(days=days)
@@ -120,12 +183,20 @@ def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) ->
     columns = [MatrixColumn(code=c.path_code, name=c.name, name_zh=c.name_zh) for c in tops]
     index = {c.code: i for i, c in enumerate(columns)}
     usage = shelf_usage_by_tier(since=since)
+    reach = shelf_reach_by_tier(since=since)
     counts = tier_counts()
     rows = {
         t.value: MatrixRow(tier=t.value, customers=counts.get(t.value, 0), cells=[]) for t in Tier
     }
     for row in rows.values():
-        row.cells = [[] for _c in columns]
+        row.cells = [
+            MatrixCell(
+                category=c.code,
+                users=reach.get((row.tier, c.code), 0),
+                customers=row.customers,
+            )
+            for c in columns
+        ]
     cells = (
         ShelfCell.objects.select_related("benefit")
         .exclude(benefit__status=BenefitStatus.RETIRED)
@@ -138,7 +209,7 @@ def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) ->
             continue
         row = rows[cell.tier]
         users = usage.get((cell.tier, benefit.pk), 0)
-        row.cells[col].append(
+        row.cells[col].benefits.append(
             MatrixBenefit(
                 benefit_id=benefit.pk,
                 code=benefit.code,

@@ -73,9 +73,9 @@ class ShelfCell(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        quota = "∞" if self.quota is None else self.quota
-        benefit = self.benefit.code if ShelfCell.benefit.is_cached(self) else self.benefit_id
-        return f"{Tier(self.tier).label} × {benefit}: {quota}"
+        # The tier and the benefit's code and name, as staff say it (no internal ids).
+        benefit = self.benefit if self.benefit_id else "-"
+        return f"{Tier(self.tier).label} · {benefit}"
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}

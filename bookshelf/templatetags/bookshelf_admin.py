@@ -9,8 +9,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from benefits.text import localised
+from config import display
+from customers.cities import city_label
 from customers.models import ProfileTag, Relation, Tier
 from customers.pii import mask_id_number, mask_name, mask_phone
 
@@ -43,14 +46,82 @@ def tier_label(tier: int) -> str:
 
 @register.simple_tag
 def quota_label(quota: int | None, period: str) -> str:
-    """`2 a year`, `1 a month`, `unlimited`."""
+    """`2 uses a year`, `1 use a month`, `unlimited` (每年 2 次, 每月 1 次, 不限次数)."""
     if period == QuotaPeriod.UNLIMITED or quota is None:
         return _("unlimited")
     if period == QuotaPeriod.CALENDAR_MONTH:
-        return _("%(n)s a month") % {"n": quota}
-    if period == QuotaPeriod.POLICY_YEAR:
-        return _("%(n)s a policy year") % {"n": quota}
-    return _("%(n)s a year") % {"n": quota}
+        text = ngettext("%(n)s use a month", "%(n)s uses a month", quota)
+    elif period == QuotaPeriod.POLICY_YEAR:
+        text = ngettext("%(n)s use a policy year", "%(n)s uses a policy year", quota)
+    else:
+        text = ngettext("%(n)s use a year", "%(n)s uses a year", quota)
+    return text % {"n": quota}
+
+
+@register.simple_tag
+def family_quota_label(n: int) -> str:
+    """How many of each period's uses family members may take: `family may take 2`."""
+    return ngettext("family may take %(n)s use", "family may take %(n)s uses", n) % {"n": n}
+
+
+@register.filter
+def money(amount: Any) -> str:
+    """An amount in yuan, grouped by thousands (`¥1,566,516`): see `config.display.money`."""
+    return display.money(amount)
+
+
+@register.filter
+def join_reasons(reasons: Any) -> str:
+    """Recommendation reasons joined with the reader's separator ("; " / "；")."""
+    return display.join_reasons(reasons)
+
+
+@register.filter
+def join_list(items: Any) -> str:
+    """Items joined with the reader's separator (", " / "、")."""
+    return display.join_list(items)
+
+
+@register.simple_tag
+def list_separator() -> str:
+    return display.list_separator()
+
+
+@register.filter
+def city(value: str) -> str:
+    """A known city in the reader's language, any other value as stored."""
+    return city_label(value) or "-"
+
+
+def _band_text(band: str, n: int) -> str:
+    if band == "low":
+        return ngettext("%(n)s benefit under 5%%", "%(n)s benefits under 5%%", n)
+    if band == "mid":
+        return ngettext("%(n)s benefit at 5–20%%", "%(n)s benefits at 5–20%%", n)
+    if band == "good":
+        return ngettext("%(n)s benefit at 20–50%%", "%(n)s benefits at 20–50%%", n)
+    return ngettext("%(n)s benefit at 50%% or more", "%(n)s benefits at 50%% or more", n)
+
+
+@register.simple_tag
+def heat_band_label(band: str, n: int) -> str:
+    """How many of a matrix cell's benefits fall in one usage band, in words."""
+    return _band_text(band, n) % {"n": n}
+
+
+@register.filter
+def band_strip(cell: Any) -> list[tuple[str, float, float, int]]:
+    """A matrix cell's benefits by usage band as segments of a 0-100 strip: (band, x,
+    width, count), lowest band first."""
+    bands = cell.bands
+    total = sum(n for _band, n in bands) or 1
+    x = 0.0
+    out = []
+    for band, n in bands:
+        width = 100 * n / total
+        out.append((band, x, width, n))
+        x += width
+    return out
 
 
 @register.filter

@@ -98,6 +98,7 @@ def test_product_staff_open_the_shelf_matrix_and_a_benefits_usage(browser, live_
 
     _log_in(browser, live_server.url, "shelf-keeper")
     browser.find_element(By.ID, "nav-shelf").click()
+    browser.find_element(By.ID, "view-detail").click()  # every benefit (compact by default)
     matrix = WebDriverWait(browser, 10).until(
         ec.presence_of_element_located((By.ID, "shelf-matrix"))
     )

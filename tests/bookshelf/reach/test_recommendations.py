@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from benefits.services import benefit_retire
 from bookshelf.ledger.services import redemption_create
 from bookshelf.models import CustomerEvent, PeerUsage, RecommendationWeights
+from bookshelf.reach.pushes import PUSH_CONSENT
+from bookshelf.reach.recommendations import push_actions
 from bookshelf.reach.selectors import recommendations_for_customer
 from bookshelf.reach.services import customer_event_record, peer_usage_refresh
-from customers.models import Tier
+from config.display import join_list, join_reasons, list_separator, reasons_separator
+from customers.models import ConsentPurpose, Tier
+from customers.selectors import ConsentSet
 from tests.factories import make_benefit, make_customer, make_family
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +82,7 @@ def test_life_events_lift_fitting_benefits():
     )
     result = recommendations_for_customer(customer=customer, limit=5)
     assert codes(result) == [trip.code, escort.code]
-    assert any("Trip booked 1 day(s) ago" in r for r in result.recommendations[0].reasons)
+    assert any("Trip booked 1 day ago" in r for r in result.recommendations[0].reasons)
 
 
 def test_similar_customers_and_own_habits():
@@ -97,7 +102,7 @@ def test_similar_customers_and_own_habits():
         "popular with VIP platinum customers aged 40-49" in r
         for r in result.recommendations[0].reasons
     )
-    assert any("used 1 time(s)" in r for r in result.recommendations[1].reasons)
+    assert any("used 1 time in the last year" in r for r in result.recommendations[1].reasons)
 
 
 def test_weights_are_tunable_and_ranking_is_deterministic(django_capture_on_commit_callbacks):
@@ -171,3 +176,70 @@ def test_api_events_are_stored_once_per_external_id(app_api):
     )
     other = app_api.post("/api/v1/customers/NOPE/events", {"kind": "birthday"}, format="json")
     assert other.status_code == 404
+
+
+# -- the reasons read as sentences, in both languages ------------------------------------------
+CJK = "\u4e00-\u9fff"
+# An ASCII comma or semicolon touching Chinese text, or a space beside a Chinese separator:
+# what a Chinese reader sees as stray punctuation.
+STRAY_SEPARATOR = re.compile(rf"[{CJK}）”][,;]|[,;] ?[{CJK}“（]|\s[；，、]|[；，、]\s")
+
+
+def _zh(text: str, context: str = "") -> str:
+    with translation.override("zh-hans"):
+        return translation.pgettext(context, text) if context else translation.gettext(text)
+
+
+CHINESE_SEPARATORS_TRANSLATED = _zh("; ", "separator between reasons") != "; " and (
+    _zh(", ", "separator between the items of a list") != ", "
+)
+
+
+def test_counts_in_reasons_are_singular_or_plural_in_english():
+    customer = make_customer(tier=Tier.GOLD)
+    trip = make_benefit(cells={Tier.GOLD: 5}, category_code="TRV", name="Airport lounge")
+    customer_event_record(
+        customer=customer, kind="trip_booked", occurred_at=timezone.now() - timedelta(days=3)
+    )
+    for _ in range(2):
+        redemption_create(customer=customer, benefit_code=trip.code)
+    reasons = recommendations_for_customer(customer=customer, limit=1).recommendations[0].reasons
+    assert "Trip booked 3 days ago" in reasons
+    assert "used 2 times in the last year" in reasons
+    assert not [r for r in reasons if "(s)" in r]
+
+
+@pytest.mark.xfail(
+    not CHINESE_SEPARATORS_TRANSLATED,
+    reason="passes once the separators' Chinese (see notes/values.md) is in the catalog",
+    strict=True,
+)
+def test_chinese_reasons_are_joined_without_ascii_separators_or_stray_spaces():
+    customer = make_customer(tier=Tier.GOLD, tags=["chronic_condition"], consent=False)
+    make_benefit(
+        cells={Tier.GOLD: 2}, tags=["chronic_condition"], period="calendar_month", name="Care"
+    )
+    with translation.override("zh-hans"):
+        result = recommendations_for_customer(customer=customer, limit=1)
+        (top,) = result.recommendations
+        assert len(top.reasons) >= 3  # the tag, the unused quota, not used yet
+        joined = join_reasons(top.reasons)
+        push_reason = top.push.reason
+    assert not STRAY_SEPARATOR.search(joined), joined
+    assert not STRAY_SEPARATOR.search(push_reason), push_reason
+
+
+def test_the_reason_separator_is_the_readers_own():
+    """What the Chinese test above relies on, checked now: reasons and lists are joined with
+    the translatable separators, not a fixed ASCII one."""
+    with translation.override("en"):
+        assert join_reasons(["a", "b"]) == "a; b"
+        assert join_list(["a", "b"]) == "a, b"
+    with translation.override("zh-hans"):
+        assert join_reasons(["甲", "乙"]) == f"甲{reasons_separator()}乙"
+        assert join_list(["甲", "乙"]) == f"甲{list_separator()}乙"
+        consent = push_actions(ConsentSet(customer_id=0, at=timezone.now(), states={}))[0].reason
+        assert (
+            list_separator().join(str(ConsentPurpose(p).label) for p in PUSH_CONSENT.values())
+            in consent
+        )
