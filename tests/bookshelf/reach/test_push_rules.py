@@ -197,7 +197,7 @@ def test_each_use_converts_the_push_just_before_it(gold):
     assert [(r.pushes, r.converted) for r in push_conversion(by="benefit")] == [(2, 2)]
 
 
-def test_a_use_after_a_later_push_is_not_the_earlier_push_s_even_when_that_one_lapsed(gold):
+def test_a_use_more_than_30_days_after_the_latest_push_converts_nothing(gold):
     customer, benefit = gold
     _push_days_ago(customer, benefit, 60)
     _push_days_ago(customer, benefit, 45)  # the latest before the use, but 40 days before it
