@@ -1,16 +1,19 @@
-"""What customers did, as records: uses (a supervisor cancels one recorded in error),
-purchases and quota balances. Each list shows only the customers the user may see."""
+"""What customers did, as records: uses (a supervisor cancels one recorded in error, saying
+why on an intermediate page), purchases and quota balances. Each list shows only the
+customers the user may see."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from config.display import money
 from config.exceptions import DomainError
@@ -21,7 +24,11 @@ from customers.admin import (
 )
 
 from ..ledger.models import Purchase, QuotaBalance, Redemption
-from ..ledger.services import redemption_cancel
+from ..ledger.services import REASON_MAX_LENGTH, redemption_cancel
+
+CANCEL_TEMPLATE = "admin/bookshelf/redemption/cancel_reason.html"
+# The intermediate page lists this many of the selected uses, and counts the rest.
+CANCEL_SHOWN = 20
 
 
 @admin.register(Redemption)
@@ -60,11 +67,22 @@ class RedemptionAdmin(CustomerScopedAdmin):
         return tier_badge(obj.tier_snapshot)
 
     @admin.action(description=_("Cancel and give the use back"), permissions=["change"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet[Redemption]) -> None:
+    def cancel(
+        self, request: HttpRequest, queryset: QuerySet[Redemption]
+    ) -> TemplateResponse | None:
+        """Ask for the reason first (an intermediate page), then cancel each selected use
+        through the one cancel service, which keeps who cancelled and why."""
+        reason = (request.POST.get("reason") or "").strip()
+        if "confirm" not in request.POST or not reason:
+            if "confirm" in request.POST:
+                self.message_user(
+                    request, gettext("Say why the uses are cancelled."), messages.ERROR
+                )
+            return self._cancel_reason_page(request, queryset)
         done = 0
         for redemption in queryset:
             try:
-                redemption_cancel(redemption=redemption, by=request.user)
+                redemption_cancel(redemption=redemption, by=request.user, reason=reason)
             except DomainError as exc:
                 self.message_user(request, f"#{redemption.pk}: {exc.message}", messages.WARNING)
             else:
@@ -75,6 +93,29 @@ class RedemptionAdmin(CustomerScopedAdmin):
                 ngettext("%(n)d use cancelled.", "%(n)d uses cancelled.", done) % {"n": done},
                 messages.SUCCESS,
             )
+        return None
+
+    def _cancel_reason_page(
+        self, request: HttpRequest, queryset: QuerySet[Redemption]
+    ) -> TemplateResponse:
+        shown = list(queryset.select_related("holder", "beneficiary", "benefit")[:CANCEL_SHOWN])
+        total = len(shown) if len(shown) < CANCEL_SHOWN else queryset.count()
+        return TemplateResponse(
+            request,
+            CANCEL_TEMPLATE,
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Cancel uses and give them back"),
+                "opts": self.opts,
+                "uses": shown,
+                "more": total - len(shown),
+                "total": total,
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "reason_max": REASON_MAX_LENGTH,
+            },
+        )
 
 
 @admin.register(Purchase)

@@ -183,6 +183,18 @@ class Redemption(models.Model):
     # Time is indexed by the partitions themselves and, on PostgreSQL, a BRIN index.
     created_at = models.DateTimeField(_("used at"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Who cancelled (a supervisor, or the agent who recorded it within the self-cancel window;
+    # empty for the app's API client) and why (bookshelf.ledger.cancellation).
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,4 +1,4 @@
-"""A use of a benefit, and its cancellation.
+"""A use of a benefit (its cancellation is bookshelf.ledger.cancellation).
 
 Quotas are enforced in the database: every spend is a conditional UPDATE on a balance row
 (`Allowance.balance_condition`: `used < quota`, and `family_used < family_quota` for
@@ -44,7 +44,7 @@ from .allowance import (
 )
 from .error_codes import LedgerErrorCode
 from .household import Household, household_load
-from .models import Channel, Purchase, QuotaBalance, Redemption, RedemptionStatus, Source
+from .models import Channel, Purchase, QuotaBalance, Redemption, Source
 from .usage import usage_record
 
 
@@ -306,43 +306,3 @@ def _redemption_create(
         LedgerErrorCode.QUOTA_EXHAUSTED,
         _("No uses of this benefit are left for this period."),
     )
-
-
-@transaction.atomic
-def redemption_cancel(*, redemption: Redemption, by: Any = None) -> Redemption:
-    """Cancel a use and give it back, exactly once."""
-    now = timezone.now()
-    updated = Redemption.objects.filter(pk=redemption.pk, status=RedemptionStatus.COMPLETED).update(
-        status=RedemptionStatus.CANCELLED, cancelled_at=now
-    )
-    if not updated:
-        raise Conflict(
-            LedgerErrorCode.ALREADY_CANCELLED, _("This redemption is already cancelled.")
-        )
-    usage_record(
-        customer_id=redemption.beneficiary_id,
-        benefit_id=redemption.benefit_id,
-        at=redemption.created_at,
-        delta=-1,
-    )
-    if redemption.source == Source.PURCHASE and redemption.purchase_id:
-        Purchase.objects.filter(pk=redemption.purchase_id, uses_used__gt=0).update(
-            uses_used=F("uses_used") - 1, updated_at=now
-        )
-    elif redemption.period_start is not None:
-        rows = QuotaBalance.objects.filter(
-            holder_id=redemption.holder_id,
-            benefit_id=redemption.benefit_id,
-            period_start=redemption.period_start,
-            used__gt=0,
-        )
-        if redemption.source == Source.FAMILY:
-            rows.filter(family_used__gt=0).update(
-                used=F("used") - 1, family_used=F("family_used") - 1
-            )
-        else:
-            # Never let the customer's own uses fall below what family took.
-            rows.filter(used__gt=F("family_used")).update(used=F("used") - 1)
-    redemption.refresh_from_db()
-    event_emit(WebhookEventType.REDEMPTION_CANCELLED, redemption_event(redemption, None))
-    return redemption

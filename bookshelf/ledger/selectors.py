@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .allowance import Allowance, Draw, draw_allowance, household_draws
 from .audit import QuotaAudit, quota_audit
+from .cancellation import CancellableUse, redemptions_self_cancellable
 from .centre import (
     Balances,
     Bookshelf,
@@ -25,6 +26,7 @@ __all__ = [
     "Allowance",
     "Balances",
     "Bookshelf",
+    "CancellableUse",
     "Draw",
     "Household",
     "Partition",
@@ -45,5 +47,6 @@ __all__ = [
     "quota_audit",
     "redemption_for_customer",
     "redemption_history",
+    "redemptions_self_cancellable",
     "usage_recent",
 ]

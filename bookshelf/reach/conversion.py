@@ -1,4 +1,7 @@
-"""Pushes that convert: the customer used the pushed benefit within 30 days of the push."""
+"""Pushes that convert: the customer used the pushed benefit within 30 days of the push.
+
+A use counts towards one push at most: the latest push of that benefit to that customer
+before it. Two pushes and one use are one conversion of two pushes, not two of two."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from django.db.models import (
     ExpressionWrapper,
     IntegerField,
     OuterRef,
+    Q,
     Sum,
     When,
 )
@@ -39,7 +43,8 @@ class ConversionRow:
 
 def push_conversion(*, by: str, since: date | None = None) -> list[ConversionRow]:
     """Pushes and how many converted (the customer used that benefit within 30 days of the
-    push), grouped by agent, benefit or tier. One query: an EXISTS per push, grouped in SQL."""
+    push, before any later push of it to them), grouped by agent, benefit or tier. One query:
+    an EXISTS per push (a use with no later push before it), grouped in SQL."""
     fields = {
         "agent": ("pushed_by__username", "pushed_by__agent__name"),
         "benefit": ("benefit_code", "benefit__name"),
@@ -51,13 +56,23 @@ def push_conversion(*, by: str, since: date | None = None) -> list[ConversionRow
     window_end = ExpressionWrapper(
         OuterRef("created_at") + timedelta(days=CONVERSION_DAYS), output_field=DateTimeField()
     )
+    # A later push of the same benefit to the same customer, at or before the use: the use
+    # counts for that one instead (OuterRef: the use; OuterRef(OuterRef): the push).
+    pushed_again = Push.objects.filter(
+        customer_id=OuterRef(OuterRef("customer_id")),
+        benefit_id=OuterRef(OuterRef("benefit_id")),
+        created_at__lte=OuterRef("created_at"),
+    ).filter(
+        Q(created_at__gt=OuterRef(OuterRef("created_at")))
+        | Q(created_at=OuterRef(OuterRef("created_at")), id__gt=OuterRef(OuterRef("id")))
+    )
     used = Redemption.objects.filter(
         beneficiary_id=OuterRef("customer_id"),
         benefit_id=OuterRef("benefit_id"),
         status=RedemptionStatus.COMPLETED,
         created_at__gte=OuterRef("created_at"),
         created_at__lte=window_end,
-    )
+    ).filter(~Exists(pushed_again))
     qs = Push.objects.all()
     if since is not None:
         qs = qs.filter(created_at__date__gte=since)

@@ -7,3 +7,5 @@ class ReachErrorCode(Enum):
     INVALID = "invalid"
     # PIPL: no valid consent for the push's channel (marketing app messages, SMS).
     CONSENT_REQUIRED = "consent_required"
+    # 409: the benefit was pushed to this customer a moment ago (any channel, any agent).
+    DUPLICATE_PUSH = "duplicate_push"

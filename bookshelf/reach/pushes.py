@@ -21,14 +21,15 @@ from functools import cache
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone, translation
+from django.db import connection, transaction
+from django.utils import formats, timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from prometheus_client import Counter
 
+from benefits.models import Benefit
 from benefits.selectors import benefit_get
-from config.exceptions import DomainError, NotAllowed
+from config.exceptions import Conflict, DomainError, NotAllowed
 from config.users import acting_user
 from customers.models import ConsentPurpose, Customer
 from customers.selectors import consent_valid
@@ -54,6 +55,9 @@ CONSENT_REFUSALS = Counter(
     ["where"],
 )
 
+# The namespace (first key) of the advisory lock that serialises pushes of one benefit to one
+# customer on PostgreSQL: "PUSH" in ASCII, so it is told apart from any other lock.
+PUSH_LOCK_NAMESPACE = 0x50555348
 # Messages to customers are written in their language: the insurer's customers read Chinese.
 CUSTOMER_LANGUAGE = "zh-hans"
 # The push outbox: the same lease as webhook deliveries, counted by the same backlog gauge.
@@ -150,6 +154,56 @@ def _message_body(*, push: Push, remaining: int | None) -> str:
     return body
 
 
+def push_duplicate_window() -> timedelta:
+    return timedelta(seconds=settings.BOOKSHELF_PUSH_DUPLICATE_WINDOW_SECONDS)
+
+
+def _push_lock(*, customer_id: int, benefit_id: int) -> None:
+    """Serialise pushes of one benefit to one customer until the transaction ends, so two
+    agents (or a double click) pushing at once cannot both pass the duplicate check.
+
+    A transaction-scoped advisory lock on PostgreSQL rather than the customer's row: it
+    holds nothing a use, a consent or a tier change of the customer waits for. SQLite
+    serialises writers on its own."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # The two-key form: (this lock's namespace, the pair folded into 32 bits).
+        key = (customer_id * 1_000_003 + benefit_id) % 2**31
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PUSH_LOCK_NAMESPACE, key])
+
+
+def _push_duplicate_check(*, customer: Customer, benefit: Benefit) -> None:
+    """Refuse a push of a benefit already pushed to this customer within the window, by any
+    agent on any channel. Call inside the transaction that creates the push."""
+    _push_lock(customer_id=customer.pk, benefit_id=benefit.pk)
+    window = push_duplicate_window()
+    last = (
+        Push.objects.filter(
+            customer=customer, benefit=benefit, created_at__gt=timezone.now() - window
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    again = timezone.localtime(last + window)
+    raise Conflict(
+        ReachErrorCode.DUPLICATE_PUSH,
+        _(
+            "%(benefit)s was already pushed to this customer at %(when)s: it can be pushed "
+            "again after %(again)s."
+        )
+        % {
+            "benefit": benefit.display_name,
+            "when": formats.date_format(timezone.localtime(last), "SHORT_DATETIME_FORMAT"),
+            "again": formats.date_format(again, "SHORT_DATETIME_FORMAT"),
+        },
+        field="benefit",
+    )
+
+
 def push_create(
     *,
     customer: Customer,
@@ -159,7 +213,10 @@ def push_create(
     pushed_by: Any = None,
     today: date | None = None,
 ) -> Push:
-    """Push a benefit the customer can use now; it is delivered after the commit."""
+    """Push a benefit the customer can use now; it is delivered after the commit.
+
+    Refused (`duplicate_push`, 409) if the benefit was pushed to the customer within
+    BOOKSHELF_PUSH_DUPLICATE_WINDOW_SECONDS, on any channel by anyone."""
     if channel not in PushChannel.values:
         raise DomainError(ReachErrorCode.INVALID, _("Unknown channel."), field="channel")
     if not consent_valid(customer=customer, purpose=PUSH_CONSENT[channel]):
@@ -187,6 +244,7 @@ def push_create(
         None if any(e.remaining is None for e in usable) else sum(e.remaining or 0 for e in usable)
     )
     with transaction.atomic():
+        _push_duplicate_check(customer=customer, benefit=benefit)
         push = Push.objects.create(
             customer=customer,
             benefit=benefit,

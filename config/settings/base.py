@@ -238,6 +238,16 @@ BOOKSHELF_PUSH_SENDER = env(
 # seconds (its worker died) is claimed and sent again. Keep it longer than the longest send:
 # a webhook times out after 30 s at most, and a push sender must time out sooner too.
 BOOKSHELF_OUTBOX_LEASE_SECONDS = env.int("BOOKSHELF_OUTBOX_LEASE_SECONDS", default=60)
+# The agent who recorded a use may cancel it themselves (a mis-click) for this many minutes,
+# with a reason; after that it takes a supervisor (bookshelf.ledger.cancellation).
+BOOKSHELF_SELF_CANCEL_MINUTES = env.int("BOOKSHELF_SELF_CANCEL_MINUTES", default=30)
+# A benefit pushed to a customer is not pushed to them again, by any agent on any channel,
+# for this many seconds (bookshelf.reach.pushes). A day: a second message about the same
+# benefit the same day is noise to the customer (and marketing under PIPL), while an agent
+# who meets the customer again tomorrow may still remind them.
+BOOKSHELF_PUSH_DUPLICATE_WINDOW_SECONDS = env.int(
+    "BOOKSHELF_PUSH_DUPLICATE_WINDOW_SECONDS", default=24 * 60 * 60
+)
 
 # Outbound webhooks (bookshelf/integrations/webhook_http.py): https only unless
 # BOOKSHELF_WEBHOOK_ALLOW_HTTP (development); a subscriber's host must resolve to public

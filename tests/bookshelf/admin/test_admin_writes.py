@@ -155,7 +155,12 @@ def test_a_supervisor_cancels_a_use_and_gives_it_back(office: Office, gold_benef
     client = office.client_for(office.supervisor.user)
     response = client.post(
         reverse("admin:bookshelf_redemption_changelist"),
-        {"action": "cancel", "_selected_action": [result.redemption.pk]},
+        {
+            "action": "cancel",
+            "_selected_action": [result.redemption.pk],
+            "confirm": "yes",
+            "reason": "recorded in error",
+        },
     )
     assert response.status_code == 302
     result.redemption.refresh_from_db()
@@ -163,7 +168,12 @@ def test_a_supervisor_cancels_a_use_and_gives_it_back(office: Office, gold_benef
     assert QuotaBalance.objects.get(holder=office.mine).used == 0
     again = client.post(
         reverse("admin:bookshelf_redemption_changelist"),
-        {"action": "cancel", "_selected_action": [result.redemption.pk]},
+        {
+            "action": "cancel",
+            "_selected_action": [result.redemption.pk],
+            "confirm": "yes",
+            "reason": "recorded in error",
+        },
     )
     messages = [str(m) for m in get_messages(again.wsgi_request)]
     assert any("already cancelled" in m for m in messages)
