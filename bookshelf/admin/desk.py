@@ -45,6 +45,7 @@ from ..reach.services import (
     suggestion_dismiss,
 )
 from .consents import consent_card, consent_urls
+from .desk_cancel import DeskCancelMixin, recent_uses_context
 from .desk_confirm import redeem_confirm_page
 from .desk_outcome import (
     OUTCOME_ANCHOR,
@@ -94,7 +95,7 @@ admin.site.unregister(Customer)
 
 
 @admin.register(Customer)
-class CustomerDeskAdmin(CustomerAdmin):
+class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
     """The customer page is the desk; the record's own form moves to `<id>/edit/`."""
 
     desk_template = "admin/customers/customer/desk.html"
@@ -114,6 +115,7 @@ class CustomerDeskAdmin(CustomerAdmin):
                 wrap(self.suggestion_view),
                 name="customers_customer_suggestion",
             ),
+            *self.desk_cancel_urls(),
             *consent_urls(self),
             *reveal_urls(self),
             *super().get_urls(),
@@ -192,6 +194,7 @@ class CustomerDeskAdmin(CustomerAdmin):
             "recommendations": recommendations,
             **consent_card(request, recommendations.consents),
             "suggestions": suggestions,
+            **recent_uses_context(request, customer),
             "top_messages": top_messages,
             **outcome_context(outcome, desk),
             "collapse_groups": len(desk.shelf.entries) > DESK_OPEN_ROWS,

@@ -1,5 +1,4 @@
-"""Undoing a mis-click in a real browser: the agent sees the "Undo a recent use" card on the desk
-(the mixin composed in as the desk will wire it, tests/bookshelf/admin/desk_cancel_urls.py),
+"""Undoing a mis-click in a real browser: the agent sees the "Undo a recent use" card on the desk,
 gives a reason and cancels; a supervisor cancels an older use from the records, asked for a
 reason first. English and Chinese, at 1440x1000; the card must fit its column."""
 
@@ -23,7 +22,6 @@ from tests.factories import AgentFactory, make_benefit, make_customer
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.bookshelf.admin.desk_cancel_urls"),
 ]
 
 

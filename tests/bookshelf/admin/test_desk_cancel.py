@@ -1,6 +1,5 @@
 """The desk's "Undo a recent use" card (`DeskCancelMixin`, `recent_uses_context`,
-_recent_uses.html), through Django's test client with the mixin composed into the site's
-customer admin (tests/bookshelf/admin/desk_cancel_urls.py): the agent who recorded a use
+_recent_uses.html), on the real desk, through Django's test client: the agent who recorded a use
 cancels it within the window with a reason, once; everything else is refused by the cancel
 service and nothing changes."""
 
@@ -20,7 +19,7 @@ from customers.models import Tier
 from tests.bookshelf.admin.conftest import Office
 from tests.factories import make_customer, make_family
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.bookshelf.admin.desk_cancel_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def _messages(response: Any) -> list[str]:

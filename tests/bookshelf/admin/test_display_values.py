@@ -151,7 +151,9 @@ def test_push_conversion_by_tier_shows_no_tier_number(office: Office, gold_benef
 
 def test_the_personal_data_log_names_the_fields_shown(office: Office):
     client = office.client_for(office.superuser)
-    client.get(reverse("admin:customers_customer_change", args=[office.mine.pk]))
+    client.post(
+        reverse("admin:customers_customer_reveal", args=[office.mine.pk]), {"field": "both"}
+    )
     body = client.get(reverse("admin:customers_piiaccesslog_changelist")).content.decode()
     rows = body.split('id="result_list"')[1].split("</table>")[0]
     assert "resident ID number" in rows
