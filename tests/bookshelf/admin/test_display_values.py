@@ -130,7 +130,8 @@ def test_a_status_change_is_titled_with_labels_not_stored_values(office: Office)
     benefit = make_benefit(cells={Tier.GOLD: 1}, name="Rarely used")
     benefit_retire(benefit=benefit, reason="Unused")
     change = benefit.status_changes.get()
-    assert str(change) == f"{benefit.code}: On shelf → Retired"
+    with translation.override("en"):
+        assert str(change) == f"{benefit.code}: On shelf → Retired"
     client = office.client_for(office.superuser)
     body = client.get(
         reverse("admin:benefits_benefitstatuschange_change", args=[change.pk])
