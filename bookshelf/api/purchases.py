@@ -133,9 +133,9 @@ class PurchaseListCreateView(CustomerScopedView):
     )
     def post(self, request: Request, customer_no: str) -> Response:
         customer = self.get_customer()
-        key = idempotency_key_required(request)
         data_in = PurchaseInSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
+        key = idempotency_key_required(request)
         data = data_in.validated_data
 
         def run() -> tuple[int, dict[str, Any]]:

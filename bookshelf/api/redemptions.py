@@ -257,9 +257,9 @@ class RedemptionListCreateView(CustomerScopedView):
     )
     def post(self, request: Request, customer_no: str) -> Response:
         customer = self.get_customer()
-        key = idempotency_key_required(request)
         data_in = RedemptionInSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
+        key = idempotency_key_required(request)
         data = data_in.validated_data
         if "channel" not in request.data:
             data["channel"] = self.channel_default()
