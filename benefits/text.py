@@ -35,3 +35,27 @@ def localiser(language: str | None = None) -> Callable[[str, str], str]:
 def localised(english: str, chinese: str, *, language: str | None = None) -> str:
     """The Chinese text when the reader reads Chinese and there is one, else the English."""
     return localiser(language)(english, chinese)
+
+
+SHORT_FORM_LENGTH = 160
+
+
+def short_form(text: str, limit: int = SHORT_FORM_LENGTH) -> str:
+    """A catalogue text's short form, for lists that show many (the benefit centre): its
+    first sentence, or its first `limit` characters cut at a word and ended with "…"."""
+    text = " ".join(text.split())
+    end = next(
+        (
+            i + 1
+            for i, char in enumerate(text[:limit])
+            if char in "。！？" or (char in ".!?" and text[i + 1 : i + 2] == " ")
+        ),
+        None,
+    )
+    if end is not None:
+        text = text[:end]
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,;:") + "…"

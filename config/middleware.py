@@ -126,10 +126,16 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """`handler404`: an unknown URL under /api/ answers the error shape too."""
+    """`handler404`: an unknown URL under /api/ answers the error shape too; any other says
+    where the admin and the API docs are (with DEBUG on, Django's own page answers)."""
     if is_api(request):
         body = {"code": "not_found", "message": _("Not found."), "fields": {}}
         return JsonResponse(body, status=404)
-    from django.views.defaults import page_not_found
+    from .front_door import front_door
 
-    return page_not_found(request, exception)
+    return front_door(
+        request,
+        status=404,
+        heading=_("Page not found"),
+        lead=_("There is no page at this address. The Benefits Bookshelf is here:"),
+    )

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
@@ -14,13 +15,15 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
+from config.exceptions import DomainError
 from customers.models import Customer
 from customers.selectors import customer_get, customer_not_found, customers_visible_to
 
-from ..integrations.services import idempotent_call, request_fingerprint
+from ..integrations.services import idempotency_key_check, idempotent_call, request_fingerprint
 from ..ledger.selectors import channel_default
 from .auth import HasScope, api_client_of, caller_ref
 from .common import ErrorSerializer, StrictQueryParamsMixin
+from .error_codes import ApiErrorCode
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -28,7 +31,19 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=False,
     description="Retries with the same key and body get the first response; nothing is "
-    "spent twice. The same key with another body is a 422.",
+    "recorded twice. The same key with another body is a 422.",
+)
+
+# A use or a purchase spends something: a retry without a key could spend it twice.
+IDEMPOTENCY_KEY_REQUIRED = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Required: 1 to 128 printable ASCII characters, new for each new request "
+    "(a UUID serves). A retry with the same key and body gets the first response again, "
+    "with `Idempotent-Replayed: true`, and nothing is spent twice; the same key with another "
+    "body is a 422. Without it: 400 `idempotency_key_required`.",
 )
 
 
@@ -70,6 +85,21 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
 
     def recorded_by(self) -> Any:
         return None if api_client_of(self.request) is not None else self.request.user
+
+
+def idempotency_key_required(request: Request) -> str:
+    """The request's Idempotency-Key, which a spending request must carry (400 without)."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None or not raw.strip():
+        raise DomainError(
+            ApiErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+            _(
+                "Send an Idempotency-Key header (a new UUID for each new request, the same "
+                "one on a retry), so that a retried request is never spent twice."
+            ),
+            field="Idempotency-Key",
+        )
+    return idempotency_key_check(raw)
 
 
 def idempotent_response(request: Request, key: str, data: Any, run: Any) -> Response:

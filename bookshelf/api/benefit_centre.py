@@ -18,6 +18,7 @@ from customers.pii import mask_name, mask_phone
 from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer
 from ..shelf.selectors import CellView
 from .base import ERRORS, CustomerScopedView
+from .common import period_start_shown
 from .renderers import FastJSONRenderer
 
 
@@ -36,6 +37,7 @@ def _entry(entry: ShelfEntry, pick: Callable[[str, str], str]) -> dict[str, Any]
     return {
         "code": entry.code,
         "name": pick(entry.name, entry.name_zh),
+        "summary": entry.summary,
         "how_to_use": entry.how_to_use,
         "unit": entry.unit,
         "source": str(entry.source),
@@ -43,7 +45,7 @@ def _entry(entry: ShelfEntry, pick: Callable[[str, str], str]) -> dict[str, Any]
         "quota": entry.quota,
         "used": entry.used,
         "remaining": entry.remaining,
-        "period_start": entry.period_start.isoformat() if entry.period_start else None,
+        "period_start": period_start_shown(entry.period_start),
         "period_end": entry.period_end.isoformat() if entry.period_end else None,
         "shareable": entry.shareable,
         "family_quota": entry.family_quota,
@@ -56,6 +58,7 @@ def _purchasable(view: CellView, pick: Callable[[str, str], str]) -> dict[str, A
     return {
         "code": view.code,
         "name": pick(view.name, view.name_zh),
+        "summary": view.summary,
         "category": view.category_code,
         "how_to_use": view.how_to_use,
         "unit": view.unit,
@@ -92,9 +95,16 @@ class CustomerSummarySerializer(serializers.Serializer):
     tier_label = serializers.CharField()
 
 
+SUMMARY_HELP = (
+    "The benefit's description in short (its first sentence, at most 160 characters), so a "
+    "list needs no call per benefit; the full text is `description` of GET /benefits/{code}."
+)
+
+
 class ShelfEntrySerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="In the reader's language (Accept-Language).")
+    summary = serializers.CharField(help_text=SUMMARY_HELP)
     how_to_use = serializers.CharField()
     unit = serializers.CharField()
     source = serializers.ChoiceField(choices=["tier", "purchase", "family"])  # type: ignore[assignment]
@@ -102,14 +112,26 @@ class ShelfEntrySerializer(serializers.Serializer):
         help_text="Whose allowance it is (a family member for 'family')."
     )
     quota = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
-    used = serializers.IntegerField()
-    remaining = serializers.IntegerField(allow_null=True)
-    period_start = serializers.DateField(allow_null=True)
-    period_end = serializers.DateField(allow_null=True)
+    used = serializers.IntegerField(help_text="Uses spent in the current period.")
+    remaining = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
+    period_start = serializers.DateField(
+        allow_null=True,
+        help_text="The current period's first day (a purchase: its first valid day); null for "
+        "an unlimited benefit, which has no period.",
+    )
+    period_end = serializers.DateField(
+        allow_null=True,
+        help_text="The current period's last day (a purchase: its last valid day); null for "
+        "an unlimited benefit.",
+    )
     shareable = serializers.BooleanField()
-    family_quota = serializers.IntegerField()
+    family_quota = serializers.IntegerField(
+        help_text="Own tier: how many of the period's uses family members may take."
+    )
     family_used = serializers.IntegerField()
-    purchase_id = serializers.IntegerField(allow_null=True)
+    purchase_id = serializers.IntegerField(
+        allow_null=True, help_text="The purchase granting it (source `purchase`), else null."
+    )
 
 
 class ShelfCategorySerializer(serializers.Serializer):
@@ -121,6 +143,7 @@ class ShelfCategorySerializer(serializers.Serializer):
 class PurchasableSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+    summary = serializers.CharField(help_text=SUMMARY_HELP)
     category = serializers.CharField()
     how_to_use = serializers.CharField()
     unit = serializers.CharField()
@@ -140,9 +163,13 @@ class BookshelfView(CustomerScopedView):
     renderer_classes = [FastJSONRenderer]
 
     @extend_schema(
+        operation_id="customer_bookshelf_get",
         summary="The customer's benefit centre",
         description="Every benefit the customer can use now, grouped by category, with quota, "
-        "used, remaining and period end; benefits they could buy are listed apart.",
+        "used, remaining and period end; benefits they could buy are listed apart. Each "
+        "benefit carries its name in the reader's language and a short `summary`, enough to "
+        "show the whole centre from this one call; open one benefit's full description with "
+        "GET /benefits/{code}.",
         responses={200: BookshelfSerializer, **ERRORS},
         examples=[
             OpenApiExample(
@@ -164,6 +191,8 @@ class BookshelfView(CustomerScopedView):
                                 {
                                     "code": "HLT.01.002",
                                     "name": "High-end health check-up",
+                                    "summary": "An in-depth check-up with CT, tumour "
+                                    "markers and a doctor's review of the results.",
                                     "how_to_use": "Book in the app.",
                                     "unit": "check-up",
                                     "source": "tier",
@@ -185,6 +214,7 @@ class BookshelfView(CustomerScopedView):
                         {
                             "code": "MED.03.004",
                             "name": "Overseas second opinion",
+                            "summary": "A specialist abroad reviews your diagnosis.",
                             "category": "MED.03",
                             "how_to_use": "Ask your agent.",
                             "unit": "service",

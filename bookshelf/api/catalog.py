@@ -91,6 +91,11 @@ class BenefitOutSerializer(serializers.ModelSerializer):
             "retired_at",
             "cells",
         ]
+        extra_kwargs = {
+            "price": {"help_text": "In yuan; null when the benefit cannot be bought."},
+            "on_shelf_since": {"help_text": "Null while it was never on the shelf (a draft)."},
+            "retired_at": {"help_text": "Null unless it is retired."},
+        }
 
     def get_cells(self, obj: Benefit) -> list[dict[str, Any]]:
         return [
@@ -138,7 +143,11 @@ class CategoryTreeView(StrictQueryParamsMixin, APIView):
     staff_perms = {"GET": "benefits.view_category"}
 
     @extend_schema(
+        operation_id="categories_list",
         summary="The category tree with codes",
+        description="Every benefit category, top level first, each with its sub-categories "
+        "(`children`, the same shape). A category's `code` is the prefix of its benefits' "
+        "codes: filter the catalog with it (`GET /benefits?category=MED`).",
         responses={200: CategoryNodeSerializer(many=True)},
         examples=[
             OpenApiExample(
@@ -162,8 +171,6 @@ class CategoryTreeView(StrictQueryParamsMixin, APIView):
 
 
 class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
-    """The catalog, ordered by code, filterable and paginated."""
-
     permission_classes = [HasScope]
     staff_perms = {"GET": "benefits.view_benefit"}
     serializer_class = BenefitOutSerializer
@@ -174,7 +181,12 @@ class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
         return _benefits().order_by("code").distinct()
 
     @extend_schema(
+        operation_id="benefits_list",
         summary="The benefit catalog",
+        description="Every benefit, ordered by code, 50 a page, each with the shelf cells that "
+        "hold it (which tier gets how many uses per period). Filter by category branch, "
+        "tier, status, kind, shareable or text; a query parameter not listed here is refused "
+        "with 400 `unknown_parameter`, so a misspelt filter never returns the whole catalog.",
         responses={200: BenefitOutSerializer(many=True), 400: ErrorSerializer},
         examples=[
             OpenApiExample(
@@ -193,7 +205,10 @@ class BenefitDetailView(StrictQueryParamsMixin, APIView):
     staff_perms = {"GET": "benefits.view_benefit"}
 
     @extend_schema(
+        operation_id="benefit_get",
         summary="One benefit by its code",
+        description="The benefit's full catalog entry: its description, how to use it, its "
+        "provider, price (paid add-ons) and the shelf cells that hold it.",
         responses={200: BenefitOutSerializer, 404: ErrorSerializer},
         examples=[OpenApiExample("A benefit", value=BENEFIT_EXAMPLE, response_only=True)],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,6 +12,9 @@ from rest_framework.request import Request
 
 from config.exceptions import DomainError
 from config.logs import scrub
+
+from ..shelf.selectors import LIFETIME_START
+from .error_codes import ERROR_CODE_CHOICES, ApiErrorCode
 
 
 def _whole_number(raw: str) -> int:
@@ -30,11 +34,19 @@ class BoundedPagination(PageNumberPagination):
     max_page_size = 200
     max_page = 1_000_000
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        documented = super().get_paginated_response_schema(schema)
+        properties = documented["properties"]
+        properties["count"]["description"] = "How many there are in all."
+        properties["next"]["description"] = "The next page; null on the last one."
+        properties["previous"]["description"] = "The previous page; null on the first one."
+        return documented
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and not 1 <= _whole_number(raw) <= self.max_page:
             raise DomainError(
-                "invalid_page",
+                ApiErrorCode.INVALID_PAGE,
                 _("page must be a whole number from 1 to %(max)s.") % {"max": self.max_page},
                 field="page",
             )
@@ -46,7 +58,7 @@ class BoundedPagination(PageNumberPagination):
             return self.page_size
         if not 1 <= _whole_number(raw) <= self.max_page_size:
             raise DomainError(
-                "invalid_page_size",
+                ApiErrorCode.INVALID_PAGE_SIZE,
                 _("page_size must be a whole number from 1 to %(max)s.")
                 % {"max": self.max_page_size},
                 field="page_size",
@@ -74,7 +86,7 @@ class StrictQueryParamsMixin:
         ]
         if unknown:
             raise DomainError(
-                "unknown_parameter",
+                ApiErrorCode.UNKNOWN_PARAMETER,
                 _("Unknown query parameters: %(names)s.") % {"names": ", ".join(unknown)},
                 field=unknown[0],
             )
@@ -83,7 +95,11 @@ class StrictQueryParamsMixin:
 class ErrorSerializer(serializers.Serializer):
     """The one shape of every error answer."""
 
-    code = serializers.CharField(help_text="Machine-readable error code, e.g. quota_exhausted.")
+    code = serializers.ChoiceField(
+        choices=ERROR_CODE_CHOICES,
+        help_text="Machine-readable error code, e.g. quota_exhausted: one of a fixed list, "
+        "which grows only with a new version of this schema.",
+    )
     message = serializers.CharField(help_text="A translated, human-readable message.")
     fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
@@ -97,10 +113,34 @@ def paginated(child: type[serializers.Serializer], name: str) -> type[serializer
         name,
         (serializers.Serializer,),
         {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
+            "count": serializers.IntegerField(help_text="How many there are in all."),
+            "next": serializers.URLField(
+                allow_null=True, help_text="The next page; null on the last one."
+            ),
+            "previous": serializers.URLField(
+                allow_null=True, help_text="The previous page; null on the first one."
+            ),
             "results": child(many=True),
             "__module__": __name__,
         },
     )
+
+
+def period_start_shown(start: date | None) -> str | None:
+    """A period's first day as the API shows it: none for an unlimited benefit, whose uses
+    all count against one lifetime bucket (its stored start is a placeholder, not a date the
+    customer's period began)."""
+    return None if start is None or start == LIFETIME_START else start.isoformat()
+
+
+class PeriodStartField(serializers.DateField):
+    """`period_start`: null for an unlimited benefit (see `period_start_shown`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text", "The period's first day; null for an unlimited benefit (no period)."
+        )
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return period_start_shown(value)

@@ -46,10 +46,18 @@ class ConsentStateSerializer(serializers.Serializer):
         help_text="The customer may be contacted for this purpose now: granted, on a text "
         "version not retired since."
     )
-    channel = serializers.CharField(allow_null=True)
-    text_version = serializers.CharField(allow_null=True)
-    recorded_at = serializers.DateTimeField(allow_null=True)
-    recorded_by = serializers.CharField(allow_null=True)
+    channel = serializers.CharField(
+        allow_null=True, help_text="Of the latest record; null when none was ever recorded."
+    )
+    text_version = serializers.CharField(
+        allow_null=True, help_text="Of the latest record; null when none was ever recorded."
+    )
+    recorded_at = serializers.DateTimeField(
+        allow_null=True, help_text="Of the latest record; null when none was ever recorded."
+    )
+    recorded_by = serializers.CharField(
+        allow_null=True, help_text="Of the latest record; null when none was ever recorded."
+    )
 
 
 class ConsentRecordSerializer(serializers.Serializer):
@@ -123,6 +131,7 @@ class ConsentListCreateView(CustomerScopedView):
     required_scope = ApiScope.CONSENT
 
     @extend_schema(
+        operation_id="customer_consents_get",
         summary="The customer's consents: where each purpose stands, and every change",
         description="Purposes: marketing app messages and marketing SMS. A push on a channel "
         "whose consent is not `valid` is refused (`consent_required`).",
@@ -150,6 +159,7 @@ class ConsentListCreateView(CustomerScopedView):
         )
 
     @extend_schema(
+        operation_id="customer_consent_record",
         summary="Give or withdraw a consent",
         description="Every grant and withdrawal is kept, with its time, channel, text version "
         "and who recorded it. Giving what is already given on the same text, or withdrawing "
@@ -158,8 +168,14 @@ class ConsentListCreateView(CustomerScopedView):
         parameters=[IDEMPOTENCY_HEADER],
         request=ConsentInSerializer,
         responses={
-            201: ConsentStateSerializer,
-            200: ConsentStateSerializer,
+            201: OpenApiResponse(
+                ConsentStateSerializer,
+                description="Recorded; the answer is where the purpose stands now.",
+            ),
+            200: OpenApiResponse(
+                ConsentStateSerializer,
+                description="Nothing changed (already so on this text); where it stands.",
+            ),
             **ERRORS,
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
         },

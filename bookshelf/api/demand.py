@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,9 +39,24 @@ class DemandSignalInSerializer(serializers.Serializer):
 
 
 class DemandSignalOutSerializer(serializers.ModelSerializer):
-    category = serializers.CharField(source="category.path_code", allow_null=True, default=None)
-    benefit = serializers.CharField(source="benefit.code", allow_null=True, default=None)
-    customer = serializers.CharField(source="customer.customer_no", allow_null=True, default=None)
+    category = serializers.CharField(
+        source="category.path_code",
+        allow_null=True,
+        default=None,
+        help_text="The category code given; null when none was.",
+    )
+    benefit = serializers.CharField(
+        source="benefit.code",
+        allow_null=True,
+        default=None,
+        help_text="The benefit code given; null when none was.",
+    )
+    customer = serializers.CharField(
+        source="customer.customer_no",
+        allow_null=True,
+        default=None,
+        help_text="The customer who asked; null when none was named.",
+    )
 
     class Meta:
         model = DemandSignal
@@ -54,9 +69,17 @@ class DemandSignalCreateView(StrictQueryParamsMixin, APIView):
     required_scope = ApiScope.SIGNAL
 
     @extend_schema(
+        operation_id="demand_signal_create",
         summary="Ask for a benefit that is not on the shelf",
+        description="Records what a customer (or their agent) asked for in their own words, "
+        "optionally with the category it belongs in, an existing benefit it is about and "
+        "the customer. The shelf review groups these requests; a benefit many ask for is "
+        "proposed to product staff to pull onto the shelf.",
         request=DemandSignalInSerializer,
-        responses={201: DemandSignalOutSerializer, **ERRORS},
+        responses={
+            201: OpenApiResponse(DemandSignalOutSerializer, description="The request is recorded."),
+            **ERRORS,
+        },
         examples=[
             OpenApiExample(
                 "Recorded",

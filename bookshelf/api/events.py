@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,6 @@ from ..integrations.models import ApiScope
 from ..reach.models import EventKind
 from ..reach.services import customer_event_record
 from .base import ERRORS, CustomerScopedView
-from .common import ErrorSerializer
 
 
 class EventInSerializer(serializers.Serializer):
@@ -30,7 +29,7 @@ class EventInSerializer(serializers.Serializer):
 
 class EventOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
     occurred_at = serializers.DateTimeField()
     note = serializers.CharField()
     external_id = serializers.CharField()
@@ -41,15 +40,20 @@ class CustomerEventView(CustomerScopedView):
     required_scope = ApiScope.SIGNAL
 
     @extend_schema(
+        operation_id="customer_event_create",
         summary="Tell the shelf about a moment that matters",
         description="Claim filed, hospital visit, policy anniversary, birthday, trip booked, new "
         "family member. Events feed the recommendations; important ones become suggestions "
-        "on the agent's desk.",
+        "on the agent's desk. Send your own `external_id`: the same id again is answered "
+        "200 with the event already stored, so a retry never records it twice.",
         request=EventInSerializer,
         responses={
-            201: EventOutSerializer,
-            200: EventOutSerializer,
-            400: ErrorSerializer,
+            201: OpenApiResponse(EventOutSerializer, description="The event is recorded."),
+            200: OpenApiResponse(
+                EventOutSerializer,
+                description="An event with this `external_id` was already recorded: it is "
+                "answered as stored, and nothing new is recorded.",
+            ),
             **ERRORS,
         },
         examples=[

@@ -34,11 +34,13 @@ class RedemptionFeedbackView(CustomerScopedView):
     required_scope = ApiScope.SIGNAL
 
     @extend_schema(
+        operation_id="customer_redemption_feedback_create",
         summary="Rate a use: would the customer recommend this benefit?",
-        description="Once per redemption; the shelf review reports each benefit's NPS.",
+        description="Once per redemption, 0 to 10; the shelf review reports each benefit's "
+        "NPS from these answers. A second rating, or rating a cancelled use, is a 409.",
         request=FeedbackInSerializer,
         responses={
-            201: FeedbackOutSerializer,
+            201: OpenApiResponse(FeedbackOutSerializer, description="The rating is recorded."),
             **ERRORS,
             409: OpenApiResponse(ErrorSerializer, description="Already rated, or cancelled."),
         },

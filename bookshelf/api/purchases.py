@@ -10,11 +10,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..integrations.models import ApiScope
-from ..integrations.services import idempotency_key_check
 from ..ledger.models import Purchase
 from ..ledger.selectors import purchase_history
 from ..ledger.services import purchase_create
-from .base import ERRORS, IDEMPOTENCY_HEADER, CustomerScopedView, idempotent_response, json_ready
+from .base import (
+    ERRORS,
+    IDEMPOTENCY_KEY_REQUIRED,
+    CustomerScopedView,
+    idempotency_key_required,
+    idempotent_response,
+    json_ready,
+)
 from .common import BoundedPagination, ErrorSerializer, paginated
 
 
@@ -71,7 +77,10 @@ class PurchaseListCreateView(CustomerScopedView):
     required_scope = ApiScope.PURCHASE
 
     @extend_schema(
+        operation_id="customer_purchases_list",
         summary="The customer's purchases",
+        description="The paid add-ons this customer bought, newest first, 50 a page, each with "
+        "the price paid, the uses it granted, how many are left and until when it is valid.",
         parameters=[
             OpenApiParameter("page", int, description="From 1."),
             OpenApiParameter("page_size", int, description="1 to 200."),
@@ -92,11 +101,21 @@ class PurchaseListCreateView(CustomerScopedView):
         return paginator.get_paginated_response(PurchaseOutSerializer(page, many=True).data)
 
     @extend_schema(
+        operation_id="customer_purchase_create",
         summary="Buy a paid add-on",
-        parameters=[IDEMPOTENCY_HEADER],
+        description="Records a purchase the customer has paid for (`payment_reference` is your "
+        "payment's id, used once) at today's price, granting `uses_per_purchase` uses per "
+        "unit for the benefit's validity. The uses then appear in the benefit centre with "
+        "source `purchase`. Send an `Idempotency-Key`: a retry with it is answered the first "
+        "response again and buys nothing twice.",
+        parameters=[IDEMPOTENCY_KEY_REQUIRED],
         request=PurchaseInSerializer,
         responses={
-            201: PurchaseOutSerializer,
+            201: OpenApiResponse(
+                PurchaseOutSerializer,
+                description="Bought; the price is the one of the moment of purchase. A replay "
+                "answers the same body with `Idempotent-Replayed: true`.",
+            ),
             **ERRORS,
             409: OpenApiResponse(ErrorSerializer, description="Payment reference already used."),
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
@@ -114,9 +133,9 @@ class PurchaseListCreateView(CustomerScopedView):
     )
     def post(self, request: Request, customer_no: str) -> Response:
         customer = self.get_customer()
-        key = idempotency_key_check(request.headers.get("Idempotency-Key"))
         data_in = PurchaseInSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
+        key = idempotency_key_required(request)
         data = data_in.validated_data
 
         def run() -> tuple[int, dict[str, Any]]:

@@ -42,9 +42,12 @@ class PushActionSerializer(serializers.Serializer):
     )
     code = serializers.CharField(
         allow_null=True,
-        help_text="Why not, as the push would answer: consent_required, push_benefit_not_usable.",
+        help_text="Why not, as the push would answer: consent_required, "
+        "push_benefit_not_usable; null when it can be pushed.",
     )
-    reason = serializers.CharField(allow_null=True, help_text="Why not, in words.")
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why not, in words; null when it can be pushed."
+    )
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -53,9 +56,18 @@ class RecommendationSerializer(serializers.Serializer):
     category = serializers.CharField()
     score = serializers.FloatField()
     reasons = serializers.ListField(child=serializers.CharField())
-    remaining = serializers.IntegerField(allow_null=True)
-    period_end = serializers.DateField(allow_null=True)
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    remaining = serializers.IntegerField(
+        allow_null=True, help_text="Uses left; null when unlimited or not held (an add-on)."
+    )
+    period_end = serializers.DateField(
+        allow_null=True, help_text="The period's last day; null when it has none."
+    )
+    price = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="In yuan, for an add-on to buy; null for a benefit the customer holds.",
+    )
     push = PushActionSerializer()
 
 
@@ -75,6 +87,7 @@ class RecommendationsView(CustomerScopedView):
     extra_query_params = ("limit",)
 
     @extend_schema(
+        operation_id="customer_recommendations_get",
         summary="What suits this customer now, ranked and explained",
         description="Only benefits the customer can use now (tier, eligibility, quota left, "
         "not retired). Paid add-ons they would likely want are listed apart. Each says "

@@ -17,13 +17,19 @@ from rest_framework.response import Response
 from config.dates import day_after, day_start
 
 from ..integrations.models import ApiScope
-from ..integrations.services import idempotency_key_check
 from ..ledger.models import Channel, Redemption, RedemptionStatus, Source
 from ..ledger.selectors import redemption_for_customer, redemption_history
 from ..ledger.services import channel_claim_check, redemption_cancel, redemption_create
 from .auth import api_client_of
-from .base import ERRORS, IDEMPOTENCY_HEADER, CustomerScopedView, idempotent_response, json_ready
-from .common import BoundedPagination, ErrorSerializer, paginated
+from .base import (
+    ERRORS,
+    IDEMPOTENCY_KEY_REQUIRED,
+    CustomerScopedView,
+    idempotency_key_required,
+    idempotent_response,
+    json_ready,
+)
+from .common import BoundedPagination, ErrorSerializer, PeriodStartField, paginated
 
 
 class RedemptionFilter(django_filters.FilterSet):
@@ -79,6 +85,13 @@ class RedemptionOutSerializer(serializers.ModelSerializer):
     benefit = serializers.CharField(source="benefit_code")
     holder = serializers.CharField(source="holder.customer_no")
     beneficiary = serializers.CharField(source="beneficiary.customer_no")
+    period_start = PeriodStartField()
+    period_end = serializers.DateField(
+        allow_null=True, help_text="The period's last day; null when it has none (unlimited)."
+    )
+    cancelled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was cancelled; null while it stands."
+    )
 
     class Meta:
         model = Redemption
@@ -99,7 +112,9 @@ class RedemptionOutSerializer(serializers.ModelSerializer):
 
 class RedemptionCreatedSerializer(RedemptionOutSerializer):
     remaining = serializers.IntegerField(
-        source="remaining_after", allow_null=True, help_text="Uses left after this one."
+        source="remaining_after",
+        allow_null=True,
+        help_text="Uses left after this one; null when unlimited.",
     )
 
     class Meta(RedemptionOutSerializer.Meta):
@@ -154,7 +169,12 @@ class RedemptionListCreateView(CustomerScopedView):
     filterset_class = RedemptionFilter
 
     @extend_schema(
+        operation_id="customer_redemptions_list",
         summary="The customer's redemption history",
+        description="Every use recorded for this customer (as holder or as the family member "
+        "who used it), newest first, 50 a page. Filter by benefit, category branch, date "
+        "range, status or source; a query parameter not listed here is refused with 400 "
+        "`unknown_parameter`, so a misspelt filter never returns the whole history.",
         parameters=[
             OpenApiParameter("page", int, description="From 1."),
             OpenApiParameter("page_size", int, description="1 to 200."),
@@ -194,14 +214,22 @@ class RedemptionListCreateView(CustomerScopedView):
         return paginator.get_paginated_response(data)
 
     @extend_schema(
+        operation_id="customer_redemption_create",
         summary="Use a benefit",
         description="Spends one use: the customer's tier allowance, then their purchases, then "
         "a family member's shared allowance. With `beneficiary`, a family member uses this "
-        "customer's shareable benefit.",
-        parameters=[IDEMPOTENCY_HEADER],
+        "customer's shareable benefit. The answer says how many uses are left, as the benefit "
+        "centre will show them. Send an `Idempotency-Key`: a retry with it is answered the "
+        "first response again and spends nothing.",
+        parameters=[IDEMPOTENCY_KEY_REQUIRED],
         request=RedemptionInSerializer,
         responses={
-            201: RedemptionCreatedSerializer,
+            201: OpenApiResponse(
+                RedemptionCreatedSerializer,
+                description="The use is recorded; `remaining` is what is left of the "
+                "allowance it was spent from. A replay (same Idempotency-Key and body) "
+                "answers the same body with `Idempotent-Replayed: true`.",
+            ),
             **ERRORS,
             409: OpenApiResponse(ErrorSerializer, description="No quota or allowance left."),
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
@@ -229,9 +257,9 @@ class RedemptionListCreateView(CustomerScopedView):
     )
     def post(self, request: Request, customer_no: str) -> Response:
         customer = self.get_customer()
-        key = idempotency_key_check(request.headers.get("Idempotency-Key"))
         data_in = RedemptionInSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
+        key = idempotency_key_required(request)
         data = data_in.validated_data
         if "channel" not in request.data:
             data["channel"] = self.channel_default()
@@ -259,10 +287,15 @@ class RedemptionCancelView(CustomerScopedView):
     required_scope = ApiScope.REDEEM
 
     @extend_schema(
+        operation_id="customer_redemption_cancel",
         summary="Cancel a redemption and give the use back",
+        description="The use is given back to the allowance it was spent from, once: a second "
+        "cancel is a 409 `already_cancelled`. The redemption must be this customer's.",
         request=None,
         responses={
-            200: RedemptionOutSerializer,
+            200: OpenApiResponse(
+                RedemptionOutSerializer, description="Cancelled; the use is available again."
+            ),
             **ERRORS,
             409: OpenApiResponse(ErrorSerializer, description="Already cancelled."),
         },

@@ -43,6 +43,11 @@ class SubscriptionInSerializer(serializers.Serializer):
 
 
 class SubscriptionOutSerializer(serializers.ModelSerializer):
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEventType.choices),
+        help_text="Empty: every event.",
+    )
+
     class Meta:
         model = WebhookSubscription
         fields = ["id", "name", "url", "event_types", "is_active", "created_at"]
@@ -91,7 +96,10 @@ class WebhookListCreateView(_WebhookView):
     }
 
     @extend_schema(
+        operation_id="webhooks_list",
         summary="Your webhook subscriptions",
+        description="The subscriptions this client made, by name; their secrets are never "
+        "shown again (rotate one to get a new secret).",
         responses={200: SubscriptionOutSerializer(many=True), 403: ErrorSerializer},
         examples=[OpenApiExample("Subscriptions", value=[EXAMPLE], response_only=True)],
     )
@@ -99,11 +107,18 @@ class WebhookListCreateView(_WebhookView):
         return Response(SubscriptionOutSerializer(self.subscriptions(), many=True).data)
 
     @extend_schema(
+        operation_id="webhook_create",
         summary="Subscribe to shelf events",
         description="Deliveries are POSTed as JSON `{id, type, created_at, data}` and signed: "
         "`X-Bookshelf-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + '.' + body)>`.",
         request=SubscriptionInSerializer,
-        responses={201: SubscriptionCreatedSerializer, 400: ErrorSerializer},
+        responses={
+            201: OpenApiResponse(
+                SubscriptionCreatedSerializer,
+                description="Subscribed; `secret` is shown this once.",
+            ),
+            400: ErrorSerializer,
+        },
         examples=[
             OpenApiExample(
                 "Subscribe",
@@ -139,8 +154,14 @@ class WebhookDetailView(_WebhookView):
     staff_perms = {"DELETE": "bookshelf.delete_webhooksubscription"}
 
     @extend_schema(
+        operation_id="webhook_delete",
         summary="Unsubscribe",
-        responses={204: None, 404: OpenApiResponse(ErrorSerializer)},
+        description="Deletes one of this client's subscriptions: nothing more is delivered "
+        "to it, including deliveries still queued.",
+        responses={
+            204: OpenApiResponse(description="Unsubscribed."),
+            404: OpenApiResponse(ErrorSerializer, description="No such subscription of yours."),
+        },
     )
     def delete(self, request: Request, pk: int) -> Response:
         self.get_subscription(pk).delete()
@@ -151,11 +172,17 @@ class WebhookRotateView(_WebhookView):
     staff_perms = {"POST": "bookshelf.change_webhooksubscription"}
 
     @extend_schema(
+        operation_id="webhook_secret_rotate",
         summary="Rotate the signing secret",
         description="The new secret signs from now on; for 24 hours deliveries carry a second "
         "signature made with the previous secret.",
         request=None,
-        responses={200: SubscriptionCreatedSerializer, 404: OpenApiResponse(ErrorSerializer)},
+        responses={
+            200: OpenApiResponse(
+                SubscriptionCreatedSerializer, description="Rotated; the new `secret`, shown once."
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="No such subscription of yours."),
+        },
         examples=[
             OpenApiExample("Rotated", value={**EXAMPLE, "secret": "whsec_…"}, response_only=True)
         ],

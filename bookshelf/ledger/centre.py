@@ -21,6 +21,7 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
+from benefits.text import short_form
 from customers.models import Customer
 
 from ..shelf.selectors import (
@@ -66,6 +67,7 @@ class ShelfEntry:
     purchase_id: int | None = None
     family_quota: int = 0  # own tier: how many of the period's uses family may take
     family_used: int = 0
+    summary: str = ""  # the description's short form
 
 
 @dataclass
@@ -113,6 +115,7 @@ def entry_for(
         purchase_id=allowance.purchase_id,
         family_quota=family_quota,
         family_used=family_used,
+        summary=view.summary,
     )
 
 
@@ -157,7 +160,8 @@ def balances_load(holder_ids: list[int], today: date) -> Balances:
 
 _PURCHASE_ENTRIES_SQL = (
     "SELECT p.id, p.uses_granted, p.uses_used, p.valid_from, p.valid_until, b.id, b.code, "
-    "b.name, b.name_zh, cat.path_code, cat.name, cat.name_zh, b.how_to_use, b.unit, b.shareable "
+    "b.name, b.name_zh, cat.path_code, cat.name, cat.name_zh, b.how_to_use, b.unit, b.shareable, "
+    "b.description "
     "FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
     "JOIN benefits_category cat ON cat.id = b.category_id "
     "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
@@ -190,6 +194,7 @@ def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
                 period="",
                 quota=None,
                 family_quota=0,
+                summary=short_form(description),
             ),
             purchase_allowance(
                 purchase_id=purchase_id,
@@ -216,6 +221,7 @@ def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
             how_to_use,
             unit,
             shareable,
+            description,
         ) in rows
     ]
 

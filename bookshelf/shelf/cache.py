@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 # The shape of what is cached (pickled `CellView`s, where their class lives). Bump it whenever
 # that changes: a deploy then starts from an empty namespace instead of reading entries the
 # new code cannot unpickle (which, before this was a key, made every read a database read
-# until the old entries expired). 2: `CellView` moved to `bookshelf.shelf.cells`.
-FORMAT = 2
+# until the old entries expired). 2: `CellView` moved to `bookshelf.shelf.cells`. 3: it
+# carries the description's short form (`summary`).
+FORMAT = 3
 PREFIX = f"shelf:{FORMAT}"
 VERSION_KEY = f"{PREFIX}:version"
 PURCHASABLE_KEY = f"{PREFIX}:purchasable"

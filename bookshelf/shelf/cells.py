@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from benefits.models import Benefit
+from benefits.text import short_form
 
 from .models import Eligibility, ShelfCell
 
@@ -34,6 +35,9 @@ class CellView:
     requires_product_line: str = ""
     min_age: int | None = None
     max_age: int | None = None
+    # The description's short form (`benefits.text.short_form`), which the benefit centre
+    # lists for every benefit; the full text is the catalog's.
+    summary: str = ""
 
 
 def cell_view_from(cell: ShelfCell) -> CellView:
@@ -61,6 +65,7 @@ def cell_view_from(cell: ShelfCell) -> CellView:
         requires_product_line=rules.requires_product_line if rules else "",
         min_age=rules.min_age if rules else None,
         max_age=rules.max_age if rules else None,
+        summary=short_form(benefit.description),
     )
 
 

@@ -173,6 +173,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.error_responses",
+        # Response fields required, the headers sent declared (bookshelf/api/schema.py).
+        "bookshelf.api.schema.contract_complete",
     ],
     "ENUM_NAME_OVERRIDES": {
         "BenefitStatusEnum": "benefits.models.BenefitStatus",
@@ -183,6 +185,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "bookshelf.ledger.models.Channel",
         "ConsentChannelEnum": "customers.models.ConsentChannel",
         "ConsentPurposeEnum": "customers.models.ConsentPurpose",
+        "ErrorCodeEnum": "bookshelf.api.error_codes.ERROR_CODE_CHOICES",
+        "EventKindEnum": "bookshelf.reach.models.EventKind",
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies are refused

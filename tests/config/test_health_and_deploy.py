@@ -67,8 +67,8 @@ def test_redemption_results_are_counted(app_api):
         return REGISTRY.get_sample_value("bookshelf_redemptions_total", {"result": result}) or 0
 
     before_ok, before_409 = count("created"), count("quota_exhausted")
-    app_api.post(url, {"benefit": benefit.code}, format="json")
-    app_api.post(url, {"benefit": benefit.code}, format="json")
+    app_api.post(url, {"benefit": benefit.code}, format="json", HTTP_IDEMPOTENCY_KEY="m-1")
+    app_api.post(url, {"benefit": benefit.code}, format="json", HTTP_IDEMPOTENCY_KEY="m-2")
     assert count("created") == before_ok + 1
     assert count("quota_exhausted") == before_409 + 1
 

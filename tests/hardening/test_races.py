@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -33,7 +34,8 @@ def _fire(token: str, url: str, bodies: list[tuple[dict[str, Any], str | None]])
         body, key = item
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        # A new key per request unless the test replays one (a use needs a key).
+        extra = {"HTTP_IDEMPOTENCY_KEY": key or f"storm-{uuid.uuid4()}"}
         try:
             # Released in waves of THREADS; a last, smaller wave times out and just goes.
             with contextlib.suppress(threading.BrokenBarrierError):

@@ -86,10 +86,20 @@ def test_staff_sessions_claim_staff_channels_not_the_app(office, gold_benefit):
     api = APIClient()
     api.force_login(office.agent.user)
     url = _url(office.mine)
-    refused = api.post(url, {"benefit": gold_benefit.code, "channel": "app"}, format="json")
+    refused = api.post(
+        url,
+        {"benefit": gold_benefit.code, "channel": "app"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="c1",
+    )
     assert refused.status_code == 403
     assert refused.json()["code"] == "channel_not_allowed"
-    phone = api.post(url, {"benefit": gold_benefit.code, "channel": "phone"}, format="json")
+    phone = api.post(
+        url,
+        {"benefit": gold_benefit.code, "channel": "phone"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="c2",
+    )
     assert phone.status_code == 201, phone.json()
     assert phone.json()["channel"] == "phone"
     assert Redemption.objects.get().channel == "phone"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -29,5 +30,10 @@ def readonly_api(db: Any) -> APIClient:
 
 
 def post_json(api: APIClient, url: str, body: dict[str, Any], key: str | None = None) -> Any:
-    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    return api.post(url, body, format="json", **headers)
+    """POST JSON with an Idempotency-Key: the one given, else a new one (as a client sends a
+    new key with every new request; uses and purchases refuse a request without one)."""
+    return api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key or new_key())
+
+
+def new_key() -> str:
+    return f"test-{uuid.uuid4()}"

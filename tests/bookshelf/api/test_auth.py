@@ -128,6 +128,7 @@ def test_agent_session_redemption_records_channel_agent_and_who():
         f"/api/v1/customers/{customer.customer_no}/redemptions",
         {"benefit": benefit.code},
         format="json",
+        HTTP_IDEMPOTENCY_KEY="agent-use-1",
     )
     assert response.status_code == 201, response.json()
     assert response.json()["channel"] == "agent"

@@ -7,6 +7,7 @@ transaction, so these tests exercise the row locks and unique indexes, not a moc
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -36,7 +37,8 @@ def _hammer(token: str, url: str, bodies: list[tuple[dict[str, Any], str | None]
         body, key = item
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        # A new key per request unless the test replays one (a use needs a key).
+        extra = {"HTTP_IDEMPOTENCY_KEY": key or f"race-{uuid.uuid4()}"}
         try:
             barrier.wait(timeout=30)
             response = api.post(url, body, format="json", **extra)
@@ -55,8 +57,9 @@ def test_fifty_concurrent_requests_for_the_last_two_uses_give_exactly_two_201s()
     url = f"/api/v1/customers/{customer.customer_no}/redemptions"
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    for _ in range(3):  # 2 uses left
-        assert api.post(url, {"benefit": benefit.code}, format="json").status_code == 201
+    for n in range(3):  # 2 uses left
+        used = api.post(url, {"benefit": benefit.code}, format="json", HTTP_IDEMPOTENCY_KEY=f"u{n}")
+        assert used.status_code == 201
 
     results = _hammer(token, url, [({"benefit": benefit.code}, None)] * 50)
     codes = Counter(status for status, _body in results)

@@ -270,6 +270,7 @@ def test_the_request_id_follows_the_request_into_the_delivery_task(
             {"benefit": benefit.code},
             format="json",
             HTTP_X_REQUEST_ID="trace-0001-abcd",
+            HTTP_IDEMPOTENCY_KEY="rid-1",
         )
     assert response["X-Request-ID"] == "trace-0001-abcd"
     assert WebhookEvent.objects.get().request_id == "trace-0001-abcd"
