@@ -721,7 +721,7 @@ class PiiAccessLogAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.Mod
         "request_id",
         "remote_addr",
     ]
-    fields = readonly_fields
+    fields = readonly_fields  # type: ignore[assignment]
 
     @admin.display(description=_("fields shown"))
     def shown(self, obj: PiiAccessLog) -> str:
