@@ -53,6 +53,7 @@ from ..review.selectors import (
     review_in_progress,
     review_next_scheduled,
     review_thresholds_for,
+    run_verdict_counts,
     tier_label,
 )
 from ..review.services import (
@@ -73,7 +74,6 @@ from .review_pages import (
     summary_table,
     thresholds_table,
     users_of,
-    verdict_counts,
 )
 
 CHART_ROWS = 20
@@ -238,7 +238,7 @@ class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
     def _counts(run: ReviewRun) -> dict[str, int]:
         """Benefits per verdict, read once per page (the summary and the groups use them)."""
         if not hasattr(run, "_verdict_counts"):
-            run._verdict_counts = verdict_counts(run)  # type: ignore[attr-defined]
+            run._verdict_counts = run_verdict_counts(run)  # type: ignore[attr-defined]
         return run._verdict_counts  # type: ignore[attr-defined,no-any-return]
 
     @admin.display(description=gettext_lazy("benefits by verdict"))

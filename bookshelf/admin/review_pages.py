@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When, Window
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -145,17 +145,6 @@ def thresholds_table(run: ReviewRun) -> SafeString:
 def _findings_link(run: ReviewRun, verdict: str) -> str:
     url = reverse("admin:bookshelf_reviewfinding_changelist")
     return f"{url}?run__id__exact={run.pk}&verdict__exact={verdict}&tier__isnull=True"
-
-
-def verdict_counts(run: ReviewRun) -> dict[str, int]:
-    rows = (
-        run.findings.filter(tier__isnull=True)
-        .values("verdict")
-        .annotate(n=Count("id"))
-        .order_by("verdict")
-        .values_list("verdict", "n")
-    )
-    return dict(rows)
 
 
 def summary_table(run: ReviewRun, counts: dict[str, int]) -> SafeString:

@@ -112,7 +112,7 @@ def review_run_finish(*, run_id: int) -> ReviewRun:
     now = timezone.now()
     retirements_propose(run, now)
     pulls_propose(run, now)
-    verdicts = _benefit_verdicts(run)
+    verdicts = run_verdict_counts(run)
     run.retire_proposals = run.proposals.filter(kind=ProposalKind.RETIRE).count()
     run.pull_proposals = run.proposals.filter(kind=ProposalKind.PULL).count()
     run.benefits_reviewed = sum(verdicts.values())
@@ -134,7 +134,7 @@ def review_run_finish(*, run_id: int) -> ReviewRun:
     return run
 
 
-def _benefit_verdicts(run: ReviewRun) -> dict[str, int]:
+def run_verdict_counts(run: ReviewRun) -> dict[str, int]:
     """How many benefits got each verdict: the benefit-level findings (tier is null)."""
     rows = (
         run.findings.filter(tier__isnull=True)

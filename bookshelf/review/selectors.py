@@ -7,6 +7,7 @@ from __future__ import annotations
 from .demand_keys import demand_text_key
 from .impact import RetirementImpact, retirement_impact
 from .proposals import pull_request_words
+from .runs import run_verdict_counts
 from .schedule import ScheduledReview, review_in_progress, review_next_scheduled
 from .shelf_usage import (
     USAGE_WINDOW_DAYS,
@@ -44,6 +45,7 @@ __all__ = [
     "review_next_scheduled",
     "review_settings_default",
     "review_thresholds_for",
+    "run_verdict_counts",
     "run_window",
     "shelf_matrix",
     "tier_counts",
