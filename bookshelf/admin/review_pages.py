@@ -205,16 +205,8 @@ def _grouped_rows(run: ReviewRun) -> QuerySet[ReviewFinding]:
     )
 
 
-def findings_groups(run: ReviewRun, counts: dict[str, int]) -> SafeString:
-    """One collapsed group per verdict (the first one open): its first rows, and a link to
-    all of them in the findings list."""
-    rows = list(_grouped_rows(run))
-    tiers: dict[int, list[ReviewFinding]] = {}
-    for f in run.findings.filter(
-        tier__isnull=False, benefit_id__in=[r.benefit_id for r in rows]
-    ).order_by("benefit_id", "tier"):
-        tiers.setdefault(f.benefit_id, []).append(f)
-    header = format_html_join(
+def _findings_header() -> SafeString:
+    return format_html_join(
         "",
         '<th scope="col">{}</th>',
         (
@@ -230,62 +222,92 @@ def findings_groups(run: ReviewRun, counts: dict[str, int]) -> SafeString:
             )
         ),
     )
-    groups = []
-    first = True
-    for verdict in VERDICT_ORDER:
-        n = counts.get(verdict, 0)
-        if not n:
-            continue
-        body = format_html_join(
-            "",
-            '<tr data-code="{}"><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>',
+
+
+def _findings_group(
+    run: ReviewRun,
+    verdict: str,
+    n: int,
+    rows: list[ReviewFinding],
+    tiers: dict[int, list[ReviewFinding]],
+    *,
+    open_: bool,
+) -> SafeString:
+    """One verdict's `<details>`: its first rows, and a link to all `n` when there are more."""
+    body = format_html_join(
+        "",
+        '<tr data-code="{}"><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>',
+        (
             (
-                (
-                    f.benefit.code,
-                    f.benefit,
-                    pct(f.rate),
-                    count(f.low_streak),
-                    users_of(f.users, f.eligible),
-                    count(f.uses),
-                    nps_text(f.nps, f.responses),
-                    tier_rates(tiers.get(f.benefit_id, [])),
-                )
-                for f in rows
-                if f.verdict == verdict
-            ),
-        )
-        more = (
-            format_html(
-                '<p class="more"><a href="{}">{}</a></p>',
-                _findings_link(run, verdict),
-                ngettext(
-                    "Showing %(shown)s of %(n)s: see it in the findings list",
-                    "Showing %(shown)s of %(n)s: see them all in the findings list",
-                    n,
-                )
-                % {"shown": count(min(n, GROUP_ROWS)), "n": count(n)},
+                f.benefit.code,
+                f.benefit,
+                pct(f.rate),
+                count(f.low_streak),
+                users_of(f.users, f.eligible),
+                count(f.uses),
+                nps_text(f.nps, f.responses),
+                tier_rates(tiers.get(f.benefit_id, [])),
             )
-            if n > GROUP_ROWS
-            else ""
-        )
-        groups.append(
-            format_html(
-                '<details class="findings-group" id="findings-{}" data-verdict="{}"{}>'
-                "<summary>{} <span>{}</span></summary>"
-                "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</details>",
-                verdict,
-                verdict,
-                " open" if first else "",
-                Verdict(verdict).label,
-                ngettext("%(n)s benefit", "%(n)s benefits", n) % {"n": count(n)},
-                header,
-                body,
-                more,
+            for f in rows
+        ),
+    )
+    more = (
+        format_html(
+            '<p class="more"><a href="{}">{}</a></p>',
+            _findings_link(run, verdict),
+            ngettext(
+                "Showing %(shown)s of %(n)s: see it in the findings list",
+                "Showing %(shown)s of %(n)s: see them all in the findings list",
+                n,
             )
+            % {"shown": count(min(n, GROUP_ROWS)), "n": count(n)},
         )
-        first = False
-    return format_html_join("", "{}", ((g,) for g in groups))
+        if n > GROUP_ROWS
+        else ""
+    )
+    return format_html(
+        '<details class="findings-group" id="findings-{}" data-verdict="{}"{}>'
+        "<summary>{} <span>{}</span></summary>"
+        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}</details>",
+        verdict,
+        verdict,
+        " open" if open_ else "",
+        Verdict(verdict).label,
+        ngettext("%(n)s benefit", "%(n)s benefits", n) % {"n": count(n)},
+        _findings_header(),
+        body,
+        more,
+    )
+
+
+def findings_groups(run: ReviewRun, counts: dict[str, int]) -> SafeString:
+    """One collapsed group per verdict (the first one open): its first rows, and a link to
+    all of them in the findings list. Two queries whatever the shelf's size."""
+    rows = list(_grouped_rows(run))
+    tiers: dict[int, list[ReviewFinding]] = {}
+    for f in run.findings.filter(
+        tier__isnull=False, benefit_id__in=[r.benefit_id for r in rows]
+    ).order_by("benefit_id", "tier"):
+        tiers.setdefault(f.benefit_id, []).append(f)
+    shown = [v for v in VERDICT_ORDER if counts.get(v)]
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (
+                _findings_group(
+                    run,
+                    verdict,
+                    counts[verdict],
+                    [f for f in rows if f.verdict == verdict],
+                    tiers,
+                    open_=i == 0,
+                ),
+            )
+            for i, verdict in enumerate(shown)
+        ),
+    )
 
 
 def verdict_order_case() -> Case:
