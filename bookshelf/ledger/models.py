@@ -194,7 +194,10 @@ class Redemption(models.Model):
         related_name="+",
         db_index=False,
     )
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # A database default too: the bulk loaders (COPY, raw INSERTs) name their columns.
+    cancel_reason = models.CharField(
+        _("reason for cancelling"), max_length=300, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
