@@ -158,6 +158,23 @@ def _name(c: Candidate) -> str:
     return localised(c.name, c.name_zh)
 
 
+def _event_reason(label: Any, days: int) -> str:
+    if not days:
+        return _("%(event)s today") % {"event": label}
+    return ngettext("%(event)s %(days)s day ago", "%(event)s %(days)s days ago", days) % {
+        "event": label,
+        "days": days,
+    }
+
+
+def _expiring_reason(left: int, quota: int, days: int) -> str:
+    return ngettext(
+        "%(left)s of %(quota)s unused, period ends in %(days)s day",
+        "%(left)s of %(quota)s unused, period ends in %(days)s days",
+        days,
+    ) % {"left": left, "quota": quota, "days": days}
+
+
 def _score(
     c: Candidate, ctx: RecoContext, w: RecommendationWeights, *, explain: bool = True
 ) -> tuple[float, list[str]]:
@@ -185,13 +202,7 @@ def _score(
                 1.0 - min(days, w.event_window_days) / (2 * w.event_window_days)
             )
             if explain:
-                label = EventKind(kind).label
-                reasons.append(
-                    ngettext("%(event)s %(days)s day ago", "%(event)s %(days)s days ago", days)
-                    % {"event": label, "days": days}
-                    if days
-                    else _("%(event)s today") % {"event": label}
-                )
+                reasons.append(_event_reason(EventKind(kind).label, days))
             break
     if (
         c.remaining
@@ -201,15 +212,7 @@ def _score(
     ):
         score += w.expiring * c.remaining / c.quota
         if explain:
-            days_left = (c.period_end - ctx.today).days
-            reasons.append(
-                ngettext(
-                    "%(left)s of %(quota)s unused, period ends in %(days)s day",
-                    "%(left)s of %(quota)s unused, period ends in %(days)s days",
-                    days_left,
-                )
-                % {"left": c.remaining, "quota": c.quota, "days": days_left}
-            )
+            reasons.append(_expiring_reason(c.remaining, c.quota, (c.period_end - ctx.today).days))
     share = ctx.peers.get(c.benefit_id, 0.0)
     if share:
         score += w.peers * share
