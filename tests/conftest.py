@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,6 +45,14 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in Chinese leaves Chinese active in the thread (the locale middleware does
+    not reset it): the next test on that worker, the OpenAPI contract say, would read it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -158,46 +158,21 @@ def _name(c: Candidate) -> str:
     return localised(c.name, c.name_zh)
 
 
-def _event_points(
-    c: Candidate, ctx: RecoContext, w: RecommendationWeights, explain: bool
-) -> tuple[float, str]:
-    """A recent life event that suits the benefit: the fresher, the more it counts."""
-    top = c.category_code.split(".")[0]
-    for kind, day in ctx.events:
-        affinity = EVENT_AFFINITY.get(kind, {})
-        if top in affinity.get("categories", set()) or c.tags & affinity.get("tags", set()):
-            days = (ctx.today - day).days
-            points = w.life_event * (
-                1.0 - min(days, w.event_window_days) / (2 * w.event_window_days)
-            )
-            if not explain:
-                return points, ""
-            label = EventKind(kind).label
-            if not days:
-                return points, _("%(event)s today") % {"event": label}
-            return points, ngettext(
-                "%(event)s %(days)s day ago", "%(event)s %(days)s days ago", days
-            ) % {"event": label, "days": days}
-    return 0.0, ""
+def _event_reason(label: Any, days: int) -> str:
+    if not days:
+        return _("%(event)s today") % {"event": label}
+    return ngettext("%(event)s %(days)s day ago", "%(event)s %(days)s days ago", days) % {
+        "event": label,
+        "days": days,
+    }
 
 
-def _expiring_points(
-    c: Candidate, ctx: RecoContext, w: RecommendationWeights, explain: bool
-) -> tuple[float, str]:
-    """Uses left in a period that ends soon: the more of the quota unused, the more it counts."""
-    if not (c.remaining and c.quota and c.period_end is not None):
-        return 0.0, ""
-    days_left = (c.period_end - ctx.today).days
-    if days_left > w.expiring_days:
-        return 0.0, ""
-    points = w.expiring * c.remaining / c.quota
-    if not explain:
-        return points, ""
-    return points, ngettext(
+def _expiring_reason(left: int, quota: int, days: int) -> str:
+    return ngettext(
         "%(left)s of %(quota)s unused, period ends in %(days)s day",
         "%(left)s of %(quota)s unused, period ends in %(days)s days",
-        days_left,
-    ) % {"left": c.remaining, "quota": c.quota, "days": days_left}
+        days,
+    ) % {"left": left, "quota": quota, "days": days}
 
 
 def _score(
@@ -218,10 +193,26 @@ def _score(
         score += w.family
         if explain:
             reasons.append(ctx.family_tags[tag])
-    for points, reason in (_event_points(c, ctx, w, explain), _expiring_points(c, ctx, w, explain)):
-        score += points
-        if reason:
-            reasons.append(reason)
+    top = c.category_code.split(".")[0]
+    for kind, day in ctx.events:
+        affinity = EVENT_AFFINITY.get(kind, {})
+        if top in affinity.get("categories", set()) or c.tags & affinity.get("tags", set()):
+            days = (ctx.today - day).days
+            score += w.life_event * (
+                1.0 - min(days, w.event_window_days) / (2 * w.event_window_days)
+            )
+            if explain:
+                reasons.append(_event_reason(EventKind(kind).label, days))
+            break
+    if (
+        c.remaining
+        and c.quota
+        and c.period_end is not None
+        and (c.period_end - ctx.today).days <= w.expiring_days
+    ):
+        score += w.expiring * c.remaining / c.quota
+        if explain:
+            reasons.append(_expiring_reason(c.remaining, c.quota, (c.period_end - ctx.today).days))
     share = ctx.peers.get(c.benefit_id, 0.0)
     if share:
         score += w.peers * share
