@@ -152,6 +152,15 @@ def test_push_preselect_reveal_and_chinese(browser, live_server):
     assert customer.id_number not in browser.page_source
     screenshot(browser, "desk-7-revealed", full_page=False)
 
+    # Without the script the server asks on its own page, then records.
+    browser.execute_script("document.querySelector('#shelf form[data-confirm-use]').submit()")
+    page = _wait(browser, "#confirm-use-page", visible=True)
+    assert "Record the use" in page.get_attribute("innerHTML") and Redemption.objects.count() == 0
+    screenshot(browser, "desk-10-confirm-page-without-script", full_page=False)
+    page.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    outcome = _wait(browser, "#outcome", visible=True)
+    assert _in_viewport(browser, outcome) and Redemption.objects.count() == 1
+
     # The same desk in Chinese.
     browser.find_element(By.ID, "lang-zh-hans").click()
     WebDriverWait(browser, 10).until(ec.text_to_be_present_in_element((By.ID, "shelf"), "权益书架"))
