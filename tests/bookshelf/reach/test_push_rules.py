@@ -4,7 +4,7 @@ use converts at most one push, the latest of that benefit to that customer befor
 
 from __future__ import annotations
 
-import threading
+import itertools
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.utils import timezone
 
 from bookshelf.ledger.services import redemption_create
@@ -29,6 +28,7 @@ from bookshelf.reach.services import push_create, suggestion_accept
 from bookshelf.roles import AGENT, staff_groups_sync
 from config.exceptions import DomainError
 from customers.models import Customer, Tier
+from tests.bookshelf.ledger.test_concurrency import _race
 from tests.factories import AgentFactory, make_benefit, make_customer
 
 pytestmark = pytest.mark.django_db
@@ -125,35 +125,16 @@ def test_twenty_agents_pushing_at_once_send_one_push():
     customer = make_customer(tier=Tier.GOLD)
     benefit = make_benefit(cells={Tier.GOLD: 3})
     threads = 20
-    barrier = threading.Barrier(threads)
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
+    channels = itertools.cycle([PushChannel.SMS, PushChannel.APP_MESSAGE])
 
-    def run(channel: str) -> None:
-        try:
-            barrier.wait(timeout=30)
-            push_create(
-                customer=Customer.objects.get(pk=customer.pk),
-                benefit_code=benefit.code,
-                channel=channel,
-            )
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = str(exc.code)
-        except Exception as exc:
-            outcome = f"crash: {exc!r}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes[outcome] += 1
+    def push() -> None:
+        push_create(
+            customer=Customer.objects.get(pk=customer.pk),
+            benefit_code=benefit.code,
+            channel=next(channels),
+        )
 
-    channels = [PushChannel.SMS, PushChannel.APP_MESSAGE]
-    pool = [threading.Thread(target=run, args=(channels[n % 2],)) for n in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in pool), "a thread hung"
+    outcomes = _race(push, threads=threads)
     assert outcomes == Counter({"ok": 1, "duplicate_push": threads - 1})
     assert Push.objects.count() == 1 and OutboxMessage.objects.count() == 1
 
