@@ -63,3 +63,19 @@ def screenshot(driver: Any, name: str, *, full_page: bool = True) -> Path:
     driver.save_screenshot(str(path))
     driver.set_window_size(size["width"], size["height"])
     return path
+
+
+def switch_language(driver: Any, code: str) -> None:
+    """Press the admin's language button and wait until the page came back in `code`.
+
+    The switch is a form post and a redirect; a `get` issued before it finished could be
+    overtaken by the redirect and land on the previous page (seen in CI)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, f"lang-{code}").click()
+    wait = WebDriverWait(driver, 15)
+    wait.until(ec.staleness_of(page))
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f"#lang-{code}.current")))

@@ -17,7 +17,7 @@ from bookshelf.ledger.services import redemption_create
 from bookshelf.models import Push, Redemption
 from bookshelf.roles import AGENT, staff_groups_sync
 from customers.models import PiiAccessLog, ProductLine, Tier
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, switch_language
 from tests.browser.test_workspaces import _log_in, _user
 from tests.factories import AgentFactory, make_customer
 
@@ -162,7 +162,7 @@ def test_push_preselect_reveal_and_chinese(browser, live_server):
     assert _in_viewport(browser, outcome) and Redemption.objects.count() == 1
 
     # The same desk in Chinese.
-    browser.find_element(By.ID, "lang-zh-hans").click()
+    switch_language(browser, "zh-hans")
     WebDriverWait(browser, 10).until(ec.text_to_be_present_in_element((By.ID, "shelf"), "权益书架"))
     screenshot(browser, "desk-8-zh", full_page=False)
     browser.find_element(By.ID, "shelf-filter").send_keys("体检")

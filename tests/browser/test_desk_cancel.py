@@ -15,7 +15,7 @@ from bookshelf.ledger.services import redemption_create
 from bookshelf.models import Channel, Redemption, RedemptionStatus
 from bookshelf.roles import AGENT, AGENT_SUPERVISOR, staff_groups_sync
 from customers.models import Tier
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, switch_language
 from tests.browser.test_workspaces import _log_in, _user
 from tests.factories import AgentFactory, make_benefit, make_customer
 
@@ -92,7 +92,7 @@ def test_an_agent_undoes_a_mis_click_with_a_reason(browser, live_server):
     assert "VIP hospital escort" not in card.text and "Gym pass" in card.text
     screenshot(browser, "undo-2-cancelled", full_page=False)
 
-    browser.find_element(By.ID, "lang-zh-hans").click()
+    switch_language(browser, "zh-hans")
     WebDriverWait(browser, 10).until(ec.text_to_be_present_in_element((By.ID, "shelf"), "权益书架"))
     card = _wait_for(browser, "#recent-uses-cancel")
     _fits(browser, card)
@@ -117,7 +117,7 @@ def test_a_supervisor_gives_the_reason_before_cancelling_from_the_records(browse
     _log_in(browser, live_server.url, "undo-sup")
     for lang, shot in (("en", "undo-5-records-reason"), ("zh-hans", "undo-6-records-reason-zh")):
         if lang != "en":
-            browser.find_element(By.ID, "lang-zh-hans").click()
+            switch_language(browser, "zh-hans")
             WebDriverWait(browser, 10).until(
                 ec.text_to_be_present_in_element((By.TAG_NAME, "html"), "首页")
             )

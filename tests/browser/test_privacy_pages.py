@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from bookshelf.roles import AGENT, staff_groups_sync
 from customers.models import ConsentPurpose, Tier
 from customers.selectors import consent_valid
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, switch_language
 from tests.browser.test_workspaces import PASSWORD, _log_in, _user
 from tests.factories import AgentFactory, make_benefit, make_customer
 
@@ -58,7 +58,7 @@ def test_an_agent_searches_a_full_number_and_records_a_consent(browser, live_ser
     browser.execute_script("document.getElementById('consents').scrollIntoView()")
     screenshot(browser, "privacy-2-desk-consents", full_page=False)
 
-    browser.find_element(By.ID, "lang-zh-hans").click()
+    switch_language(browser, "zh-hans")
     WebDriverWait(browser, 10).until(ec.text_to_be_present_in_element((By.ID, "consents"), "同意"))
     assert "从未征求" in browser.find_element(By.ID, "consents").text
     browser.execute_script("document.getElementById('consents').scrollIntoView()")

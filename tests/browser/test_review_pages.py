@@ -24,7 +24,7 @@ from bookshelf.review.services import demand_signal_create
 from bookshelf.roles import PRODUCT_STAFF, staff_groups_sync
 from customers.models import Tier
 from tests.bookshelf.review.test_review import _age, _settings, _use
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, switch_language
 from tests.factories import AgentFactory, category, make_benefit, make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,13 +105,13 @@ def test_product_staff_run_a_review_and_answer_its_proposals(browser, live_serve
     _fits(browser)
     screenshot(browser, "review-3-run-page")
 
-    browser.find_element(By.ID, "lang-zh-hans").click()
+    switch_language(browser, "zh-hans")
     WebDriverWait(browser, 10).until(
         ec.text_to_be_present_in_element((By.CSS_SELECTOR, "table.review-summary"), "提议下架")
     )
     _fits(browser)
     screenshot(browser, "review-4-run-page-zh")
-    browser.find_element(By.ID, "lang-en").click()
+    switch_language(browser, "en")
 
     retire = Proposal.objects.get(run=run, kind=ProposalKind.RETIRE)
     browser.get(f"{live_server.url}/admin/bookshelf/proposal/{retire.pk}/change/")
@@ -126,13 +126,13 @@ def test_product_staff_run_a_review_and_answer_its_proposals(browser, live_serve
     assert Benefit.objects.get(pk=retire.benefit_id).status != BenefitStatus.RETIRED
     _fits(browser)
     screenshot(browser, "review-6-confirm-retirement")
-    browser.find_element(By.ID, "lang-zh-hans").click()
+    switch_language(browser, "zh-hans")
     WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "confirm-approve")))
     screenshot(browser, "review-7-confirm-retirement-zh")
     browser.find_element(By.ID, "confirm-approve").click()
     WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "decision-done")))
     assert Benefit.objects.get(pk=retire.benefit_id).status == BenefitStatus.RETIRED
-    browser.find_element(By.ID, "lang-en").click()
+    switch_language(browser, "en")
 
     pull = Proposal.objects.get(run=run, kind=ProposalKind.PULL)
     browser.get(f"{live_server.url}/admin/bookshelf/proposal/{pull.pk}/change/")

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, switch_language
 
 pytestmark = [
     pytest.mark.browser,
@@ -111,7 +111,7 @@ def test_the_detailed_matrix_fits_the_width_and_both_views_in_chinese(browser, l
     assert browser.find_elements(By.CSS_SELECTOR, 'tr[data-tier="hnw"] a.book')[0].is_displayed()
     screenshot(browser, "matrix-4-detail-en", full_page=False)
 
-    browser.find_element(By.ID, "lang-zh-hans").click()
+    switch_language(browser, "zh-hans")
     WebDriverWait(browser, 10).until(
         ec.text_to_be_present_in_element((By.ID, "shelf-matrix"), "客户分层")
     )

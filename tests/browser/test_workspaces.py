@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from bookshelf.ledger.services import redemption_create
 from bookshelf.roles import AGENT, PRODUCT_STAFF, staff_groups_sync
 from customers.models import Tier
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, switch_language
 from tests.factories import AgentFactory, make_benefit, make_customer
 
 pytestmark = [
@@ -78,7 +78,7 @@ def test_an_agent_finds_a_customer_and_records_a_use(browser, live_server):
     assert "1 left this period" in browser.find_element(By.ID, "outcome").text
     screenshot(browser, "agent-3-use-recorded")
 
-    browser.find_element(By.ID, "lang-zh-hans").click()
+    switch_language(browser, "zh-hans")
     WebDriverWait(browser, 10).until(ec.text_to_be_present_in_element((By.ID, "shelf"), "权益书架"))
     assert _remaining(browser, escort.code) == "1"
     screenshot(browser, "agent-4-bookshelf-zh")
