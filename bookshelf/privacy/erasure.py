@@ -10,10 +10,10 @@ What goes, and what stays (and why):
   which the law makes it keep, and the reference of the erasure's audit row);
 - links to other people: family links in both directions and the assigned agent go;
 - free text that may hold personal data: feedback comments, push notes, the outbox's message
-  bodies (and an unsent message is never sent), life-event notes, override and tier-change
-  reasons (and the reasons in the webhook events' payloads); phone and ID numbers (and the name)
-  in demand texts are masked, in their grouping keys too, and in proposal titles quoting them
-  (the request stays in a group of the same size);
+  bodies (and an unsent message is never sent), life-event notes, why a use was cancelled,
+  override and tier-change reasons (and the reasons in the webhook events' payloads); phone
+  and ID numbers (and the name) in demand texts are masked, in their grouping keys too, and
+  in proposal titles quoting them (the request stays in a group of the same size);
 - uses, purchases, balances, monthly rollups, feedback scores, pushes, demand signals and the
   personal-data access log stay (what the review counts, and the audit trail);
 - open suggestions for the customer are dismissed (nobody should contact them about them).
@@ -43,7 +43,7 @@ from customers.models import (
 )
 
 from ..integrations.models import WebhookEvent
-from ..ledger.models import RedemptionFeedback
+from ..ledger.models import Redemption, RedemptionFeedback
 from ..reach.models import (
     AgentSuggestion,
     CustomerEvent,
@@ -151,6 +151,12 @@ def _free_text_clear(customer: Customer, report: ErasureReport) -> None:
     )
     rows["tier_change_reasons"] = TierChange.objects.filter(customer=customer).update(
         reason=ERASED_TEXT
+    )
+    # Why an agent cancelled a use is free text too ("customer called from 139...").
+    rows["cancel_reasons"] = (
+        Redemption.objects.filter(Q(holder=customer) | Q(beneficiary=customer))
+        .exclude(cancel_reason="")
+        .update(cancel_reason=ERASED_TEXT)
     )
 
 

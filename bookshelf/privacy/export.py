@@ -124,7 +124,7 @@ def _uses(customer: Customer) -> list[dict[str, Any]]:
         Redemption.objects.filter(Q(holder=customer) | Q(beneficiary=customer)),
         "id", "holder__customer_no", "beneficiary__customer_no", "benefit_code", "source",
         "channel", "status", "period_start", "period_end", "tier_snapshot", "remaining_after",
-        "created_at", "cancelled_at",
+        "created_at", "cancelled_at", "cancel_reason",
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from bookshelf.ledger.cancellation import redemption_cancel
 from bookshelf.ledger.services import (
     redemption_create,
     redemption_feedback_create,
@@ -360,3 +361,16 @@ def test_an_erased_customer_can_no_longer_be_pushed_to(held):
     assert customer.consents.exists()
     assert not consent_valid(customer=customer, purpose=ConsentPurpose.MARKETING_SMS)
     assert customers_consenting(customer_ids=[customer.pk], purposes=purposes) == set()
+
+
+def test_erasure_clears_why_a_use_was_cancelled_but_keeps_the_use(held):
+    customer = held.customer
+    lapse_policies(customer)
+    use = Redemption.objects.filter(beneficiary=customer).first()
+    redemption_cancel(redemption=use, reason="Recorded twice; customer called from 13900001111")
+
+    _erase(customer)
+
+    use.refresh_from_db()
+    assert use.cancel_reason == "erased"
+    assert use.status == "cancelled" and use.cancelled_at is not None

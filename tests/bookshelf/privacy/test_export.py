@@ -10,7 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from bookshelf.models import PrivacyRequest
+from bookshelf.ledger.cancellation import redemption_cancel
+from bookshelf.models import PrivacyRequest, Redemption
 from bookshelf.privacy.export import EXPORT_SECTIONS, export_section_register
 from bookshelf.privacy.services import customer_data_export, customer_erase
 from bookshelf.roles import PRODUCT_STAFF
@@ -213,3 +214,12 @@ def test_the_action_exports_one_customer_at_a_time(db, client):
     assert not response.get("Content-Disposition")
     assert "exactly one customer" in response.content.decode()
     assert not PrivacyRequest.objects.exists()
+
+
+def test_the_copy_says_why_a_use_was_cancelled(held, tmp_path):
+    use = Redemption.objects.filter(beneficiary=held.customer).first()
+    redemption_cancel(redemption=use, reason="Recorded twice by mistake")
+
+    uses = _export_file(tmp_path, held.customer.customer_no)["sections"]["uses"]
+
+    assert [u["cancel_reason"] for u in uses if u["id"] == use.pk] == ["Recorded twice by mistake"]
