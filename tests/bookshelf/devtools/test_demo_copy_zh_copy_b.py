@@ -10,9 +10,9 @@ import re
 import pytest
 
 from bookshelf.devtools import demo_catalog
-from bookshelf.devtools.demo_copy_zh import gft, lif, trv
+from bookshelf.devtools.demo_copy_zh import gft, lif, trv, wlt
 
-MODULES = {"TRV": trv, "LIF": lif, "GFT": gft}
+MODULES = {"TRV": trv, "LIF": lif, "GFT": gft, "WLT": wlt}
 KEYS = ("description", "how_to_use", "unit", "provider", "provider_notes_en", "provider_notes")
 ZH_KEYS = ("description", "how_to_use", "unit", "provider", "provider_notes")
 CJK = re.compile(r"[\u3400-\u9fff]")
