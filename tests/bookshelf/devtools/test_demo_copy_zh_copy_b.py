@@ -10,14 +10,18 @@ import re
 import pytest
 
 from bookshelf.devtools import demo_catalog
-from bookshelf.devtools.demo_copy_zh import gft, lif, trv, wlt
+from bookshelf.devtools.demo_copy_zh import eld, gft, lif, trv, wlt
 
-MODULES = {"TRV": trv, "LIF": lif, "GFT": gft, "WLT": wlt}
+MODULES = {"TRV": trv, "LIF": lif, "GFT": gft, "WLT": wlt, "ELD": eld}
 KEYS = ("description", "how_to_use", "unit", "provider", "provider_notes_en", "provider_notes")
 ZH_KEYS = ("description", "how_to_use", "unit", "provider", "provider_notes")
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 BENEFITS = [b for b in demo_catalog.BENEFITS if b["category"].split(".")[0] in MODULES]
+
+
+def test_the_five_categories_hold_eighty_benefits() -> None:
+    assert len(BENEFITS) == 80
 
 
 def _ids(benefit: dict) -> str:
