@@ -199,7 +199,8 @@ COPY: dict[str, dict[str, str]] = {
     "Wellness retreat weekend": {
         "description": "康养度假酒店两晚住宿，含入住健康评估、水疗护理和教练带领的康体课程，"
             "适合放松身心。",
-        "how_to_use": "请联系您的专属服务经理，告知期望日期和同行人数，由服务经理为您预订。",
+        "how_to_use": "请联系您的专属服务经理，告知期望的入住日期和偏好的度假地，"
+            "由服务经理为您预订。",
         "unit": "次", "provider": "悦榕庄",
         "provider_notes_en": "Confirm the dates within 48 hours; send the health assessment "
             "summary to the customer at check-out.",

@@ -32,7 +32,7 @@ COPY: dict[str, dict[str, str]] = {
     },
     "Children's money camp": {
         "description": "为期两天的少儿财商营，通过游戏和实践让8至17周岁的孩子学会储蓄、"
-            "消费和投资的基本道理。可与家人共享，每年1个名额可由家人使用。",
+            "消费和投资的基本道理，可为家中孩子报名（每年1个名额可由家人使用）。",
         "how_to_use": "营期公布后，在金管家App「权益」-「财富」为孩子报名，名额有限。",
         "unit": "人次", "provider": "平安人寿",
         "provider_notes_en": "Confirm the place within 3 working days of registration; check the "
