@@ -12,7 +12,11 @@ class BookshelfConfig(AppConfig):
     verbose_name = _("Bookshelf")
 
     def ready(self) -> None:
+        from config.boolean_icons import boolean_icons_translate
+
         from . import signals
+
+        boolean_icons_translate()
 
         signals.connect()
         # Register every capability's tasks in this process, web and worker alike, so a job

@@ -701,12 +701,27 @@ class AuditTrailAdminMixin:
         return False
 
 
+class PiiPageFilter(admin.SimpleListFilter):
+    """By page, each named in the reader's language (the stored URL name as the parameter)."""
+
+    title = _("page")
+    parameter_name = "view_name"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        stored = PiiAccessLog.objects.order_by("view_name").values_list("view_name", flat=True)
+        return [(name, str(PII_PAGES.get(name, name))) for name in stored.distinct()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(view_name=value) if value else queryset
+
+
 @admin.register(PiiAccessLog)
 class PiiAccessLogAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit trail of unmasked personal data: superusers read it, nobody edits it."""
 
-    list_display = ["created_at", "username", "customer_no", "shown", "view_name", "remote_addr"]
-    list_filter = ["view_name", "created_at"]
+    list_display = ["created_at", "username", "customer_no", "shown", "page", "remote_addr"]
+    list_filter = [PiiPageFilter, "created_at"]
     search_fields = ["=username", "=customer_no", "=request_id"]
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -717,7 +732,7 @@ class PiiAccessLogAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.Mod
         "customer",
         "customer_no",
         "shown",  # the fields' labels, not their stored names
-        "view_name",
+        "page",  # the page's name, not its URL name
         "request_id",
         "remote_addr",
     ]
@@ -726,6 +741,25 @@ class PiiAccessLogAdmin(AuditTrailAdminMixin, OfferedLookupsOnlyMixin, admin.Mod
     @admin.display(description=_("fields shown"))
     def shown(self, obj: PiiAccessLog) -> str:
         return join_list(_field_label(Customer, name) for name in obj.fields)
+
+    @admin.display(description=_("page"), ordering="view_name")
+    def page(self, obj: PiiAccessLog) -> str:
+        return str(PII_PAGES.get(obj.view_name, obj.view_name))
+
+
+# Where personal data is shown unmasked, by the URL (or command) name the log stores.
+PII_PAGES = {
+    "admin:customers_customer_change": _("Customer desk"),
+    "admin:customers_customer_edit": _("Customer record"),
+    "admin:customers_customer_reveal": _("Customer desk: revealed number"),
+    "admin:customers_customer_changelist": _("Customer list"),
+    "admin:customers_customer_search": _("Find a customer"),
+    "admin:autocomplete": _("Customer choice in a form"),
+    "admin:customer_data_export": _("Customer list: data export"),
+    "admin:customer_erase": _("Customer list: erasure"),
+    "command:customer_data_export": _("Command: data export"),
+    "command:customer_erase": _("Command: erasure"),
+}
 
 
 def _field_label(model: Any, name: str) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from config.display import money
 from config.models import TimeStamped
 
 from .fields import EncryptedCharField
@@ -86,7 +87,7 @@ class TierRule(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{Tier(self.tier).label} ≥ ¥{self.min_annual_premium:,.0f}"
+        return f"{Tier(self.tier).label} ≥ {money(self.min_annual_premium, decimals=0)}"
 
     def clean(self) -> None:
         if self.min_annual_premium is None:
@@ -105,10 +106,10 @@ class TierRule(TimeStamped):
             raise ValidationError(
                 {
                     "min_annual_premium": _(
-                        "Thresholds overlap with the rule for %(tier)s (¥%(amount)s): "
+                        "Thresholds overlap with the rule for %(tier)s (%(amount)s): "
                         "a higher tier must need a higher premium."
                     )
-                    % {"tier": Tier(clash.tier).label, "amount": clash.min_annual_premium}
+                    % {"tier": Tier(clash.tier).label, "amount": money(clash.min_annual_premium)}
                 },
                 code="overlapping_thresholds",
             )

@@ -205,4 +205,8 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
 
     def __str__(self) -> str:
-        return f"{self.event_id} → {self.subscription_id}: {self.status}"
+        return _("%(event)s → %(subscription)s: %(status)s") % {
+            "event": self.event_id,
+            "subscription": self.subscription_id,
+            "status": self.get_status_display(),
+        }

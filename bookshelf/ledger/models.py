@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from benefits.models import Benefit
@@ -60,7 +60,12 @@ class QuotaBalance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.holder_id}/{self.benefit_id}@{self.period_start}: {self.used}"
+        return _("%(benefit)s, %(holder)s, from %(start)s: %(used)s used") % {
+            "benefit": self.benefit.code,
+            "holder": self.holder.customer_no,
+            "start": formats.date_format(self.period_start),
+            "used": self.used,
+        }
 
 
 class Purchase(TimeStamped):
@@ -101,7 +106,11 @@ class Purchase(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id}: {self.benefit_code} x{self.quantity}"
+        return _("%(customer)s: %(code)s × %(quantity)s") % {
+            "customer": self.customer.customer_no,
+            "code": self.benefit_code,
+            "quantity": self.quantity,
+        }
 
     @property
     def remaining(self) -> int:

@@ -21,6 +21,7 @@ from django.db.models import (
     When,
 )
 
+from benefits.text import localised
 from customers.models import Tier
 
 from ..ledger.models import Redemption, RedemptionStatus
@@ -78,7 +79,7 @@ def push_conversion(*, by: str, since: date | None = None) -> list[ConversionRow
         qs = qs.filter(created_at__date__gte=since)
     rows = (
         qs.annotate(converted=Exists(used))
-        .values(key_field, label_field)
+        .values(key_field, label_field, *(["benefit__name_zh"] if by == "benefit" else []))
         .annotate(
             n=Count("id"),
             c=Sum(Case(When(converted=True, then=1), default=0, output_field=IntegerField())),
@@ -91,6 +92,8 @@ def push_conversion(*, by: str, since: date | None = None) -> list[ConversionRow
         label = r[label_field]
         if by == "tier":
             label = str(Tier(key).label)
+        elif by == "benefit":
+            label = localised(label or "", r["benefit__name_zh"] or "")
         out.append(
             ConversionRow(
                 key=str(key if key is not None else "-"),

@@ -132,7 +132,7 @@ class Eligibility(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.benefit_id}"
+        return _("Eligibility rule of %(benefit)s") % {"benefit": self.benefit}
 
     def clean(self) -> None:
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
