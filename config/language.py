@@ -24,7 +24,8 @@ The middleware runs before every other that can answer (the request guard's 413 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase as Response
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -72,7 +73,7 @@ class LanguageMiddleware(LocaleMiddleware):
         translation.activate(language)
         request.LANGUAGE_CODE = language
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest, response: Response) -> Response:
         if not request.path.startswith(API_PREFIX):
             return super().process_response(request, response)
         # The language decided for the request, whatever a view activated since.
