@@ -404,3 +404,7 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("config.middleware.ServiceGuardMiddleware"),
     "config.language.LanguageMiddleware",
 )
+SPECTACULAR_SETTINGS["DESCRIPTION"] = str(SPECTACULAR_SETTINGS["DESCRIPTION"]) + (
+    " Every answer is in the language of `Accept-Language` (English by default, Simplified "
+    "Chinese for any `zh`) and says which in `Content-Language`."
+)
