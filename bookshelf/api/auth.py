@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
@@ -82,7 +83,8 @@ class HasScope(permissions.BasePermission):
     use but only a supervisor may cancel one): the same rule as in the admin. A method the
     view names no permission for is refused to every session user."""
 
-    message = _("This client may not do that.")
+    # Lazy: a class attribute is made once, at import, in whatever language was active then.
+    message = gettext_lazy("This client may not do that.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         client = api_client_of(request)

@@ -8,12 +8,16 @@ themselves (a drf-spectacular post-processing hook, after `config.openapi.error_
   summary.
 - The headers the API sends are declared where it sends them: `Idempotent-Replayed` on the
   success answers of operations taking an `Idempotency-Key`, `Retry-After` on 429 and 503.
+- The reader's language (config/language.py): every operation takes `Accept-Language` and
+  every answer, errors included, says its language in `Content-Language`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+
+from config.language import ACCEPTED_EXAMPLES, ANSWER_LANGUAGES
 
 REF = "#/components/schemas/"
 
@@ -25,6 +29,29 @@ IDEMPOTENT_REPLAYED = {
 RETRY_AFTER = {
     "description": "Seconds to wait before retrying.",
     "schema": {"type": "integer", "minimum": 0},
+}
+
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "The reader's language: names, reasons and error messages come back in "
+    "it. Any Chinese (zh, zh-CN, zh-hans, zh-SG; Traditional zh-TW, zh-HK, zh-Hant too) reads "
+    "Simplified Chinese; English and any language the API does not have read English. A "
+    "weighted list takes the best-weighted one the API has. A text missing in that language "
+    "falls back to the other one. The answer's `Content-Language` says which was used.",
+    "schema": {"type": "string", "default": "en"},
+    "examples": {
+        key: {"value": value, "summary": summary}
+        for (value, summary), key in zip(
+            ACCEPTED_EXAMPLES.items(), ("en", "zh-CN", "zh-TW", "weighted"), strict=True
+        )
+    },
+}
+CONTENT_LANGUAGE = {
+    "description": "The language this answer's texts are in: `en` or `zh-hans` (Simplified "
+    "Chinese), from `Accept-Language`. Answers vary by it (`Vary: Accept-Language`).",
+    "schema": {"type": "string", "enum": list(ANSWER_LANGUAGES)},
 }
 
 
@@ -69,7 +96,10 @@ def _operations(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def contract_complete(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    schemas = result.get("components", {}).get("schemas", {})
+    components = result.setdefault("components", {})
+    components.setdefault("parameters", {})["AcceptLanguage"] = ACCEPT_LANGUAGE
+    components.setdefault("headers", {})["ContentLanguage"] = CONTENT_LANGUAGE
+    schemas = components.get("schemas", {})
     for name in response_components(result):
         properties = schemas[name].get("properties")
         if properties:
@@ -89,4 +119,14 @@ def contract_complete(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         for code in ("429", "503"):
             if code in responses:
                 responses[code].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
+        _readers_language(operation)
     return result
+
+
+def _readers_language(operation: dict[str, Any]) -> None:
+    """Both once in the components, referred to by every operation and answer."""
+    parameters = operation.setdefault("parameters", [])
+    parameters.append({"$ref": "#/components/parameters/AcceptLanguage"})
+    for response in operation["responses"].values():
+        headers = response.setdefault("headers", {})
+        headers["Content-Language"] = {"$ref": "#/components/headers/ContentLanguage"}

@@ -394,3 +394,17 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# --- The reader's language (issue 16) ------------------------------------------------------
+# The API answers in the language of Accept-Language alone, never the admin's language cookie,
+# and says which in Content-Language; pages keep Django's rule (config/language.py). Decided
+# before the request guard, so its 413/400/503 answers are in the reader's language too.
+MIDDLEWARE.remove("django.middleware.locale.LocaleMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.ServiceGuardMiddleware"),
+    "config.language.LanguageMiddleware",
+)
+SPECTACULAR_SETTINGS["DESCRIPTION"] = str(SPECTACULAR_SETTINGS["DESCRIPTION"]) + (
+    " Every answer is in the language of `Accept-Language` (English by default, Simplified "
+    "Chinese for any `zh`) and says which in `Content-Language`."
+)

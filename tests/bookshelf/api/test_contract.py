@@ -222,3 +222,28 @@ def test_event_out_kind_is_the_enum_of_its_input(schema):
     out_kind = schemas["EventOut"]["properties"]["kind"]
     in_kind = schemas["EventInRequest"]["properties"]["kind"]
     assert out_kind == in_kind == {"$ref": "#/components/schemas/EventKindEnum"}
+
+
+def test_every_operation_documents_the_readers_language(schema):
+    """Accept-Language on every operation (default en, the values shown), Content-Language on
+    every answer it documents, errors included: the API answers in the reader's language."""
+    components = schema["components"]
+
+    def resolved(node):
+        kind, name = node.get("$ref", "#/x/y/").split("/")[2:4]
+        return components.get(kind, {}).get(name, node) if "$ref" in node else node
+
+    for path, method, operation in _operations(schema):
+        where = f"{method} {path}"
+        parameters = [resolved(p) for p in operation.get("parameters", [])]
+        asked = [p for p in parameters if p["name"] == "Accept-Language"]
+        assert len(asked) == 1, where
+        parameter = asked[0]
+        assert parameter["in"] == "header" and parameter.get("required", False) is False, where
+        assert parameter["schema"] == {"type": "string", "default": "en"}, where
+        assert {"en", "zh-CN", "zh-TW"} <= set(parameter["examples"]), where
+        for code, response in operation["responses"].items():
+            said = response.get("headers", {}).get("Content-Language")
+            assert said is not None, f"{where} {code}"
+            said = resolved(said)
+            assert said["schema"] == {"type": "string", "enum": ["en", "zh-hans"]}, where

@@ -1,7 +1,8 @@
 """An app team's first hour: generate a Python client from the published schema with
 openapi-python-client (offline, from the schema this code publishes) and drive a live
 server through its typed functions only: read the benefit centre, redeem with an
-Idempotency-Key, replay it, read recommendations, ask for a benefit not on the shelf."""
+Idempotency-Key, replay it, read recommendations, ask for a benefit not on the shelf, and
+read the benefit centre and an error in Chinese (Accept-Language in, Content-Language out)."""
 
 from __future__ import annotations
 
@@ -140,3 +141,17 @@ def test_a_generated_client_reads_redeems_replays_and_asks(client_package, live_
     )
     assert refused.status_code == 409
     assert refused.parsed.code == models.ErrorCodeEnum.QUOTA_EXHAUSTED
+    assert refused.headers["Content-Language"] == "en"
+
+    # The reader's language: sent as Accept-Language, said back in Content-Language.
+    chinese = api.customer_bookshelf_get.sync_detailed(no, client=client, accept_language="zh-CN")
+    assert chinese.headers["Content-Language"] == "zh-hans"
+    names = {e.code: e.name for c in chinese.parsed.categories for e in c.benefits}
+    assert names[benefit.code] == "测试权益"
+    assert chinese.parsed.customer.tier_label == "黄金VIP"
+    refused_zh = api.customer_redemption_create.sync_detailed(
+        no, client=client, body=body, idempotency_key="o-4", accept_language="zh-CN"
+    )
+    assert refused_zh.headers["Content-Language"] == "zh-hans"
+    assert refused_zh.parsed.code == models.ErrorCodeEnum.QUOTA_EXHAUSTED
+    assert refused_zh.parsed.message != refused.parsed.message
