@@ -12,9 +12,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 AGENT = "Agent"
 AGENT_SUPERVISOR = "Agent supervisor"
 PRODUCT_STAFF = "Product staff"
+
+# What the roles are called on a page (the group's stored name is the key the code uses).
+_ROLE_LABELS = {
+    AGENT: gettext_lazy("Agent"),
+    AGENT_SUPERVISOR: gettext_lazy("Agent supervisor"),
+    PRODUCT_STAFF: gettext_lazy("Product staff"),
+}
+
+
+def role_label(name: str) -> str:
+    """A group's name in the reader's language: a role's label, any other group as named."""
+    return str(_ROLE_LABELS.get(name, name))
+
 
 _AGENT_PERMS = [
     "customers.view_customer",

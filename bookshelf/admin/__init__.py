@@ -7,6 +7,7 @@
 - `reach`: pushes, their conversion and the outbox;
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
+- `staff`: staff users and groups, their permissions worded in the reader's language;
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
 
 Every page is thin: it reads through selectors and acts through services.
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.login_throttle import ThrottledAdminAuthenticationForm
 
-from . import desk, operations, privacy, reach, records, review, schedule, shelf
+from . import desk, operations, privacy, reach, records, review, schedule, shelf, staff
 
 admin.site.site_header = _("Benefits Bookshelf")
 admin.site.site_title = _("Benefits Bookshelf")
@@ -25,4 +26,14 @@ admin.site.index_title = _("Workspaces and records")
 admin.site.site_url = None  # the admin is the site: no "view site" link
 admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 15 minutes
 
-__all__ = ["desk", "operations", "privacy", "reach", "records", "review", "schedule", "shelf"]
+__all__ = [
+    "desk",
+    "operations",
+    "privacy",
+    "reach",
+    "records",
+    "review",
+    "schedule",
+    "shelf",
+    "staff",
+]

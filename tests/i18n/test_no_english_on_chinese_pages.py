@@ -94,15 +94,11 @@ PENDING_ELSEWHERE: dict[str, tuple[str, ...]] = {
     # The customer's tier reason is stored as formatted English text (customers/services.py
     # writes it): a code and parameters would let each page word it (a model change).
     "customers.Customer": ("tier_reason",),
-    # The staff groups' names are the roles' keys (bookshelf/roles.py).
-    "auth.Group": ("name",),
 }
 # Whole pages still in English in part, by the page's name: their words are reported, not
 # failed. Empty it as each is fixed.
 PAGES_PENDING: dict[str, str] = {
     "django_celery_beat.": "django-celery-beat's own strings lack Chinese (third party)",
-    "auth.Group ": "permission names are stored in English by Django (config/users.py)",
-    "auth.User ": "permission names are stored in English by Django (config/users.py)",
     "benefit export": "the resource's column labels (benefits/resources.py, helper fields)",
     "benefit import": "the file's column names are identifiers; help text (helper fields)",
     "shelf cell import": "the file's column names are identifiers",
@@ -116,7 +112,7 @@ PAGES_PENDING: dict[str, str] = {
 DATA_TYPED: dict[str, tuple[str, ...]] = {
     "bookshelf.DemandSignal": ("text",),  # what a customer asked for, in their words
     "bookshelf.Proposal": ("title",),  # a pull proposal's title is the customers' words
-    "auth.User": ("username",),  # a login name, typed at the login
+    "auth.User": ("username", "first_name", "last_name"),  # a login name, a person's name
     "bookshelf.WebhookEvent": ("type",),  # event types are the API's identifiers
     "bookshelf.ApiClient": ("name", "token_prefix"),  # its name; the start of its token
     "bookshelf.Purchase": ("payment_reference",),  # the payment system's reference
