@@ -36,30 +36,36 @@ from typing import Any
 SIMILARITY_THRESHOLD = 0.6
 # What a word that is not a domain concept weighs against one that is (see `similarity`).
 MODIFIER_WEIGHT = 0.5
-# How many wordings a group keeps to compare new requests with.
+# How many wordings a group keeps to compare new requests with (a merge adds the merged
+# groups'; a joining request adds none, so a group does not drift).
 MAX_VARIANTS = 12
 # Longest term and canonical term the synonym table and the group index store.
 TERM_MAX = 60
 
+
 # Words that do not change what is asked for, after segmentation (simplified Chinese) and
 # after stemming (English).
-FILLERS_ZH = frozenset(
+def _set(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+FILLERS_ZH = _set(
     "我 我们 咱 想 想要 要 希望 能 不能 能不能 能否 可以 可不可以 可否 请 请问 麻烦 服务 一下 "
     "有没有 有 没有 提供 的 吗 呢 啊 吧 呀 哦 了 给 帮 帮忙 帮我 需要 一个 个 些 一些 是否 谢谢 "
     "求 增加 开通 加 上 推出 什么 好 最好 你们 您 贵司 就 也 还 都 很 和 与 及 或 在 为 让 把 "
-    "是 这个 那个 这种 类似 相关 项目 业务 权益 福利 多 更 再 来 安排 办理 申请 支持 一点".split()
+    "是 这个 那个 这种 类似 相关 项目 业务 权益 福利 多 更 再 来 安排 办理 申请 支持 一点"
 )
-FILLERS_EN = frozenset(
+FILLERS_EN = _set(
     "a an and the for of to please pls plz with in on at i i'd id im i'm like would want "
     "wanna need can could you me my we our some get have is are there any provide offer "
     "service help us it be do doe will more new also add it's your kind or visit see care "
-    "support someone get once".split()
+    "support someone get once"
 )
 _PARTICLES = frozenset({"up", "in", "out", "off"})
 # Canonical words that qualify a wish rather than name it (免费洗车 is still 洗车): they
 # weigh as modifiers even when the synonym table maps words to them.
-MODIFIERS = frozenset(
-    "免费 优惠 券 课 会员 年度 预约 一次 每年 全身 管理 医院 住宿 老人 卡 年卡 专家 门诊".split()
+MODIFIERS = _set(
+    "免费 优惠 券 课 会员 年度 预约 一次 每年 全身 管理 医院 住宿 老人 卡 年卡 专家 门诊"
 )
 
 # The synonym table's first rows (the migration seeds them; product staff edit them in the
@@ -81,11 +87,12 @@ STARTER_SYNONYMS: tuple[tuple[str, str], ...] = (
     # teeth
     *((t, "牙科") for t in ("齿科", "口腔", "口腔科", "牙医", "看牙", "看牙医", "牙醫", "补牙")),
     *((t, "牙科") for t in ("dentist", "dental", "teeth", "tooth", "dental care")),
-    *((t, "洗牙") for t in ("洁牙", "牙齿清洁", "洗牙齿", "teeth clean", "dental clean", "scaling")),
+    *((t, "洗牙") for t in ("洁牙", "牙齿清洁", "洗牙齿", "scaling")),
+    *((t, "洗牙") for t in ("teeth clean", "dental clean")),
     # eyes
     *((t, "眼科") for t in ("视力", "验光", "眼睛", "eye", "vision", "optometry")),
-    ("exam", "体检"),
-    ("test", "体检"),
+    *((t, "眼科 体检") for t in ("eye exam", "eye test", "vision check", "eye check")),
+    ("physical exam", "体检"),
     # massage
     *((t, "按摩") for t in ("推拿", "massage", "按摩推拿")),
     # airport transfer
@@ -128,7 +135,6 @@ STARTER_SYNONYMS: tuple[tuple[str, str], ...] = (
     ("discount", "优惠"),
     *((t, "免费") for t in ("free", "free of charge")),
     *((t, "预约") for t in ("book", "booking", "reserve")),
-    ("check", "体检"),
     ("management", "管理"),
     ("membership", "会员"),
     ("hospital", "医院"),
@@ -215,13 +221,14 @@ def _english(text: str) -> str:
 def normalise(text: str) -> str:
     """Steps 1 and 2: one script, one width, one case, stemmed English, no punctuation."""
     converter, _tokenizer = _tools()
-    base = unicodedata.normalize("NFKC", text or "").casefold().replace("'", "").replace("\u2019", "")
+    base = unicodedata.normalize("NFKC", text or "").casefold()
+    base = base.replace("'", "").replace("\u2019", "")
     base = converter.convert(base)
     base = _NOT_WORD.sub(" ", base)
     return " ".join(_english(base).split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: compiled once, cached by callers
 class Synonyms:
     """The synonym table compiled once: each term (normalised like a request) to its
     canonical term, as one regular expression, longest term first."""
@@ -357,28 +364,20 @@ def names_held(
 
 class Grouper:
     """The grouping in memory, exactly as the service does it in the database: each request
-    joins the most alike group (compared with the group's first wordings), or starts one.
-    For the golden set and for measuring thresholds."""
+    joins the most alike group (compared with the wording that started it: a group does not
+    drift as requests join), or starts one. For the golden set and measuring thresholds."""
 
     def __init__(self, synonyms: Synonyms = NO_SYNONYMS, threshold: float = SIMILARITY_THRESHOLD):
         self.synonyms = synonyms
         self.threshold = threshold
         self.groups: list[list[tuple[str, ...]]] = []
-        self.by_key: dict[tuple[str, ...], int] = {}
 
     def add(self, text: str) -> int:
         tokens = words(text, self.synonyms)
-        if tokens in self.by_key:
-            return self.by_key[tokens]
-        found = (
-            best_match(tokens, enumerate(self.groups), self.threshold, self.synonyms.concepts)
-            if tokens
-            else None
-        )
+        if not tokens:
+            return -1
+        found = best_match(tokens, enumerate(self.groups), self.threshold, self.synonyms.concepts)
         if found is None:
             self.groups.append([tokens])
             found = len(self.groups) - 1
-        elif len(self.groups[found]) < MAX_VARIANTS:
-            self.groups[found].append(tokens)
-        self.by_key[tokens] = found
-        return found
+        return int(found)
