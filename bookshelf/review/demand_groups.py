@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +20,6 @@ from django.db.models import Count
 
 from benefits.models import USABLE_STATUSES, Benefit, Category
 
-from ..shelf.models import ShelfCell
 from . import demand_text as dt
 from .models import DemandGroup, DemandGroupTerm, DemandSignal, DemandSynonym
 
@@ -99,9 +99,7 @@ def _match(
 ) -> DemandGroup | None:
     by_pk = {g.pk: g for g in groups}
     ordered = sorted(groups, key=lambda g: g.pk)  # ties go to the oldest group
-    found = dt.best_match(
-        tokens, ((g.pk, g.variants) for g in ordered), concepts=synonyms.concepts
-    )
+    found = dt.best_match(tokens, ((g.pk, g.variants) for g in ordered), concepts=synonyms.concepts)
     return None if found is None else by_pk[found]
 
 
@@ -220,7 +218,7 @@ class RegroupReport:
     groups_removed: int = 0
 
 
-def _batches(queryset: Any, size: int) -> Iterator[list[DemandSignal]]:
+def _batches(queryset: Any, size: int) -> Iterator[list[Any]]:
     """Keyset batches by primary key: flat memory, no OFFSET."""
     last = 0
     while True:
@@ -293,8 +291,10 @@ def demand_regroup(*, only_ungrouped: bool = False, progress: Any = None) -> Reg
         if progress is not None:
             progress(len(batch))
     if not only_ungrouped:
-        report.groups_removed = DemandGroup.objects.filter(signals__isnull=True).delete()[1].get(
-            DemandGroup._meta.label, 0
+        report.groups_removed = (
+            DemandGroup.objects.filter(signals__isnull=True)
+            .delete()[1]
+            .get(DemandGroup._meta.label, 0)
         )
     return report
 
@@ -310,3 +310,23 @@ def demand_group_missing(signals: Any) -> int:
                 demand_signal_regroup(signal, synonyms)
                 done += 1
     return done
+
+
+# How far back, and how many, the desk's "asked for what they hold" lines go.
+ASKED_HELD_DAYS = 180
+ASKED_HELD_LINES = 3
+
+
+def demand_asked_held(*, customer: Any, now: Any) -> list[DemandSignal]:
+    """The customer's recent requests for a benefit their tier already holds, newest first,
+    with the benefit (one query): for the agent to show them how."""
+    return list(
+        DemandSignal.objects.filter(
+            customer=customer,
+            held_benefit__isnull=False,
+            tier_snapshot=customer.tier,
+            created_at__gte=now - timedelta(days=ASKED_HELD_DAYS),
+        )
+        .select_related("held_benefit")
+        .order_by("-created_at", "-id")[:ASKED_HELD_LINES]
+    )

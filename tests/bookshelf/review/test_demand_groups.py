@@ -32,7 +32,6 @@ from bookshelf.review.demand_groups import (
 )
 from bookshelf.review.services import demand_signal_create, review_run
 from customers.models import Tier
-from tests.bookshelf.review.test_review import _settings
 from tests.factories import category, make_benefit, make_customer
 
 GOLDEN = Path(__file__).with_name("demand_golden.csv")
@@ -137,9 +136,7 @@ def test_variant_chinese_phrasings_become_one_pull_proposal(shelf, synonyms):
     assert pull.tiers == {str(Tier.GOLD): 6, "none": 1}
 
 
-def test_a_request_for_what_the_tier_holds_is_a_discoverability_finding_not_a_pull(
-    shelf, synonyms
-):
+def test_a_request_for_what_the_tier_holds_is_a_discoverability_finding_not_a_pull(shelf, synonyms):
     checkup = make_benefit(cells={Tier.GOLD: 1}, name="Standard health check-up")
     checkup.name_zh = "标准体检"
     checkup.save(update_fields=["name_zh"])
