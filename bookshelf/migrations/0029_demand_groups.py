@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='demandsignal',
             name='group_manual',
-            field=models.BooleanField(default=False, help_text='Set by a merge or a split: a regrouping keeps it where staff put it.', verbose_name='grouped by staff'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Set by a merge or a split: a regrouping keeps it where staff put it.', verbose_name='grouped by staff'),
         ),
         migrations.AddField(
             model_name='demandsignal',

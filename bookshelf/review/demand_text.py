@@ -167,8 +167,13 @@ def _tools() -> tuple[Any, Any]:
                     warnings.simplefilter("ignore", SyntaxWarning)
                     import jieba
                     import opencc
-                jieba.setLogLevel(logging.WARNING)
-                logging.getLogger("jieba").setLevel(logging.WARNING)
+                # jieba adds its own stderr handler at import: ours (which scrub personal
+                # data) take its records instead, and only its warnings.
+                jieba_log = logging.getLogger("jieba")
+                for handler in list(jieba_log.handlers):
+                    jieba_log.removeHandler(handler)
+                jieba_log.propagate = True
+                jieba_log.setLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
                 tokenizer.tmp_dir = tempfile.gettempdir()
                 tokenizer.initialize()

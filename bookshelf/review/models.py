@@ -162,6 +162,7 @@ class DemandSignal(models.Model):
     group_manual = models.BooleanField(
         _("grouped by staff"),
         default=False,
+        db_default=False,  # rows copied in bulk (the scale seeder) leave it out
         help_text=_("Set by a merge or a split: a regrouping keeps it where staff put it."),
     )
     held_benefit = models.ForeignKey(
