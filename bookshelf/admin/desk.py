@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from config.exceptions import DomainError
@@ -44,6 +45,7 @@ from ..reach.services import (
     suggestion_accept,
     suggestion_dismiss,
 )
+from ..review.selectors import demand_asked_held
 from .consents import consent_card, consent_urls
 from .desk_cancel import DeskCancelMixin, recent_uses_context
 from .desk_confirm import redeem_confirm_page
@@ -194,6 +196,8 @@ class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
             "recommendations": recommendations,
             **consent_card(request, recommendations.consents),
             "suggestions": suggestions,
+            # One query: what the customer asked for that their tier already holds.
+            "asked_held": demand_asked_held(customer=customer, now=timezone.now()),
             **recent_uses_context(request, customer),
             "top_messages": top_messages,
             **outcome_context(outcome, desk),

@@ -64,6 +64,7 @@ from ..review.services import (
 )
 from .charts import RateBar, rate_chart
 from .review_decisions import DecisionForm, ProposalDecisions
+from .review_demand import discoverability_table, split_into_new_group
 from .review_pages import (
     colon,
     count,
@@ -158,6 +159,7 @@ class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
         "thresholds_table",
         "usage_chart",
         "findings_groups",
+        "discoverability",
         "error",
     )
 
@@ -180,6 +182,10 @@ class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
             ),
             (gettext_lazy("Why: usage rates"), {"fields": ["usage_chart"]}),
             (gettext_lazy("Findings by verdict"), {"fields": ["findings_groups"]}),
+            (
+                gettext_lazy("Asked for what their tier already holds"),
+                {"fields": ["discoverability"]},
+            ),
         ]
 
     def get_urls(self) -> list[Any]:
@@ -285,6 +291,10 @@ class ReviewRunAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("findings"))
     def findings_groups(self, run: ReviewRun) -> SafeString:
         return findings_groups(run, self._counts(run))
+
+    @admin.display(description=gettext_lazy("discoverability"))
+    def discoverability(self, run: ReviewRun) -> SafeString:
+        return discoverability_table(run)
 
 
 @admin.register(ReviewFinding)
@@ -559,9 +569,19 @@ class AgentNotificationAdmin(OfferedLookupsOnlyMixin, NotFoundWhenHiddenMixin, a
 
 @admin.register(DemandSignal)
 class DemandSignalAdmin(CustomerScopedAdmin):
-    list_display = ["created_at", "text", "category", "benefit", "customer", "source", "tier_col"]
-    list_filter = ["source", "tier_snapshot", "category", "created_at"]
-    list_select_related = ["category", "benefit", "customer"]
+    list_display = [
+        "created_at",
+        "text",
+        "group",
+        "category",
+        "benefit",
+        "customer",
+        "source",
+        "tier_col",
+    ]
+    list_filter = ["source", "tier_snapshot", "category", "group_manual", "created_at"]
+    list_select_related = ["category", "benefit", "customer", "group"]
+    actions = [split_into_new_group]
     search_fields = ["text", "=customer__customer_no"]
     autocomplete_fields = ["category", "benefit", "customer"]
     fields = ["text", "category", "benefit", "customer", "source"]

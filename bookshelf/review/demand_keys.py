@@ -1,23 +1,22 @@
-"""How demand signals are grouped: a deterministic key from the words of the request.
+"""How demand signals are keyed: the request's normalised words (see `demand_text`).
 
-Pure Python, no Django, so the migration that back-fills the key uses the same rule.
-Two requests fall into one group when, after Unicode normalisation, case folding and
-dropping punctuation, they have the same set of words in any order ("Dental cleaning and
-check" = "dental check & cleaning"). Chinese text has no spaces, so a Chinese request is
-one word: it groups with the same request written the same way.
+Kept for the callers that key a text without the synonym table at hand (the privacy
+erasure's masked texts, the demo and scale seeders): the words with the starter synonyms.
+The grouping itself is `demand_groups`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from functools import lru_cache
 
-# Filler words that do not change what is asked for.
-STOPWORDS = frozenset({"a", "an", "and", "the", "for", "of", "to", "please", "with", "in", "on"})
-_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+from . import demand_text as dt
 
 
-def demand_text_key(text: str) -> str:
-    normal = unicodedata.normalize("NFKC", text or "").casefold()
-    words = {w for w in _NOT_WORD.split(normal.replace("_", " ")) if w and w not in STOPWORDS}
-    return " ".join(sorted(words))[:200]
+@lru_cache(maxsize=1)
+def _starter() -> dt.Synonyms:
+    return dt.Synonyms.build(dt.STARTER_SYNONYMS)
+
+
+def demand_text_key(text: str, synonyms: dt.Synonyms | None = None) -> str:
+    """The request's words, normalised, sorted and space-separated (at most 200 characters)."""
+    return " ".join(dt.words(text or "", synonyms or _starter()))[:200]

@@ -26,6 +26,90 @@ class DemandSource(models.TextChoices):
     AGENT = "agent", _("Agent")
 
 
+class DemandSynonym(TimeStamped):
+    """A word customers use for a domain term (看病 for 医疗, vet for 宠物 医疗): product staff
+    edit the table; new requests use it at once, old ones after `demand_regroup`."""
+
+    term = models.CharField(_("word customers use"), max_length=60, unique=True)
+    canonical = models.CharField(
+        _("means"),
+        max_length=60,
+        help_text=_("The term it stands for; two words separated by a space are two words."),
+    )
+
+    class Meta:
+        ordering = ["canonical", "term"]
+        verbose_name = _("demand synonym")
+        verbose_name_plural = _("demand synonyms")
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.canonical}"
+
+
+class DemandGroup(TimeStamped):
+    """Requests for one wish, however they were worded: a new request joins the group whose
+    wordings are most like its words (`demand_text.similarity`), or starts one."""
+
+    label = models.CharField(_("label"), max_length=200)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="demand_groups",
+    )
+    key = models.CharField(
+        _("words"),
+        max_length=200,
+        db_index=True,
+        editable=False,
+        help_text=_("The normalised words of the request that started the group."),
+    )
+    seeds = models.JSONField(
+        _("wordings compared with"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The requests new ones are compared with; a merge adds the merged group's."),
+    )
+    variants = models.JSONField(
+        _("their words"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The seeds' normalised words, recomputed by a regrouping."),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("demand group")
+        verbose_name_plural = _("demand groups")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DemandGroupTerm(models.Model):
+    """What finds a group for a new request: each word and character bigram of its wordings."""
+
+    group = models.ForeignKey(
+        DemandGroup, verbose_name=_("demand group"), on_delete=models.CASCADE, related_name="terms"
+    )
+    term = models.CharField(_("term"), max_length=60)
+
+    class Meta:
+        ordering = ["group", "term"]
+        verbose_name = _("demand group term")
+        verbose_name_plural = _("demand group terms")
+        constraints = [
+            models.UniqueConstraint(fields=["term", "group"], name="demand_group_term_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
 class DemandSignal(models.Model):
     """A customer or agent asks for a benefit that is not on the shelf."""
 
@@ -65,7 +149,30 @@ class DemandSignal(models.Model):
         max_length=200,
         blank=True,
         editable=False,
-        help_text=_("The request's words, normalised: requests with the same key are grouped."),
+        help_text=_("The request's words, normalised (simplified, segmented, synonyms)."),
+    )
+    group = models.ForeignKey(
+        DemandGroup,
+        verbose_name=_("demand group"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signals",
+    )
+    group_manual = models.BooleanField(
+        _("grouped by staff"),
+        default=False,
+        db_default=False,  # rows copied in bulk (the scale seeder) leave it out
+        help_text=_("Set by a merge or a split: a regrouping keeps it where staff put it."),
+    )
+    held_benefit = models.ForeignKey(
+        Benefit,
+        verbose_name=_("their tier already holds"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("A benefit of the customer's tier that the request names: not a pull."),
     )
     created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
 
@@ -75,6 +182,8 @@ class DemandSignal(models.Model):
         verbose_name_plural = _("demand signals")
         indexes = [
             models.Index(fields=["created_at", "category", "text_key"], name="demand_review"),
+            models.Index(fields=["group", "created_at"], name="demand_group_time"),
+            models.Index(fields=["customer", "created_at"], name="demand_customer_time"),
         ]
 
     def __str__(self) -> str:
@@ -309,6 +418,48 @@ class ReviewFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.benefit_id}/{self.tier}: {self.verdict}"
+
+
+class DiscoverabilityFinding(models.Model):
+    """Customers asked a review's window for something their tier already holds: they did
+    not find it. Not a pull; product staff and agents show them how."""
+
+    run = models.ForeignKey(
+        ReviewRun,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="discoverability",
+    )
+    group = models.ForeignKey(
+        DemandGroup,
+        verbose_name=_("demand group"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    benefit = models.ForeignKey(
+        Benefit, verbose_name=_("benefit they hold"), on_delete=models.CASCADE, related_name="+"
+    )
+    wording = models.CharField(_("what they asked for"), max_length=500)
+    requests = models.PositiveIntegerField(_("requests"), default=0)
+    customers = models.PositiveIntegerField(_("customers asking"), default=0)
+    tiers = models.JSONField(
+        _("requests by tier"), default=dict, blank=True, help_text=_("Tier value → requests.")
+    )
+
+    class Meta:
+        ordering = ["run", "-customers", "-requests", "benefit__code"]
+        verbose_name = _("discoverability finding")
+        verbose_name_plural = _("discoverability findings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "group", "benefit"], name="discoverability_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.wording} → {self.benefit_id}"
 
 
 class ProposalKind(models.TextChoices):

@@ -26,10 +26,12 @@ from config.exceptions import Conflict, DomainError
 from config.users import acting_user
 
 from ..ledger.models import Redemption, RedemptionStatus
+from .demand_groups import demand_group_missing
 from .error_codes import ReviewErrorCode
 from .models import (
     AgentNotification,
     DemandSignal,
+    DiscoverabilityFinding,
     NotificationKind,
     Proposal,
     ProposalKind,
@@ -100,9 +102,9 @@ def retirements_propose(run: ReviewRun, now: datetime) -> int:
 @dataclass(frozen=True)
 class _Demand:
     """A group of requests loud enough for a pull proposal: one benefit asked for, or one
-    text key (requests not naming a benefit) in a category."""
+    demand group (requests naming no benefit, worded however)."""
 
-    key: str  # the proposal's key: benefit:<code>, or text:<category path>:<text key>
+    key: str  # the proposal's key: benefit:<code>, or group:<demand group id>
     signals: Q  # the group's requests among the window's
     benefit_id: int | None
     category_id: int | None
@@ -112,16 +114,20 @@ class _Demand:
 
 def pulls_propose(run: ReviewRun, now: datetime) -> int:
     """One pull proposal per loud group of the window's requests, unless the same request is
-    already proposed, accepted, or was dismissed during this window."""
+    already proposed, accepted, or was dismissed during this window. Requests for what the
+    customer's tier already holds are not pulls: they are the run's discoverability findings.
+    Requests written in bulk without a group (the demo, the scale seeder) are grouped first."""
     window = run_window(run)
     threshold = int(run.thresholds["default"]["demand_threshold"])
     base = DemandSignal.objects.filter(
         created_at__gte=window.start_at, created_at__lt=window.end_at
     )
+    demand_group_missing(base)
     made = 0
-    for demand in [*_demand_by_benefit(base, threshold), *_demand_by_text(base, threshold)]:
+    for demand in [*_demand_by_benefit(base, threshold), *_demand_by_group(base, threshold)]:
         if not _pull_settled(run, demand.key, window.start_at):
             made += int(_pull_propose(run, demand, base, threshold, now))
+    discoverability_record(run, base)
     return made
 
 
@@ -147,29 +153,67 @@ def _demand_by_benefit(base: QuerySet[DemandSignal], threshold: int) -> list[_De
     ]
 
 
-def _demand_by_text(base: QuerySet[DemandSignal], threshold: int) -> list[_Demand]:
-    """Groups by text key: the requests that name no benefit, one group per category and
-    `demand_text_key` (the same words in any order)."""
+# The requests of a group that are pulls: naming no benefit, and not for one the customer's
+# tier already holds.
+_PULLS = Q(benefit__isnull=True, held_benefit__isnull=True)
+
+
+def _demand_by_group(base: QuerySet[DemandSignal], threshold: int) -> list[_Demand]:
+    """Groups by wish: the requests naming no benefit that the tier does not hold, one group
+    per demand group (variant wordings, both scripts), counted across the group."""
     rows: Any = (
-        base.filter(benefit__isnull=True)
-        .values("category_id", "category__path_code", "text_key")
+        base.filter(_PULLS, group__isnull=False)
+        .values("group_id", "group__category_id")
         .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
         .filter(n__gte=threshold)
-        .order_by("category__path_code", "text_key")
+        .order_by("group_id")
     )
     return [
         _Demand(
-            key=f"text:{row['category__path_code'] or '-'}:{row['text_key']}"[:250],
-            signals=Q(
-                benefit__isnull=True, category_id=row["category_id"], text_key=row["text_key"]
-            ),
+            key=f"group:{row['group_id']}",
+            signals=_PULLS & Q(group_id=row["group_id"]),
             benefit_id=None,
-            category_id=row["category_id"],
+            category_id=row["group__category_id"],
             requests=row["n"],
             customers=row["customers"],
         )
         for row in rows
     ]
+
+
+def discoverability_record(run: ReviewRun, base: QuerySet[DemandSignal]) -> int:
+    """The run's discoverability findings: per group and benefit held, the requests of
+    customers whose tier already held what they asked for (three queries, then one insert;
+    a repeated finish replaces them)."""
+    held = base.filter(benefit__isnull=True, held_benefit__isnull=False)
+    pairs = ("group_id", "held_benefit_id")
+    totals: Any = (
+        held.values(*pairs)
+        .annotate(n=Count("id"), customers=Count("customer_id", distinct=True))
+        .order_by(*pairs)
+    )
+    wordings: dict[tuple[Any, Any], str] = {}
+    for row in held.values(*pairs, "text").annotate(n=Count("id")).order_by(*pairs, "-n", "text"):
+        wordings.setdefault((row["group_id"], row["held_benefit_id"]), row["text"])
+    tiers: dict[tuple[Any, Any], dict[str, int]] = {}
+    for row in held.values(*pairs, "tier_snapshot").annotate(n=Count("id")).order_by(*pairs):
+        by_tier = tiers.setdefault((row["group_id"], row["held_benefit_id"]), {})
+        by_tier[str(row["tier_snapshot"])] = row["n"]
+    findings = [
+        DiscoverabilityFinding(
+            run=run,
+            group_id=row["group_id"],
+            benefit_id=row["held_benefit_id"],
+            wording=wordings.get((row["group_id"], row["held_benefit_id"]), "")[:500],
+            requests=row["n"],
+            customers=row["customers"],
+            tiers=tiers.get((row["group_id"], row["held_benefit_id"]), {}),
+        )
+        for row in totals
+    ]
+    DiscoverabilityFinding.objects.filter(run=run).delete()
+    DiscoverabilityFinding.objects.bulk_create(findings)
+    return len(findings)
 
 
 def _pull_settled(run: ReviewRun, key: str, window_start: datetime) -> bool:
@@ -340,7 +384,10 @@ def pull_request_words(proposal: Proposal) -> list[tuple[str, int]]:
     )
     if proposal.key.startswith("benefit:"):
         signals = signals.filter(benefit__code=proposal.key.removeprefix("benefit:"))
-    else:  # text:<category path or ->:<text key>, as `_demand_by_text` made it
+    elif proposal.key.startswith("group:"):
+        group_id = proposal.key.removeprefix("group:")
+        signals = signals.filter(_PULLS, group_id=int(group_id) if group_id.isdigit() else None)
+    else:  # text:<category path or ->:<text key>: proposals made before demand groups
         _text, path, text_key = proposal.key.split(":", 2)
         in_category = Q(category__isnull=True) if path == "-" else Q(category__path_code=path)
         signals = signals.filter(in_category, benefit__isnull=True, text_key=text_key)

@@ -4,6 +4,7 @@ touches, when the next review runs."""
 
 from __future__ import annotations
 
+from .demand_groups import benefit_names, demand_asked_held, demand_synonyms
 from .demand_keys import demand_text_key
 from .impact import RetirementImpact, retirement_impact
 from .proposals import pull_request_words
@@ -34,8 +35,11 @@ __all__ = [
     "ShelfMatrix",
     "UsageByMonth",
     "Window",
+    "benefit_names",
     "benefit_usage_by_month",
     "colon",
+    "demand_asked_held",
+    "demand_synonyms",
     "demand_text_key",
     "list_sep",
     "pull_request_words",

@@ -5,6 +5,13 @@ tasks and the admin."""
 from __future__ import annotations
 
 from .demand import demand_signal_create
+from .demand_groups import (
+    RegroupReport,
+    demand_group_split,
+    demand_groups_merge,
+    demand_regroup,
+    demand_synonyms_seed,
+)
 from .findings import REVIEW_WORK_MEM, review_chunk_compute
 from .proposals import proposal_approve, proposal_decline, proposals_auto_retire
 from .runs import (
@@ -19,8 +26,13 @@ from .schedule import review_run_request
 
 __all__ = [
     "REVIEW_WORK_MEM",
+    "RegroupReport",
     "ReviewReport",
+    "demand_group_split",
+    "demand_groups_merge",
+    "demand_regroup",
     "demand_signal_create",
+    "demand_synonyms_seed",
     "proposal_approve",
     "proposal_decline",
     "proposals_auto_retire",
