@@ -110,7 +110,6 @@ PAGES_PENDING: dict[str, str] = {
 
 # Data people typed, shown as typed: not the page's words.
 DATA_TYPED: dict[str, tuple[str, ...]] = {
-    "bookshelf.DemandSignal": ("text",),  # what a customer asked for, in their words
     "bookshelf.Proposal": ("title",),  # a pull proposal's title is the customers' words
     "auth.User": ("username", "first_name", "last_name"),  # a login name, a person's name
     "bookshelf.WebhookEvent": ("type",),  # event types are the API's identifiers
