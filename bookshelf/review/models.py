@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from benefits.models import Benefit, Category
@@ -417,7 +418,12 @@ class ReviewFinding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.run_id}/{self.benefit_id}/{self.tier}: {self.verdict}"
+        tier = self.get_tier_display() if self.tier is not None else gettext("all tiers")
+        return gettext("Review %(run)s, %(tier)s: %(verdict)s") % {
+            "run": self.run_id,
+            "tier": tier,
+            "verdict": self.get_verdict_display(),
+        }
 
 
 class DiscoverabilityFinding(models.Model):

@@ -102,7 +102,6 @@ PAGES_PENDING: dict[str, str] = {
     "benefit export": "the resource's column labels (benefits/resources.py, helper fields)",
     "benefit import": "the file's column names are identifiers; help text (helper fields)",
     "shelf cell import": "the file's column names are identifiers",
-    "bookshelf.ReviewFinding": "the finding's __str__ has a raw verdict (helper demand)",
     "API docs": "the OpenAPI title (helper apilang)",
     "bookshelf.WebhookEvent change": "the event's JSON payload is data sent to apps",
     "bookshelf.ApiClient list": "the client's scopes and channels are JSON identifiers",
