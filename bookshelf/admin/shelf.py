@@ -102,7 +102,7 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
     list_display_links = ["benefit_code"]
     list_filter = ["tier", BenefitTopCategoryFilter, "period", "benefit__status"]
     list_select_related = ["benefit"]
-    search_fields = ["benefit__code", "benefit__name", "benefit__name_zh"]
+    search_fields = ["benefit__code", "benefit__name_en", "benefit__name_zh_hans"]
     autocomplete_fields = ["benefit"]
     ordering = ["-tier", "benefit__code"]
     list_per_page = 100

@@ -109,7 +109,7 @@ def _csv(rows: list[list[object]], headers: list[str]) -> bytes:
     return data.export("csv").encode()
 
 
-BENEFIT_HEADERS = ["code", "category", "name", "name_zh", "kind", "price", "shareable", "tags"]
+BENEFIT_HEADERS = ["code", "category", "name_en", "name_zh_hans", "kind", "price", "shareable", "tags"]
 
 
 def _import(client, url_name: str, content: bytes, name: str = "rows.csv", fmt: int = 0):
