@@ -114,10 +114,12 @@ class TranslationMissingFilter(admin.SimpleListFilter):
     parameter_name = "missing"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("zh-hans", _("Chinese")), ("en", _("English"))]
+        return [("zh-hans", _("Chinese")), ("en", _("English")), ("any", _("Either language"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
+        if value == "any":
+            return queryset.filter(translation_missing_q("en") | translation_missing_q("zh-hans"))
         if value not in LANGUAGE_LABELS:
             return queryset
         return queryset.filter(translation_missing_q(value))

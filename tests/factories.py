@@ -180,12 +180,13 @@ def make_benefit(
     min_age: int | None = None,
     max_age: int | None = None,
     name: str = "Test benefit",
+    name_zh_hans: str = "测试权益",
     **extra: Any,
 ) -> Benefit:
     benefit = benefit_create(
         category=category(category_code),
         name=name,
-        name_zh_hans="测试权益",
+        name_zh_hans=name_zh_hans,
         shareable=shareable,
         price=price,
         kind=kind,
