@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -30,7 +31,8 @@ from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
-from .resources import BenefitResource, adopt
+from .resources import BenefitResource, adopt, benefit_texts_of
+from .selectors import translation_missing_q
 from .services import (
     benefit_create,
     benefit_put_on_shelf,
@@ -65,12 +67,78 @@ class TopCategoryFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{self.code_field}__startswith": f"{value}."})
 
 
+LANGUAGE_LABELS = {"en": _("English"), "zh-hans": _("Chinese")}
+
+
+def both(field: str) -> tuple[str, str]:
+    """A translated field's English and Chinese columns, for one row of a fieldset."""
+    return (f"{field}_en", f"{field}_zh_hans")
+
+
+class BilingualForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A name is needed in at least one language (a draft pulled from Chinese requests has
+    only its Chinese name until product staff add the English)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "name_en" in self.fields and not (data.get("name_en") or data.get("name_zh_hans")):
+            self.add_error("name_en", gettext("Give a name in English or Chinese."))
+        return data
+
+
+class SideBySideTranslations:
+    """Both languages of a translated field on one row of the form, labelled by language
+    ("Name · English", "Name · Chinese"), each optional (`BilingualForm` needs one name)."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        language = getattr(db_field, "language", None)
+        if formfield is not None and language in LANGUAGE_LABELS:
+            formfield.label = format_lazy(
+                "{} · {}",
+                capfirst(db_field.translated_field.verbose_name),
+                LANGUAGE_LABELS[language],
+            )
+            formfield.required = False
+            if isinstance(formfield.widget, forms.Textarea):
+                formfield.widget.attrs.update({"rows": 4, "cols": 48})
+        return formfield
+
+    form: Any = BilingualForm
+
+
+class TranslationMissingFilter(admin.SimpleListFilter):
+    """Benefits lacking a customer-facing text (name, description, how to use) in a language."""
+
+    title = _("translation missing")
+    parameter_name = "missing"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("zh-hans", _("Chinese")), ("en", _("English")), ("any", _("Either language"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value == "any":
+            return queryset.filter(translation_missing_q("en") | translation_missing_q("zh-hans"))
+        if value not in LANGUAGE_LABELS:
+            return queryset
+        return queryset.filter(translation_missing_q(value))
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["path_code", "name", "name_zh", "parent", "position", "last_benefit_seq"]
+class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = [
+        "path_code",
+        "name_en",
+        "name_zh_hans",
+        "parent",
+        "position",
+        "last_benefit_seq",
+    ]
     list_select_related = ["parent"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
-    search_fields = ["path_code", "name", "name_zh"]
+    search_fields = ["path_code", "name_en", "name_zh_hans"]
+    fields = ["parent", "code", both("name"), "position", "path_code", "last_benefit_seq"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["path_code", "last_benefit_seq"]
     ordering = ["path_code"]
@@ -90,8 +158,8 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return
         created = category_create(
             code=obj.code,
-            name=obj.name,
-            name_zh=obj.name_zh,
+            name=obj.name_en or "",
+            name_zh_hans=obj.name_zh_hans or "",
             parent=obj.parent,
             position=obj.position,
         )
@@ -226,7 +294,7 @@ def _lifecycle_action(
 
 
 @admin.register(Benefit)
-class BenefitAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
+class BenefitAdmin(SideBySideTranslations, ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
     resource_classes = [BenefitResource]
     formats = [CSV, XLSX]
     list_display = [
@@ -240,9 +308,9 @@ class BenefitAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
         "on_shelf_since",
     ]
     list_display_links = ["code", "name_col"]
-    list_filter = ["status", TopCategoryFilter, "kind", "shareable"]
+    list_filter = ["status", TopCategoryFilter, TranslationMissingFilter, "kind", "shareable"]
     list_select_related = ["category"]
-    search_fields = ["code", "name", "name_zh", "provider"]
+    search_fields = ["code", *both("name"), *both("provider")]
     autocomplete_fields = ["category"]
     ordering = ["code"]
     list_per_page = 50
@@ -256,8 +324,12 @@ class BenefitAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
         "retired_reason",
     ]
     fieldsets = [
-        (None, {"fields": ["code", "category", "name", "name_zh", "provider", "unit"]}),
-        (_("For the customer"), {"fields": ["description", "how_to_use", "tags"]}),
+        (None, {"fields": ["code", "category", both("name"), both("unit")]}),
+        (
+            _("For the customer"),
+            {"fields": [both("description"), both("how_to_use"), "tags"]},
+        ),
+        (_("For the provider"), {"fields": [both("provider"), both("provider_notes")]}),
         (
             _("Sharing and sale"),
             {"fields": ["shareable", "kind", "price", "uses_per_purchase", "purchase_valid_days"]},
@@ -299,12 +371,7 @@ class BenefitAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
             return
         created = benefit_create(
             category=obj.category,
-            name=obj.name,
-            name_zh=obj.name_zh,
-            description=obj.description,
-            how_to_use=obj.how_to_use,
-            provider=obj.provider,
-            unit=obj.unit,
+            **benefit_texts_of(obj),
             kind=obj.kind,
             price=obj.price,
             uses_per_purchase=obj.uses_per_purchase,

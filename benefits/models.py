@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,29 +15,24 @@ from simple_history.models import HistoricalRecords
 
 from config.models import TimeStamped
 
-from .text import localised
+if TYPE_CHECKING:
+    # django-modeltranslation patches its manager into every translated model: django-stubs
+    # resolves the models' managers only if mypy reads it.
+    import modeltranslation.manager  # noqa: F401
 
 TOP_CODE_RE = re.compile(r"^[A-Z]{2,4}$")
 SUB_CODE_RE = re.compile(r"^\d{2}$")
 BENEFIT_CODE_RE = re.compile(r"^[A-Z]{2,4}(\.\d{2})+\.\d{3}$")
 
 
-class Bilingual(models.Model):
-    """Catalog names in English and Simplified Chinese; `display_name` follows the language."""
+class Category(TimeStamped):
+    """A node of the horizontal axis. Top level codes are letters (`MED`), sub-levels two digits.
+    Its name is in English and Chinese (`name_en`, `name_zh_hans`: `benefits/translation.py`)."""
 
-    name = models.CharField(_("name (English)"), max_length=120)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def display_name(self) -> str:
-        return localised(self.name, self.name_zh)
-
-
-class Category(TimeStamped, Bilingual):
-    """A node of the horizontal axis. Top level codes are letters (`MED`), sub-levels two digits."""
+    name = models.CharField(_("name"), max_length=120)
+    if TYPE_CHECKING:  # the columns django-modeltranslation adds (benefits/translation.py)
+        name_en: str | None
+        name_zh_hans: str | None
 
     parent = models.ForeignKey(
         "self",
@@ -71,6 +66,11 @@ class Category(TimeStamped, Bilingual):
 
     def __str__(self) -> str:
         return f"{self.path_code} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the other one when it is missing)."""
+        return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.path_code = self.compute_path_code()
@@ -117,8 +117,25 @@ class BenefitStatus(models.TextChoices):
 USABLE_STATUSES = (BenefitStatus.ON_SHELF, BenefitStatus.UNDER_REVIEW)
 
 
-class Benefit(TimeStamped, Bilingual):
-    """A service benefit (服务权益). Its code is its call number: category path + sequence."""
+class Benefit(TimeStamped):
+    """A service benefit (服务权益). Its code is its call number: category path + sequence.
+    Its texts are in English and Chinese (`name_en`, `name_zh_hans`...: `benefits/translation.py`);
+    `name` and the others read the active language, falling back to the other one."""
+
+    name = models.CharField(_("name"), max_length=120)
+    if TYPE_CHECKING:  # the columns django-modeltranslation adds (benefits/translation.py)
+        name_en: str | None
+        name_zh_hans: str | None
+        description_en: str | None
+        description_zh_hans: str | None
+        how_to_use_en: str | None
+        how_to_use_zh_hans: str | None
+        unit_en: str | None
+        unit_zh_hans: str | None
+        provider_en: str | None
+        provider_zh_hans: str | None
+        provider_notes_en: str | None
+        provider_notes_zh_hans: str | None
 
     code = models.CharField(
         _("code"),
@@ -133,8 +150,15 @@ class Benefit(TimeStamped, Bilingual):
     description = models.TextField(_("description"), blank=True)
     how_to_use = models.TextField(_("how to use"), blank=True)
     provider = models.CharField(_("provider"), max_length=120, blank=True)
+    provider_notes = models.TextField(
+        _("notes for the provider"),
+        blank=True,
+        help_text=_("What the delivering partner needs to know (booking, checks, hand-over)."),
+    )
+    # No default: a default would be copied to both languages ("use" as the Chinese unit);
+    # `benefit_create` gives each language its own.
     unit = models.CharField(
-        _("unit"), max_length=40, default="use", help_text=_("What one use is: a consultation...")
+        _("unit"), max_length=40, help_text=_("What one use is: a consultation...")
     )
     kind = models.CharField(
         _("kind"), max_length=10, choices=BenefitKind.choices, default=BenefitKind.INCLUDED
@@ -191,6 +215,11 @@ class Benefit(TimeStamped, Bilingual):
 
     def __str__(self) -> str:
         return f"{self.code} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the other one when it is missing)."""
+        return self.name
 
     @property
     def is_usable(self) -> bool:

@@ -5,6 +5,10 @@ benefit is a row with an empty code: `benefit_create` gives it the next call num
 category, as in the admin. A code the catalog does not know is refused rather than invented,
 so codes stay sequential and are never reused. Status moves only through the lifecycle
 actions, so it is exported but never imported.
+
+Texts are one column per language (`name_en`, `name_zh_hans`, `description_en`, ...). A file
+with only some of them (English only, or a sheet from before the translated columns, headed
+`name`, `name_zh`, `description`...) still imports: the columns it lacks are left as they are.
 """
 
 from __future__ import annotations
@@ -19,6 +23,16 @@ from config.spreadsheets import FormulaSafeResource
 
 from .models import Benefit, Category
 from .services import benefit_create
+from .text import SUFFIXES
+from .translation import BENEFIT_TEXTS
+
+# Each translated text as one column per language: name_en, name_zh_hans, description_en...
+TEXT_COLUMNS = [f"{text}_{suffix}" for text in BENEFIT_TEXTS for suffix in SUFFIXES.values()]
+# The headers of sheets exported before the texts were translated, and what they now are.
+LEGACY_COLUMNS = {
+    **{text: f"{text}_en" for text in BENEFIT_TEXTS},
+    "name_zh": "name_zh_hans",
+}
 
 
 def adopt(obj: Any, created: Any) -> None:
@@ -27,6 +41,16 @@ def adopt(obj: Any, created: Any) -> None:
         setattr(obj, field.attname, getattr(created, field.attname))
     obj._state.adding = False
     obj._state.db = created._state.db
+
+
+def benefit_texts_of(benefit: Benefit) -> dict[str, str]:
+    """An unsaved benefit's texts as `benefit_create` takes them (`name` English,
+    `name_zh_hans` Chinese...), for the admin and the importer, which create through it."""
+    return {
+        (text if suffix == "en" else f"{text}_{suffix}"): getattr(benefit, f"{text}_{suffix}") or ""
+        for text in BENEFIT_TEXTS
+        for suffix in SUFFIXES.values()
+    }
 
 
 class CategoryCodeWidget(widgets.ForeignKeyWidget):  # type: ignore[misc]
@@ -70,12 +94,7 @@ class BenefitResource(FormulaSafeResource):  # type: ignore[misc]
         fields = [
             "code",
             "category",
-            "name",
-            "name_zh",
-            "description",
-            "how_to_use",
-            "provider",
-            "unit",
+            *TEXT_COLUMNS,
             "kind",
             "price",
             "uses_per_purchase",
@@ -93,12 +112,20 @@ class BenefitResource(FormulaSafeResource):  # type: ignore[misc]
     def get_queryset(self) -> Any:
         return Benefit.objects.select_related("category")
 
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for old, new in LEGACY_COLUMNS.items():
+            if old in row and new not in row:
+                row[new] = row[old]
+        super().before_import_row(row, **kwargs)
+
     def import_instance(self, instance: Benefit, row: Any, **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
+        if instance._state.adding and not (instance.unit_en or instance.unit_zh_hans):
+            instance.unit_en, instance.unit_zh_hans = "use", "次"  # benefit_create's defaults
         if instance._state.adding and instance.code:
             errors["code"] = _(
                 "Unknown benefit code %(code)s: leave the code empty to create a new benefit "
@@ -130,12 +157,7 @@ class BenefitResource(FormulaSafeResource):  # type: ignore[misc]
             return
         created = benefit_create(
             category=instance.category,
-            name=instance.name,
-            name_zh=instance.name_zh,
-            description=instance.description,
-            how_to_use=instance.how_to_use,
-            provider=instance.provider,
-            unit=instance.unit,
+            **benefit_texts_of(instance),
             kind=instance.kind,
             price=instance.price,
             uses_per_purchase=instance.uses_per_purchase,

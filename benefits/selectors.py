@@ -8,18 +8,21 @@ from django.utils.translation import gettext as _
 from config.exceptions import NotFound
 
 from .error_codes import BenefitErrorCode
-from .models import Benefit, Category
+from .models import Benefit, BenefitStatus, Category
+from .text import SUFFIXES, translations
+from .translation import CATEGORY_TEXTS
 
 
 def category_tree() -> list[dict[str, object]]:
-    """Every category as nested dicts, built from one query."""
+    """Every category as nested dicts, built from one query: its name in the reader's
+    language and in both (`translations`)."""
     nodes: dict[int, dict[str, object]] = {}
     roots: list[dict[str, object]] = []
     for cat in Category.objects.order_by("path_code"):
         node: dict[str, object] = {
             "code": cat.path_code,
             "name": cat.name,
-            "name_zh": cat.name_zh,
+            "translations": translations(cat, CATEGORY_TEXTS),
             "children": [],
         }
         nodes[cat.pk] = node
@@ -28,6 +31,27 @@ def category_tree() -> list[dict[str, object]]:
         else:
             nodes[cat.parent_id]["children"].append(node)  # type: ignore[attr-defined]
     return roots
+
+
+# The customer-facing texts a benefit must have in each language ("translation missing").
+REQUIRED_TEXTS = ("name", "description", "how_to_use")
+
+
+def translation_missing_q(language: str) -> Q:
+    """Benefits lacking a name, description or how-to-use text in `language` (en, zh-hans)."""
+    suffix = SUFFIXES[language]
+    missing = Q()
+    for text in REQUIRED_TEXTS:
+        column = f"{text}_{suffix}"
+        missing |= Q(**{f"{column}__isnull": True}) | Q(**{column: ""})
+    return missing
+
+
+def benefits_missing_translation() -> QuerySet[Benefit]:
+    """Benefits, not retired, lacking a required text in either language."""
+    return Benefit.objects.exclude(status=BenefitStatus.RETIRED).filter(
+        translation_missing_q("en") | translation_missing_q("zh-hans")
+    )
 
 
 def benefit_get(*, code: str, queryset: QuerySet[Benefit] | None = None) -> Benefit:

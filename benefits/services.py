@@ -19,9 +19,17 @@ from .models import Benefit, BenefitKind, BenefitStatus, BenefitStatusChange, Ca
 
 
 def category_create(
-    *, code: str, name: str, name_zh: str = "", parent: Category | None = None, position: int = 0
+    *,
+    code: str,
+    name: str,
+    name_zh_hans: str = "",
+    parent: Category | None = None,
+    position: int = 0,
 ) -> Category:
-    category = Category(parent=parent, code=code, name=name, name_zh=name_zh, position=position)
+    """A category named in English (`name`) and Chinese (`name_zh_hans`)."""
+    category = Category(
+        parent=parent, code=code, name_en=name, name_zh_hans=name_zh_hans, position=position
+    )
     category.full_clean()
     category.save()
     return category
@@ -32,11 +40,17 @@ def benefit_create(
     *,
     category: Category,
     name: str,
-    name_zh: str = "",
+    name_zh_hans: str = "",
     description: str = "",
+    description_zh_hans: str = "",
     how_to_use: str = "",
+    how_to_use_zh_hans: str = "",
     provider: str = "",
+    provider_zh_hans: str = "",
+    provider_notes: str = "",
+    provider_notes_zh_hans: str = "",
     unit: str = "use",
+    unit_zh_hans: str = "次",
     kind: str = BenefitKind.INCLUDED,
     price: Decimal | None = None,
     uses_per_purchase: int = 1,
@@ -45,7 +59,9 @@ def benefit_create(
     tags: list[str] | None = None,
     status: str = BenefitStatus.DRAFT,
 ) -> Benefit:
-    """Create a benefit and give it the next call number in its category (never reused)."""
+    """Create a benefit and give it the next call number in its category (never reused).
+    Its texts are given in English (`name`, `description`...) and Chinese (`..._zh_hans`);
+    either may be empty (a draft pulled from customers' requests has only their words)."""
     # Take the category's counter under a row lock so two creations never share a number.
     bumped = Category.objects.filter(pk=category.pk).update(
         last_benefit_seq=F("last_benefit_seq") + 1
@@ -66,12 +82,18 @@ def benefit_create(
         category=category,
         sequence=seq,
         code=f"{category.path_code}.{seq:03d}",
-        name=name,
-        name_zh=name_zh,
-        description=description,
-        how_to_use=how_to_use,
-        provider=provider,
-        unit=unit,
+        name_en=name,
+        name_zh_hans=name_zh_hans,
+        description_en=description,
+        description_zh_hans=description_zh_hans,
+        how_to_use_en=how_to_use,
+        how_to_use_zh_hans=how_to_use_zh_hans,
+        provider_en=provider,
+        provider_zh_hans=provider_zh_hans,
+        provider_notes_en=provider_notes,
+        provider_notes_zh_hans=provider_notes_zh_hans,
+        unit_en=unit,
+        unit_zh_hans=unit_zh_hans,
         kind=kind,
         price=price,
         uses_per_purchase=uses_per_purchase,

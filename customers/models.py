@@ -546,7 +546,9 @@ class ConsentChannel(models.TextChoices):
 class ConsentText(models.Model):
     """One version of the text a customer is shown when asked for a purpose's consent. Rows
     are never edited: a changed text is a new version. A retired version stops new grants,
-    and grants given on it stop counting from `retired_at` (the customer is asked again)."""
+    and grants given on it stop counting from `retired_at` (the customer is asked again).
+    Its text is in English and Chinese (`text_en`, `text_zh_hans`: `customers/translation.py`);
+    the customer reads the one of their language."""
 
     purpose = models.CharField(_("purpose"), max_length=40, choices=ConsentPurpose.choices)
     version = models.CharField(_("version"), max_length=40)

@@ -158,7 +158,7 @@ def make_family(holder: Customer, relative: Customer, relation: str = "spouse") 
 
 def category(code: str = "MED", sub: str = "01") -> Category:
     top = Category.objects.filter(path_code=code).first() or category_create(
-        code=code, name=f"Category {code}", name_zh="类别"
+        code=code, name=f"Category {code}", name_zh_hans="类别"
     )
     path = f"{code}.{sub}"
     return Category.objects.filter(path_code=path).first() or category_create(
@@ -180,12 +180,13 @@ def make_benefit(
     min_age: int | None = None,
     max_age: int | None = None,
     name: str = "Test benefit",
+    name_zh_hans: str = "测试权益",
     **extra: Any,
 ) -> Benefit:
     benefit = benefit_create(
         category=category(category_code),
         name=name,
-        name_zh="测试权益",
+        name_zh_hans=name_zh_hans,
         shareable=shareable,
         price=price,
         kind=kind,

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from benefits.text import localised
+from benefits.text import translated
 from customers.pii import mask_name
 
 from ..ledger.models import Source
@@ -18,7 +18,7 @@ from ..reach.selectors import CustomerDesk
 
 
 def _benefit_label(entry: ShelfEntry) -> str:
-    return f"{entry.code} · {localised(entry.name, entry.name_zh)}"
+    return f"{entry.code} · {translated(entry, 'name')}"
 
 
 def benefit_choices(desk: CustomerDesk) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -27,7 +27,7 @@ def benefit_choices(desk: CustomerDesk) -> list[tuple[str, list[tuple[str, str]]
     out = []
     for group, source, entries in desk.usable_groups():
         if group is not None:
-            label = f"{group.code} · {localised(group.name, group.name_zh)}"
+            label = f"{group.code} · {translated(group, 'name')}"
         elif source == Source.FAMILY:
             label = str(_("Shared by family"))
         else:

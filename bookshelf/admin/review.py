@@ -313,7 +313,7 @@ class ReviewFindingAdmin(admin.ModelAdmin):
         "run",
     )
     list_filter = ("verdict", "tier", "run")
-    search_fields = ("benefit__code", "benefit__name", "benefit__name_zh")
+    search_fields = ("benefit__code", "benefit__name_en", "benefit__name_zh_hans")
     list_select_related = ("benefit", "run")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

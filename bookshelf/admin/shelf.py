@@ -19,6 +19,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from benefits.admin import BenefitAdmin, TopCategoryFilter, status_badge
 from benefits.models import Benefit
+from benefits.selectors import benefits_missing_translation
 from config.history_admin import HistoryAdmin
 from customers.admin import (
     profile_tags_formfield,
@@ -102,7 +103,7 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
     list_display_links = ["benefit_code"]
     list_filter = ["tier", BenefitTopCategoryFilter, "period", "benefit__status"]
     list_select_related = ["benefit"]
-    search_fields = ["benefit__code", "benefit__name", "benefit__name_zh"]
+    search_fields = ["benefit__code", "benefit__name_en", "benefit__name_zh_hans"]
     autocomplete_fields = ["benefit"]
     ordering = ["-tier", "benefit__code"]
     list_per_page = 100
@@ -140,6 +141,9 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
             "matrix": matrix,
             "view": view,
             "has_view_permission": True,
+            # Benefits lacking a name, description or how to use in a language: one count,
+            # linked to the catalogue filtered by "translation missing".
+            "translations_missing": benefits_missing_translation().count(),
         }
         return TemplateResponse(request, "admin/bookshelf/shelf_matrix.html", context)
 

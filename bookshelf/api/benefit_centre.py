@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from benefits.text import localiser
+from benefits.text import chooser
 from customers.models import Customer, Tier
 from customers.pii import mask_name, mask_phone
 
@@ -33,13 +33,16 @@ def customer_summary(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _entry(entry: ShelfEntry, pick: Callable[[str, str], str]) -> dict[str, Any]:
+Pick = Callable[[str | None, str | None], str]
+
+
+def _entry(entry: ShelfEntry, pick: Pick) -> dict[str, Any]:
     return {
         "code": entry.code,
-        "name": pick(entry.name, entry.name_zh),
-        "summary": entry.summary,
-        "how_to_use": entry.how_to_use,
-        "unit": entry.unit,
+        "name": pick(entry.name_en, entry.name_zh_hans),
+        "summary": pick(entry.summary_en, entry.summary_zh_hans),
+        "how_to_use": pick(entry.how_to_use_en, entry.how_to_use_zh_hans),
+        "unit": pick(entry.unit_en, entry.unit_zh_hans),
         "source": str(entry.source),
         "holder": entry.holder_no,
         "quota": entry.quota,
@@ -54,31 +57,31 @@ def _entry(entry: ShelfEntry, pick: Callable[[str, str], str]) -> dict[str, Any]
     }
 
 
-def _purchasable(view: CellView, pick: Callable[[str, str], str]) -> dict[str, Any]:
+def _purchasable(view: CellView, pick: Pick) -> dict[str, Any]:
     return {
         "code": view.code,
-        "name": pick(view.name, view.name_zh),
-        "summary": view.summary,
+        "name": pick(view.name_en, view.name_zh_hans),
+        "summary": pick(view.summary_en, view.summary_zh_hans),
         "category": view.category_code,
-        "how_to_use": view.how_to_use,
-        "unit": view.unit,
+        "how_to_use": pick(view.how_to_use_en, view.how_to_use_zh_hans),
+        "unit": pick(view.unit_en, view.unit_zh_hans),
         "price": view.price,
         "shareable": view.shareable,
     }
 
 
 def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
-    pick = localiser()
+    pick = chooser()
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),
         "categories": [
             {
                 "code": code,
-                "name": pick(name, name_zh),
+                "name": pick(name_en, name_zh_hans),
                 "benefits": [_entry(e, pick) for e in entries],
             }
-            for code, name, name_zh, entries in shelf.entries_by_category()
+            for code, name_en, name_zh_hans, entries in shelf.entries_by_category()
         ],
         "purchasable": [_purchasable(v, pick) for v in shelf.purchasable],
     }

@@ -17,11 +17,15 @@ from rest_framework.views import APIView
 
 from benefits.models import Benefit, BenefitKind, BenefitStatus
 from benefits.selectors import benefit_get, benefits_in_branch, category_tree
+from benefits.text import SUFFIXES, translations
 from customers.models import TIER_SLUGS, Tier
 
 from ..shelf.models import ShelfCell
 from .auth import HasScope
 from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin
+
+# The texts the catalog answers in both languages (`translations`).
+CATALOG_TEXTS = ("name", "description", "how_to_use", "unit", "provider")
 
 
 class BenefitFilter(django_filters.FilterSet):
@@ -50,19 +54,20 @@ class BenefitFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Benefit], name: str, value: str) -> Any:
         value = value.strip()[:100]
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(name_zh__icontains=value)
-            | Q(description__icontains=value)
-            | Q(code__icontains=value)
-            | Q(provider__icontains=value)
-        )
+        found = Q(code__icontains=value)
+        for text in ("name", "description", "provider"):
+            for suffix in SUFFIXES.values():
+                found |= Q(**{f"{text}_{suffix}__icontains": value})
+        return queryset.filter(found)
 
 
 class CategoryNodeSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
-    name_zh = serializers.CharField()
+    name = serializers.CharField(help_text="In the reader's language (else the other one).")
+    translations = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text='The name in each language as stored: {"en": {"name": ...}, "zh-hans": {...}}.',
+    )
     children = serializers.ListField(child=serializers.DictField())
 
 
@@ -70,13 +75,20 @@ class BenefitOutSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name")
     category = serializers.CharField(source="category.path_code")
     cells = serializers.SerializerMethodField()
+    translations = serializers.SerializerMethodField(
+        help_text=(
+            "The texts in each language as stored (empty where one is missing): "
+            '{"en": {"name": ..., "description": ..., "how_to_use": ..., "unit": ..., '
+            '"provider": ...}, "zh-hans": {...}}. `name`, `description`, `how_to_use`, `unit` '
+            "and `provider` above are the reader's language, else the other one."
+        )
+    )
 
     class Meta:
         model = Benefit
         fields = [
             "code",
             "name",
-            "name_zh",
             "category",
             "description",
             "how_to_use",
@@ -90,12 +102,16 @@ class BenefitOutSerializer(serializers.ModelSerializer):
             "on_shelf_since",
             "retired_at",
             "cells",
+            "translations",
         ]
         extra_kwargs = {
             "price": {"help_text": "In yuan; null when the benefit cannot be bought."},
             "on_shelf_since": {"help_text": "Null while it was never on the shelf (a draft)."},
             "retired_at": {"help_text": "Null unless it is retired."},
         }
+
+    def get_translations(self, obj: Benefit) -> dict[str, dict[str, str]]:
+        return translations(obj, CATALOG_TEXTS)
 
     def get_cells(self, obj: Benefit) -> list[dict[str, Any]]:
         return [
@@ -112,7 +128,6 @@ class BenefitOutSerializer(serializers.ModelSerializer):
 BENEFIT_EXAMPLE = {
     "code": "MED.02.003",
     "name": "VIP hospital escort",
-    "name_zh": "VIP陪诊",
     "category": "MED.02",
     "description": "A staff member escorts the customer through a hospital visit.",
     "how_to_use": "Book 48 hours ahead in the app or call 95511.",
@@ -129,6 +144,22 @@ BENEFIT_EXAMPLE = {
         {"tier": "platinum", "period": "calendar_year", "quota": 2, "family_quota": 1},
         {"tier": "diamond", "period": "calendar_year", "quota": 4, "family_quota": 2},
     ],
+    "translations": {
+        "en": {
+            "name": "VIP hospital escort",
+            "description": "A staff member escorts the customer through a hospital visit.",
+            "how_to_use": "Book 48 hours ahead in the app or call 95511.",
+            "unit": "escort",
+            "provider": "Ping An Health",
+        },
+        "zh-hans": {
+            "name": "VIP陪诊",
+            "description": "专人全程陪同就医：挂号、候诊、检查、取药一路陪同。",
+            "how_to_use": "请至少提前48小时在App预约，或致电95511。",
+            "unit": "次",
+            "provider": "平安健康",
+        },
+    },
 }
 
 
@@ -156,9 +187,20 @@ class CategoryTreeView(StrictQueryParamsMixin, APIView):
                     {
                         "code": "MED",
                         "name": "Medical care",
-                        "name_zh": "就医",
+                        "translations": {
+                            "en": {"name": "Medical care"},
+                            "zh-hans": {"name": "就医"},
+                        },
                         "children": [
-                            {"code": "MED.01", "name": "Doctors", "name_zh": "", "children": []}
+                            {
+                                "code": "MED.01",
+                                "name": "Doctors",
+                                "translations": {
+                                    "en": {"name": "Doctors"},
+                                    "zh-hans": {"name": ""},
+                                },
+                                "children": [],
+                            }
                         ],
                     }
                 ],

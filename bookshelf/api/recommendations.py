@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from benefits.text import localised
+from benefits.text import translated
 
 from ..reach.selectors import Recommendation, recommendations_for_customer
 from .base import ERRORS, CustomerScopedView
@@ -19,7 +19,7 @@ from .renderers import FastJSONRenderer
 def _rec(r: Recommendation) -> dict[str, Any]:
     return {
         "code": r.code,
-        "name": localised(r.name, r.name_zh),
+        "name": translated(r, "name"),
         "category": r.category,
         "score": r.score,
         "reasons": r.reasons,

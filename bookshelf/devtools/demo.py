@@ -56,6 +56,7 @@ from ..shelf.selectors import period_bounds
 from ..shelf.services import shelf_version_bump
 from .demo_catalog import BENEFITS, CATEGORIES
 from .demo_consents import demo_consents_give
+from .demo_copy_zh import COPY as DEMO_COPY_ZH
 
 BATCH = 2000
 HISTORY_DAYS = 450
@@ -151,6 +152,27 @@ def demo_present() -> bool:
     return Category.objects.filter(path_code__in=[c["code"] for c in CATEGORIES]).exists()
 
 
+def demo_texts(spec: dict[str, Any]) -> dict[str, Any]:
+    """A demo benefit's texts in both languages: the English and the Chinese name from
+    `demo_catalog`, the Chinese product copy from `demo_copy_zh` (keyed by the English name;
+    what it does not hold yet stays empty and shows in the admin's "translation missing")."""
+    copy = DEMO_COPY_ZH.get(spec["name"], {})
+    return {
+        "name": spec["name"],
+        "name_zh_hans": spec.get("name_zh", ""),
+        "description": spec.get("description", ""),
+        "description_zh_hans": copy.get("description", ""),
+        "how_to_use": spec.get("how_to_use", ""),
+        "how_to_use_zh_hans": copy.get("how_to_use", ""),
+        "provider": spec.get("provider", ""),
+        "provider_zh_hans": copy.get("provider", ""),
+        "provider_notes": copy.get("provider_notes_en", ""),
+        "provider_notes_zh_hans": copy.get("provider_notes", ""),
+        "unit": spec.get("unit", "use"),
+        "unit_zh_hans": copy.get("unit", ""),
+    }
+
+
 class DemoBuilder:
     def __init__(
         self,
@@ -174,14 +196,14 @@ class DemoBuilder:
         by_path: dict[str, Category] = {}
         for pos, top in enumerate(CATEGORIES):
             parent = category_create(
-                code=top["code"], name=top["name"], name_zh=top["name_zh"], position=pos
+                code=top["code"], name=top["name"], name_zh_hans=top["name_zh"], position=pos
             )
             by_path[parent.path_code] = parent
             for cpos, child in enumerate(top["children"]):
                 sub = category_create(
                     code=child["code"],
                     name=child["name"],
-                    name_zh=child["name_zh"],
+                    name_zh_hans=child["name_zh"],
                     parent=parent,
                     position=cpos,
                 )
@@ -197,12 +219,7 @@ class DemoBuilder:
             price = Decimal(spec["price"]) if spec.get("price") else None
             benefit = benefit_create(
                 category=by_path[spec["category"]],
-                name=spec["name"],
-                name_zh=spec.get("name_zh", ""),
-                description=spec.get("description", ""),
-                how_to_use=spec.get("how_to_use", ""),
-                provider=spec.get("provider", ""),
-                unit=spec.get("unit", "use"),
+                **demo_texts(spec),
                 kind=spec.get("kind", BenefitKind.INCLUDED),
                 price=price,
                 uses_per_purchase=spec.get("uses_per_purchase", 1) or 1,
@@ -210,7 +227,7 @@ class DemoBuilder:
                 tags=list(spec.get("tags", [])),
                 status=BenefitStatus.ON_SHELF,
             )
-            benefits[benefit.name] = benefit
+            benefits[spec["name"]] = benefit
             self.meta[benefit.pk] = spec
             period = spec.get("period", "calendar_year")
             for slug, quota in (spec.get("quota") or {}).items():

@@ -48,13 +48,15 @@ class ShelfEntry:
 
     benefit_id: int
     code: str
-    name: str
-    name_zh: str
+    name_en: str
+    name_zh_hans: str
     category_code: str
-    category_name: str
-    category_name_zh: str
-    how_to_use: str
-    unit: str
+    category_name_en: str
+    category_name_zh_hans: str
+    how_to_use_en: str
+    how_to_use_zh_hans: str
+    unit_en: str
+    unit_zh_hans: str
     shareable: bool
     allowance: Allowance
     source: str
@@ -67,7 +69,8 @@ class ShelfEntry:
     purchase_id: int | None = None
     family_quota: int = 0  # own tier: how many of the period's uses family may take
     family_used: int = 0
-    summary: str = ""  # the description's short form
+    summary_en: str = ""  # the description's short form
+    summary_zh_hans: str = ""
 
 
 @dataclass
@@ -80,11 +83,12 @@ class Bookshelf:
     cells: dict[int, list[CellView]] = field(default_factory=dict)
 
     def entries_by_category(self) -> list[tuple[str, str, str, list[ShelfEntry]]]:
+        """(category code, its English name, its Chinese name, its entries) by code."""
         groups: dict[str, list[ShelfEntry]] = defaultdict(list)
         names: dict[str, tuple[str, str]] = {}
         for entry in self.entries:
             groups[entry.category_code].append(entry)
-            names[entry.category_code] = (entry.category_name, entry.category_name_zh)
+            names[entry.category_code] = (entry.category_name_en, entry.category_name_zh_hans)
         return [(code, *names[code], groups[code]) for code in sorted(groups)]
 
 
@@ -96,13 +100,15 @@ def entry_for(
     return ShelfEntry(
         benefit_id=view.benefit_id,
         code=view.code,
-        name=view.name,
-        name_zh=view.name_zh,
+        name_en=view.name_en,
+        name_zh_hans=view.name_zh_hans,
         category_code=view.category_code,
-        category_name=view.category_name,
-        category_name_zh=view.category_name_zh,
-        how_to_use=view.how_to_use,
-        unit=view.unit,
+        category_name_en=view.category_name_en,
+        category_name_zh_hans=view.category_name_zh_hans,
+        how_to_use_en=view.how_to_use_en,
+        how_to_use_zh_hans=view.how_to_use_zh_hans,
+        unit_en=view.unit_en,
+        unit_zh_hans=view.unit_zh_hans,
         shareable=view.shareable,
         allowance=allowance,
         source=allowance.source,
@@ -115,7 +121,8 @@ def entry_for(
         purchase_id=allowance.purchase_id,
         family_quota=family_quota,
         family_used=family_used,
-        summary=view.summary,
+        summary_en=view.summary_en,
+        summary_zh_hans=view.summary_zh_hans,
     )
 
 
@@ -160,8 +167,9 @@ def balances_load(holder_ids: list[int], today: date) -> Balances:
 
 _PURCHASE_ENTRIES_SQL = (
     "SELECT p.id, p.uses_granted, p.uses_used, p.valid_from, p.valid_until, b.id, b.code, "
-    "b.name, b.name_zh, cat.path_code, cat.name, cat.name_zh, b.how_to_use, b.unit, b.shareable, "
-    "b.description "
+    "b.name_en, b.name_zh_hans, cat.path_code, cat.name_en, cat.name_zh_hans, b.how_to_use_en, "
+    "b.how_to_use_zh_hans, b.unit_en, b.unit_zh_hans, b.shareable, b.description_en, "
+    "b.description_zh_hans "
     "FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
     "JOIN benefits_category cat ON cat.id = b.category_id "
     "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
@@ -180,21 +188,24 @@ def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
                 tier=-1,
                 benefit_id=benefit_id,
                 code=code,
-                name=name,
-                name_zh=name_zh,
+                name_en=name_en or "",
+                name_zh_hans=name_zh_hans or "",
                 category_code=category_code,
-                category_name=category_name,
-                category_name_zh=category_name_zh,
+                category_name_en=category_name_en or "",
+                category_name_zh_hans=category_name_zh_hans or "",
                 top_code=category_code.split(".")[0],
-                how_to_use=how_to_use,
-                unit=unit,
+                how_to_use_en=how_to_use_en or "",
+                how_to_use_zh_hans=how_to_use_zh_hans or "",
+                unit_en=unit_en or "",
+                unit_zh_hans=unit_zh_hans or "",
                 status="",
                 shareable=bool(shareable),
                 price=None,
                 period="",
                 quota=None,
                 family_quota=0,
-                summary=short_form(description),
+                summary_en=short_form(description_en or ""),
+                summary_zh_hans=short_form(description_zh_hans or ""),
             ),
             purchase_allowance(
                 purchase_id=purchase_id,
@@ -213,15 +224,18 @@ def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
             valid_until,
             benefit_id,
             code,
-            name,
-            name_zh,
+            name_en,
+            name_zh_hans,
             category_code,
-            category_name,
-            category_name_zh,
-            how_to_use,
-            unit,
+            category_name_en,
+            category_name_zh_hans,
+            how_to_use_en,
+            how_to_use_zh_hans,
+            unit_en,
+            unit_zh_hans,
             shareable,
-            description,
+            description_en,
+            description_zh_hans,
         ) in rows
     ]
 

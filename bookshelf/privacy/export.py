@@ -158,7 +158,7 @@ def _events(customer: Customer) -> list[dict[str, Any]]:
 def _suggestions(customer: Customer) -> list[dict[str, Any]]:
     return _rows(
         AgentSuggestion.objects.filter(customer=customer),
-        "agent__agent_no", "benefit__code", "reason", "reason_zh", "status", "created_at",
+        "agent__agent_no", "benefit__code", "reason_en", "reason_zh_hans", "status", "created_at",
         "resolved_at",
     )  # fmt: skip
 

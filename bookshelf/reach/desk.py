@@ -36,8 +36,8 @@ class CategoryGroup:
     """The benefits a customer holds in one top-level category of the shelf."""
 
     code: str
-    name: str
-    name_zh: str
+    name_en: str
+    name_zh_hans: str
     entries: list[ShelfEntry]
 
 
@@ -120,8 +120,8 @@ class CustomerDesk:
             out.append(
                 CategoryGroup(
                     code=code,
-                    name=top.name if top else code,
-                    name_zh=top.name_zh if top else "",
+                    name_en=(top.name_en or "") if top else code,
+                    name_zh_hans=(top.name_zh_hans or "") if top else "",
                     entries=groups[code],
                 )
             )

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.text import localised
+from benefits.text import translated
 from customers.models import Customer, Policy, PolicyStatus
 from customers.selectors import customers_consenting
 
@@ -146,7 +146,7 @@ def _suggestion(customer: Customer, expiring: Expiring) -> AgentSuggestion:
         return _("%(left)s of %(quota)s %(benefit)s unused, period ends %(end)s") % {
             "left": expiring.left,
             "quota": expiring.quota,
-            "benefit": localised(view.name, view.name_zh),
+            "benefit": translated(view, "name"),
             "end": expiring.end.isoformat(),
         }
 
@@ -155,8 +155,8 @@ def _suggestion(customer: Customer, expiring: Expiring) -> AgentSuggestion:
         agent_id=customer.agent_id,
         customer=customer,
         benefit_id=view.benefit_id,
-        reason=english,
-        reason_zh=chinese,
+        reason_en=english,
+        reason_zh_hans=chinese,
         dedupe_key=f"expiring:{customer.pk}:{view.benefit_id}:{expiring.start.isoformat()}",
     )
 

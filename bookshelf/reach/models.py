@@ -78,8 +78,8 @@ class AgentSuggestion(models.Model):
     benefit = models.ForeignKey(
         Benefit, verbose_name=_("benefit"), on_delete=models.CASCADE, related_name="suggestions"
     )
+    # In English and Chinese (`reason_en`, `reason_zh_hans`: `bookshelf/translation.py`).
     reason = models.CharField(_("why"), max_length=255)
-    reason_zh = models.CharField(_("why (Chinese)"), max_length=255, blank=True)
     dedupe_key = models.CharField(_("key"), max_length=120, unique=True)
     event = models.ForeignKey(
         CustomerEvent,

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from benefits.models import Benefit
-from benefits.text import localised
+from benefits.text import translated
 from config.exceptions import DomainError
 from customers.models import Customer
 from customers.selectors import customers_consenting
@@ -151,7 +151,7 @@ def event_suggestions_create(*, event_id: int, today: date | None = None) -> int
                 return _("%(event)s %(when)s: offer %(benefit)s") % {
                     "event": EventKind(event.kind).label,
                     "when": _when(day, today),
-                    "benefit": localised(r.name, r.name_zh),
+                    "benefit": translated(r, "name"),
                 }
 
             english, chinese = bilingual(build)
@@ -161,8 +161,8 @@ def event_suggestions_create(*, event_id: int, today: date | None = None) -> int
                     customer=event.customer,
                     benefit=benefits[r.code],
                     event=event,
-                    reason=english,
-                    reason_zh=chinese,
+                    reason_en=english,
+                    reason_zh_hans=chinese,
                     dedupe_key=f"event:{event.pk}:{benefits[r.code].pk}",
                 )
             )

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from benefits.text import localised
+from benefits.text import translated
 from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
 from config.display import join_list
 from customers.models import ConsentPurpose, Customer, ProductLine, ProfileTag, Relation, Tier
@@ -79,8 +79,8 @@ class Candidate:
 
     benefit_id: int
     code: str
-    name: str
-    name_zh: str
+    name_en: str
+    name_zh_hans: str
     category_code: str
     tags: frozenset[str]
     remaining: int | None
@@ -124,8 +124,8 @@ PUSH_OPEN = PushAction(available=True)
 @dataclass
 class Recommendation:
     code: str
-    name: str
-    name_zh: str
+    name_en: str
+    name_zh_hans: str
     category: str
     score: float
     reasons: list[str]
@@ -155,7 +155,7 @@ def _tag_label(tag: str) -> str:
 
 
 def _name(c: Candidate) -> str:
-    return localised(c.name, c.name_zh)
+    return translated(c, "name")
 
 
 def _event_reason(label: Any, days: int) -> str:
@@ -263,8 +263,8 @@ def rank(
         shown.append(
             Recommendation(
                 code=c.code,
-                name=c.name,
-                name_zh=c.name_zh,
+                name_en=c.name_en,
+                name_zh_hans=c.name_zh_hans,
                 category=c.category_code,
                 score=score,
                 reasons=_score(c, ctx, weights)[1],
@@ -284,8 +284,8 @@ def _candidate(
     return Candidate(
         benefit_id=entry.benefit_id,
         code=entry.code,
-        name=entry.name,
-        name_zh=entry.name_zh,
+        name_en=entry.name_en,
+        name_zh_hans=entry.name_zh_hans,
         category_code=entry.category_code,
         tags=tags.get(entry.benefit_id, frozenset()),
         remaining=entry.remaining,
@@ -315,8 +315,8 @@ def addon_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> li
         Candidate(
             benefit_id=v.benefit_id,
             code=v.code,
-            name=v.name,
-            name_zh=v.name_zh,
+            name_en=v.name_en,
+            name_zh_hans=v.name_zh_hans,
             category_code=v.category_code,
             tags=tags.get(v.benefit_id, frozenset()),
             remaining=None,

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -411,30 +411,42 @@ def _pull_draft_create(locked: Proposal, category: Category | None) -> Benefit:
         )
     words = pull_request_words(locked)
     name = (locked.title or (words[0][0] if words else locked.key))[:120]
-    quoted = "\n".join(
-        ngettext("“%(text)s” (%(n)s request)", "“%(text)s” (%(n)s requests)", n)
-        % {"text": text, "n": n}
-        for text, n in words
+    chinese = _has_cjk(name)
+    english_note, chinese_note = (
+        _pull_draft_description(locked, words, language) for language in ("en", "zh-hans")
     )
-    description = ngettext(
-        "Drafted from a shelf review's pull proposal: %(n)s request from %(c)s customers "
-        "in the %(days)s days before %(end)s. Their words:",
-        "Drafted from a shelf review's pull proposal: %(n)s requests from %(c)s customers "
-        "in the %(days)s days before %(end)s. Their words:",
-        locked.requests,
-    ) % {
-        "n": locked.requests,
-        "c": locked.customers,
-        "days": locked.run.window_days,
-        "end": locked.run.window_end.isoformat(),
-    }
+    # The requests' wording goes in the language it was written in; the note in both.
     return benefit_create(
         category=category,
-        name=name,
-        name_zh=name if _has_cjk(name) else "",
-        description=f"{description}\n{quoted}",
+        name="" if chinese else name,
+        name_zh_hans=name if chinese else "",
+        description=english_note,
+        description_zh_hans=chinese_note,
         status=BenefitStatus.DRAFT,
     )
+
+
+def _pull_draft_description(locked: Proposal, words: list[tuple[str, int]], language: str) -> str:
+    """The draft's description in `language`: where it came from and the customers' words."""
+    with translation.override(language):
+        quoted = "\n".join(
+            ngettext("“%(text)s” (%(n)s request)", "“%(text)s” (%(n)s requests)", n)
+            % {"text": text, "n": n}
+            for text, n in words
+        )
+        description = ngettext(
+            "Drafted from a shelf review's pull proposal: %(n)s request from %(c)s customers "
+            "in the %(days)s days before %(end)s. Their words:",
+            "Drafted from a shelf review's pull proposal: %(n)s requests from %(c)s customers "
+            "in the %(days)s days before %(end)s. Their words:",
+            locked.requests,
+        ) % {
+            "n": locked.requests,
+            "c": locked.customers,
+            "days": locked.run.window_days,
+            "end": locked.run.window_end.isoformat(),
+        }
+    return f"{description}\n{quoted}"
 
 
 def _pull_accept(

@@ -55,8 +55,8 @@ class MatrixBenefit:
 
     benefit_id: int
     code: str
-    name: str
-    name_zh: str
+    name_en: str
+    name_zh_hans: str
     status: str
     period: str
     quota: int | None
@@ -76,8 +76,8 @@ class MatrixBenefit:
 @dataclass(frozen=True)
 class MatrixColumn:
     code: str
-    name: str
-    name_zh: str
+    name_en: str
+    name_zh_hans: str
 
 
 @dataclass
@@ -180,7 +180,10 @@ def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) ->
     since_day = today - timedelta(days=days)
     since = timezone.make_aware(datetime.combine(since_day, time.min))
     tops = list(Category.objects.filter(parent__isnull=True).order_by("position", "path_code"))
-    columns = [MatrixColumn(code=c.path_code, name=c.name, name_zh=c.name_zh) for c in tops]
+    columns = [
+        MatrixColumn(code=c.path_code, name_en=c.name_en or "", name_zh_hans=c.name_zh_hans or "")
+        for c in tops
+    ]
     index = {c.code: i for i, c in enumerate(columns)}
     usage = shelf_usage_by_tier(since=since)
     reach = shelf_reach_by_tier(since=since)
@@ -213,8 +216,8 @@ def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) ->
             MatrixBenefit(
                 benefit_id=benefit.pk,
                 code=benefit.code,
-                name=benefit.name,
-                name_zh=benefit.name_zh,
+                name_en=benefit.name_en or "",
+                name_zh_hans=benefit.name_zh_hans or "",
                 status=benefit.status,
                 period=cell.period,
                 quota=cell.quota,

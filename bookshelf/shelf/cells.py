@@ -13,19 +13,23 @@ from .models import Eligibility, ShelfCell
 
 @dataclass(frozen=True)
 class CellView:
-    """A shelf cell joined with its benefit, category and eligibility: plain, cacheable data."""
+    """A shelf cell joined with its benefit, category and eligibility: plain, cacheable data.
+    Its texts carry both languages (`name_en`, `name_zh_hans`...), as the benefit's columns:
+    one cache entry serves readers of either; `benefits.text.chooser` picks per request."""
 
     tier: int
     benefit_id: int
     code: str
-    name: str
-    name_zh: str
+    name_en: str
+    name_zh_hans: str
     category_code: str
-    category_name: str
-    category_name_zh: str
+    category_name_en: str
+    category_name_zh_hans: str
     top_code: str
-    how_to_use: str
-    unit: str
+    how_to_use_en: str
+    how_to_use_zh_hans: str
+    unit_en: str
+    unit_zh_hans: str
     status: str
     shareable: bool
     price: str | None
@@ -37,7 +41,8 @@ class CellView:
     max_age: int | None = None
     # The description's short form (`benefits.text.short_form`), which the benefit centre
     # lists for every benefit; the full text is the catalog's.
-    summary: str = ""
+    summary_en: str = ""
+    summary_zh_hans: str = ""
 
 
 def cell_view_from(cell: ShelfCell) -> CellView:
@@ -48,14 +53,16 @@ def cell_view_from(cell: ShelfCell) -> CellView:
         tier=cell.tier,
         benefit_id=benefit.pk,
         code=benefit.code,
-        name=benefit.name,
-        name_zh=benefit.name_zh,
+        name_en=benefit.name_en or "",
+        name_zh_hans=benefit.name_zh_hans or "",
         category_code=category.path_code,
-        category_name=category.name,
-        category_name_zh=category.name_zh,
+        category_name_en=category.name_en or "",
+        category_name_zh_hans=category.name_zh_hans or "",
         top_code=category.top_code,
-        how_to_use=benefit.how_to_use,
-        unit=benefit.unit,
+        how_to_use_en=benefit.how_to_use_en or "",
+        how_to_use_zh_hans=benefit.how_to_use_zh_hans or "",
+        unit_en=benefit.unit_en or "",
+        unit_zh_hans=benefit.unit_zh_hans or "",
         status=benefit.status,
         shareable=benefit.shareable,
         price=None if benefit.price is None else str(benefit.price),
@@ -65,7 +72,8 @@ def cell_view_from(cell: ShelfCell) -> CellView:
         requires_product_line=rules.requires_product_line if rules else "",
         min_age=rules.min_age if rules else None,
         max_age=rules.max_age if rules else None,
-        summary=short_form(benefit.description),
+        summary_en=short_form(benefit.description_en or ""),
+        summary_zh_hans=short_form(benefit.description_zh_hans or ""),
     )
 
 

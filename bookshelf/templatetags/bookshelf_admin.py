@@ -11,7 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from benefits.text import localised
+from benefits.text import translated
 from config import display
 from customers.cities import city_label
 from customers.models import ProfileTag, Relation, Tier
@@ -24,8 +24,9 @@ register = template.Library()
 
 @register.filter
 def bi(obj: Any, prefix: str = "name") -> str:
-    """The Chinese name when the page is in Chinese and one exists, else the English one."""
-    return localised(str(getattr(obj, prefix, "")), str(getattr(obj, f"{prefix}_zh", "") or ""))
+    """`obj`'s text `prefix` in the page's language, else the other one: from its
+    `<prefix>_en` and `<prefix>_zh_hans` (a model instance or a plain view of one)."""
+    return translated(obj, prefix)
 
 
 @register.filter

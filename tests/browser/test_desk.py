@@ -66,7 +66,7 @@ def test_a_high_net_worth_desk_passes_the_ten_second_test(browser, live_server):
     desk = customer_desk(customer=customer)
     rows = len(desk.shelf.entries)
     assert rows > 100, rows
-    checkup = next(e for e in desk.shelf_order if "check-up" in e.name.lower())
+    checkup = next(e for e in desk.shelf_order if "check-up" in e.name_en.lower())
     redemption_create(customer=customer, benefit_code=desk.shelf_order[-1].code)
 
     _log_in(browser, live_server.url, "hnw-agent")

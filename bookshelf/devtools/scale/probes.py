@@ -164,8 +164,9 @@ RAW_POLICIES = (
     "WHERE customer_id = ANY(%s) AND status = 'in_force'"
 )
 RAW_CELLS = (
-    "SELECT s.tier, b.id, b.code, b.name, b.name_zh, cat.path_code, cat.name AS category, "
-    "cat.name_zh AS category_zh, b.how_to_use, b.unit, b.status, b.shareable, b.price, "
+    "SELECT s.tier, b.id, b.code, b.name_en, b.name_zh_hans, cat.path_code, "
+    "cat.name_en AS category_en, cat.name_zh_hans AS category_zh_hans, b.how_to_use_en, "
+    "b.how_to_use_zh_hans, b.unit_en, b.unit_zh_hans, b.status, b.shareable, b.price, "
     "s.period, s.quota, s.family_quota, e.requires_product_line, e.min_age, e.max_age "
     "FROM bookshelf_shelfcell s JOIN benefits_benefit b ON b.id = s.benefit_id "
     "JOIN benefits_category cat ON cat.id = b.category_id "
@@ -178,13 +179,15 @@ RAW_BALANCES = (
     "AND (period_end IS NULL OR period_end >= %s)"
 )
 RAW_PURCHASES = (
-    "SELECT p.id, p.benefit_id, b.code, b.name, p.uses_granted, p.uses_used, p.valid_from, "
-    "p.valid_until FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
+    "SELECT p.id, p.benefit_id, b.code, b.name_en, b.name_zh_hans, p.uses_granted, "
+    "p.uses_used, p.valid_from, p.valid_until FROM bookshelf_purchase p "
+    "JOIN benefits_benefit b ON b.id = p.benefit_id "
     "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
     "AND p.uses_used < p.uses_granted ORDER BY p.valid_until, p.id"
 )
 RAW_PURCHASABLE = (
-    "SELECT b.code, b.name, cat.path_code, b.how_to_use, b.unit, b.price, b.shareable "
+    "SELECT b.code, b.name_en, b.name_zh_hans, cat.path_code, b.how_to_use_en, "
+    "b.how_to_use_zh_hans, b.unit_en, b.unit_zh_hans, b.price, b.shareable "
     "FROM benefits_benefit b JOIN benefits_category cat ON cat.id = b.category_id "
     "WHERE b.price IS NOT NULL AND b.status = 'on_shelf' ORDER BY b.code"
 )

@@ -319,13 +319,15 @@ class ScaleSeeder:
                 benefit = benefit_create(
                     category=categories[path],
                     name=f"{name} ({city})",
-                    name_zh=f"{city_zh}{name_zh}",
+                    name_zh_hans=f"{city_zh}{name_zh}",
                     how_to_use="Show the partner code in the app at the counter.",
+                    how_to_use_zh_hans="到店时在柜台出示App中的合作商户码即可使用。",
                     provider=f"{city} partner network",
+                    provider_zh_hans=f"{city_zh}合作商户网络",
                     tags=[tag],
                     status=BenefitStatus.ON_SHELF,
                 )
-                benefits[benefit.name] = benefit
+                benefits[f"{name} ({city})"] = benefit
                 meta[benefit.pk] = {"popularity": 0.02, "tags": [tag], "city": city}
                 for tier in (Tier.GOLD, Tier.PLATINUM, Tier.DIAMOND, Tier.HIGH_NET_WORTH):
                     shelf_cell_set(tier=tier, benefit=benefit, period=period, quota=quota)

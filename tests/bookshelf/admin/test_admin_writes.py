@@ -114,9 +114,10 @@ def test_a_benefit_added_in_the_admin_gets_the_next_code_of_its_category(office:
         reverse("admin:benefits_benefit_add"),
         {
             "category": sub.pk,
-            "name": "Sleep coaching",
-            "name_zh": "睡眠指导",
-            "unit": "session",
+            "name_en": "Sleep coaching",
+            "name_zh_hans": "睡眠指导",
+            "unit_en": "session",
+            "unit_zh_hans": "次",
             "kind": "included",
             "uses_per_purchase": 1,
             "purchase_valid_days": 365,

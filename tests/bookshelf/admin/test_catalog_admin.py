@@ -109,7 +109,16 @@ def _csv(rows: list[list[object]], headers: list[str]) -> bytes:
     return data.export("csv").encode()
 
 
-BENEFIT_HEADERS = ["code", "category", "name", "name_zh", "kind", "price", "shareable", "tags"]
+BENEFIT_HEADERS = [
+    "code",
+    "category",
+    "name_en",
+    "name_zh_hans",
+    "kind",
+    "price",
+    "shareable",
+    "tags",
+]
 
 
 def _import(client, url_name: str, content: bytes, name: str = "rows.csv", fmt: int = 0):
@@ -253,14 +262,14 @@ def test_export_of_benefits_in_csv(office: Office):
             "resource": 0,
             **{
                 f"benefitresource_{f}": "on"
-                for f in ["code", "category", "name", "price", "tags", "status"]
+                for f in ["code", "category", "name_en", "name_zh_hans", "price", "tags", "status"]
             },
         },
     )
     assert response.status_code == 200
     text = response.content.decode()
     assert benefit.code in text and "99.00" in text and "on_shelf" in text
-    assert text.splitlines()[0].startswith("code,category,name")
+    assert text.splitlines()[0].startswith("code,category,name_en,name_zh_hans")
     rows = list(tablib.Dataset().load(io.StringIO(text).read(), format="csv").dict)
     assert rows[0]["category"] == benefit.category.path_code
 
@@ -278,7 +287,7 @@ def test_changes_to_benefits_shelf_cells_and_tier_rules_are_kept_with_who_and_wh
     page = client.get(url)
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "tags"}
-    data.update({"name": "Renamed benefit", "provider": "Acme"})
+    data.update({"name_en": "Renamed benefit", "provider_en": "Acme"})
     for prefix, formset in [
         (f.formset.prefix, f.formset) for f in page.context["inline_admin_formsets"]
     ]:

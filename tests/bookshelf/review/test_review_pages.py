@@ -327,7 +327,10 @@ def test_a_pull_naming_no_category_asks_for_one_and_changes_nothing_without(shel
     proposal_approve(proposal=proposal, category=hlt)
     proposal.refresh_from_db()
     assert proposal.benefit is not None
-    assert (proposal.benefit.name, proposal.benefit.name_zh) == ("牙齿美白", "牙齿美白")
+    # The requests' wording is Chinese: the draft is named in Chinese, and reads so in English
+    # too until product staff add the English name.
+    assert (proposal.benefit.name_en, proposal.benefit.name_zh_hans) == ("", "牙齿美白")
+    assert proposal.benefit.name == "牙齿美白"
     assert proposal.benefit.category_id == hlt.pk == proposal.category_id
     assert pull_request_words(proposal) == [("牙齿美白", 3)]
 

@@ -101,9 +101,9 @@ def test_renaming_a_benefit_shows_in_the_next_read(
 ):
     tier_entries(gold)
     with django_capture_on_commit_callbacks(execute=True):
-        benefit.name = "Renamed check-up"
-        benefit.save(update_fields=["name", "updated_at"])
-    assert tier_entries(gold)[benefit.pk].name == "Renamed check-up"
+        benefit.name_en = "Renamed check-up"
+        benefit.save(update_fields=["name", "name_en", "updated_at"])
+    assert tier_entries(gold)[benefit.pk].name_en == "Renamed check-up"
 
 
 def test_a_new_price_shows_in_the_purchasable_list(gold, django_capture_on_commit_callbacks):
