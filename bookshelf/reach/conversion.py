@@ -21,7 +21,7 @@ from django.db.models import (
     When,
 )
 
-from benefits.text import localised
+from benefits.text import chooser
 from customers.models import Tier
 
 from ..ledger.models import Redemption, RedemptionStatus
@@ -48,7 +48,7 @@ def push_conversion(*, by: str, since: date | None = None) -> list[ConversionRow
     an EXISTS per push (a use with no later push before it), grouped in SQL."""
     fields = {
         "agent": ("pushed_by__username", "pushed_by__agent__name"),
-        "benefit": ("benefit_code", "benefit__name"),
+        "benefit": ("benefit_code", "benefit__name_en"),
         "tier": ("customer__tier", "customer__tier"),
     }
     if by not in fields:
@@ -79,7 +79,7 @@ def push_conversion(*, by: str, since: date | None = None) -> list[ConversionRow
         qs = qs.filter(created_at__date__gte=since)
     rows = (
         qs.annotate(converted=Exists(used))
-        .values(key_field, label_field, *(["benefit__name_zh"] if by == "benefit" else []))
+        .values(key_field, label_field, *(["benefit__name_zh_hans"] if by == "benefit" else []))
         .annotate(
             n=Count("id"),
             c=Sum(Case(When(converted=True, then=1), default=0, output_field=IntegerField())),
@@ -87,13 +87,14 @@ def push_conversion(*, by: str, since: date | None = None) -> list[ConversionRow
         .order_by(key_field)
     )
     out = []
+    choose = chooser()
     for r in rows:
         key = r[key_field]
         label = r[label_field]
         if by == "tier":
             label = str(Tier(key).label)
         elif by == "benefit":
-            label = localised(label or "", r["benefit__name_zh"] or "")
+            label = choose(label, r["benefit__name_zh_hans"])
         out.append(
             ConversionRow(
                 key=str(key if key is not None else "-"),

@@ -52,7 +52,7 @@ def demand_synonyms_seed() -> int:
 
 # A benefit's name fields, in both languages: the one place the grouping reads them (after
 # the move to translated fields, `name_en` and `name_zh_hans`: change them here only).
-BENEFIT_NAME_FIELDS = ("name", "name_zh")
+BENEFIT_NAME_FIELDS = ("name_en", "name_zh_hans")
 
 
 def benefit_names(benefit: Any) -> list[str]:

@@ -21,7 +21,7 @@ def move_reasons_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookshelf", "0028_redemption_cancelled_by_reason"),
+        ("bookshelf", "0029_demand_groups"),
     ]
 
     operations = [
