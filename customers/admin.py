@@ -52,6 +52,7 @@ from .selectors import (
     customer_search,
     customer_search_full_number,
     customer_search_reference,
+    customer_tier_decide,
     customers_visible_to,
     user_sees_all_customers,
 )
@@ -342,7 +343,7 @@ class CustomerAdmin(
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over every customer on each page
     ordering = ["customer_no"]
-    tier_fields = ("tier", "tier_reason", "tier_set_at", "tier_downgrade_due")
+    tier_fields = ("tier", "tier_why", "tier_set_at", "tier_downgrade_due")
     fieldsets = [
         (None, {"fields": ["customer_no", "name", "gender", "birth_date", "city"]}),
         (_("Contact and identity"), {"fields": ["phone", "id_number"]}),
@@ -503,6 +504,16 @@ class CustomerAdmin(
         labels = dict(ProfileTag.choices)
         return join_list(labels.get(tag, tag) for tag in obj.tags) or "-"
 
+    @admin.display(description=_("why this tier"))
+    def tier_why(self, obj: Customer) -> str:
+        """What the rules say now, in the reader's language (as the desk says it); an
+        override's reason as staff wrote it. The stored `tier_reason` is in the language the
+        nightly job ran in."""
+        if obj.pk is None:
+            return "-"
+        decision = customer_tier_decide(customer=obj)
+        return (obj.tier_reason if decision.from_override else decision.reason) or "-"
+
     @admin.display(description=_("age"))
     def age(self, obj: Customer) -> int | str:
         return obj.age_on(timezone.localdate()) if obj.birth_date else "-"
@@ -620,6 +631,8 @@ class FamilyLinkAdmin(CustomerScopedAdmin):
 @admin.register(TierRule)
 class TierRuleAdmin(HistoryAdmin):  # type: ignore[type-arg]
     list_display = ["tier", "min_premium_col", "description", "updated_at"]
+    # The description in both languages side by side (the list shows the reader's).
+    fields = ["tier", "min_annual_premium", ("description_en", "description_zh_hans")]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["tier"] if obj is not None else []

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import ConsentText
+from .models import ConsentText, TierRule
 
 
 @register(ConsentText)
 class ConsentTextTranslation(TranslationOptions):
     fields = ("text",)
+
+
+@register(TierRule)
+class TierRuleTranslation(TranslationOptions):
+    fields = ("description",)

@@ -69,31 +69,11 @@ ALLOWED = {
     "com": "a webhook's URL in the demo (example.com)",
 }
 
-# Catalogue TEXT still in English until the "fields" helper's bilingual catalogue and the
-# copy helpers' Chinese demo copy are merged: per model, the fields whose stored values the
-# crawl forgives where they appear verbatim. The lead empties this after merging their work;
-# never put a UI string here.
-PENDING_CATALOGUE_COPY: dict[str, tuple[str, ...]] = {
-    "benefits.Benefit": ("description", "how_to_use", "provider", "unit"),
-}
-
-# English that needs a change in a file another helper owns, or a model change (see
-# /work/notes/zhsweep.md, "Left for others"): stored values forgiven where they stand.
-# Empty it as each is fixed.
+# Stored English that still needs a change to be worded per language: values forgiven where
+# they stand. Empty it as each is fixed.
 PENDING_ELSEWHERE: dict[str, tuple[str, ...]] = {
-    # The category list shows the English and Chinese names side by side (helper "fields").
-    "benefits.Category": ("name",),
-    # One text field per consent version: a Chinese twin needs a model change.
-    "customers.ConsentText": ("text",),
-    # The default rules' descriptions, written in English by customers/migrations/0002.
-    "customers.TierRule": ("description",),
     # The scheduled tasks' names, written in English by the schedule code (helper "demand").
     "django_celery_beat.PeriodicTask": ("name", "task"),
-    # The demo's retirement note (bookshelf/devtools/demo.py's retire_one, via benefits/).
-    "benefits.BenefitStatusChange": ("reason",),
-    # The customer's tier reason is stored as formatted English text (customers/services.py
-    # writes it): a code and parameters would let each page word it (a model change).
-    "customers.Customer": ("tier_reason",),
 }
 # Whole pages still in English in part, by the page's name: their words are reported, not
 # failed. Empty it as each is fixed.
@@ -110,6 +90,7 @@ PAGES_PENDING: dict[str, str] = {
 # Data people typed, shown as typed: not the page's words.
 DATA_TYPED: dict[str, tuple[str, ...]] = {
     "bookshelf.Proposal": ("title",),  # a pull proposal's title is the customers' words
+    "benefits.BenefitStatusChange": ("reason",),  # why staff retired it, as they typed it
     "auth.User": ("username", "first_name", "last_name"),  # a login name, a person's name
     "bookshelf.WebhookEvent": ("type",),  # event types are the API's identifiers
     "bookshelf.ApiClient": ("name", "token_prefix"),  # its name; the start of its token
@@ -232,7 +213,6 @@ def _forgiven_texts() -> list[str]:
     first (so a long text is cut out before a shorter one inside it)."""
     values: set[str] = set()
     for label, fields in [
-        *PENDING_CATALOGUE_COPY.items(),
         *PENDING_ELSEWHERE.items(),
         *DATA_TYPED.items(),
     ]:
