@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.text import capfirst, format_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -29,6 +29,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from config.display import money
 from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
+from config.translated_admin import LANGUAGE_LABELS, LanguageLabels, both
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
 from .resources import BenefitResource, adopt, benefit_texts_of
@@ -67,14 +68,6 @@ class TopCategoryFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{self.code_field}__startswith": f"{value}."})
 
 
-LANGUAGE_LABELS = {"en": _("English"), "zh-hans": _("Chinese")}
-
-
-def both(field: str) -> tuple[str, str]:
-    """A translated field's English and Chinese columns, for one row of a fieldset."""
-    return (f"{field}_en", f"{field}_zh_hans")
-
-
 class BilingualForm(forms.ModelForm):  # type: ignore[type-arg]
     """A name is needed in at least one language (a draft pulled from Chinese requests has
     only its Chinese name until product staff add the English)."""
@@ -86,23 +79,9 @@ class BilingualForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class SideBySideTranslations:
+class SideBySideTranslations(LanguageLabels):
     """Both languages of a translated field on one row of the form, labelled by language
     ("Name · English", "Name · Chinese"), each optional (`BilingualForm` needs one name)."""
-
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
-        language = getattr(db_field, "language", None)
-        if formfield is not None and language in LANGUAGE_LABELS:
-            formfield.label = format_lazy(
-                "{} · {}",
-                capfirst(db_field.translated_field.verbose_name),
-                LANGUAGE_LABELS[language],
-            )
-            formfield.required = False
-            if isinstance(formfield.widget, forms.Textarea):
-                formfield.widget.attrs.update({"rows": 4, "cols": 48})
-        return formfield
 
     form: Any = BilingualForm
 
@@ -129,8 +108,8 @@ class TranslationMissingFilter(admin.SimpleListFilter):
 class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "path_code",
-        "name_en",
-        "name_zh_hans",
+        "name_english",
+        "name_chinese",
         "parent",
         "position",
         "last_benefit_seq",
@@ -151,6 +130,19 @@ class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[t
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(
+        description=format_lazy("{} · {}", _("Name"), LANGUAGE_LABELS["en"]), ordering="name_en"
+    )
+    def name_english(self, obj: Category) -> str:
+        return obj.name_en or "-"
+
+    @admin.display(
+        description=format_lazy("{} · {}", _("Name"), LANGUAGE_LABELS["zh-hans"]),
+        ordering="name_zh_hans",
+    )
+    def name_chinese(self, obj: Category) -> str:
+        return obj.name_zh_hans or "-"
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         if change:

@@ -16,3 +16,10 @@ class ConsentTextTranslation(TranslationOptions):
 @register(TierRule)
 class TierRuleTranslation(TranslationOptions):
     fields = ("description",)
+
+
+# django-simple-history built the rule's history model before these columns existed: it
+# carries them too, so a change to either language is in the history.
+@register(TierRule.history.model)
+class HistoricalTierRuleTranslation(TranslationOptions):
+    fields = ("description",)

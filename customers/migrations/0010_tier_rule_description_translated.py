@@ -15,6 +15,7 @@ DEFAULT_CHINESE = {
 def move_descriptions(apps, schema_editor):
     TierRule = apps.get_model("customers", "TierRule")
     TierRule.objects.update(description_en=F("description"))
+    apps.get_model("customers", "HistoricalTierRule").objects.update(description_en=F("description"))
     for english, chinese in DEFAULT_CHINESE.items():
         TierRule.objects.filter(description=english).update(description_zh_hans=chinese)
 
@@ -34,6 +35,20 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="tierrule",
+            name="description_zh_hans",
+            field=models.CharField(
+                blank=True, max_length=200, null=True, verbose_name="description"
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicaltierrule",
+            name="description_en",
+            field=models.CharField(
+                blank=True, max_length=200, null=True, verbose_name="description"
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicaltierrule",
             name="description_zh_hans",
             field=models.CharField(
                 blank=True, max_length=200, null=True, verbose_name="description"

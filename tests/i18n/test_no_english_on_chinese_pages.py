@@ -91,6 +91,8 @@ PAGES_PENDING: dict[str, str] = {
 DATA_TYPED: dict[str, tuple[str, ...]] = {
     "bookshelf.Proposal": ("title",),  # a pull proposal's title is the customers' words
     "benefits.BenefitStatusChange": ("reason",),  # why staff retired it, as they typed it
+    # The category list shows both names side by side: its English column is English.
+    "benefits.Category": ("name_en",),
     "auth.User": ("username", "first_name", "last_name"),  # a login name, a person's name
     "bookshelf.WebhookEvent": ("type",),  # event types are the API's identifiers
     "bookshelf.ApiClient": ("name", "token_prefix"),  # its name; the start of its token

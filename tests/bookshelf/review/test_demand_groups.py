@@ -138,8 +138,8 @@ def test_variant_chinese_phrasings_become_one_pull_proposal(shelf, synonyms):
 
 def test_a_request_for_what_the_tier_holds_is_a_discoverability_finding_not_a_pull(shelf, synonyms):
     checkup = make_benefit(cells={Tier.GOLD: 1}, name="Standard health check-up")
-    checkup.name_zh = "标准体检"
-    checkup.save(update_fields=["name_zh"])
+    checkup.name_zh_hans = "标准体检"
+    checkup.save(update_fields=["name_zh_hans"])
     for text in ("体检", "體檢", "我想要体检", "health checkup please"):
         signal = demand_signal_create(text=text, customer=make_customer(tier=Tier.GOLD))
         assert signal.held_benefit == checkup

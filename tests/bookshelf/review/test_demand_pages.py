@@ -17,8 +17,8 @@ from tests.factories import make_benefit, make_customer
 
 def _checkup():
     benefit = make_benefit(cells={Tier.GOLD: 1}, name="Standard health check-up")
-    benefit.name_zh = "标准体检"
-    benefit.save(update_fields=["name_zh"])
+    benefit.name_zh_hans = "标准体检"
+    benefit.save(update_fields=["name_zh_hans"])
     return benefit
 
 
