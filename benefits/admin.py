@@ -29,7 +29,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from config.display import money
 from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
-from config.translated_admin import LANGUAGE_LABELS, LanguageLabels, both
+from config.translated_admin import LANGUAGE_LABELS, LabelledExportForm, LanguageLabels, both
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
 from .resources import BenefitResource, adopt, benefit_texts_of
@@ -289,6 +289,7 @@ def _lifecycle_action(
 class BenefitAdmin(SideBySideTranslations, ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc]
     resource_classes = [BenefitResource]
     formats = [CSV, XLSX]
+    export_form_class = LabelledExportForm
     list_display = [
         "code",
         "name_col",

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
+from import_export.forms import SelectableFieldsExportForm
 
 LANGUAGE_LABELS = {"en": _("English"), "zh-hans": _("Chinese")}
 
@@ -36,3 +38,30 @@ class LanguageLabels:
             if isinstance(formfield.widget, forms.Textarea):
                 formfield.widget.attrs.update({"rows": 4, "cols": 48})
         return formfield
+
+
+def field_label(model: Any, name: str) -> str:
+    """A model field's label in the reader's language: "名称 · 中文" for a translated
+    column, the verbose name otherwise, the name itself for what is not a model field."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    language = getattr(field, "language", None)
+    if language in LANGUAGE_LABELS:
+        return str(
+            format_lazy(
+                "{} · {}", capfirst(field.translated_field.verbose_name), LANGUAGE_LABELS[language]
+            )
+        )
+    return str(capfirst(getattr(field, "verbose_name", name)))
+
+
+class LabelledExportForm(SelectableFieldsExportForm):
+    """django-import-export's export page, its columns named by the model's translated field
+    labels instead of "Name Zh Hans" (it title-cases the attribute)."""
+
+    def _get_field_label(self, resource: Any, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        attribute = (getattr(field, "attribute", None) or field_name).split("__")[0]
+        return field_label(resource._meta.model, attribute)

@@ -60,6 +60,6 @@ def english_words(texts: list[str], allowed: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for text in texts:
         for word in LATIN_RUN.findall(MASKED.sub(" ", text)):
-            if word not in allowed and word.lower() not in allowed and word not in found:
+            if {word, word.lower(), word.upper()}.isdisjoint(allowed) and word not in found:
                 found[word] = text[:120]
     return found
