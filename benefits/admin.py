@@ -19,7 +19,6 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -29,6 +28,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from config.display import money
 from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
+from config.translated_admin import LANGUAGE_LABELS, both
+from config.translated_admin import SideBySideTranslations as _SideBySide
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
 from .resources import BenefitResource, adopt, benefit_texts_of
@@ -67,14 +68,6 @@ class TopCategoryFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{self.code_field}__startswith": f"{value}."})
 
 
-LANGUAGE_LABELS = {"en": _("English"), "zh-hans": _("Chinese")}
-
-
-def both(field: str) -> tuple[str, str]:
-    """A translated field's English and Chinese columns, for one row of a fieldset."""
-    return (f"{field}_en", f"{field}_zh_hans")
-
-
 class BilingualForm(forms.ModelForm):  # type: ignore[type-arg]
     """A name is needed in at least one language (a draft pulled from Chinese requests has
     only its Chinese name until product staff add the English)."""
@@ -86,23 +79,9 @@ class BilingualForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class SideBySideTranslations:
+class SideBySideTranslations(_SideBySide):
     """Both languages of a translated field on one row of the form, labelled by language
     ("Name · English", "Name · Chinese"), each optional (`BilingualForm` needs one name)."""
-
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
-        language = getattr(db_field, "language", None)
-        if formfield is not None and language in LANGUAGE_LABELS:
-            formfield.label = format_lazy(
-                "{} · {}",
-                capfirst(db_field.translated_field.verbose_name),
-                LANGUAGE_LABELS[language],
-            )
-            formfield.required = False
-            if isinstance(formfield.widget, forms.Textarea):
-                formfield.widget.attrs.update({"rows": 4, "cols": 48})
-        return formfield
 
     form: Any = BilingualForm
 
@@ -110,11 +89,15 @@ class SideBySideTranslations:
 class TranslationMissingFilter(admin.SimpleListFilter):
     """Benefits lacking a customer-facing text (name, description, how to use) in a language."""
 
-    title = _("translation missing")
+    title = _("missing translation")
     parameter_name = "missing"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("zh-hans", _("Chinese")), ("en", _("English")), ("any", _("Either language"))]
+        return [
+            ("zh-hans", LANGUAGE_LABELS["zh-hans"]),
+            ("en", LANGUAGE_LABELS["en"]),
+            ("any", _("Either language")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
