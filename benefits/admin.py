@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -28,7 +29,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from config.display import money
 from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
-from config.translated_admin import LANGUAGE_LABELS, both
+from config.translated_admin import LABEL, LANGUAGE_LABELS, both
 from config.translated_admin import SideBySideTranslations as _SideBySide
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
@@ -112,8 +113,8 @@ class TranslationMissingFilter(admin.SimpleListFilter):
 class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "path_code",
-        "name_en",
-        "name_zh_hans",
+        "name_en_col",
+        "name_zh_col",
         "parent",
         "position",
         "last_benefit_seq",
@@ -125,6 +126,21 @@ class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[t
     autocomplete_fields = ["parent"]
     readonly_fields = ["path_code", "last_benefit_seq"]
     ordering = ["path_code"]
+
+    # The list's headers name each language as the form's labels do (not "名称 [zh-hans]").
+    @admin.display(
+        description=format_lazy(LABEL, field=_("name"), language=LANGUAGE_LABELS["en"]),
+        ordering="name_en",
+    )
+    def name_en_col(self, obj: Category) -> str:
+        return obj.name_en or "-"
+
+    @admin.display(
+        description=format_lazy(LABEL, field=_("name"), language=LANGUAGE_LABELS["zh-hans"]),
+        ordering="name_zh_hans",
+    )
+    def name_zh_col(self, obj: Category) -> str:
+        return obj.name_zh_hans or "-"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # A code is part of every benefit code below it: fixed once created.
