@@ -29,7 +29,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from config.display import money
 from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
-from config.translated_admin import LANGUAGE_LABELS, LabelledExportForm, LanguageLabels, both
+from config.translated_admin import LABEL, LANGUAGE_LABELS, LabelledExportForm, both
+from config.translated_admin import SideBySideTranslations as _SideBySide
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
 from .resources import BenefitResource, adopt, benefit_texts_of
@@ -79,7 +80,7 @@ class BilingualForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class SideBySideTranslations(LanguageLabels):
+class SideBySideTranslations(_SideBySide):
     """Both languages of a translated field on one row of the form, labelled by language
     ("Name · English", "Name · Chinese"), each optional (`BilingualForm` needs one name)."""
 
@@ -89,11 +90,15 @@ class SideBySideTranslations(LanguageLabels):
 class TranslationMissingFilter(admin.SimpleListFilter):
     """Benefits lacking a customer-facing text (name, description, how to use) in a language."""
 
-    title = _("translation missing")
+    title = _("missing translation")
     parameter_name = "missing"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("zh-hans", _("Chinese")), ("en", _("English")), ("any", _("Either language"))]
+        return [
+            ("zh-hans", LANGUAGE_LABELS["zh-hans"]),
+            ("en", LANGUAGE_LABELS["en"]),
+            ("any", _("Either language")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
@@ -108,8 +113,8 @@ class TranslationMissingFilter(admin.SimpleListFilter):
 class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "path_code",
-        "name_english",
-        "name_chinese",
+        "name_en_col",
+        "name_zh_col",
         "parent",
         "position",
         "last_benefit_seq",
@@ -122,6 +127,21 @@ class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[t
     readonly_fields = ["path_code", "last_benefit_seq"]
     ordering = ["path_code"]
 
+    # The list's headers name each language as the form's labels do (not "名称 [zh-hans]").
+    @admin.display(
+        description=format_lazy(LABEL, field=_("name"), language=LANGUAGE_LABELS["en"]),
+        ordering="name_en",
+    )
+    def name_en_col(self, obj: Category) -> str:
+        return obj.name_en or "-"
+
+    @admin.display(
+        description=format_lazy(LABEL, field=_("name"), language=LANGUAGE_LABELS["zh-hans"]),
+        ordering="name_zh_hans",
+    )
+    def name_zh_col(self, obj: Category) -> str:
+        return obj.name_zh_hans or "-"
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # A code is part of every benefit code below it: fixed once created.
         if obj is not None:
@@ -130,19 +150,6 @@ class CategoryAdmin(SideBySideTranslations, admin.ModelAdmin):  # type: ignore[t
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    @admin.display(
-        description=format_lazy("{} · {}", _("Name"), LANGUAGE_LABELS["en"]), ordering="name_en"
-    )
-    def name_english(self, obj: Category) -> str:
-        return obj.name_en or "-"
-
-    @admin.display(
-        description=format_lazy("{} · {}", _("Name"), LANGUAGE_LABELS["zh-hans"]),
-        ordering="name_zh_hans",
-    )
-    def name_chinese(self, obj: Category) -> str:
-        return obj.name_zh_hans or "-"
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         if change:

@@ -32,7 +32,7 @@ from config.dates import SafeDateHierarchyChangeList
 from config.display import join_list, money
 from config.history_admin import HistoryAdmin
 from config.requestid import current_request_id
-from config.translated_admin import LanguageLabels, both
+from config.translated_admin import SideBySideTranslations, both
 
 from .cities import city_label
 from .models import (
@@ -630,7 +630,7 @@ class FamilyLinkAdmin(CustomerScopedAdmin):
 
 
 @admin.register(TierRule)
-class TierRuleAdmin(LanguageLabels, HistoryAdmin):  # type: ignore[type-arg]
+class TierRuleAdmin(SideBySideTranslations, HistoryAdmin):  # type: ignore[type-arg]
     list_display = ["tier", "min_premium_col", "description", "updated_at"]
     # The description in both languages side by side (the list shows the reader's).
     fields = ["tier", "min_annual_premium", both("description")]

@@ -579,7 +579,8 @@ class DemandSignalAdmin(CustomerScopedAdmin):
         "source",
         "tier_col",
     ]
-    list_filter = ["source", "tier_snapshot", "category", "group_manual", "created_at"]
+    # By group: a demand group's page links to its requests (templates/.../demandgroup/).
+    list_filter = ["source", "tier_snapshot", "category", "group", "group_manual", "created_at"]
     list_select_related = ["category", "benefit", "customer", "group"]
     actions = [split_into_new_group]
     search_fields = ["text", "=customer__customer_no"]
