@@ -126,12 +126,21 @@ class ProposalInline(admin.TabularInline):
     model = Proposal
     extra = 0
     can_delete = False
-    show_change_link = True
-    fields = ("kind", "title", "status", "requests", "deadline")
+    # Each row's title links to its page: no "proposal: title · view" line above the row.
+    classes = ["no-original"]
+    fields = ("kind", "title_link", "status", "requests", "deadline")
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
+        return super().get_queryset(request).select_related("benefit")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=gettext_lazy("title"))
+    def title_link(self, proposal: Proposal) -> str:
+        url = reverse("admin:bookshelf_proposal_change", args=[proposal.pk])
+        return format_html('<a href="{}">{}</a>', url, proposal.shown_title)
 
 
 @admin.register(ReviewRun)
@@ -334,14 +343,14 @@ class ReviewFindingAdmin(admin.ModelAdmin):
 @admin.register(Proposal)
 class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
     change_form_template = "admin/bookshelf/proposal/change_form.html"
-    list_display = ("title", "kind", "status", "requests", "deadline", "run", "decided_by")
+    list_display = ("title_shown", "kind", "status", "requests", "deadline", "run", "decided_by")
     list_filter = ("kind", "status")
     search_fields = ("title", "key", "benefit__code")
     list_select_related = ("run", "decided_by", "benefit")
     actions = ["approve", "decline"]
     readonly_fields = (
         "kind",
-        "title",
+        "title_shown",
         "benefit_link",
         "category",
         "status",
@@ -357,12 +366,17 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.kind == ProposalKind.PULL:
-            fields = ["kind", "title", "category", "benefit_link", "status", "run", "why"]
+            fields = ["kind", "title_shown", "category", "benefit_link", "status", "run", "why"]
             fields += ["requests_text", "tiers_asking"]
         else:
-            fields = ["kind", "title", "benefit_link", "category", "status", "deadline", "run"]
+            fields = ["kind", "title_shown", "benefit_link", "category", "status", "deadline"]
+            fields += ["run"]
             fields += ["why"]
         return [*fields, "decided_at", "decided_by", "created_at", "note"]
+
+    @admin.display(description=gettext_lazy("title"), ordering="title")
+    def title_shown(self, proposal: Proposal) -> str:
+        return proposal.shown_title
 
     def get_urls(self) -> list[Any]:
         return [*self.decision_urls(), *super().get_urls()]

@@ -92,7 +92,7 @@ def _approved_message(request: HttpRequest, proposal: Proposal) -> None:
             ),
         )
     else:
-        messages.success(request, _("Accepted: %(title)s.") % {"title": proposal.title})
+        messages.success(request, _("Accepted: %(title)s.") % {"title": proposal.shown_title})
 
 
 class ProposalDecisions:
@@ -174,7 +174,7 @@ class ProposalDecisions:
                 request, _("Kept: %(benefit)s stays on the shelf.") % {"benefit": proposal.benefit}
             )
         else:
-            messages.success(request, _("Dismissed: %(title)s.") % {"title": proposal.title})
+            messages.success(request, _("Dismissed: %(title)s.") % {"title": proposal.shown_title})
         return self._back(proposal)
 
     def confirm_response(

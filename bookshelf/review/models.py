@@ -546,7 +546,17 @@ class Proposal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return colon(self.get_kind_display(), self.title)
+        return colon(self.get_kind_display(), self.shown_title)
+
+    @property
+    def shown_title(self) -> str:
+        """What a page calls the proposal: a retirement names its benefit in the reader's
+        language (the stored title is in the language the review ran in); a pull's title is
+        the customers' own words."""
+        benefit = self.benefit if self.benefit_id is not None else None
+        if self.kind == ProposalKind.RETIRE and benefit is not None:
+            return f"{benefit.code} {benefit.name}"
+        return self.title
 
 
 class NotificationKind(models.TextChoices):
