@@ -26,15 +26,21 @@ from django_stubs_ext import StrOrPromise
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from config.display import money
+from config.display import join_list, money
 from config.exceptions import DomainError
 from config.history_admin import HistoryAdmin
-from config.translated_admin import LABEL, LANGUAGE_LABELS, LabelledExportForm, both
+from config.translated_admin import (
+    LABEL,
+    LANGUAGE_LABELS,
+    LabelledExportForm,
+    both,
+    field_label,
+)
 from config.translated_admin import SideBySideTranslations as _SideBySide
 
 from .models import Benefit, BenefitStatus, BenefitStatusChange, Category
 from .resources import BenefitResource, adopt, benefit_texts_of
-from .selectors import translation_missing_q
+from .selectors import translation_missing_q, translations_missing
 from .services import (
     benefit_create,
     benefit_put_on_shelf,
@@ -43,6 +49,7 @@ from .services import (
     benefit_retire,
     category_create,
 )
+from .text import SUFFIXES
 
 
 def status_badge(status: str) -> SafeString:
@@ -356,6 +363,19 @@ class BenefitAdmin(SideBySideTranslations, ImportExportModelAdmin, HistoryAdmin)
     @admin.display(description=_("benefit name"), ordering="name")
     def name_col(self, obj: Benefit) -> str:
         return obj.display_name
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """Filtered by a missing translation, the list says which texts are still to write."""
+        columns = list(super().get_list_display(request))
+        if request.GET.get(TranslationMissingFilter.parameter_name):
+            columns.insert(2, "missing_col")
+        return columns
+
+    @admin.display(description=_("still to write"))
+    def missing_col(self, obj: Benefit) -> str:
+        missing = translations_missing(obj)
+        labels = (field_label(Benefit, f"{text}_{SUFFIXES[lang]}") for text, lang in missing)
+        return join_list(labels) or "-"
 
     @admin.display(description=_("status"), ordering="status")
     def status_col(self, obj: Benefit) -> SafeString:

@@ -47,6 +47,17 @@ def translation_missing_q(language: str) -> Q:
     return missing
 
 
+def translations_missing(benefit: Benefit) -> list[tuple[str, str]]:
+    """Which required texts the benefit lacks, as (field, language) pairs: what product staff
+    must still write (the same rule as `translation_missing_q`, on a loaded row)."""
+    return [
+        (text, language)
+        for language, suffix in SUFFIXES.items()
+        for text in REQUIRED_TEXTS
+        if not getattr(benefit, f"{text}_{suffix}", None)
+    ]
+
+
 def benefits_missing_translation() -> QuerySet[Benefit]:
     """Benefits, not retired, lacking a required text in either language."""
     return Benefit.objects.exclude(status=BenefitStatus.RETIRED).filter(

@@ -46,3 +46,18 @@ def test_the_benefit_form_shows_both_languages_side_by_side(office):
     )
     assert "name" not in form.fields
     assert str(form.fields["name_zh_hans"].label) == "Name · Chinese"
+
+
+def test_filtered_by_a_missing_translation_the_list_says_what_is_still_to_write(office):
+    from benefits.models import Benefit
+    from config.translated_admin import field_label
+
+    make_benefit(name="Lacking", description="D.", how_to_use="H.", cells={Tier.GOLD: 1})
+    client = office.client_for(office.product)
+    client.cookies["django_language"] = "zh-hans"
+    url = reverse("admin:benefits_benefit_changelist")
+    filtered = client.get(url, {TranslationMissingFilter.parameter_name: "zh-hans"}).content
+    with translation.override("zh-hans"):
+        wanted = [field_label(Benefit, f) for f in ("description_zh_hans", "how_to_use_zh_hans")]
+    assert "、".join(wanted) in filtered.decode()
+    assert wanted[0] not in client.get(url).content.decode()  # unfiltered: no such column
