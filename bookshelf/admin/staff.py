@@ -18,7 +18,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import ManyToManyField
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from ..roles import role_label
 
@@ -81,6 +81,17 @@ def group_name(group: Group) -> str:
 
 class StaffGroupAdmin(_TranslatedPermissions, GroupAdmin):
     list_display = [group_name]
+
+    def get_form(
+        self, request: HttpRequest, obj: Group | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and role_label(obj.name) != obj.name:
+            form.base_fields["name"].help_text = gettext(
+                "The role's key, which the code looks the group up by: keep it as it is. "
+                "Pages call it %(label)s."
+            ) % {"label": role_label(obj.name)}
+        return form
 
 
 class StaffUserAdmin(_TranslatedPermissions, UserAdmin):

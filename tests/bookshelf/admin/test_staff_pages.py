@@ -47,3 +47,12 @@ def test_the_group_pages_show_the_roles_in_chinese(client):
     agent = Group.objects.get(name=AGENT)
     page = client.get(f"/admin/auth/group/{agent.pk}/change/").content.decode()
     assert "Can add" not in page and "可以添加" in page
+
+
+def test_a_roles_stored_name_is_explained_on_its_page(client):
+    staff_groups_sync()
+    client.force_login(staff_user("root-admin", superuser=True))
+    client.cookies["django_language"] = "zh-hans"
+    agent = Group.objects.get(name=AGENT)
+    page = client.get(f"/admin/auth/group/{agent.pk}/change/").content.decode()
+    assert "页面上称为代理人" in page
