@@ -309,7 +309,7 @@ class DemoBuilder:
             ("supervisor", supervisors[0], {"first_name": supervisors[0].name}),
             ("agent", agents[0], {"first_name": agents[0].name}),
             ("agent2", agents[1], {"first_name": agents[1].name}),
-            ("product", None, {"first_name": "Product"}),
+            ("product", None, {"first_name": "王敏"}),  # product staff, a person's name
             ("admin", None, {"is_superuser": True}),
         ]
         kept = []
