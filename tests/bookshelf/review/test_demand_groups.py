@@ -5,6 +5,7 @@ set's precision and recall."""
 from __future__ import annotations
 
 import csv
+import importlib
 import itertools
 from datetime import timedelta
 from io import StringIO
@@ -35,10 +36,11 @@ from customers.models import Tier
 from tests.factories import category, make_benefit, make_customer
 
 GOLDEN = Path(__file__).with_name("demand_golden.csv")
-# Floors a little under the measured values (precision 1.000, recall 0.847 at threshold 0.6
-# with the starter synonyms: see the README's demand section).
+# Floors a little under the measured values (precision 1.000, recall 0.860 at threshold 0.6
+# with the starter synonyms of 0029 + 0031; 0.847 with 0029's alone: see the README's demand
+# section).
 PRECISION_FLOOR = 0.97
-RECALL_FLOOR = 0.83
+RECALL_FLOOR = 0.845
 
 
 @pytest.fixture
@@ -88,6 +90,69 @@ def test_variant_phrasings_in_both_scripts_join_one_group(synonyms):
     assert len({s.group_id for s in signals}) == 1
     other = demand_signal_create(text="宠物美容")
     assert other.group_id != signals[0].group_id
+
+
+@pytest.mark.parametrize(
+    ("zh", "en"),
+    [
+        ("月子护理服务", "Postpartum confinement care (yuezi)"),
+        ("家电清洗", "Home appliance cleaning"),
+        ("中医理疗", "Traditional Chinese medicine physiotherapy"),
+        ("洗牙及口腔检查", "Dental cleaning and check"),
+        ("新能源汽车充电优惠", "EV charging discount"),
+        ("宠物医生视频问诊", "Pet vet video consultation"),
+    ],
+)
+def test_english_and_chinese_requests_for_one_wish_join_one_group(synonyms, zh, en):
+    """L1: the demo's wishes, asked in either language, are one group (and one pull)."""
+    first = demand_signal_create(text=zh)
+    assert demand_signal_create(text=en).group_id == first.group_id
+    assert demand_signal_create(text=zh).group_id == first.group_id
+
+
+def test_cross_language_words_for_the_benefit_vocabulary():
+    synonyms = dt.Synonyms.build(dt.STARTER_SYNONYMS)
+    same = [
+        ("second opinion", "第二诊疗意见"),
+        ("airport lounge", "机场贵宾厅"),
+        ("physiotherapy", "理疗"),
+        ("tcm", "中医"),
+        ("home appliance cleaning", "家用电器清洁"),
+        ("house cleaning", "家庭保洁"),
+        ("dental check", "口腔检查"),
+    ]
+    for a, b in same:
+        assert dt.words(a, synonyms) == dt.words(b, synonyms), (a, b)
+    # A canonical word is never cut by the segmenter nor eaten by a shorter term.
+    assert dt.words("月子护理服务", synonyms) == ("月子",)
+    assert dt.words("心理咨询", synonyms) == ("心理咨询",)
+    assert dt.words("家电清洗", synonyms) != dt.words("家庭保洁", synonyms)
+
+
+def test_migration_0031_adds_the_new_synonyms_and_keeps_staff_edits(db):
+    from django.apps import apps
+
+    from bookshelf.review.demand_text import SYNONYMS_0031
+
+    migration = importlib.import_module("bookshelf.migrations.0031_demand_synonyms_cross_language")
+    DemandSynonym.objects.all().delete()
+    DemandSynonym.objects.bulk_create(
+        [
+            DemandSynonym(term="yuezi", canonical="坐月子"),  # staff's own meaning: kept
+            DemandSynonym(term="home care", canonical="居家养老"),  # as 0029 seeded it
+            DemandSynonym(term="看病", canonical="看医生"),  # a staff edit of a 0029 row
+        ]
+    )
+    migration.synonyms_add(apps, None)
+    table = dict(DemandSynonym.objects.values_list("term", "canonical"))
+    assert table["yuezi"] == "坐月子"
+    assert table["看病"] == "看医生"
+    assert table["home care"] == "居家 养老"
+    assert table["postpartum"] == "月子"
+    assert len(table) == len({t for t, _c in SYNONYMS_0031} | {"home care", "看病"})
+    DemandSynonym.objects.filter(term="home care").update(canonical="居家护理")  # staff's
+    migration.synonyms_add(apps, None)
+    assert DemandSynonym.objects.get(term="home care").canonical == "居家护理"
 
 
 def test_an_edited_synonym_takes_effect_for_the_next_request_at_once(synonyms):
