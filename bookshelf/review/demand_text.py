@@ -53,7 +53,8 @@ FILLERS_ZH = _set(
     "我 我们 咱 想 想要 要 希望 能 不能 能不能 能否 可以 可不可以 可否 请 请问 麻烦 服务 一下 "
     "有没有 有 没有 提供 的 吗 呢 啊 吧 呀 哦 了 给 帮 帮忙 帮我 需要 一个 个 些 一些 是否 谢谢 "
     "求 增加 开通 加 上 推出 什么 好 最好 你们 您 贵司 就 也 还 都 很 和 与 及 或 在 为 让 把 "
-    "是 这个 那个 这种 类似 相关 项目 业务 权益 福利 多 更 再 来 安排 办理 申请 支持 一点"
+    "是 这个 那个 这种 类似 相关 项目 业务 权益 福利 多 更 再 来 安排 办理 申请 支持 一点 "
+    "做 做个 搞 弄 及 以及"
 )
 FILLERS_EN = _set(
     "a an and the for of to please pls plz with in on at i i'd id im i'm like would want "
@@ -410,16 +411,29 @@ def best_match(
     return best
 
 
+def held_score(
+    tokens: tuple[str, ...], name_words: tuple[str, ...], concepts: frozenset[str] = frozenset()
+) -> float | None:
+    """How closely a request names this benefit, or None when it does not. The request's
+    domain words (its qualifiers too: 宠物 in 宠物医生视频问诊, 家电 in 家电清洗) must all be
+    in the name; then every word of the request is in it (体检 in 标准体检), or the two are as
+    alike as two requests of one wish. The score (their similarity) ranks several names."""
+    if not tokens or not name_words:
+        return None
+    request, name = set(tokens), set(name_words)
+    if not (request & concepts) <= name:
+        return None
+    score = similarity(tokens, name_words, concepts)
+    if request <= name or score >= SIMILARITY_THRESHOLD:
+        return score
+    return None
+
+
 def names_held(
     tokens: tuple[str, ...], name_words: tuple[str, ...], concepts: frozenset[str] = frozenset()
 ) -> bool:
-    """Does a request name this benefit? Every word of the request is in the benefit's name
-    (体检 in 标准体检), or the two are as alike as two requests of one wish."""
-    if not tokens or not name_words:
-        return False
-    if set(tokens) <= set(name_words):
-        return True
-    return similarity(tokens, name_words, concepts) >= SIMILARITY_THRESHOLD
+    """Does a request name this benefit? (See `held_score`.)"""
+    return held_score(tokens, name_words, concepts) is not None
 
 
 class Grouper:

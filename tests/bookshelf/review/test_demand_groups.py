@@ -26,6 +26,7 @@ from bookshelf.models import (
 )
 from bookshelf.review import demand_text as dt
 from bookshelf.review.demand_groups import (
+    demand_asked_held,
     demand_group_split,
     demand_groups_merge,
     demand_regroup,
@@ -221,6 +222,60 @@ def test_a_request_for_what_the_tier_holds_is_a_discoverability_finding_not_a_pu
     assert (finding.requests, finding.customers) == (4, 4)
     assert finding.wording in {"体检", "體檢", "我想要体检", "health checkup please"}
     assert finding.tiers == {str(Tier.GOLD): 4}
+
+
+def _named(name_en, name_zh, **kwargs):
+    benefit = make_benefit(name=name_en, **kwargs)
+    benefit.name_zh_hans = name_zh
+    benefit.save(update_fields=["name_zh_hans"])
+    return benefit
+
+
+def test_held_benefit_needs_the_request_qualifiers_too(synonyms):
+    """L2: a vet is not the customer's own online doctor; cleaning appliances is not cleaning
+    the house."""
+    _named("Online private doctor consultation", "在线私人医生问诊", cells={Tier.GOLD: 2})
+    _named("Online consultation", "在线问诊", cells={Tier.GOLD: 2})  # 2 of 3 words alike
+    _named("Home cleaning", "家庭保洁", cells={Tier.GOLD: 2}, category_code="LIF")
+    customer = make_customer(tier=Tier.GOLD)
+    asked = (
+        "宠物医生视频问诊",
+        "Pet vet video consultation",
+        "宠物视频问诊",
+        "家电清洗",
+        "Home appliance cleaning",
+    )
+    for text in asked:
+        assert demand_signal_create(text=text, customer=customer).held_benefit is None, text
+    assert demand_signal_create(text="在线问诊", customer=customer).held_benefit is not None
+    assert demand_signal_create(text="家政保洁", customer=customer).held_benefit is not None
+
+
+def test_held_benefit_prefers_the_closest_name_the_customer_may_use_by_age(synonyms):
+    standard = _named("Standard health check-up", "标准体检", cells={Tier.GOLD: 1})
+    elder = _named("Senior health check-up", "长者体检", cells={Tier.GOLD: 1}, min_age=60)
+    elder.code, standard.code = "ELD.03.001", "HLT.01.001"  # the elder's code sorts first
+    elder.save(update_fields=["code"])
+    standard.save(update_fields=["code"])
+    young, old = make_customer(tier=Tier.GOLD, age=35), make_customer(tier=Tier.GOLD, age=70)
+    for text in ("体检", "我想做一下体检", "能不能安排一下体检", "health check-up"):
+        assert demand_signal_create(text=text, customer=young).held_benefit == standard, text
+    assert demand_signal_create(text="长者体检", customer=old).held_benefit == elder
+    assert demand_signal_create(text="老人体检", customer=old).held_benefit == elder
+    assert dt.words("我想做一下体检", dt.Synonyms.build(dt.STARTER_SYNONYMS)) == ("体检",)
+
+
+def test_the_desk_shows_one_asked_for_line_per_held_benefit(synonyms, django_assert_num_queries):
+    """L2: the same customer asking twice for one benefit is one line (the latest request)."""
+    checkup = _named("Standard health check-up", "标准体检", cells={Tier.GOLD: 1})
+    gym = _named("Gym pass", "健身卡", cells={Tier.GOLD: 1}, category_code="SPT")
+    customer = make_customer(tier=Tier.GOLD)
+    now = timezone.now()
+    for days, text in ((5, "体检"), (4, "健身"), (3, "我想做一下体检"), (2, "健身房"), (1, "體檢")):
+        demand_signal_create(text=text, customer=customer, created_at=now - timedelta(days=days))
+    with django_assert_num_queries(1):
+        lines = demand_asked_held(customer=customer, now=now)
+    assert [(a.held_benefit, a.text) for a in lines] == [(checkup, "體檢"), (gym, "健身房")]
 
 
 def test_requests_written_in_bulk_without_a_group_are_grouped_by_the_review(shelf, synonyms):
