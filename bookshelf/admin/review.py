@@ -64,7 +64,7 @@ from ..review.services import (
 )
 from .charts import RateBar, rate_chart
 from .review_decisions import DecisionForm, ProposalDecisions
-from .review_demand import discoverability_table, split_into_new_group
+from .review_demand import discoverability_table, pull_wordings, split_into_new_group
 from .review_pages import (
     colon,
     count,
@@ -359,6 +359,7 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
         "why",
         "requests_text",
         "tiers_asking",
+        "wordings",
         "decided_at",
         "decided_by",
         "created_at",
@@ -367,7 +368,7 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.kind == ProposalKind.PULL:
             fields = ["kind", "title_shown", "category", "benefit_link", "status", "run", "why"]
-            fields += ["requests_text", "tiers_asking"]
+            fields += ["requests_text", "tiers_asking", "wordings"]
         else:
             fields = ["kind", "title_shown", "benefit_link", "category", "status", "deadline"]
             fields += ["run"]
@@ -457,6 +458,10 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
             "%(n)s requests from %(c)s customers",
             proposal.requests,
         ) % {"n": count(proposal.requests), "c": count(proposal.customers)}
+
+    @admin.display(description=gettext_lazy("how they asked"))
+    def wordings(self, proposal: Proposal) -> SafeString:
+        return pull_wordings(proposal)
 
     @admin.display(description=gettext_lazy("requests by tier"))
     def tiers_asking(self, proposal: Proposal) -> str:

@@ -12,14 +12,18 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from config.display import join_list
+
 from ..review.models import DemandGroup, DemandSignal, DemandSynonym, ReviewRun
 from ..review.selectors import colon, tier_label
 from ..review.services import demand_group_split, demand_groups_merge
+from .review_pages import count
 
 # Discoverability rows on the run page (most customers first).
 DISCOVERABILITY_ROWS = 20
@@ -102,7 +106,7 @@ def split_into_new_group(
 
 
 def _tiers_text(tiers: dict[str, int]) -> str:
-    return ", ".join(
+    return join_list(
         colon(tier_label(int(t)), str(n)) for t, n in tiers.items() if t.lstrip("-").isdigit()
     )
 
@@ -124,16 +128,9 @@ def discoverability_table(run: ReviewRun) -> SafeString:
             (
                 "zh-Hans" if any("\u3400" <= ch <= "\u9fff" for ch in f.wording) else "en",
                 f.wording,
-                ngettext(
-                    "%(n)s customer asked for this though their tier holds it",
-                    "%(n)s customers asked for this though their tier holds it",
-                    f.customers,
-                )
-                % {"n": f.customers},
+                count(f.customers),
                 f"{f.benefit.code} {f.benefit.display_name}",
-                ", ".join(
-                    colon(tier_label(int(t)), str(n)) for t, n in f.tiers.items() if t != "None"
-                ),
+                _tiers_text(f.tiers),
             )
             for f in rows
         ),
@@ -142,8 +139,48 @@ def discoverability_table(run: ReviewRun) -> SafeString:
         '<table class="discoverability"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
         "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
         _("What they asked for"),
-        _("Customers"),
+        _("Customers who asked"),
         _("On their shelf already"),
         _("By tier"),
         items,
+    )
+
+
+# How many of a group's wordings a pull proposal's page lists.
+PULL_WORDINGS = 20
+
+
+def pull_wordings(proposal: Any) -> SafeString:
+    """A pull proposal's group: its wordings, most frequent first with their counts, and a link
+    to the group (one query for the wordings)."""
+    key = proposal.key or ""
+    if not key.startswith("group:") or not key[6:].isdigit():
+        return format_html("<p>{}</p>", _("This request is not in a demand group."))
+    group_id = int(key[6:])
+    wordings = list(
+        DemandSignal.objects.filter(group_id=group_id)
+        .values("text")
+        .annotate(n=Count("id"))
+        .order_by("-n", "text")[:PULL_WORDINGS]
+    )
+    if not wordings:
+        return format_html("<p>{}</p>", _("No request is in this group any more."))
+    items = format_html_join(
+        "",
+        '<li><span lang="{}">{}</span> <span class="count">× {}</span></li>',
+        (
+            (
+                "zh-Hans" if any("\u3400" <= c <= "\u9fff" for c in w["text"]) else "en",
+                w["text"],
+                count(w["n"]),
+            )
+            for w in wordings
+        ),
+    )
+    link = reverse("admin:bookshelf_demandgroup_change", args=[group_id])
+    return format_html(
+        '<ul class="pull-wordings">{}</ul><p><a href="{}">{}</a></p>',
+        items,
+        link,
+        _("Open the demand group"),
     )

@@ -48,6 +48,7 @@ from ..ledger.models import (
     Source,
 )
 from ..ledger.services import usage_rebuild
+from ..review.demand_groups import demand_group_missing
 from ..review.models import DemandSignal, DemandSource
 from ..review.selectors import demand_text_key
 from ..roles import AGENT, AGENT_SUPERVISOR, PRODUCT_STAFF, staff_groups_sync
@@ -708,11 +709,19 @@ class DemoBuilder:
                         source=DemandSource.CUSTOMER if customer else DemandSource.AGENT,
                         tier_snapshot=customer.tier if customer else None,
                         text_key=demand_text_key(phrase),
-                        created_at=self._moment(self.today - timedelta(days=rng.randrange(80))),
+                        created_at=self._moment_past(
+                            self.today - timedelta(days=rng.randrange(80))
+                        ),
                     )
                 )
-        DemandSignal.objects.bulk_create(signals, batch_size=BATCH)
+        made = DemandSignal.objects.bulk_create(signals, batch_size=BATCH)
+        # Written in bulk, past the service: grouped now, so the group pages show them.
+        demand_group_missing(DemandSignal.objects.filter(pk__in=[s.pk for s in made]))
         self.report.demand_signals = len(signals)
+
+    def _moment_past(self, day: date) -> datetime:
+        """A moment of that day, never after now (a request of today was made already)."""
+        return min(self._moment(day), timezone.now())
 
     def retire_one(self, benefits: dict[str, Benefit]) -> None:
         """The demo shows a retired benefit whose purchased grants stay usable."""

@@ -16,7 +16,7 @@ from config.exceptions import DomainError
 from customers.models import Customer
 
 from . import demand_text as dt
-from .demand_groups import demand_group_for, demand_synonyms, held_benefit_for
+from .demand_groups import customer_age, demand_group_for, demand_synonyms, held_benefit_for
 from .error_codes import ReviewErrorCode
 from .models import DemandSignal, DemandSource
 
@@ -58,6 +58,7 @@ def demand_signal_create(
             signal.group = demand_group_for(
                 tokens=tokens, text=text, category=category, synonyms=synonyms
             )
-            signal.held_benefit = held_benefit_for(tokens, tier, synonyms)
+            age = customer_age(customer, timezone.localdate())
+            signal.held_benefit = held_benefit_for(tokens, tier, synonyms, age)
         signal.save()
     return signal

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from benefits.models import USABLE_STATUSES, Benefit, Category
 
@@ -65,22 +66,49 @@ def _name_words(name: str, synonyms: dt.Synonyms) -> tuple[str, ...]:
     return dt.words(name, synonyms)
 
 
+def _age_fits(benefit: Benefit, age: int | None) -> bool:
+    """The shelf's age rule (bookshelf.shelf.eligibility) for this customer; unknown age fits."""
+    rules = getattr(benefit, "eligibility", None)
+    if age is None or rules is None:
+        return True
+    return (rules.min_age is None or age >= rules.min_age) and (
+        rules.max_age is None or age <= rules.max_age
+    )
+
+
 def held_benefit_for(
-    tokens: tuple[str, ...], tier: int | None, synonyms: dt.Synonyms
+    tokens: tuple[str, ...], tier: int | None, synonyms: dt.Synonyms, age: int | None = None
 ) -> Benefit | None:
-    """The benefit of this tier's shelf that the request names, if any (one query)."""
+    """The benefit of this tier's shelf that the request names, if any (one query): among
+    several, one the customer's age lets them use, then the closest name, then by code."""
     if tier is None or not tokens:
         return None
     benefits = (
         Benefit.objects.filter(shelf_cells__tier=tier, status__in=USABLE_STATUSES)
-        .only("pk", "code", *BENEFIT_NAME_FIELDS)
+        .select_related("eligibility")
+        .only("pk", "code", *BENEFIT_NAME_FIELDS, "eligibility__min_age", "eligibility__max_age")
         .order_by("code")
     )
+    best, best_rank = None, None
     for benefit in benefits:
-        for name in benefit_names(benefit):
-            if dt.names_held(tokens, _name_words(name, synonyms), synonyms.concepts):
-                return benefit
-    return None
+        scores = [
+            dt.held_score(tokens, _name_words(name, synonyms), synonyms.concepts)
+            for name in benefit_names(benefit)
+        ]
+        found = [s for s in scores if s is not None]
+        if not found:
+            continue
+        rank = (_age_fits(benefit, age), max(found))
+        if best_rank is None or rank > best_rank:  # ties: the first by code
+            best, best_rank = benefit, rank
+    return best
+
+
+def customer_age(customer: Any, day: Any) -> int | None:
+    """The customer's age on that day, for the held benefit's age rule (None: not known)."""
+    if customer is None or getattr(customer, "birth_date", None) is None:
+        return None
+    return int(customer.age_on(day))
 
 
 def _candidates(tokens: tuple[str, ...]) -> list[DemandGroup]:
@@ -236,7 +264,8 @@ def demand_signal_regroup(signal: DemandSignal, synonyms: dt.Synonyms) -> bool:
     key = " ".join(tokens)[:200]
     held = None
     if signal.benefit_id is None and signal.customer_id is not None:
-        held = held_benefit_for(tokens, signal.tier_snapshot, synonyms)
+        age = customer_age(signal.customer, timezone.localtime(signal.created_at).date())
+        held = held_benefit_for(tokens, signal.tier_snapshot, synonyms, age)
     group_id = signal.group_id
     if not signal.group_manual and signal.benefit_id is None:
         group = demand_group_for(
@@ -277,7 +306,7 @@ def demand_regroup(*, only_ungrouped: bool = False, progress: Any = None) -> Reg
     (written in bulk past the service, or before groups existed)."""
     report = RegroupReport()
     synonyms = demand_synonyms()
-    signals = DemandSignal.objects.all()
+    signals = DemandSignal.objects.select_related("customer")
     if only_ungrouped:
         signals = signals.filter(group__isnull=True, benefit__isnull=True)
     else:
@@ -304,7 +333,8 @@ def demand_group_missing(signals: Any) -> int:
     e.g. by the demo and the scale seeder, or before groups existed). Returns how many."""
     synonyms = demand_synonyms()
     done = 0
-    for batch in _batches(signals.filter(group__isnull=True, benefit__isnull=True), REGROUP_BATCH):
+    missing = signals.filter(group__isnull=True, benefit__isnull=True).select_related("customer")
+    for batch in _batches(missing, REGROUP_BATCH):
         with transaction.atomic():
             for signal in batch:
                 demand_signal_regroup(signal, synonyms)
@@ -315,12 +345,15 @@ def demand_group_missing(signals: Any) -> int:
 # How far back, and how many, the desk's "asked for what they hold" lines go.
 ASKED_HELD_DAYS = 180
 ASKED_HELD_LINES = 3
+# How many of their latest such requests are read to find those lines (one per benefit).
+ASKED_HELD_READ = 50
 
 
 def demand_asked_held(*, customer: Any, now: Any) -> list[DemandSignal]:
     """The customer's recent requests for a benefit their tier already holds, newest first,
-    with the benefit (one query): for the agent to show them how."""
-    return list(
+    one per benefit (its latest request), with the benefit (one query): for the agent to
+    show them how."""
+    recent = (
         DemandSignal.objects.filter(
             customer=customer,
             held_benefit__isnull=False,
@@ -328,5 +361,10 @@ def demand_asked_held(*, customer: Any, now: Any) -> list[DemandSignal]:
             created_at__gte=now - timedelta(days=ASKED_HELD_DAYS),
         )
         .select_related("held_benefit")
-        .order_by("-created_at", "-id")[:ASKED_HELD_LINES]
+        .order_by("-created_at", "-id")[:ASKED_HELD_READ]
     )
+    lines: dict[int, DemandSignal] = {}
+    for signal in recent:
+        if signal.held_benefit_id is not None and signal.held_benefit_id not in lines:
+            lines[signal.held_benefit_id] = signal
+    return list(lines.values())[:ASKED_HELD_LINES]

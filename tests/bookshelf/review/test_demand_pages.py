@@ -32,8 +32,45 @@ def test_the_run_page_shows_who_asked_for_what_their_tier_holds(db, admin_client
     page = admin_client.get(f"/admin/bookshelf/reviewrun/{run.pk}/change/").content.decode()
     assert "Asked for what their tier already holds" in page
     section = page[page.index('class="discoverability"') :]
-    assert "3 customers asked for this though their tier holds it" in section
+    section = section[: section.index("</table>")]
+    # The Customers column is a number (its header says what it counts).
+    assert "Customers who asked" in section and "<td>3</td>" in section
+    assert "asked for this though" not in section
     assert checkup.code in section
+
+
+def test_the_discoverability_tiers_are_joined_the_chinese_way(db, admin_client):
+    _settings()
+    demand_synonyms_seed()
+    checkup = make_benefit(cells={Tier.GOLD: 1, Tier.PLATINUM: 1}, name="Standard health check-up")
+    checkup.name_zh_hans = "标准体检"
+    checkup.save(update_fields=["name_zh_hans"])
+    for tier in (Tier.GOLD, Tier.PLATINUM):
+        demand_signal_create(text="体检", customer=make_customer(tier=tier))
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    page = admin_client.get(
+        f"/admin/bookshelf/reviewrun/{run.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    section = page[page.index('class="discoverability"') :]
+    cell = section[: section.index("</table>")].split("<td>")[-1]
+    assert "、" in cell and ", " not in cell
+
+
+def test_the_pull_proposal_page_lists_the_group_wordings_and_links_the_group(db, admin_client):
+    _settings()
+    demand_synonyms_seed()
+    texts = ["宠物医疗"] * 3 + ["Pet vet please"] * 2 + ["寵物看病"]
+    for text in texts:
+        demand_signal_create(text=text, customer=make_customer())
+    run = review_run(window_end=_tomorrow(), window_days=90).run
+    pull = run.proposals.get(kind="pull")
+    group = DemandGroup.objects.get()
+    page = admin_client.get(f"/admin/bookshelf/proposal/{pull.pk}/change/").content.decode()
+    section = page[page.index('class="pull-wordings"') :]
+    section = section[: section.index("</ul>")]
+    assert section.index("宠物医疗") < section.index("Pet vet please") < section.index("寵物看病")
+    assert "3" in section.split("宠物医疗")[1][:40]
+    assert reverse("admin:bookshelf_demandgroup_change", args=[group.pk]) in page
 
 
 def test_the_desk_tells_the_agent_the_customer_asked_for_what_they_hold(office: Office):

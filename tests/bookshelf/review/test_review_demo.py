@@ -72,15 +72,18 @@ def test_loud_requests_are_proposed_for_the_shelf_and_quiet_ones_are_not(demo_re
             "title", flat=True
         )
     )
+    pulls = Proposal.objects.filter(run=demo_review.run, kind=ProposalKind.PULL)
+    # Each loud wish is one pull, its English and Chinese requests together (L1).
     for loud in ("Pet vet video consultation", "Postpartum confinement care (yuezi)"):
         assert loud in titles
-    # The demo shelf holds "Dental cleaning" (洁牙) in some tiers: those customers' requests
-    # for it are a discoverability finding, not a pull (the rest are too few to pull).
-    assert "Dental cleaning and check" not in titles
-    dental = DiscoverabilityFinding.objects.filter(
+    assert pulls.count() == len(titles) == 3
+    # The demo shelf holds "Dental cleaning" (洁牙) in some tiers, not a dental check: "Dental
+    # cleaning and check" / 洗牙及口腔检查 asks for more than it, so it is a pull, not a
+    # discoverability finding.
+    assert "Dental cleaning and check" in titles
+    assert not DiscoverabilityFinding.objects.filter(
         run=demo_review.run, benefit__name="Dental cleaning"
-    )
-    assert dental.exists() and all(f.customers > 0 for f in dental)
+    ).exists()
     for quiet in (
         "Traditional Chinese medicine physiotherapy",
         "EV charging discount",
