@@ -54,7 +54,7 @@ def test_demand_pages_in_chinese(browser, live_server):
     switch_language(browser, "zh-hans")
     browser.get(f"{live_server.url}/admin/bookshelf/reviewrun/{run.pk}/change/")
     table = browser.find_element(By.CSS_SELECTOR, "table.discoverability")
-    assert "customers who asked" in table.text.casefold()  # Chinese once the lead applies it
+    assert "提出需求的客户数" in table.text  # the Customers column, a number under its header
     assert "、" in table.text
     screenshot(browser, "demandfix-run-discoverability-zh")
 
