@@ -64,7 +64,12 @@ from ..review.services import (
 )
 from .charts import RateBar, rate_chart
 from .review_decisions import DecisionForm, ProposalDecisions
-from .review_demand import discoverability_table, pull_wordings, split_into_new_group
+from .review_demand import (
+    DemandTopCategoryFilter,
+    discoverability_table,
+    pull_wordings,
+    split_into_new_group,
+)
 from .review_pages import (
     colon,
     count,
@@ -599,7 +604,14 @@ class DemandSignalAdmin(CustomerScopedAdmin):
         "tier_col",
     ]
     # By group: a demand group's page links to its requests (templates/.../demandgroup/).
-    list_filter = ["source", "tier_snapshot", "category", "group", "group_manual", "created_at"]
+    list_filter = [
+        "source",
+        "tier_snapshot",
+        DemandTopCategoryFilter,
+        "group",
+        "group_manual",
+        "created_at",
+    ]
     list_select_related = ["category", "benefit", "customer", "group"]
     actions = [split_into_new_group]
     search_fields = ["text", "=customer__customer_no"]

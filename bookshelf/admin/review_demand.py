@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from benefits.admin import TopCategoryFilter
 from config.display import join_list
 
 from ..review.models import DemandGroup, DemandSignal, DemandSynonym, ReviewRun
@@ -37,10 +38,26 @@ class DemandSynonymAdmin(admin.ModelAdmin):
     ordering = ["canonical", "term"]
 
 
+class DemandTopCategoryFilter(TopCategoryFilter):
+    """A demand's top category (the shelf's columns), whether it named the top or a sub-category:
+    one choice per column instead of all 44 categories."""
+
+    code_field = "category__path_code"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(category__path_code=value) | Q(category__path_code__startswith=f"{value}.")
+        )
+
+
 @admin.register(DemandGroup)
 class DemandGroupAdmin(admin.ModelAdmin):
-    list_display = ["label", "category", "key", "requests", "created_at"]
-    list_filter = ["category"]
+    # The group's normalised words are on its page, not the list's; "requests" sorts by size.
+    list_display = ["label", "category", "requests", "created_at"]
+    list_filter = [DemandTopCategoryFilter]
     search_fields = ["label", "key"]
     readonly_fields = ["key", "seeds_text", "created_at", "updated_at"]
     fields = ["label", "category", "key", "seeds_text", "created_at", "updated_at"]
