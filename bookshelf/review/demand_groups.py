@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from benefits.models import USABLE_STATUSES, Benefit, Category
 
+from ..shelf.selectors import age_allowed
 from . import demand_text as dt
 from .models import DemandGroup, DemandGroupTerm, DemandSignal, DemandSynonym
 
@@ -71,26 +72,33 @@ def _age_fits(benefit: Benefit, age: int | None) -> bool:
     rules = getattr(benefit, "eligibility", None)
     if age is None or rules is None:
         return True
-    return (rules.min_age is None or age >= rules.min_age) and (
-        rules.max_age is None or age <= rules.max_age
-    )
+    return age_allowed(age, min_age=rules.min_age, max_age=rules.max_age)
 
 
-def held_benefit_for(
-    tokens: tuple[str, ...], tier: int | None, synonyms: dt.Synonyms, age: int | None = None
-) -> Benefit | None:
-    """The benefit of this tier's shelf that the request names, if any (one query): among
-    several, one the customer's age lets them use, then the closest name, then by code."""
-    if tier is None or not tokens:
-        return None
-    benefits = (
+def tier_shelf(tier: int) -> list[Benefit]:
+    """The usable benefits of a tier's shelf, with their names and age rule (one query)."""
+    return list(
         Benefit.objects.filter(shelf_cells__tier=tier, status__in=USABLE_STATUSES)
         .select_related("eligibility")
         .only("pk", "code", *BENEFIT_NAME_FIELDS, "eligibility__min_age", "eligibility__max_age")
         .order_by("code")
     )
+
+
+def held_benefit_for(
+    tokens: tuple[str, ...],
+    tier: int | None,
+    synonyms: dt.Synonyms,
+    age: int | None = None,
+    shelf: list[Benefit] | None = None,
+) -> Benefit | None:
+    """The benefit of this tier's shelf that the request names, if any (one query, none when
+    the caller passes the tier's `shelf`): among several, one the customer's age lets them
+    use, then the closest name, then by code."""
+    if tier is None or not tokens:
+        return None
     best, best_rank = None, None
-    for benefit in benefits:
+    for benefit in tier_shelf(tier) if shelf is None else shelf:
         scores = [
             dt.held_score(tokens, _name_words(name, synonyms), synonyms.concepts)
             for name in benefit_names(benefit)
@@ -257,15 +265,22 @@ def _batches(queryset: Any, size: int) -> Iterator[list[Any]]:
         last = batch[-1].pk
 
 
-def demand_signal_regroup(signal: DemandSignal, synonyms: dt.Synonyms) -> bool:
+def demand_signal_regroup(
+    signal: DemandSignal, synonyms: dt.Synonyms, shelves: dict[int, list[Benefit]] | None = None
+) -> bool:
     """Recompute one request's words, group and held benefit; True if anything changed.
-    A request placed by staff keeps its group."""
+    A request placed by staff keeps its group. `shelves` keeps each tier's shelf across the
+    requests of a regrouping (read once per tier, not once per request)."""
     tokens = dt.words(signal.text, synonyms)
     key = " ".join(tokens)[:200]
     held = None
-    if signal.benefit_id is None and signal.customer_id is not None:
+    tier = signal.tier_snapshot
+    if signal.benefit_id is None and signal.customer_id is not None and tier is not None:
         age = customer_age(signal.customer, timezone.localtime(signal.created_at).date())
-        held = held_benefit_for(tokens, signal.tier_snapshot, synonyms, age)
+        if shelves is not None and tier not in shelves:
+            shelves[tier] = tier_shelf(tier)
+        shelf = shelves[tier] if shelves is not None else None
+        held = held_benefit_for(tokens, tier, synonyms, age, shelf)
     group_id = signal.group_id
     if not signal.group_manual and signal.benefit_id is None:
         group = demand_group_for(
@@ -298,48 +313,47 @@ def _groups_refresh(synonyms: dt.Synonyms) -> None:
                 _group_index(group, group.variants)
 
 
+def _regroup(signals: Any, synonyms: dt.Synonyms, progress: Any = None) -> RegroupReport:
+    """Regroup these requests in keyset batches (one transaction each), oldest first."""
+    report = RegroupReport()
+    shelves: dict[int, list[Benefit]] = {}
+    for batch in _batches(signals.select_related("customer"), REGROUP_BATCH):
+        with transaction.atomic():
+            for signal in batch:
+                report.signals += 1
+                report.kept += int(signal.group_manual)
+                report.regrouped += int(demand_signal_regroup(signal, synonyms, shelves))
+        if progress is not None:
+            progress(len(batch))
+    return report
+
+
 def demand_regroup(*, only_ungrouped: bool = False, progress: Any = None) -> RegroupReport:
     """Regroup the requests with today's synonyms, in keyset batches (one transaction each),
     oldest first as they came: the groups' words are recomputed from their seeds, each
     request joins the most alike group (or starts one), requests placed by staff stay, and
     groups left empty are removed. With `only_ungrouped`, only the requests without a group
     (written in bulk past the service, or before groups existed)."""
-    report = RegroupReport()
     synonyms = demand_synonyms()
-    signals = DemandSignal.objects.select_related("customer")
     if only_ungrouped:
-        signals = signals.filter(group__isnull=True, benefit__isnull=True)
-    else:
-        _groups_refresh(synonyms)
-    for batch in _batches(signals, REGROUP_BATCH):
-        with transaction.atomic():
-            for signal in batch:
-                report.signals += 1
-                report.kept += int(signal.group_manual)
-                report.regrouped += int(demand_signal_regroup(signal, synonyms))
-        if progress is not None:
-            progress(len(batch))
-    if not only_ungrouped:
-        report.groups_removed = (
-            DemandGroup.objects.filter(signals__isnull=True)
-            .delete()[1]
-            .get(DemandGroup._meta.label, 0)
-        )
+        return _regroup(ungrouped(DemandSignal.objects.all()), synonyms, progress)
+    _groups_refresh(synonyms)
+    report = _regroup(DemandSignal.objects.all(), synonyms, progress)
+    report.groups_removed = (
+        DemandGroup.objects.filter(signals__isnull=True).delete()[1].get(DemandGroup._meta.label, 0)
+    )
     return report
+
+
+def ungrouped(signals: Any) -> Any:
+    """The requests among these that have no group yet and name no benefit."""
+    return signals.filter(group__isnull=True, benefit__isnull=True)
 
 
 def demand_group_missing(signals: Any) -> int:
     """Group the requests among these that have none yet (written in bulk past the service,
     e.g. by the demo and the scale seeder, or before groups existed). Returns how many."""
-    synonyms = demand_synonyms()
-    done = 0
-    missing = signals.filter(group__isnull=True, benefit__isnull=True).select_related("customer")
-    for batch in _batches(missing, REGROUP_BATCH):
-        with transaction.atomic():
-            for signal in batch:
-                demand_signal_regroup(signal, synonyms)
-                done += 1
-    return done
+    return _regroup(ungrouped(signals), demand_synonyms()).signals
 
 
 # How far back, and how many, the desk's "asked for what they hold" lines go.

@@ -33,6 +33,11 @@ def plain(view: CellView) -> bool:
     )
 
 
+def age_allowed(age: int, *, min_age: int | None, max_age: int | None) -> bool:
+    """The age rule of a benefit: within its bounds, either of which may be open."""
+    return (min_age is None or age >= min_age) and (max_age is None or age <= max_age)
+
+
 def eligibility_problem(
     view: CellView, *, holder_lines: Set[str], beneficiary: Customer, today: date
 ) -> Ineligible | None:
@@ -51,9 +56,7 @@ def eligibility_problem(
         )
     if view.min_age is not None or view.max_age is not None:
         age = beneficiary.age_on(today)
-        if (view.min_age is not None and age < view.min_age) or (
-            view.max_age is not None and age > view.max_age
-        ):
+        if not age_allowed(age, min_age=view.min_age, max_age=view.max_age):
             return Ineligible(
                 ShelfErrorCode.AGE_NOT_ELIGIBLE,
                 _("This benefit is for ages %(min)s to %(max)s.")

@@ -13,7 +13,7 @@ from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus
 
 from . import cache
 from .cells import CellView, benefit_view, cell_view_from
-from .eligibility import Ineligible, eligibility_problem, plain
+from .eligibility import Ineligible, age_allowed, eligibility_problem, plain
 from .models import ShelfCell
 from .periods import LIFETIME_START, period_bounds
 
@@ -21,6 +21,7 @@ __all__ = [
     "LIFETIME_START",
     "CellView",
     "Ineligible",
+    "age_allowed",
     "benefit_tags",
     "benefit_view",
     "cell_view_from",
