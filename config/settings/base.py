@@ -47,11 +47,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.requestid.RequestIdMiddleware",
+    # The reader's language, decided before anything can answer (the guard's 413/400/503):
+    # Accept-Language alone for the API (never the admin's language cookie), Django's rule for
+    # pages; the API says which in Content-Language (config/language.py).
+    "config.language.LanguageMiddleware",
     "config.middleware.ServiceGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,7 +171,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The unified entry to every service benefit a customer holds. Authenticate with "
         "`Authorization: Bearer <token>` (tokens from `manage.py create_api_client`), or a "
-        "staff session. Every error answers `{code, message, fields}`."
+        "staff session. Every error answers `{code, message, fields}`. Every answer is in the "
+        "language of `Accept-Language` (English by default, Simplified Chinese for any `zh`) "
+        "and says which in `Content-Language`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -403,17 +408,3 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
-
-# --- The reader's language (issue 16) ------------------------------------------------------
-# The API answers in the language of Accept-Language alone, never the admin's language cookie,
-# and says which in Content-Language; pages keep Django's rule (config/language.py). Decided
-# before the request guard, so its 413/400/503 answers are in the reader's language too.
-MIDDLEWARE.remove("django.middleware.locale.LocaleMiddleware")
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("config.middleware.ServiceGuardMiddleware"),
-    "config.language.LanguageMiddleware",
-)
-SPECTACULAR_SETTINGS["DESCRIPTION"] = str(SPECTACULAR_SETTINGS["DESCRIPTION"]) + (
-    " Every answer is in the language of `Accept-Language` (English by default, Simplified "
-    "Chinese for any `zh`) and says which in `Content-Language`."
-)
