@@ -117,6 +117,14 @@ class BenefitStatus(models.TextChoices):
 USABLE_STATUSES = (BenefitStatus.ON_SHELF, BenefitStatus.UNDER_REVIEW)
 
 
+class FulfilmentKind(models.TextChoices):
+    """How a use is delivered: at once, by appointment, or by a code or shipment."""
+
+    INSTANT = "instant", _("Instant")
+    BOOKED = "booked", _("Booked")
+    ISSUED = "issued", _("Issued")
+
+
 class Benefit(TimeStamped):
     """A service benefit (服务权益). Its code is its call number: category path + sequence.
     Its texts are in English and Chinese (`name_en`, `name_zh_hans`...: `benefits/translation.py`);
@@ -179,6 +187,18 @@ class Benefit(TimeStamped):
         _("purchase valid for (days)"),
         default=365,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
+    )
+    # A database default too: the bulk loaders (COPY) name their columns.
+    fulfilment_kind = models.CharField(
+        _("fulfilment"),
+        max_length=10,
+        choices=FulfilmentKind.choices,
+        default=FulfilmentKind.INSTANT,
+        db_default=FulfilmentKind.INSTANT,
+        help_text=_(
+            "Instant: done when asked (an online consultation). Booked: a supplier books an "
+            "appointment. Issued: a code or a shipment is issued."
+        ),
     )
     shareable = models.BooleanField(_("shareable with family"), default=False)
     tags = models.JSONField(_("suits profile tags"), default=list, blank=True)

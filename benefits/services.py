@@ -15,7 +15,14 @@ from config.users import acting_user
 
 from . import signals
 from .error_codes import BenefitErrorCode
-from .models import Benefit, BenefitKind, BenefitStatus, BenefitStatusChange, Category
+from .models import (
+    Benefit,
+    BenefitKind,
+    BenefitStatus,
+    BenefitStatusChange,
+    Category,
+    FulfilmentKind,
+)
 
 
 def category_create(
@@ -58,6 +65,7 @@ def benefit_create(
     shareable: bool = False,
     tags: list[str] | None = None,
     status: str = BenefitStatus.DRAFT,
+    fulfilment_kind: str = FulfilmentKind.INSTANT,
 ) -> Benefit:
     """Create a benefit and give it the next call number in its category (never reused).
     Its texts are given in English (`name`, `description`...) and Chinese (`..._zh_hans`);
@@ -101,6 +109,7 @@ def benefit_create(
         shareable=shareable,
         tags=tags or [],
         status=status,
+        fulfilment_kind=fulfilment_kind,
         status_changed_at=now,
         on_shelf_since=now if status == BenefitStatus.ON_SHELF else None,
     )

@@ -7,6 +7,20 @@ here (the import contracts in `.importlinter` check it); this module is for Djan
 code outside the app.
 """
 
+from .fulfilment.models import (
+    ActorKind,
+    BenefitSupplier,
+    CaseKind,
+    CodePool,
+    CodeState,
+    Fulfilment,
+    FulfilmentEvent,
+    FulfilmentState,
+    OperationsCase,
+    PoolCode,
+    Supplier,
+    SupplierKey,
+)
 from .integrations.models import (
     ApiClient,
     ApiScope,
@@ -65,11 +79,16 @@ from .shelf.models import (
 )
 
 __all__ = [
+    "ActorKind",
     "AgentNotification",
     "AgentSuggestion",
     "ApiClient",
     "ApiScope",
+    "BenefitSupplier",
+    "CaseKind",
     "Channel",
+    "CodePool",
+    "CodeState",
     "CustomerEvent",
     "DeliveryStatus",
     "DemandGroup",
@@ -80,11 +99,16 @@ __all__ = [
     "DiscoverabilityFinding",
     "Eligibility",
     "EventKind",
+    "Fulfilment",
+    "FulfilmentEvent",
+    "FulfilmentState",
     "IdempotencyRecord",
     "NotificationKind",
+    "OperationsCase",
     "OutboxMessage",
     "OutboxStatus",
     "PeerUsage",
+    "PoolCode",
     "PrivacyRequest",
     "PrivacyRequestKind",
     "Proposal",
@@ -106,6 +130,8 @@ __all__ = [
     "ShelfCell",
     "Source",
     "SuggestionStatus",
+    "Supplier",
+    "SupplierKey",
     "UsageMonth",
     "Verdict",
     "WebhookDelivery",

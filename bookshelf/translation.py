@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from modeltranslation.translator import TranslationOptions, register
 
+from .fulfilment.models import Supplier
 from .reach.models import AgentSuggestion
 
 
 @register(AgentSuggestion)
 class AgentSuggestionTranslation(TranslationOptions):
     fields = ("reason",)
+
+
+@register(Supplier)
+class SupplierTranslation(TranslationOptions):
+    fields = ("name",)

@@ -209,3 +209,32 @@ def make_benefit(
             max_age=max_age,
         )
     return benefit
+
+
+def make_supplier(
+    code: str = "doc-platform",
+    *,
+    benefits: list[Benefit] | tuple[Benefit, ...] = (),
+    priority: int = 1,
+    confirm_hours: int | None = None,
+    deliver_hours: int | None = None,
+    name: str = "Doctors' platform",
+    name_zh_hans: str = "医生平台",
+) -> Any:
+    """A supplier delivering `benefits` at the given priority and service level."""
+    from bookshelf.models import BenefitSupplier, Supplier
+
+    supplier = Supplier.objects.filter(code=code).first() or Supplier.objects.create(
+        code=code, name_en=name, name_zh_hans=name_zh_hans
+    )
+    for benefit in benefits:
+        BenefitSupplier.objects.update_or_create(
+            benefit=benefit,
+            supplier=supplier,
+            defaults={
+                "priority": priority,
+                "confirm_hours": confirm_hours,
+                "deliver_hours": deliver_hours,
+            },
+        )
+    return supplier

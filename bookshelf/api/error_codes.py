@@ -8,6 +8,7 @@ from enum import Enum
 from benefits.error_codes import BenefitErrorCode
 from customers.error_codes import CustomerErrorCode
 
+from ..fulfilment.error_codes import FulfilmentErrorCode
 from ..integrations.error_codes import IntegrationErrorCode
 from ..ledger.error_codes import LedgerErrorCode
 from ..privacy.error_codes import PrivacyErrorCode
@@ -48,6 +49,7 @@ ROOM_CODES: tuple[type[Enum], ...] = (
     ApiErrorCode,
     BenefitErrorCode,
     CustomerErrorCode,
+    FulfilmentErrorCode,
     IntegrationErrorCode,
     LedgerErrorCode,
     PrivacyErrorCode,

@@ -96,6 +96,12 @@ class WebhookEventType(models.TextChoices):
     QUOTA_EXPIRING = "quota.expiring", _("Quota expiring soon")
     REDEMPTION_COMPLETED = "redemption.completed", _("Redemption completed")
     REDEMPTION_CANCELLED = "redemption.cancelled", _("Redemption cancelled")
+    REDEMPTION_BOOKED = "redemption.booked", _("Redemption booked by its supplier")
+    REDEMPTION_ISSUED = "redemption.issued", _("Redemption issued (a code or a shipment)")
+    REDEMPTION_FULFILLED = "redemption.fulfilled", _("Redemption fulfilled")
+    REDEMPTION_FAILED = "redemption.failed", _("Redemption failed")
+    REDEMPTION_EXPIRED = "redemption.expired", _("Redemption expired")
+    CODE_POOL_LOW = "code_pool.low", _("Code pool running low")
     PURCHASE_COMPLETED = "purchase.completed", _("Purchase completed")
 
 

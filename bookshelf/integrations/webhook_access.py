@@ -35,6 +35,12 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     WebhookEventType.QUOTA_EXPIRING: _READ,
     WebhookEventType.REDEMPTION_COMPLETED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
     WebhookEventType.REDEMPTION_CANCELLED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
+    WebhookEventType.REDEMPTION_BOOKED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
+    WebhookEventType.REDEMPTION_ISSUED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
+    WebhookEventType.REDEMPTION_FULFILLED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
+    WebhookEventType.REDEMPTION_FAILED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
+    WebhookEventType.REDEMPTION_EXPIRED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
+    # Stock levels are the operators' business: staff-made subscriptions only.
     WebhookEventType.PURCHASE_COMPLETED: frozenset({ApiScope.PURCHASE.value}),
 }
 

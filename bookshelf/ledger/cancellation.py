@@ -87,18 +87,21 @@ def _cancel_check(*, redemption: Redemption, user: Any, reason: str, now: dateti
         )
 
 
-def _give_back(redemption: Redemption, *, now: datetime) -> None:
-    """Return the use to what paid for it: the usage rollup, the purchase or the balance."""
-    usage_record(
-        customer_id=redemption.beneficiary_id,
-        benefit_id=redemption.benefit_id,
-        at=redemption.created_at,
-        delta=-1,
-    )
-    if redemption.source == Source.PURCHASE and redemption.purchase_id:
-        Purchase.objects.filter(pk=redemption.purchase_id, uses_used__gt=0).update(
-            uses_used=F("uses_used") - 1, updated_at=now
+def _give_back(redemption: Redemption, *, now: datetime, held: bool = False) -> None:
+    """Return the use to what paid for it: the usage rollup, the purchase or the balance.
+    A held use was never counted in the rollup; it leaves the held count instead."""
+    if not held:
+        usage_record(
+            customer_id=redemption.beneficiary_id,
+            benefit_id=redemption.benefit_id,
+            at=redemption.created_at,
+            delta=-1,
         )
+    if redemption.source == Source.PURCHASE and redemption.purchase_id:
+        purchase_moves: dict[str, Any] = {"uses_used": F("uses_used") - 1, "updated_at": now}
+        if held:
+            purchase_moves["uses_held"] = F("uses_held") - 1
+        Purchase.objects.filter(pk=redemption.purchase_id, uses_used__gt=0).update(**purchase_moves)
     elif redemption.period_start is not None:
         rows = QuotaBalance.objects.filter(
             holder_id=redemption.holder_id,
@@ -106,18 +109,26 @@ def _give_back(redemption: Redemption, *, now: datetime) -> None:
             period_start=redemption.period_start,
             used__gt=0,
         )
+        moves: dict[str, Any] = {"used": F("used") - 1}
+        if held:
+            moves["held"] = F("held") - 1
         if redemption.source == Source.FAMILY:
-            rows.filter(family_used__gt=0).update(
-                used=F("used") - 1, family_used=F("family_used") - 1
-            )
+            rows.filter(family_used__gt=0).update(family_used=F("family_used") - 1, **moves)
         else:
             # Never let the customer's own uses fall below what family took.
-            rows.filter(used__gt=F("family_used")).update(used=F("used") - 1)
+            rows.filter(used__gt=F("family_used")).update(**moves)
 
 
 @transaction.atomic
-def redemption_cancel(*, redemption: Redemption, by: Any = None, reason: str = "") -> Redemption:
+def redemption_cancel(
+    *, redemption: Redemption, by: Any = None, reason: str = "", release_hold: bool = False
+) -> Redemption:
     """Cancel a use and give it back, exactly once, if `by` may (see the module's rule).
+
+    A held use (waiting for its supplier) is given back only with `release_hold`, which the
+    fulfilment passes once it has moved the fulfilment itself (to cancelled, failed or
+    expired); without it a held use is refused with `use_held` (409), so no hold is given
+    back behind its fulfilment's back.
 
     Raises `cancel_not_allowed` or `cancel_window_passed` (403), `cancel_reason_required`
     or `invalid` (400, a reason too long), `already_cancelled` (409); nothing changes then.
@@ -131,19 +142,71 @@ def redemption_cancel(*, redemption: Redemption, by: Any = None, reason: str = "
         )
     user = acting_user(by)
     now = timezone.now()
-    if user is not None:
+    # A hold is given back by its fulfilment, which has its own rule (before the service).
+    if user is not None and not release_hold:
         _cancel_check(redemption=redemption, user=user, reason=reason, now=now)
-    updated = Redemption.objects.filter(pk=redemption.pk, status=RedemptionStatus.COMPLETED).update(
+    was = RedemptionStatus.HELD if release_hold else RedemptionStatus.COMPLETED
+    updated = Redemption.objects.filter(
+        pk=redemption.pk, created_at=redemption.created_at, status=was
+    ).update(
         status=RedemptionStatus.CANCELLED, cancelled_at=now, cancelled_by=user, cancel_reason=reason
     )
     if not updated:
-        raise Conflict(
-            LedgerErrorCode.ALREADY_CANCELLED, _("This redemption is already cancelled.")
-        )
-    _give_back(redemption, now=now)
+        raise _not_cancellable(redemption)
+    _give_back(redemption, now=now, held=release_hold)
     redemption.refresh_from_db()
-    event_emit(WebhookEventType.REDEMPTION_CANCELLED, redemption_event(redemption, None))
+    if not release_hold:  # the fulfilment announces its own ending (failed, expired...)
+        event_emit(WebhookEventType.REDEMPTION_CANCELLED, redemption_event(redemption, None))
     return redemption
+
+
+def _not_cancellable(redemption: Redemption) -> Conflict:
+    status = (
+        Redemption.objects.filter(pk=redemption.pk, created_at=redemption.created_at)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status == RedemptionStatus.HELD:
+        return Conflict(
+            LedgerErrorCode.USE_HELD,
+            _("This use is waiting for its supplier: cancel its booking or code instead."),
+        )
+    if status == RedemptionStatus.COMPLETED:
+        return Conflict(
+            LedgerErrorCode.ALREADY_SETTLED,
+            _("This use has already been delivered and settled."),
+        )
+    return Conflict(LedgerErrorCode.ALREADY_CANCELLED, _("This redemption is already cancelled."))
+
+
+@transaction.atomic
+def hold_settle(*, redemption: Redemption) -> bool:
+    """A held use was delivered: it stops being held and counts as used, exactly once
+    (a conditional UPDATE on its status). False if it was not held any more."""
+    updated = Redemption.objects.filter(
+        pk=redemption.pk, created_at=redemption.created_at, status=RedemptionStatus.HELD
+    ).update(status=RedemptionStatus.COMPLETED)
+    if not updated:
+        return False
+    usage_record(
+        customer_id=redemption.beneficiary_id,
+        benefit_id=redemption.benefit_id,
+        at=redemption.created_at,
+        delta=1,
+    )
+    if redemption.source == Source.PURCHASE and redemption.purchase_id:
+        Purchase.objects.filter(pk=redemption.purchase_id, uses_held__gt=0).update(
+            uses_held=F("uses_held") - 1, updated_at=timezone.now()
+        )
+    elif redemption.period_start is not None:
+        QuotaBalance.objects.filter(
+            holder_id=redemption.holder_id,
+            benefit_id=redemption.benefit_id,
+            period_start=redemption.period_start,
+            held__gt=0,
+        ).update(held=F("held") - 1)
+    redemption.status = RedemptionStatus.COMPLETED
+    return True
 
 
 @dataclass(frozen=True)

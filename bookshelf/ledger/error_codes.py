@@ -13,6 +13,9 @@ class LedgerErrorCode(Enum):
     QUOTA_EXHAUSTED = "quota_exhausted"
     FAMILY_ALLOWANCE_EXHAUSTED = "family_allowance_exhausted"
     ALREADY_CANCELLED = "already_cancelled"
+    # 409: a held use is given back through its fulfilment; a settled one cannot be released.
+    USE_HELD = "use_held"
+    ALREADY_SETTLED = "already_settled"
     DUPLICATE_PAYMENT_REFERENCE = "duplicate_payment_reference"
     FEEDBACK_EXISTS = "feedback_exists"
     # 404

@@ -45,6 +45,9 @@ class QuotaBalance(models.Model):
     period_end = models.DateField(_("period end"), null=True, blank=True)
     used = models.PositiveIntegerField(_("used"), default=0)
     family_used = models.PositiveIntegerField(_("used by family"), default=0)
+    # Of `used`, the uses still held for a supplier (not yet fulfilled). `used` counts them,
+    # so the conditional UPDATE that keeps quotas exact keeps holds exact too.
+    held = models.PositiveIntegerField(_("held"), default=0, db_default=0)
 
     class Meta:
         ordering = ["holder", "benefit", "period_start"]
@@ -56,6 +59,9 @@ class QuotaBalance(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(family_used__lte=F("used")), name="balance_family_within_used"
+            ),
+            models.CheckConstraint(
+                condition=Q(held__lte=F("used")), name="balance_held_within_used"
             ),
         ]
 
@@ -84,6 +90,8 @@ class Purchase(TimeStamped):
     total_price = models.DecimalField(_("total paid (yuan)"), max_digits=12, decimal_places=2)
     uses_granted = models.PositiveIntegerField(_("uses granted"))
     uses_used = models.PositiveIntegerField(_("uses used"), default=0)
+    # Of `uses_used`, those still held for a supplier.
+    uses_held = models.PositiveIntegerField(_("uses held"), default=0, db_default=0)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     payment_reference = models.CharField(_("payment reference"), max_length=64, unique=True)
@@ -98,6 +106,9 @@ class Purchase(TimeStamped):
         constraints = [
             models.CheckConstraint(
                 condition=Q(uses_used__lte=F("uses_granted")), name="purchase_used_within_granted"
+            ),
+            models.CheckConstraint(
+                condition=Q(uses_held__lte=F("uses_used")), name="purchase_held_within_used"
             ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0) & Q(total_price__gte=0),
@@ -118,6 +129,9 @@ class Purchase(TimeStamped):
 
 
 class RedemptionStatus(models.TextChoices):
+    # Counted against the quota, waiting for its supplier: settled (completed) when
+    # fulfilled, given back (cancelled) when it fails or is cancelled before the service.
+    HELD = "held", _("Held")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import Benefit, BenefitStatus
+from benefits.models import Benefit, BenefitStatus, FulfilmentKind
 from benefits.selectors import benefit_get
 from config.exceptions import Conflict, DomainError, NotAllowed
 from config.metrics import REDEMPTIONS
@@ -44,7 +44,7 @@ from .allowance import (
 )
 from .error_codes import LedgerErrorCode
 from .household import Household, household_load
-from .models import Channel, Purchase, QuotaBalance, Redemption, Source
+from .models import Channel, Purchase, QuotaBalance, Redemption, RedemptionStatus, Source
 from .usage import usage_record
 
 
@@ -166,9 +166,11 @@ def redemption_options(
     return customer, _own_options(household, benefit, today), household.anchors
 
 
-def _spend_tier(option: _Option, *, today: date, anchor: date | None) -> Allowance | None:
+def _spend_tier(
+    option: _Option, *, today: date, anchor: date | None, hold: bool = False
+) -> Allowance | None:
     """Take one use of a tier cell (own or family share), if one is left: what is left
-    after it, or None."""
+    after it, or None. A hold takes it the same way and counts it as held too."""
     draw = Draw(option.source, option.holder, option.view, option.holder.pk)
     period = period_bounds(option.view.period, today, anchor)
     allowance = draw_allowance(draw, period=period)
@@ -179,20 +181,27 @@ def _spend_tier(option: _Option, *, today: date, anchor: date | None) -> Allowan
         defaults={"period_end": period[1]},
     )
     rows = QuotaBalance.objects.filter(pk=balance.pk, **allowance.balance_condition())
+    moves: dict[str, Any] = {"used": F("used") + 1}
     if option.source == Source.FAMILY:
-        updated = rows.update(used=F("used") + 1, family_used=F("family_used") + 1)
-    else:
-        updated = rows.update(used=F("used") + 1)
+        moves["family_used"] = F("family_used") + 1
+    if hold:
+        moves["held"] = F("held") + 1
+    updated = rows.update(**moves)
     if not updated:
         return None
     balance.refresh_from_db(fields=["used", "family_used"])
     return allowance.with_balance(used=balance.used, family_used=balance.family_used)
 
 
-def _spend_purchase(purchase: Purchase, *, holder: Customer, today: date) -> Allowance | None:
+def _spend_purchase(
+    purchase: Purchase, *, holder: Customer, today: date, hold: bool = False
+) -> Allowance | None:
+    moves: dict[str, Any] = {"uses_used": F("uses_used") + 1, "updated_at": timezone.now()}
+    if hold:
+        moves["uses_held"] = F("uses_held") + 1
     updated = Purchase.objects.filter(
         pk=purchase.pk, uses_used__lt=F("uses_granted"), valid_until__gte=today
-    ).update(uses_used=F("uses_used") + 1, updated_at=timezone.now())
+    ).update(**moves)
     if not updated:
         return None
     purchase.refresh_from_db(fields=["uses_used"])
@@ -267,12 +276,16 @@ def _redemption_create(
     beneficiary, options, anchors = redemption_options(
         customer=customer, benefit=benefit, beneficiary_no=beneficiary_no, today=today
     )
+    # A benefit a supplier delivers is held now and settled when it is fulfilled.
+    hold = benefit.fulfilment_kind != FulfilmentKind.INSTANT
     for option in options:
         if option.source == Source.PURCHASE:
             assert option.purchase is not None
-            spent = _spend_purchase(option.purchase, holder=option.holder, today=today)
+            spent = _spend_purchase(option.purchase, holder=option.holder, today=today, hold=hold)
         else:
-            spent = _spend_tier(option, today=today, anchor=anchors.get(option.holder.pk))
+            spent = _spend_tier(
+                option, today=today, anchor=anchors.get(option.holder.pk), hold=hold
+            )
         if spent is None:
             continue
         redemption = Redemption.objects.create(
@@ -282,6 +295,7 @@ def _redemption_create(
             source=option.source,
             purchase=option.purchase,
             channel=channel,
+            status=RedemptionStatus.HELD if hold else RedemptionStatus.COMPLETED,
             period_start=spent.period_start,
             period_end=spent.period_end,
             tier_snapshot=option.holder.tier,
@@ -292,10 +306,12 @@ def _redemption_create(
             recorded_by=acting_user(recorded_by),
             created_at=now,
         )
-        usage_record(customer_id=beneficiary.pk, benefit_id=benefit.pk, at=now, delta=1)
-        event_emit(
-            WebhookEventType.REDEMPTION_COMPLETED, redemption_event(redemption, spent.remaining)
-        )
+        if not hold:  # a held use is counted and announced when it is settled
+            usage_record(customer_id=beneficiary.pk, benefit_id=benefit.pk, at=now, delta=1)
+            event_emit(
+                WebhookEventType.REDEMPTION_COMPLETED,
+                redemption_event(redemption, spent.remaining),
+            )
         return RedemptionResult(redemption=redemption, remaining=spent.remaining)
     if all(o.source == Source.FAMILY for o in options):
         raise Conflict(

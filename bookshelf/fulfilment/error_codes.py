@@ -1,0 +1,22 @@
+from enum import Enum
+
+
+class FulfilmentErrorCode(Enum):
+    # 409: the transition table does not allow this from the fulfilment's current state.
+    ILLEGAL_TRANSITION = "illegal_transition"
+    # 409: an issued benefit's pool has no code left; nothing was spent.
+    CODE_POOL_EMPTY = "code_pool_empty"
+    # 409: a booked or issued benefit with no active supplier to deliver it.
+    NO_SUPPLIER = "no_supplier"
+    # 404: no such fulfilment for this supplier (another supplier's is "not found" too).
+    FULFILMENT_NOT_FOUND = "fulfilment_not_found"
+    SUPPLIER_NOT_FOUND = "supplier_not_found"
+    # 401: a supplier callback without a valid signature, or one older than the window.
+    SIGNATURE_INVALID = "signature_invalid"
+    SIGNATURE_EXPIRED = "signature_expired"
+    # 409: the same event id came back with a different event.
+    EVENT_ID_REUSED = "event_id_reused"
+    # 400
+    INVALID = "invalid"
+    CANCEL_REASON_REQUIRED = "cancel_reason_required"
+    CODE_FILE_INVALID = "code_file_invalid"
