@@ -36,6 +36,9 @@ SUGGESTIONS_SWEEP = "bookshelf.tasks.suggestions_sweep"
 PEER_USAGE_REFRESH = "bookshelf.tasks.peer_usage_refresh_task"
 PUSH_DELIVER = "bookshelf.tasks.deliver_push"
 PUSHES_REQUEUE = "bookshelf.tasks.requeue_pending_pushes"
+# Suppliers and fulfilment (bookshelf.fulfilment)
+FULFILMENT_OVERDUE_SWEEP = "bookshelf.fulfilment_overdue_sweep"
+FULFILMENT_EXPIRE_SWEEP = "bookshelf.fulfilment_expire_sweep"
 # Integrations
 WEBHOOK_DELIVER = "bookshelf.tasks.webhook_deliver"
 WEBHOOKS_SWEEP = "bookshelf.tasks.webhooks_sweep"
@@ -52,6 +55,8 @@ ALL = (
     PEER_USAGE_REFRESH,
     PUSH_DELIVER,
     PUSHES_REQUEUE,
+    FULFILMENT_OVERDUE_SWEEP,
+    FULFILMENT_EXPIRE_SWEEP,
     WEBHOOK_DELIVER,
     WEBHOOKS_SWEEP,
     IDEMPOTENCY_PRUNE,

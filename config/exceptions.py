@@ -38,17 +38,20 @@ class DomainError(Exception):
         *,
         field: str | None = None,
         status_code: int | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code.value if isinstance(code, enum.Enum) else code
         self.message = message
         self.field = field
+        # More keys of the answer, e.g. the current `state` of a refused transition.
+        self.extra = dict(extra or {})
         if status_code is not None:
             self.status = status_code
 
     def as_dict(self) -> dict[str, Any]:
         fields = {self.field: [self.message]} if self.field else {}
-        return {"code": self.code, "message": self.message, "fields": fields}
+        return {**self.extra, "code": self.code, "message": self.message, "fields": fields}
 
 
 class NotFound(DomainError):

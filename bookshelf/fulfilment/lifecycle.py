@@ -110,16 +110,16 @@ class Change:
 
 
 def illegal(fulfilment: Fulfilment, target: str) -> Conflict:
-    error = Conflict(
+    """409 `illegal_transition`, carrying the fulfilment's current `state`."""
+    return Conflict(
         FulfilmentErrorCode.ILLEGAL_TRANSITION,
         _("This request is %(state)s: it cannot become %(target)s.")
         % {
             "state": FulfilmentState(fulfilment.state).label,
             "target": FulfilmentState(target).label,
         },
+        extra={"state": fulfilment.state},
     )
-    error.state = fulfilment.state  # type: ignore[attr-defined]
-    return error
 
 
 def suppliers_for(benefit_id: int) -> list[tuple[Supplier, BenefitSupplier]]:

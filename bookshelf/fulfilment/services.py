@@ -15,6 +15,7 @@ from .lifecycle import (
     use_request,
 )
 from .pools import ClaimedCode, code_claim, code_void
+from .sweeps import cases_open_overdue, fulfilments_expire
 
 __all__ = [
     "REASON_MAX_LENGTH",
@@ -24,9 +25,11 @@ __all__ = [
     "ClaimedCode",
     "TransitionResult",
     "UseResult",
+    "cases_open_overdue",
     "code_claim",
     "code_void",
     "fulfilment_transition",
+    "fulfilments_expire",
     "use_cancel",
     "use_request",
 ]

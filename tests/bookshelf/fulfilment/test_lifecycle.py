@@ -99,7 +99,7 @@ def test_a_failure_gives_the_hold_back_once_and_an_illegal_move_is_409(booked):
             fulfilment_id=fulfilment.pk, target=FulfilmentState.FULFILLED, actor=actor
         )
     assert caught.value.code == "illegal_transition"
-    assert caught.value.state == "failed"
+    assert caught.value.extra == {"state": "failed"}
     balance.refresh_from_db()
     assert (balance.used, balance.held) == (0, 0)
 
@@ -135,3 +135,23 @@ def test_cancelling_an_open_request_gives_it_back_and_a_fulfilled_one_cannot(boo
         use_cancel(redemption=second.redemption)
     assert caught.value.code == "illegal_transition"
     assert _balance(customer, benefit).used == 1
+
+
+def test_a_missed_service_level_opens_one_case_and_booking_closes_it(booked):
+    from bookshelf.fulfilment.services import cases_open_overdue
+    from bookshelf.models import OperationsCase
+
+    benefit, supplier = booked
+    customer = make_customer(tier=Tier.GOLD)
+    fulfilment = use_request(customer=customer, benefit_code=benefit.code).fulfilment
+    later = timezone.now() + timedelta(hours=5)
+    cases_open_overdue(now=timezone.now())
+    assert not OperationsCase.objects.exists()
+    cases_open_overdue(now=later)
+    cases_open_overdue(now=later + timedelta(minutes=10))
+    case = OperationsCase.objects.get()
+    assert (case.kind, case.supplier, case.closed_at) == ("confirm_overdue", supplier, None)
+    actor = Actor(ActorKind.SUPPLIER, supplier=supplier)
+    fulfilment_transition(fulfilment_id=fulfilment.pk, target="booked", actor=actor)
+    case.refresh_from_db()
+    assert case.closed_at is not None
