@@ -155,3 +155,14 @@ def test_a_missed_service_level_opens_one_case_and_booking_closes_it(booked):
     fulfilment_transition(fulfilment_id=fulfilment.pk, target="booked", actor=actor)
     case.refresh_from_db()
     assert case.closed_at is not None
+
+
+def test_the_quota_audit_counts_held_uses_and_catches_a_lost_hold(booked):
+    from bookshelf.ledger.selectors import quota_audit
+
+    benefit, _supplier = booked
+    customer = make_customer(tier=Tier.GOLD)
+    use_request(customer=customer, benefit_code=benefit.code)
+    assert quota_audit().exact
+    QuotaBalance.objects.filter(holder=customer).update(held=0)
+    assert not quota_audit().exact
