@@ -40,7 +40,8 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     WebhookEventType.REDEMPTION_FULFILLED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
     WebhookEventType.REDEMPTION_FAILED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
     WebhookEventType.REDEMPTION_EXPIRED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
-    # Stock levels are the operators' business: staff-made subscriptions only.
+    # No customer in it: what the shelf shows (the app may mark a benefit running out).
+    WebhookEventType.CODE_POOL_LOW: _READ,
     WebhookEventType.PURCHASE_COMPLETED: frozenset({ApiScope.PURCHASE.value}),
 }
 

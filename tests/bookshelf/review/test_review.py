@@ -386,6 +386,8 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "bookshelf.tasks.requeue_pending_pushes": None,  # every minute
         "bookshelf.tasks.idempotency_prune_task": "3",
         "bookshelf.redemption_partitions_ensure": "1",
+        "bookshelf.fulfilment_overdue_sweep": None,  # every 10 minutes
+        "bookshelf.fulfilment_expire_sweep": "0",
     }
     for name in tasks:
         assert name in app.tasks
