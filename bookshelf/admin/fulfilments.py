@@ -76,6 +76,21 @@ def lateness(due: datetime | None, now: datetime) -> str:
     return " ".join(parts)
 
 
+class UseNumberSearch:
+    """A number searches the use's number (`#1234` or `1234`), anything else the benefit
+    code's start."""
+
+    use_field = "redemption_id"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        term = search_term.strip().lstrip("#")
+        if term.isdigit():
+            return queryset.filter(**{self.use_field: int(term)}), False
+        return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
+
+
 class FulfilmentEventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = FulfilmentEvent
     fields = readonly_fields = ("at", "who", "from_state", "to_state", "appointment_at", "reason")
@@ -99,7 +114,7 @@ class FulfilmentEventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Fulfilment)
-class FulfilmentAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
+class FulfilmentAdmin(UseNumberSearch, ReadOnlyAdminMixin, CustomerScopedAdmin):
     customer_fields = ("holder", "beneficiary")
     list_display = [
         "use_col",
@@ -116,9 +131,10 @@ class FulfilmentAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
     list_display_links = ["use_col"]
     list_filter = ["state", "supplier", "kind"]
     list_select_related = ["benefit", "supplier", "holder"]
-    search_fields = ["=redemption_id", "^benefit__code"]
+    search_fields = ["^benefit__code"]
     search_help_text = _("The use's number, or the start of a benefit code.")
     show_full_result_count = False
+    use_field = "redemption_id"
     fields = readonly_fields = (
         "redemption_col",
         "state",
@@ -183,7 +199,7 @@ class CaseStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(OperationsCase)
-class OperationsCaseAdmin(CustomerScopedAdmin):
+class OperationsCaseAdmin(UseNumberSearch, CustomerScopedAdmin):
     """The operations queue."""
 
     customer_fields = ("fulfilment__holder", "fulfilment__beneficiary")
@@ -202,8 +218,9 @@ class OperationsCaseAdmin(CustomerScopedAdmin):
     list_display_links = ["use_col"]
     list_filter = [CaseStatusFilter, "supplier", "kind"]
     list_select_related = ["supplier", "fulfilment__benefit", "fulfilment__holder__agent"]
-    search_fields = ["=fulfilment__redemption_id", "^fulfilment__benefit__code"]
+    search_fields = ["^fulfilment__benefit__code"]
     search_help_text = _("The use's number, or the start of a benefit code.")
+    use_field = "fulfilment__redemption_id"
     ordering = ["supplier__code", "kind", "due_at", "opened_at"]
     show_full_result_count = False
     fields = readonly_fields = (
