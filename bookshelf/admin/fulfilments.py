@@ -213,7 +213,6 @@ class OperationsCaseAdmin(UseNumberSearch, CustomerScopedAdmin):
         "late_col",
         "agent_col",
         "opened_at",
-        "closed_at",
     ]
     list_display_links = ["use_col"]
     list_filter = [CaseStatusFilter, "supplier", "kind"]
