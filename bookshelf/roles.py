@@ -3,9 +3,12 @@ tests that start from a flushed database).
 
 - Agent: sees their own customers (with personal data, to serve them), records uses,
   pushes benefits and records the consents customers give or withdraw.
-- Agent supervisor: the same for their whole team, plus cancelling a use recorded in error.
+  They see their customers' fulfilments (and suppliers) and the cases about them.
+- Agent supervisor: the same for their whole team, plus cancelling a use recorded in error
+  and closing operations cases.
 - Product staff: curate the whole shelf and read every customer, but personal data masked
-  (no `view_customer_pii`).
+  (no `view_customer_pii`); edit suppliers, what they deliver, their keys and code pools;
+  read every fulfilment and work the operations queue.
 """
 
 from __future__ import annotations
@@ -58,6 +61,12 @@ _AGENT_PERMS = [
     "bookshelf.view_customerevent",
     "bookshelf.view_agentnotification",
     "bookshelf.view_redemptionfeedback",
+    # Where their customers' requests stand, and the cases about them.
+    "bookshelf.view_supplier",
+    "bookshelf.view_benefitsupplier",
+    "bookshelf.view_fulfilment",
+    "bookshelf.view_fulfilmentevent",
+    "bookshelf.view_operationscase",
 ]
 
 STAFF_GROUPS: dict[str, list[str]] = {
@@ -68,6 +77,7 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "bookshelf.change_redemption",
         "bookshelf.view_outboxmessage",
         "bookshelf.view_shelf_matrix",
+        "bookshelf.change_operationscase",
     ],
     PRODUCT_STAFF: [
         "customers.view_customer",
@@ -124,6 +134,24 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "bookshelf.view_peerusage",
         "bookshelf.view_customerevent",
         "bookshelf.view_agentsuggestion",
+        # Suppliers, what they deliver, their keys and code pools; the operations queue.
+        "bookshelf.view_supplier",
+        "bookshelf.add_supplier",
+        "bookshelf.change_supplier",
+        "bookshelf.view_benefitsupplier",
+        "bookshelf.add_benefitsupplier",
+        "bookshelf.change_benefitsupplier",
+        "bookshelf.view_supplierkey",
+        "bookshelf.add_supplierkey",
+        "bookshelf.change_supplierkey",
+        "bookshelf.view_codepool",
+        "bookshelf.add_codepool",
+        "bookshelf.change_codepool",
+        "bookshelf.view_poolcode",
+        "bookshelf.view_fulfilment",
+        "bookshelf.view_fulfilmentevent",
+        "bookshelf.view_operationscase",
+        "bookshelf.change_operationscase",
         # Look only: a scheduled job names code to run; superusers change them.
         "django_celery_beat.view_periodictask",
     ],

@@ -5,6 +5,8 @@
 - `records`: what customers did (uses, purchases, balances);
 - `review`: the living shelf (settings, runs, proposals, demand, feedback, agents' notices);
 - `reach`: pushes, their conversion and the outbox;
+- `suppliers`: suppliers, which benefits they deliver, their callback keys (import/export);
+- `fulfilments`: where each held use stands, and the operations queue;
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
@@ -18,7 +20,19 @@ from django.utils.translation import gettext_lazy as _
 
 from config.login_throttle import ThrottledAdminAuthenticationForm
 
-from . import desk, operations, privacy, reach, records, review, schedule, shelf, staff
+from . import (
+    desk,
+    fulfilments,
+    operations,
+    privacy,
+    reach,
+    records,
+    review,
+    schedule,
+    shelf,
+    staff,
+    suppliers,
+)
 
 admin.site.site_header = _("Benefits Bookshelf")
 admin.site.site_title = _("Benefits Bookshelf")
@@ -28,6 +42,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 1
 
 __all__ = [
     "desk",
+    "fulfilments",
     "operations",
     "privacy",
     "reach",
@@ -36,4 +51,5 @@ __all__ = [
     "schedule",
     "shelf",
     "staff",
+    "suppliers",
 ]

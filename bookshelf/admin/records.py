@@ -1,5 +1,6 @@
-"""What customers did, as records: uses (a supervisor cancels one recorded in error, saying
-why on an intermediate page), purchases and quota balances. Each list shows only the
+"""What customers did, as records: uses with where each stands (a supervisor cancels one
+recorded in error, or a request not yet delivered, saying why on an intermediate page),
+purchases and quota balances. Each list shows only the
 customers the user may see."""
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from customers.admin import (
     tier_badge,
 )
 
-from ..ledger.models import Purchase, QuotaBalance, Redemption
-from ..ledger.services import REASON_MAX_LENGTH, redemption_cancel
+from ..fulfilment.models import Fulfilment, FulfilmentState
+from ..fulfilment.services import REASON_MAX_LENGTH, use_cancel
+from ..ledger.models import Purchase, QuotaBalance, Redemption, RedemptionStatus
 
 CANCEL_TEMPLATE = "admin/bookshelf/redemption/cancel_reason.html"
 # The intermediate page lists this many of the selected uses, and counts the rest.
@@ -42,12 +44,14 @@ class RedemptionAdmin(CustomerScopedAdmin):
         "source",
         "channel",
         "status",
+        "state_col",
         "tier_col",
         "remaining_after",
         "recorded_by",
     ]
     list_filter = ["status", "source", "channel", "tier_snapshot", "category_code", "created_at"]
-    list_select_related = ["holder", "beneficiary", "recorded_by"]
+    # The fulfilment is a reverse one-to-one: joined, so the state column reads no row.
+    list_select_related = ["holder", "beneficiary", "recorded_by", "fulfilment"]
     search_fields = ["=holder__customer_no", "=beneficiary__customer_no", "^benefit_code"]
     search_help_text = _("Exact customer number, or the start of a benefit code.")
     show_full_result_count = False
@@ -66,12 +70,26 @@ class RedemptionAdmin(CustomerScopedAdmin):
     def tier_col(self, obj: Redemption) -> SafeString:
         return tier_badge(obj.tier_snapshot)
 
+    @admin.display(description=_("fulfilment"))
+    def state_col(self, obj: Redemption) -> str:
+        """Where the use stands: its fulfilment's state, or done at once (an instant use)."""
+        try:
+            fulfilment: Fulfilment | None = obj.fulfilment
+        except Fulfilment.DoesNotExist:
+            fulfilment = None
+        if fulfilment is not None:
+            return str(FulfilmentState(fulfilment.state).label)
+        if obj.status == RedemptionStatus.CANCELLED:
+            return str(FulfilmentState.CANCELLED.label)
+        return str(FulfilmentState.FULFILLED.label)
+
     @admin.action(description=_("Cancel and give the use back"), permissions=["change"])
     def cancel(
         self, request: HttpRequest, queryset: QuerySet[Redemption]
     ) -> TemplateResponse | None:
         """Ask for the reason first (an intermediate page), then cancel each selected use
-        through the one cancel service, which keeps who cancelled and why."""
+        through the one cancel service, which keeps who cancelled and why: a held use is
+        cancelled through its fulfilment (the table says whether it still may be)."""
         reason = (request.POST.get("reason") or "").strip()
         if "confirm" not in request.POST or not reason:
             if "confirm" in request.POST:
@@ -82,7 +100,7 @@ class RedemptionAdmin(CustomerScopedAdmin):
         done = 0
         for redemption in queryset:
             try:
-                redemption_cancel(redemption=redemption, by=request.user, reason=reason)
+                use_cancel(redemption=redemption, by=request.user, reason=reason)
             except DomainError as exc:
                 self.message_user(request, f"#{redemption.pk}: {exc.message}", messages.WARNING)
             else:

@@ -251,7 +251,7 @@ class FulfilmentEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_state} → {self.to_state}"
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 class CaseKind(models.TextChoices):

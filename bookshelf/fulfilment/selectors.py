@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .cases import SupplierCases, open_cases, open_cases_by_supplier, open_cases_count_for
 from .lifecycle import suppliers_for
 from .queries import open_fulfilments_for
 from .transitions import (
@@ -18,7 +19,11 @@ __all__ = [
     "RELEASING_STATES",
     "SETTLING_STATES",
     "TRANSITIONS",
+    "SupplierCases",
     "allowed",
+    "open_cases",
+    "open_cases_by_supplier",
+    "open_cases_count_for",
     "open_fulfilments_for",
     "suppliers_for",
     "targets_from",

@@ -3,6 +3,7 @@ cancellation, supplier keys, code pools, the sweeps for overdue and expired fulf
 
 from __future__ import annotations
 
+from .cases import case_close
 from .lifecycle import (
     REASON_MAX_LENGTH,
     SYSTEM,
@@ -25,6 +26,7 @@ __all__ = [
     "ClaimedCode",
     "TransitionResult",
     "UseResult",
+    "case_close",
     "cases_open_overdue",
     "code_claim",
     "code_void",

@@ -11,7 +11,9 @@ What goes, and what stays (and why):
 - links to other people: family links in both directions and the assigned agent go;
 - free text that may hold personal data: feedback comments, push notes, the outbox's message
   bodies (and an unsent message is never sent), life-event notes, why a use was cancelled,
-  override and tier-change reasons (and the reasons in the webhook events' payloads); phone
+  override and tier-change reasons, where and under which reference a supplier serves them
+  and why a fulfilment moved (its events' reasons, its cases' notes), and the reasons and
+  places in the webhook events' payloads; phone
   and ID numbers (and the name) in demand texts are masked, in their grouping keys too, and
   in proposal titles quoting them (the request stays in a group of the same size);
 - uses, purchases, balances, monthly rollups, feedback scores, pushes, demand signals and the
@@ -42,6 +44,7 @@ from customers.models import (
     TierOverride,
 )
 
+from ..fulfilment.models import Fulfilment, FulfilmentEvent, OperationsCase
 from ..integrations.models import WebhookEvent
 from ..ledger.models import Redemption, RedemptionFeedback
 from ..reach.models import (
@@ -160,6 +163,26 @@ def _free_text_clear(customer: Customer, report: ErasureReport) -> None:
     )
 
 
+def _fulfilment_texts_clear(customer: Customer, report: ErasureReport) -> None:
+    """A booking's place and the supplier's reference can say where the customer lives or
+    is treated; an event's reason and a case's note are typed by people."""
+    rows = report.rows
+    fulfilments = Fulfilment.objects.filter(Q(holder=customer) | Q(beneficiary=customer))
+    rows["fulfilment_places"] = fulfilments.exclude(place="", supplier_reference="").update(
+        place="", supplier_reference=""
+    )
+    rows["fulfilment_event_reasons"] = (
+        FulfilmentEvent.objects.filter(fulfilment__in=fulfilments.values("pk"))
+        .exclude(reason="")
+        .update(reason=ERASED_TEXT)
+    )
+    rows["operations_case_notes"] = (
+        OperationsCase.objects.filter(fulfilment__in=fulfilments.values("pk"))
+        .exclude(note="")
+        .update(note=ERASED_TEXT)
+    )
+
+
 def _demand_texts_mask(customer: Customer, report: ErasureReport) -> None:
     """Numbers (and the customer's name) in what the customer asked for are masked, in the
     text and in its grouping key: the request stays in a group of the same size, so the
@@ -189,8 +212,12 @@ def _webhook_reasons_clear(customer: Customer, report: ErasureReport) -> None:
     changed: list[Any] = []
     events = WebhookEvent.objects.filter(payload__customer_no=customer.customer_no)
     for event in events.only("id", "payload"):
-        if isinstance(event.payload, dict) and event.payload.get("reason"):
-            event.payload = {**event.payload, "reason": ERASED_TEXT}
+        if not isinstance(event.payload, dict):
+            continue
+        # A use's events carry the cancel reason; a fulfilment's, the booking's place too.
+        cleared = {k: ERASED_TEXT for k in ("reason", "place") if event.payload.get(k)}
+        if cleared:
+            event.payload = {**event.payload, **cleared}
             changed.append(event)
     WebhookEvent.objects.bulk_update(changed, ["payload"])
     report.rows["webhook_reasons"] = len(changed)
@@ -201,6 +228,7 @@ def customer_data_erase(*, customer: Customer, now: datetime) -> ErasureReport:
     `erasure_blockers_check`; the caller holds the transaction and writes the audit row."""
     report = ErasureReport()
     _free_text_clear(customer, report)
+    _fulfilment_texts_clear(customer, report)
     _demand_texts_mask(customer, report)
     _webhook_reasons_clear(customer, report)
     _customer_anonymise(customer, now)

@@ -25,6 +25,7 @@ from customers.models import (
     TierOverride,
 )
 
+from ..fulfilment.models import Fulfilment, FulfilmentEvent
 from ..integrations.models import WebhookEvent
 from ..ledger.models import Purchase, QuotaBalance, Redemption, RedemptionFeedback, UsageMonth
 from ..reach.models import AgentSuggestion, CustomerEvent, Push
@@ -128,6 +129,27 @@ def _uses(customer: Customer) -> list[dict[str, Any]]:
     )  # fmt: skip
 
 
+def _fulfilments(customer: Customer) -> list[dict[str, Any]]:
+    """Where each of their booked or issued uses stands: who delivers it, when and where."""
+    return _rows(
+        Fulfilment.objects.filter(Q(holder=customer) | Q(beneficiary=customer)),
+        "redemption_id", "benefit__code", "supplier__code", "supplier__name_en",
+        "supplier__name_zh_hans", "kind", "state", "appointment_at", "place",
+        "supplier_reference", "created_at", "updated_at",
+    )  # fmt: skip
+
+
+def _fulfilment_events(customer: Customer) -> list[dict[str, Any]]:
+    """Each step of those uses: when, from which state to which, and why."""
+    return _rows(
+        FulfilmentEvent.objects.filter(
+            Q(fulfilment__holder=customer) | Q(fulfilment__beneficiary=customer)
+        ),
+        "fulfilment__redemption_id", "at", "from_state", "to_state", "actor_kind",
+        "appointment_at", "reason",
+    )  # fmt: skip
+
+
 def _monthly_uses(customer: Customer) -> list[dict[str, Any]]:
     return _rows(UsageMonth.objects.filter(customer=customer), "benefit__code", "month", "uses")
 
@@ -224,6 +246,8 @@ for _name, _reader in (
     ("balances", _balances),
     ("purchases", _purchases),
     ("uses", _uses),
+    ("fulfilments", _fulfilments),
+    ("fulfilment_events", _fulfilment_events),
     ("monthly_uses", _monthly_uses),
     ("feedback", _feedback),
     ("pushes", _pushes),

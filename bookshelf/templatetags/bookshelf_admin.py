@@ -17,6 +17,7 @@ from customers.cities import city_label
 from customers.models import ProfileTag, Relation, Tier
 from customers.pii import mask_id_number, mask_name, mask_phone
 
+from ..fulfilment.selectors import open_cases_count_for
 from ..shelf.models import QuotaPeriod
 
 register = template.Library()
@@ -163,3 +164,9 @@ def field_label(opts: Any, name: str) -> str:
         return capfirst(str(opts.get_field(name).verbose_name))
     except Exception:  # a field since removed from the model
         return name
+
+
+@register.simple_tag(takes_context=True)
+def open_cases_count(context: Any) -> int:
+    """The operations queue's open cases the page's user may see (one query)."""
+    return open_cases_count_for(context["request"].user)

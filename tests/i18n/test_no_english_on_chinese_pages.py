@@ -83,6 +83,8 @@ PAGES_PENDING: dict[str, str] = {
     "django_celery_beat.": "django-celery-beat writes some labels without gettext",
     "benefit import": "the file's column names are identifiers a file must carry",
     "shelf cell import": "the file's column names are identifiers",
+    "supplier import": "the file's column names are identifiers",
+    "benefit supplier import": "the file's column names are identifiers",
     "API docs": "the API's reference for integrators: the product's name in its title",
     "bookshelf.WebhookEvent change": "the event's JSON payload is data sent to apps",
     "bookshelf.ApiClient list": "the client's scopes and channels are JSON identifiers",
@@ -106,6 +108,20 @@ DATA_TYPED: dict[str, tuple[str, ...]] = {
     "bookshelf.DemandGroup": ("label", "key"),
     "bookshelf.DemandGroupTerm": ("term",),
     "bookshelf.DemandSignal": ("text", "text_key"),
+    # A supplier's code is in its callback address; its English name, contact and hours are
+    # as product staff typed them; a booking's place and reference as the supplier sent them.
+    "bookshelf.Supplier": (
+        "code",
+        "name_en",
+        "contact_name",
+        "contact_email",
+        "service_hours",
+        "time_zone",
+    ),
+    "bookshelf.SupplierKey": ("key_id",),
+    "bookshelf.Fulfilment": ("place", "supplier_reference"),
+    "bookshelf.FulfilmentEvent": ("reason",),
+    "bookshelf.OperationsCase": ("note",),
 }
 
 
@@ -132,6 +148,7 @@ def _seed() -> None:
     ensure_reference_data()
     DemoBuilder(customers=12, seed=16).run()
     review_run(window_days=90)
+    _fulfilment_seed()
     client, _token = api_client_create(name="金管家 App")
     subscription_create(
         name="金管家 App", url="https://hooks.example.com/bookshelf", api_client=client
@@ -147,12 +164,38 @@ def _seed() -> None:
                     continue
 
 
+def _fulfilment_seed() -> None:
+    """A booked use that failed (its fulfilment, events and an operations case), unless the
+    demo made some."""
+    from bookshelf.fulfilment.services import Actor, Change, fulfilment_transition, use_request
+    from bookshelf.models import ActorKind, Fulfilment, FulfilmentState
+    from customers.models import Customer, Tier
+    from tests.factories import make_benefit, make_supplier
+
+    if Fulfilment.objects.exists():
+        return
+    benefit = make_benefit(
+        cells=dict.fromkeys(Tier, 5), fulfilment_kind="booked", name="Escort", name_zh_hans="陪诊"
+    )
+    supplier = make_supplier("escort-co", benefits=[benefit], confirm_hours=4, deliver_hours=72)
+    customer = Customer.objects.order_by("customer_no").first()
+    assert customer is not None
+    fulfilment = use_request(customer=customer, benefit_code=benefit.code).fulfilment
+    assert fulfilment is not None
+    fulfilment_transition(
+        fulfilment_id=fulfilment.pk,
+        target=FulfilmentState.FAILED,
+        actor=Actor(ActorKind.SUPPLIER, supplier=supplier),
+        change=Change(reason="No escort free"),
+    )
+
+
 def _first_pk(model: Any) -> Any:
     return model._default_manager.order_by("pk").values_list("pk", flat=True).first()
 
 
 def _pages(user: Any) -> list[Page]:
-    from bookshelf.models import Proposal, ReviewRun
+    from bookshelf.models import OperationsCase, Proposal, ReviewRun
     from customers.models import Customer
 
     request = RequestFactory().get("/admin/")
@@ -192,9 +235,22 @@ def _pages(user: Any) -> list[Page]:
         Page("benefit import", reverse("admin:benefits_benefit_import")),
         Page("benefit export", reverse("admin:benefits_benefit_export")),
         Page("shelf cell import", reverse("admin:bookshelf_shelfcell_import")),
+        Page("supplier import", reverse("admin:bookshelf_supplier_import")),
+        Page("supplier export", reverse("admin:bookshelf_supplier_export")),
+        Page("benefit supplier import", reverse("admin:bookshelf_benefitsupplier_import")),
+        Page("benefit supplier export", reverse("admin:bookshelf_benefitsupplier_export")),
         Page("password change", reverse("admin:password_change")),
         Page("customer history", f"/admin/customers/customer/{customer.pk}/history/"),
     ]
+    case = OperationsCase.objects.order_by("pk").first()
+    if case is not None:
+        pages.append(
+            Page(
+                "operations queue: close note",
+                reverse("admin:bookshelf_operationscase_changelist"),
+                post={"action": "close", "_selected_action": [case.pk], "index": 0},
+            )
+        )
     for proposal in Proposal.objects.order_by("kind", "pk").distinct("kind"):
         pages.append(
             Page(

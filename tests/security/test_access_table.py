@@ -31,6 +31,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookshelf.api import urls as api_urls
+from bookshelf.fulfilment.services import use_request
 from bookshelf.integrations.services import api_client_create, subscription_create
 from bookshelf.ledger.services import purchase_create, redemption_create, redemption_feedback_create
 from bookshelf.models import (
@@ -46,7 +47,7 @@ from customers.models import Agent, Customer, Tier
 from customers.pii import can_view_pii
 from customers.services import pii_access_record, tier_override_create
 from tests.bookshelf.admin.conftest import Office
-from tests.factories import make_benefit, make_customer, make_family
+from tests.factories import make_benefit, make_customer, make_family, make_supplier
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +112,12 @@ def world(office: Office) -> World:
     audit = pii_access_record(
         user=office.agent.user, customer=mine, fields=["phone"], view_name="test"
     )
+    booked = make_benefit(cells={Tier.GOLD: 5}, fulfilment_kind="booked", name="Escort")
+    make_supplier("escort-co", benefits=[booked])
+    fulfilment = use_request(customer=mine, benefit_code=booked.code).fulfilment
     mine.refresh_from_db()
     objects = {
+        "fulfilment": fulfilment,
         "policy": mine.policies.get(),
         "familylink": mine.family_links.get(),
         "tieroverride": override,
@@ -308,6 +313,7 @@ ADMIN_ROWS = [
             ("customers_tieroverride", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
             ("customers_tierchange", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
             ("bookshelf_redemption", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_fulfilment", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
             ("bookshelf_purchase", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
             ("bookshelf_quotabalance", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
             ("bookshelf_demandsignal", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),

@@ -24,7 +24,8 @@ from .conftest import fill, lapse_policies
 pytestmark = pytest.mark.django_db
 
 EXPECTED_SECTIONS = {
-    "profile", "policies", "family_links", "balances", "purchases", "uses", "monthly_uses",
+    "profile", "policies", "family_links", "balances", "purchases", "uses", "fulfilments",
+    "fulfilment_events", "monthly_uses",
     "feedback", "pushes", "events", "suggestions", "demand_signals", "tier_changes",
     "tier_overrides", "webhook_events", "consents", "personal_data_accesses", "privacy_requests",
 }  # fmt: skip

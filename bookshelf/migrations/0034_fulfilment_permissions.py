@@ -1,0 +1,29 @@
+"""The staff groups get the fulfilment's permissions: agents and supervisors see their
+customers' fulfilments, suppliers and operations cases (supervisors close cases); product
+staff edit suppliers, benefit suppliers, keys and code pools and work the queue."""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def groups_forwards(apps, schema_editor):
+    from bookshelf.roles import staff_groups_sync
+
+    # Permissions are normally created after all migrations ran: create them now.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, apps=apps, verbosity=0)
+    staff_groups_sync(
+        group_model=apps.get_model("auth", "Group"),
+        permission_model=apps.get_model("auth", "Permission"),
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("bookshelf", "0033_fulfilment_schedule"),
+    ]
+
+    operations = [
+        migrations.RunPython(groups_forwards, migrations.RunPython.noop),
+    ]
