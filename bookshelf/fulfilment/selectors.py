@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from .callbacks import (
+    fulfilment_history,
+    fulfilments_by_redemption,
+    redemption_state,
+    supplier_fulfilment_get,
+    supplier_fulfilments,
+)
 from .lifecycle import suppliers_for
 from .queries import open_fulfilments_for
 from .transitions import (
@@ -19,7 +26,12 @@ __all__ = [
     "SETTLING_STATES",
     "TRANSITIONS",
     "allowed",
+    "fulfilment_history",
+    "fulfilments_by_redemption",
     "open_fulfilments_for",
+    "redemption_state",
+    "supplier_fulfilment_get",
+    "supplier_fulfilments",
     "suppliers_for",
     "targets_from",
 ]
