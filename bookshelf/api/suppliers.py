@@ -8,9 +8,8 @@ one. The customer's personal data stops at a masked name: never a phone or an ID
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import (
@@ -107,8 +106,7 @@ class SupplierRateThrottle(ClientRateThrottle):
     scope = "supplier"
 
     def get_rate(self) -> str | None:
-        rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
-        return str(rates.get("supplier", SUPPLIER_THROTTLE_RATE))
+        return str(self.THROTTLE_RATES.get("supplier", SUPPLIER_THROTTLE_RATE))
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.auth, SupplierKey):
@@ -327,8 +325,8 @@ class SupplierView(StrictQueryParamsMixin, APIView):
 
     @property
     def supplier(self) -> Supplier:
-        key: SupplierKey = self.request.auth
-        return key.supplier
+        # SignedBySupplier lets only requests signed with a supplier's key in.
+        return cast(SupplierKey, self.request.auth).supplier
 
 
 class SupplierFulfilmentListView(SupplierView):
@@ -364,9 +362,7 @@ class SupplierFulfilmentListView(SupplierView):
         paginator = BoundedPagination()
         rows = supplier_fulfilments(supplier=self.supplier, state=state)
         page: Any = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(
-            SupplierFulfilmentSerializer(page, many=True).data
-        )
+        return paginator.get_paginated_response(SupplierFulfilmentSerializer(page, many=True).data)
 
 
 class SupplierFulfilmentDetailView(SupplierView):
@@ -434,7 +430,8 @@ class SupplierFulfilmentEventView(SupplierView):
                 request_only=True,
             ),
             OpenApiExample(
-                "Fulfilled", value={"event_id": "evt-7781-2", "type": "fulfilled"},
+                "Fulfilled",
+                value={"event_id": "evt-7781-2", "type": "fulfilled"},
                 request_only=True,
             ),
             OpenApiExample(

@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import DomainError, NotFound
@@ -67,6 +68,12 @@ def supplier_event_record(
             _("A booking needs its appointment time."),
             field="appointment_at",
         )
+    if appointment_at is not None and not _plausible(appointment_at):
+        raise DomainError(
+            FulfilmentErrorCode.INVALID,
+            _("The appointment must be within a year before and two years after today."),
+            field="appointment_at",
+        )
     return fulfilment_transition(
         fulfilment_id=fulfilment_id,
         target=target,
@@ -79,6 +86,12 @@ def supplier_event_record(
             event_id=event_id,
         ),
     )
+
+
+def _plausible(appointment_at: datetime) -> bool:
+    """A real appointment: not a typo'd year (1459, 2206), which no service level could read."""
+    now = timezone.now()
+    return now - timedelta(days=366) <= appointment_at <= now + timedelta(days=2 * 366)
 
 
 def supplier_fulfilments(*, supplier: Supplier, state: str | None = None) -> QuerySet[Fulfilment]:

@@ -35,7 +35,7 @@ from tests.factories import make_benefit, make_customer, make_supplier
 
 pytestmark = pytest.mark.django_db
 
-LATER = "2026-12-12T09:30:00+08:00"
+LATER = (timezone.now() + timedelta(days=10)).isoformat()
 
 
 @pytest.fixture
@@ -132,10 +132,14 @@ def test_a_bad_signature_is_401_and_changes_nothing(escort, tamper):
     else:
         from rest_framework.test import APIClient
 
-        headers = {} if tamper == "no signature" else {
-            "HTTP_X_BOOKSHELF_KEY": key.key_id,
-            "HTTP_X_BOOKSHELF_SIGNATURE": "t=abc,v1=",
-        }
+        headers = (
+            {}
+            if tamper == "no signature"
+            else {
+                "HTTP_X_BOOKSHELF_KEY": key.key_id,
+                "HTTP_X_BOOKSHELF_SIGNATURE": "t=abc,v1=",
+            }
+        )
         response = APIClient().post(url, body, format="json", **headers)
     assert response.status_code == 401, response.content
     assert response.json()["code"] == "signature_invalid"
@@ -224,7 +228,9 @@ def test_a_booking_needs_its_appointment(escort):
     body = {"event_id": "evt-1", "type": "booked"}
     response = signed("post", events_url(supplier, fulfilment.pk), key.key_id, secret, body)
     assert response.status_code == 400
-    assert response.json()["fields"] == {"appointment_at": ["A booking needs its appointment time."]}
+    assert response.json()["fields"] == {
+        "appointment_at": ["A booking needs its appointment time."]
+    }
 
 
 def test_an_unknown_event_type_is_400(escort):
@@ -334,3 +340,13 @@ def test_the_signed_get_of_one_fulfilment_has_its_history(escort):
         ("requested", "booked", "supplier"),
     ]
     assert body["history"][1]["event_id"] == "evt-1"
+
+
+@pytest.mark.parametrize("at", ["1459-04-01T01:13:12-13:18", "2206-01-01T00:00:00+08:00"])
+def test_an_appointment_centuries_away_is_400(escort, at):
+    supplier, key, secret, fulfilment, _c, _b = escort
+    body = {"event_id": "evt-1", "type": "booked", "appointment_at": at}
+    response = signed("post", events_url(supplier, fulfilment.pk), key.key_id, secret, body)
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["appointment_at"]
+    assert _state(fulfilment) == FulfilmentState.REQUESTED
