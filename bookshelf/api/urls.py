@@ -10,6 +10,7 @@ from . import (
     purchases,
     recommendations,
     redemptions,
+    suppliers,
     webhooks,
 )
 
@@ -28,6 +29,11 @@ urlpatterns = [
         "customers/<str:customer_no>/redemptions",
         redemptions.RedemptionListCreateView.as_view(),
         name="redemptions",
+    ),
+    path(
+        "customers/<str:customer_no>/redemptions/<int:redemption_id>",
+        redemptions.RedemptionDetailView.as_view(),
+        name="redemption-detail",
     ),
     path(
         "customers/<str:customer_no>/redemptions/<int:redemption_id>/cancel",
@@ -56,6 +62,21 @@ urlpatterns = [
     ),
     path("customers/<str:customer_no>/events", events.CustomerEventView.as_view(), name="events"),
     path("demand-signals", demand.DemandSignalCreateView.as_view(), name="demand-signals"),
+    path(
+        "suppliers/<str:supplier_code>/fulfilments",
+        suppliers.SupplierFulfilmentListView.as_view(),
+        name="supplier-fulfilments",
+    ),
+    path(
+        "suppliers/<str:supplier_code>/fulfilments/<int:fulfilment_id>",
+        suppliers.SupplierFulfilmentDetailView.as_view(),
+        name="supplier-fulfilment",
+    ),
+    path(
+        "suppliers/<str:supplier_code>/fulfilments/<int:fulfilment_id>/events",
+        suppliers.SupplierFulfilmentEventView.as_view(),
+        name="supplier-fulfilment-events",
+    ),
     path("webhooks", webhooks.WebhookListCreateView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>", webhooks.WebhookDetailView.as_view(), name="webhook-detail"),
     path(

@@ -14,6 +14,8 @@ class FulfilmentErrorCode(Enum):
     # 401: a supplier callback without a valid signature, or one older than the window.
     SIGNATURE_INVALID = "signature_invalid"
     SIGNATURE_EXPIRED = "signature_expired"
+    # 403: a correctly signed callback of a supplier that was switched off.
+    SUPPLIER_INACTIVE = "supplier_inactive"
     # 409: the same event id came back with a different event.
     EVENT_ID_REUSED = "event_id_reused"
     # 400

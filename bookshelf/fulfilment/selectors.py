@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from .callbacks import (
+    fulfilment_history,
+    fulfilments_by_redemption,
+    redemption_state,
+    supplier_fulfilment_get,
+    supplier_fulfilments,
+)
 from .cases import SupplierCases, open_cases, open_cases_by_supplier, open_cases_count_for
 from .lifecycle import suppliers_for
 from .queries import open_fulfilments_for
@@ -21,10 +28,15 @@ __all__ = [
     "TRANSITIONS",
     "SupplierCases",
     "allowed",
+    "fulfilment_history",
+    "fulfilments_by_redemption",
     "open_cases",
     "open_cases_by_supplier",
     "open_cases_count_for",
     "open_fulfilments_for",
+    "redemption_state",
+    "supplier_fulfilment_get",
+    "supplier_fulfilments",
     "suppliers_for",
     "targets_from",
 ]

@@ -3,7 +3,15 @@ cancellation, supplier keys, code pools, the sweeps for overdue and expired fulf
 
 from __future__ import annotations
 
+from .callbacks import SUPPLIER_EVENTS, supplier_event_record
 from .cases import case_close
+from .keys import (
+    supplier_key_create,
+    supplier_key_rotate,
+    supplier_sign,
+    supplier_signature_verify,
+    supplier_signed_in,
+)
 from .lifecycle import (
     REASON_MAX_LENGTH,
     SYSTEM,
@@ -20,6 +28,7 @@ from .sweeps import cases_open_overdue, fulfilments_expire
 
 __all__ = [
     "REASON_MAX_LENGTH",
+    "SUPPLIER_EVENTS",
     "SYSTEM",
     "Actor",
     "Change",
@@ -32,6 +41,12 @@ __all__ = [
     "code_void",
     "fulfilment_transition",
     "fulfilments_expire",
+    "supplier_event_record",
+    "supplier_key_create",
+    "supplier_key_rotate",
+    "supplier_sign",
+    "supplier_signature_verify",
+    "supplier_signed_in",
     "use_cancel",
     "use_request",
 ]

@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "ConsentPurposeEnum": "customers.models.ConsentPurpose",
         "ErrorCodeEnum": "bookshelf.api.error_codes.ERROR_CODE_CHOICES",
         "EventKindEnum": "bookshelf.reach.models.EventKind",
+        "FulfilmentStateEnum": "bookshelf.models.FulfilmentState",
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies are refused
@@ -282,6 +283,12 @@ BOOKSHELF_WEBHOOK_MAX_RESPONSE_BYTES = env.int(
     "BOOKSHELF_WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024
 )
 BOOKSHELF_WEBHOOK_CA_BUNDLE = env("BOOKSHELF_WEBHOOK_CA_BUNDLE", default="")
+
+# Supplier callbacks (bookshelf/fulfilment/keys.py): a signature's timestamp may be this many
+# seconds old or ahead of our clock, no more; an older one is refused as a replay.
+BOOKSHELF_SUPPLIER_SIGNATURE_TOLERANCE = env.int(
+    "BOOKSHELF_SUPPLIER_SIGNATURE_TOLERANCE", default=300
+)
 
 
 def _networks_checked(name: str, cidrs: list[str]) -> list[str]:

@@ -77,6 +77,7 @@ class World:
     objects: dict[str, Any]
     clients: dict[str, APIClient]
     foreign_webhook: Any
+    supplied: Any = None  # a booked use of `mine`: its fulfilment, supplier and key
 
     def secrets(self) -> list[str]:
         m = self.mine
@@ -152,7 +153,9 @@ def world(office: Office) -> World:
     foreign_webhook = subscription_create(
         name="theirs", url="https://other.example.com/hook", api_client=other_client
     )
+    supplied = _supplied(mine)
     return World(
+        supplied=supplied,
         office=office,
         mine=mine,
         theirs=theirs,
@@ -164,6 +167,37 @@ def world(office: Office) -> World:
         clients=clients,
         foreign_webhook=foreign_webhook,
     )
+
+
+@dataclass
+class Supplied:
+    fulfilment: Any
+    supplier: Any
+    key_id: str
+    secret: str
+    other: Any
+    other_key_id: str
+    other_secret: str
+
+
+def _supplied(mine: Customer) -> Supplied:
+    """A booked use of `mine`, delivered by a supplier with a key; another supplier too."""
+    from bookshelf.fulfilment.services import supplier_key_create, use_request
+    from tests.factories import make_supplier
+
+    booked = make_benefit(
+        cells={Tier.GOLD: 5, Tier.PLATINUM: 5}, fulfilment_kind="booked", name="Escort"
+    )
+    supplier = make_supplier("escort-co", benefits=[booked])
+    other = make_supplier("rescue-co")
+    key, secret = supplier_key_create(supplier=supplier)
+    other_key, other_secret = supplier_key_create(supplier=other)
+    fulfilment = use_request(customer=mine, benefit_code=booked.code).fulfilment
+    return Supplied(fulfilment, supplier, key.key_id, secret, other, other_key.key_id, other_secret)
+
+
+def SUP_URL(w: World, supplier: Any = None) -> str:
+    return f"/api/v1/suppliers/{(supplier or w.supplied.supplier).code}/fulfilments"
 
 
 def _quota_balance(w: World) -> Any:
@@ -213,6 +247,11 @@ API_ROWS = [
     Row("redemptions", "post", lambda w: f"{C(w)}/redemptions",
         (401, 403, OK, OK, 404, OK, 403),
         body=lambda w: {"benefit": w.benefit.code}),
+    Row("redemption-detail", "get", lambda w: f"{C(w)}/redemptions/{w.redemption.pk}",
+        (401, OK, OK, OK, 404, OK, OK)),
+    Row("redemption-detail", "get",  # another customer's use, under this customer's number
+        lambda w: f"{C(w)}/redemptions/{w.their_redemption.pk}",
+        (401, 404, 404, 404, 404, 404, 404)),
     Row("redemption-cancel", "post",
         lambda w: f"{C(w)}/redemptions/{w.redemption.pk}/cancel",
         (401, 403, OK, 403, 403, OK, 403)),
@@ -252,6 +291,14 @@ API_ROWS = [
     Row("webhook-rotate", "post",
         lambda w: f"/api/v1/webhooks/{w.foreign_webhook.pk}/rotate-secret",
         (401, 403, 404, 403, 403, 403, 403)),
+    # Supplier endpoints take a supplier's signature and nothing else: no token, no session.
+    Row("supplier-fulfilments", "get", SUP_URL, (401, 401, 401, 401, 401, 401, 401)),
+    Row("supplier-fulfilment", "get", lambda w: f"{SUP_URL(w)}/{w.supplied.fulfilment.pk}",
+        (401, 401, 401, 401, 401, 401, 401)),
+    Row("supplier-fulfilment-events", "post",
+        lambda w: f"{SUP_URL(w)}/{w.supplied.fulfilment.pk}/events",
+        (401, 401, 401, 401, 401, 401, 401),
+        body=lambda w: {"event_id": "e1", "type": "failed"}),
     Row("schema", "get", lambda w: "/api/schema/", (OK, OK, OK, OK, OK, OK, OK)),
     Row("api-docs", "get", lambda w: "/api/docs/", (OK, OK, OK, OK, OK, OK, OK)),
 ]  # fmt: skip
@@ -428,3 +475,51 @@ def test_a_hidden_customer_looks_exactly_like_a_missing_one(world: World):
         fake.status_code,
         json.loads(fake.content),
     )
+
+
+def _signed(w: World, method: str, url: str, *, other: bool = False) -> Any:
+    from tests.bookshelf.api.supplier_calls import signed
+
+    s = w.supplied
+    key_id, secret = (s.other_key_id, s.other_secret) if other else (s.key_id, s.secret)
+    body = {"event_id": "access-1", "type": "failed"} if method == "post" else None
+    return signed(method, url, key_id, secret, body)
+
+
+def test_a_supplier_sees_and_moves_only_its_own_fulfilments(world: World):
+    s = world.supplied
+    own, theirs = SUP_URL(world), SUP_URL(world, s.other)
+    fid = s.fulfilment.pk
+    listed = _signed(world, "get", own)
+    assert listed.status_code == 200 and listed.json()["count"] == 1
+    assert _signed(world, "get", f"{own}/{fid}").status_code == 200
+    # Another supplier, correctly signed, under its own code: the fulfilment does not exist.
+    assert _signed(world, "get", theirs, other=True).json()["count"] == 0
+    for method, url in (("get", f"{theirs}/{fid}"), ("post", f"{theirs}/{fid}/events")):
+        assert _signed(world, method, url, other=True).status_code == 404, url
+    # Another supplier's key under this supplier's code: not a valid signature.
+    for method, url in (("get", own), ("get", f"{own}/{fid}"), ("post", f"{own}/{fid}/events")):
+        refused = _signed(world, method, url, other=True)
+        assert refused.status_code == 401, url
+        assert refused.json()["code"] == "signature_invalid"
+    # What the supplier reads names the customer masked, never their numbers or full name.
+    for response in (listed, _signed(world, "get", f"{own}/{fid}")):
+        body = response.content.decode()
+        assert not [x for x in world.secrets() if x in body], body
+
+
+def test_a_supplier_s_signature_opens_no_customer_endpoint(world: World):
+    paths = [
+        f"{C(world)}/bookshelf",
+        f"{C(world)}/redemptions",
+        f"{C(world)}/redemptions/{world.redemption.pk}",
+        "/api/v1/benefits",
+        "/api/v1/webhooks",
+    ]
+    for path in paths:
+        response = _signed(world, "get", path)
+        assert response.status_code == 401, path
+        body = response.content.decode()
+        assert not [x for x in world.secrets() if x in body], path
+    posted = _signed(world, "post", f"{C(world)}/redemptions/{world.redemption.pk}/cancel")
+    assert posted.status_code == 401

@@ -27,6 +27,14 @@ def receiver():
     r.close()
 
 
+def _soon() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() + timedelta(days=10)).isoformat()
+
+
 def _api(scopes=None):
     from rest_framework.test import APIClient
 
@@ -95,6 +103,61 @@ def _write_as_an_app(check, api, customer, receiver):
     check("webhook_delete", api.delete(f"/api/v1/webhooks/{hook['id']}"))
 
 
+def _deliver_as_a_supplier(check, api, customer):
+    """A booked use through the app, its supplier's signed reads and events, the app's read
+    of where it stands, and an issued code shown once."""
+    from datetime import date
+
+    from bookshelf.fulfilment.pools import code_fingerprint, code_seal
+    from bookshelf.fulfilment.services import supplier_key_create
+    from bookshelf.models import CodePool, PoolCode
+    from tests.bookshelf.api.supplier_calls import events_url, signed
+    from tests.factories import make_benefit, make_supplier
+
+    booked = make_benefit(cells={customer.tier: 5}, fulfilment_kind="booked", name="Escort")
+    coupon = make_benefit(cells={customer.tier: 5}, fulfilment_kind="issued", name="Coffee")
+    supplier = make_supplier("contract-co", benefits=[booked, coupon])
+    pool = CodePool.objects.create(benefit=coupon, supplier=supplier)
+    PoolCode.objects.create(
+        pool=pool, code_encrypted=code_seal("C-1"), code_hash=code_fingerprint("C-1"),
+        valid_until=date(2099, 1, 1),
+    )  # fmt: skip
+    key, secret = supplier_key_create(supplier=supplier)
+    base = f"/api/v1/customers/{customer.customer_no}/redemptions"
+    issued = check("customer_redemption_create", _post(api, base, {"benefit": coupon.code}))
+    assert issued["code"] == "C-1"
+    use = check("customer_redemption_create", _post(api, base, {"benefit": booked.code}))
+    fulfilment_id = check(
+        "supplier_fulfilments_list",
+        signed("get", f"/api/v1/suppliers/{supplier.code}/fulfilments?state=requested",
+               key.key_id, secret),
+    )["results"][-1]["id"]  # fmt: skip
+    check(
+        "supplier_fulfilment_get",
+        signed("get", f"/api/v1/suppliers/{supplier.code}/fulfilments/{fulfilment_id}",
+               key.key_id, secret),
+    )  # fmt: skip
+    event = {"event_id": "c-1", "type": "booked", "appointment_at": _soon()}
+    url = events_url(supplier, fulfilment_id)
+    check("supplier_fulfilment_event_record", signed("post", url, key.key_id, secret, event))
+    check("supplier_fulfilment_event_record", signed("post", url, key.key_id, secret, event))
+    fulfilled = {"event_id": "c-2", "type": "fulfilled"}
+    check("supplier_fulfilment_event_record", signed("post", url, key.key_id, secret, fulfilled))
+    wrong = {"event_id": "c-3", "type": "issued"}
+    refused = check(
+        "supplier_fulfilment_event_record", signed("post", url, key.key_id, secret, wrong)
+    )
+    assert refused["state"] == "fulfilled"
+    check("customer_redemption_get", api.get(f"{base}/{use['id']}"))
+    check("customer_redemption_get", api.get(f"{base}/{issued['id']}"))
+    late = check("customer_redemption_cancel", _post(api, f"{base}/{use['id']}/cancel"))
+    assert late["state"] == "fulfilled"
+    check(
+        "supplier_fulfilments_list",
+        signed("get", f"/api/v1/suppliers/{supplier.code}/fulfilments", key.key_id, "bad"),
+    )
+
+
 def test_real_answers_on_the_demo_match_the_schema(tmp_path, receiver):
     DemoBuilder(customers=12, seed=42).run()
     checker = SchemaChecker(generated_schema(tmp_path))
@@ -111,6 +174,7 @@ def test_real_answers_on_the_demo_match_the_schema(tmp_path, receiver):
         check("benefit_get", api.get(f"/api/v1/benefits/{benefit['code']}"))
     hnw = next(c for c in customers if c.tier == Tier.HIGH_NET_WORTH)
     _write_as_an_app(check, api, hnw, receiver)
+    _deliver_as_a_supplier(check, api, hnw)
     # Errors validate too: the code is one of the enum.
     check("customer_bookshelf_get", api.get("/api/v1/customers/C0/bookshelf"))
     check(
