@@ -189,7 +189,7 @@ class SupplierAdmin(SideBySideTranslations, ImportExportModelAdmin):  # type: ig
             raise Http404(gettext("Not found."))
         change_url = reverse("admin:bookshelf_supplier_change", args=[supplier.pk])
         try:
-            key, secret = fulfilment_services.supplier_key_rotate(  # type: ignore[attr-defined,unused-ignore]
+            key, secret = fulfilment_services.supplier_key_rotate(
                 supplier=supplier, overlap_hours=KEY_OVERLAP_HOURS
             )
         except (DomainError, ValidationError) as exc:

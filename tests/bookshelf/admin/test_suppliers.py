@@ -12,7 +12,6 @@ import tablib
 from django.urls import reverse
 from django.utils import timezone
 
-from bookshelf.fulfilment import services as fulfilment_services
 from bookshelf.fulfilment.resources import BenefitSupplierResource, SupplierResource
 from bookshelf.models import BenefitSupplier, Supplier, SupplierKey
 from customers.models import Tier
@@ -89,17 +88,13 @@ def test_the_supplier_page_lists_its_benefits_and_keys_never_their_secrets(offic
     assert client.get(rotate).status_code == 405  # a rotation is a POST
 
 
-@pytest.mark.skipif(
-    not hasattr(fulfilment_services, "supplier_key_rotate"),
-    reason="supplier_key_rotate lands with the callbacks branch",
-)
 def test_rotating_a_key_shows_its_secret_once(office: Office):
     supplier = make_supplier("escort-co")
     client = office.client_for(office.product)
     rotate = reverse("admin:bookshelf_supplier_rotate_key", args=[supplier.pk])
     response = client.post(rotate)
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     key = SupplierKey.objects.get(supplier=supplier)
     secret = response.context["secret"]
     assert key.key_id in response.content.decode() and secret in response.content.decode()
