@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .lifecycle import suppliers_for
+from .pools import pools_low_stock, pools_with_stock
 from .queries import open_fulfilments_for
 from .transitions import (
     OPEN_STATES,
@@ -20,6 +21,8 @@ __all__ = [
     "TRANSITIONS",
     "allowed",
     "open_fulfilments_for",
+    "pools_low_stock",
+    "pools_with_stock",
     "suppliers_for",
     "targets_from",
 ]
