@@ -5,6 +5,7 @@
 - `records`: what customers did (uses, purchases, balances);
 - `review`: the living shelf (settings, runs, proposals, demand, feedback, agents' notices);
 - `reach`: pushes, their conversion and the outbox;
+- `pools`: the code pools of issued benefits, their stock and the supplier's file import;
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.login_throttle import ThrottledAdminAuthenticationForm
 
-from . import desk, operations, privacy, reach, records, review, schedule, shelf, staff
+from . import desk, operations, pools, privacy, reach, records, review, schedule, shelf, staff
 
 admin.site.site_header = _("Benefits Bookshelf")
 admin.site.site_title = _("Benefits Bookshelf")
@@ -29,6 +30,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 1
 __all__ = [
     "desk",
     "operations",
+    "pools",
     "privacy",
     "reach",
     "records",
