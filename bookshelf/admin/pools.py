@@ -6,6 +6,7 @@ to the customer whose use claimed it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -26,17 +28,17 @@ from benefits.models import Benefit, FulfilmentKind
 from benefits.text import translated
 from config.exceptions import DomainError
 
-from ..fulfilment.models import CodePool, PoolCode, Supplier
+from ..fulfilment.models import CodePool, CodeState, PoolCode, Supplier
 from ..fulfilment.selectors import pools_low_stock, pools_with_stock
 from ..fulfilment.services import codes_import
 
 # The codes a pool's page lists; the codes list has them all, paginated.
 INLINE_CODES = 50
 MAX_FILE_BYTES = 20 * 1024 * 1024
-INLINE_FIELDS = ("state", "valid_from", "valid_until", "claimed_at", "claimed_by")
+INLINE_FIELDS = ("status", "valid_from", "valid_until", "claimed_at", "claimed_by")
 CODE_FIELDS = (
     "pool",
-    "state",
+    "status",
     "valid_from",
     "valid_until",
     "claimed_at",
@@ -71,6 +73,22 @@ class CodeFileForm(forms.Form):
         return file
 
 
+def lazy_str(text: Callable[[], str]) -> Any:
+    """A text made in the reader's language when it is shown, not when the module loads."""
+    return lazy(text, str)()
+
+
+def code_status(code: PoolCode) -> str:
+    """The code's state, saying why an unclaimed one cannot be claimed today."""
+    today = timezone.localdate()
+    if code.state == CodeState.AVAILABLE:
+        if code.valid_until is not None and code.valid_until < today:
+            return gettext("Expired unclaimed")
+        if code.valid_from is not None and code.valid_from > today:
+            return gettext("Not yet valid")
+    return str(code.get_state_display())
+
+
 def claimed_by_link(code: PoolCode) -> SafeString | str:
     if code.redemption_id_claimed is None:
         return "-"
@@ -89,9 +107,12 @@ class PoolCodeInline(admin.TabularInline):  # type: ignore[type-arg]
     max_num = 0
     can_delete = False
     classes = ["no-original"]
-    verbose_name_plural = _("codes (the first %(n)d; every code is on the codes list)") % {
-        "n": INLINE_CODES
-    }
+    verbose_name_plural = lazy_str(
+        lambda: (
+            gettext("codes (the first %(n)d; every code is on the codes list)")
+            % {"n": INLINE_CODES}
+        )
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -117,6 +138,10 @@ class PoolCodeInline(admin.TabularInline):  # type: ignore[type-arg]
     @admin.display(description=_("claimed by use"))
     def claimed_by(self, obj: PoolCode) -> SafeString | str:
         return claimed_by_link(obj)
+
+    @admin.display(description=_("state"), ordering="state")
+    def status(self, obj: PoolCode) -> str:
+        return code_status(obj)
 
 
 class CodePoolForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -150,12 +175,10 @@ class CodePoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = CodePoolForm
     list_display = [
         "benefit_name",
-        "supplier",
+        "supplier_name",
         "available",
-        "upcoming",
         "claimed",
         "void",
-        "expired",
         "low_stock_threshold",
         "alert",
     ]
@@ -259,6 +282,10 @@ class CodePoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def benefit_name(self, obj: CodePool) -> str:
         return f"{obj.benefit.code} {translated(obj.benefit, 'name')}"
 
+    @admin.display(description=_("supplier"), ordering="supplier__code")
+    def supplier_name(self, obj: CodePool) -> str:
+        return translated(obj.supplier, "name")
+
     @admin.display(description=_("available now"), ordering="available")
     def available(self, obj: Any) -> int:
         return int(obj.available)
@@ -310,7 +337,7 @@ class PoolCodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     claimed it. (No search by code: the typed code would travel in the address, into
     access logs.)"""
 
-    list_display = ["id", "pool", "state", "valid_from", "valid_until", "claimed_at", "claimed_by"]
+    list_display = ["pool", "status", "valid_from", "valid_until", "claimed_at", "claimed_by"]
     list_filter = ["state", "pool"]
     list_select_related = ["pool__benefit", "pool__supplier"]
     fields = CODE_FIELDS
@@ -331,3 +358,7 @@ class PoolCodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("claimed by use"))
     def claimed_by(self, obj: PoolCode) -> SafeString | str:
         return claimed_by_link(obj)
+
+    @admin.display(description=_("state"), ordering="state")
+    def status(self, obj: PoolCode) -> str:
+        return code_status(obj)
