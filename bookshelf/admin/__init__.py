@@ -7,6 +7,7 @@
 - `reach`: pushes, their conversion and the outbox;
 - `suppliers`: suppliers, which benefits they deliver, their callback keys (import/export);
 - `fulfilments`: where each held use stands, and the operations queue;
+- `pools`: the code pools of issued benefits, their stock and the supplier's file import;
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
@@ -24,6 +25,7 @@ from . import (
     desk,
     fulfilments,
     operations,
+    pools,
     privacy,
     reach,
     records,
@@ -44,6 +46,7 @@ __all__ = [
     "desk",
     "fulfilments",
     "operations",
+    "pools",
     "privacy",
     "reach",
     "records",

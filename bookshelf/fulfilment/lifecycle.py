@@ -46,7 +46,7 @@ from .models import (
     OperationsCase,
     Supplier,
 )
-from .pools import ClaimedCode, code_claim, code_void, pools_for
+from .pools import ClaimedCode, code_claim, code_void, pool_stock_check, pools_for
 from .transitions import OPEN_STATES, RELEASING_STATES, SETTLING_STATES, allowed
 
 REASON_MAX_LENGTH = 300
@@ -178,6 +178,7 @@ def _fulfilment_open(
                     _("No codes of this benefit are left. Nothing was spent."),
                     field="benefit",
                 )
+            pool_stock_check(claimed.pool, today)
             supplier, link = next(c for c in candidates if c[0].pk == claimed.pool.supplier_id)
     fulfilment = Fulfilment.objects.create(
         redemption=redemption,

@@ -11,6 +11,7 @@ from .callbacks import (
 )
 from .cases import SupplierCases, open_cases, open_cases_by_supplier, open_cases_count_for
 from .lifecycle import suppliers_for
+from .pools import pools_low_stock, pools_with_stock
 from .queries import open_fulfilments_for
 from .transitions import (
     OPEN_STATES,
@@ -34,6 +35,8 @@ __all__ = [
     "open_cases_by_supplier",
     "open_cases_count_for",
     "open_fulfilments_for",
+    "pools_low_stock",
+    "pools_with_stock",
     "redemption_state",
     "supplier_fulfilment_get",
     "supplier_fulfilments",

@@ -23,6 +23,7 @@ from .lifecycle import (
     use_cancel,
     use_request,
 )
+from .pool_import import ImportReport, code_pool_ensure, codes_import
 from .pools import ClaimedCode, code_claim, code_void
 from .sweeps import cases_open_overdue, fulfilments_expire
 
@@ -33,12 +34,15 @@ __all__ = [
     "Actor",
     "Change",
     "ClaimedCode",
+    "ImportReport",
     "TransitionResult",
     "UseResult",
     "case_close",
     "cases_open_overdue",
     "code_claim",
+    "code_pool_ensure",
     "code_void",
+    "codes_import",
     "fulfilment_transition",
     "fulfilments_expire",
     "supplier_event_record",
