@@ -15,6 +15,7 @@ from .lifecycle import (
     use_request,
 )
 from .pools import ClaimedCode, code_claim, code_void
+from .rebooking import ChangeWindow, change_window, cutoff_hours, fulfilment_rebook
 from .sweeps import cases_open_overdue, fulfilments_expire
 
 __all__ = [
@@ -22,12 +23,16 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "Change",
+    "ChangeWindow",
     "ClaimedCode",
     "TransitionResult",
     "UseResult",
     "cases_open_overdue",
+    "change_window",
     "code_claim",
     "code_void",
+    "cutoff_hours",
+    "fulfilment_rebook",
     "fulfilment_transition",
     "fulfilments_expire",
     "use_cancel",
