@@ -195,7 +195,10 @@ class DeskRequestsMixin:
             messages.error(request, text, extra_tags=tags)
             return HttpResponseRedirect(back)
         data = form.cleaned_data
-        redemption = redemption_for_customer(customer=customer, redemption_id=redemption_id)
+        try:  # the customer's own use (as holder or beneficiary), or nothing
+            redemption = redemption_for_customer(customer=customer, redemption_id=redemption_id)
+        except DomainError:
+            raise Http404 from None
         if not data["confirm"]:
             return self._request_confirm_page(request, customer, redemption, action, data)
         try:
