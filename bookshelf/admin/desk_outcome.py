@@ -181,9 +181,12 @@ def use_outcome_text(result: Any) -> str:
                 "Code issued for %(benefit)s, valid until %(date)s. Read it to the customer "
                 "now: it is not shown again."
             ) % {**values, "date": formats.date_format(result.code_valid_until, "DATE_FORMAT")}
-        return gettext(
-            "Code issued for %(benefit)s. Read it to the customer now: it is not shown again."
-        ) % values
+        return (
+            gettext(
+                "Code issued for %(benefit)s. Read it to the customer now: it is not shown again."
+            )
+            % values
+        )
     supplier = str(fulfilment.supplier.name)
     due = fulfilment.confirm_due_at
     if due is None:

@@ -35,8 +35,8 @@ from benefits.models import FulfilmentKind
 from config.exceptions import Conflict, DomainError
 from customers.models import Customer
 
-from ..fulfilment.models import Fulfilment, FulfilmentState, OperationsCase
 from ..fulfilment.error_codes import FulfilmentErrorCode
+from ..fulfilment.models import Fulfilment, FulfilmentState, OperationsCase
 from ..fulfilment.services import (
     REASON_MAX_LENGTH,
     change_window,
@@ -228,9 +228,12 @@ class DeskRequestsMixin:
             values = {"benefit": redemption.benefit.display_name, "code": redemption.benefit_code}
             if action == "cancel":
                 use_cancel(redemption=redemption, by=request.user, reason=data["reason"])
-                return gettext(
-                    "Cancelled the request for %(benefit)s (%(code)s): the use is given back."
-                ) % values
+                return (
+                    gettext(
+                        "Cancelled the request for %(benefit)s (%(code)s): the use is given back."
+                    )
+                    % values
+                )
             try:
                 fulfilment_id = redemption.fulfilment.pk
             except ObjectDoesNotExist:

@@ -55,8 +55,11 @@ class HeldUses:
         """ "1 booked for 12 Dec · 1 left", in the reader's language (at render time)."""
         parts = []
         if self.booked:
-            days = [formats.date_format(timezone.localtime(at), "MONTH_DAY_FORMAT")
-                    for at in self.booked if at is not None]
+            days = [
+                formats.date_format(timezone.localtime(at), "MONTH_DAY_FORMAT")
+                for at in self.booked
+                if at is not None
+            ]
             parts.append(
                 ngettext("%(n)d booked for %(days)s", "%(n)d booked for %(days)s", len(self.booked))
                 % {"n": len(self.booked), "days": join_list(days)}
@@ -66,9 +69,7 @@ class HeldUses:
             )
         if self.requested:
             parts.append(
-                ngettext(
-                    "%(n)d waiting for a time", "%(n)d waiting for a time", self.requested
-                )
+                ngettext("%(n)d waiting for a time", "%(n)d waiting for a time", self.requested)
                 % {"n": self.requested}
             )
         if self.issued:

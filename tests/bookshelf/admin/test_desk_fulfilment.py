@@ -175,7 +175,7 @@ def test_the_card_lists_exactly_the_customer_s_open_requests(office: Office, esc
     card = body[body.index('id="open-requests"') : body.index('id="suggested"')]
     assert "Booked for" in card and "Ward 3" in card and "Kang&#x27;an Care" in card
     assert "Requested: waiting for the supplier to confirm a time" in card
-    assert card.count("<li class=\"request") == 3
+    assert card.count('<li class="request') == 3
     assert "overdue" not in card
     # Booked rows offer both actions; the waiting one can be cancelled only.
     assert card.count('class="rebook-form"') == 1
