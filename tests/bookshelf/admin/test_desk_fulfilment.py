@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bookshelf.admin.desk_outcome import CODE_ONCE_KEY
 from bookshelf.fulfilment.pools import code_fingerprint, code_seal
 from bookshelf.fulfilment.services import (
     Actor,
@@ -135,6 +136,7 @@ def test_an_issued_code_is_shown_once_right_after_the_use(office: Office):
     assert '<strong class="code">CAFE-1234</strong>' in first
     assert "valid until Dec. 31, 2099" in first, first[first.index('id="outcome"') :][:900]
     assert "Read it to the customer now: it is not shown again." in first
+    assert CODE_ONCE_KEY not in client.session  # nothing of it is kept after that page
     again = client.get(response["Location"]).content.decode()
     assert "CAFE-1234" not in again
     assert "CAFE-1234" not in client.get(_desk_url(office.mine)).content.decode()
