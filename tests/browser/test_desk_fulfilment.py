@@ -33,8 +33,11 @@ def _wait_for(browser: Any, css: str) -> Any:
 
 
 def _confirm(browser: Any, dialog: str) -> None:
+    """Confirm in the dialog and wait for the next page (not the last one's outcome)."""
     WebDriverWait(browser, 10).until(ec.visibility_of_element_located((By.ID, dialog)))
+    page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, f"{dialog}-yes").click()
+    WebDriverWait(browser, 15).until(ec.staleness_of(page))
 
 
 def _supplier_books(fulfilment: Fulfilment, supplier: Any, days: int, place: str) -> None:
@@ -107,7 +110,7 @@ def test_an_agent_books_rebooks_and_cancels_a_hospital_escort(browser, live_serv
     WebDriverWait(browser, 10).until(ec.visibility_of_element_located((By.ID, "confirm-request")))
     assert "Huashan Hospital, east wing" in browser.find_element(By.ID, "confirm-request").text
     screenshot(browser, "desk-3-rebook-dialog", full_page=False)
-    browser.find_element(By.ID, "confirm-request-yes").click()
+    _confirm(browser, "confirm-request")
     outcome = _wait_for(browser, "#open-requests #outcome")
     assert "Rebooked VIP hospital escort" in outcome.text
     moved = Fulfilment.objects.get(pk=fulfilment.pk)
