@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 from config.exceptions import DomainError
 from customers.admin import (
@@ -30,9 +30,9 @@ from customers.models import Customer
 from customers.pii import can_view_pii, mask_name
 from customers.selectors import customers_visible_to
 
+from ..fulfilment.services import use_request
 from ..integrations.services import form_token_consume
 from ..ledger.models import Channel
-from ..ledger.services import redemption_create
 from ..reach.models import PushChannel
 from ..reach.selectors import (
     CustomerDesk,
@@ -54,12 +54,16 @@ from .desk_outcome import (
     SPOT_PUSH,
     SPOT_RECORD,
     SPOT_SUGGESTED,
+    code_once_keep,
+    code_once_show,
     desk_url,
     left_label,
     outcome_context,
     outcome_from_messages,
     outcome_tags,
+    use_outcome_text,
 )
+from .desk_requests import DeskRequestsMixin, requests_card_context
 from .desk_reveal import reveal_urls
 from .forms import PushForm, PushInput, RedeemForm, RedeemInput
 
@@ -97,7 +101,7 @@ admin.site.unregister(Customer)
 
 
 @admin.register(Customer)
-class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
+class CustomerDeskAdmin(DeskRequestsMixin, DeskCancelMixin, CustomerAdmin):
     """The customer page is the desk; the record's own form moves to `<id>/edit/`."""
 
     desk_template = "admin/customers/customer/desk.html"
@@ -118,6 +122,7 @@ class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
                 name="customers_customer_suggestion",
             ),
             *self.desk_cancel_urls(),
+            *self.desk_request_urls(),
             *consent_urls(self),
             *reveal_urls(self),
             *super().get_urls(),
@@ -171,9 +176,12 @@ class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
         cards = {SPOT_SUGGESTED}
         cards |= {SPOT_RECORD} if can_redeem and usable else set()
         cards |= {SPOT_PUSH} if can_push and usable else set()
+        requests_card = requests_card_context(request, desk)
+        cards |= requests_card["requests_spots"]
         top_messages, outcome = outcome_from_messages(
             messages.get_messages(request), desk=desk, cards=cards
         )
+        code_once_show(request, outcome)
         name = customer.name if pii else mask_name(customer.name)
         initial = {"token": token, "benefit": chosen}
         return {
@@ -199,6 +207,7 @@ class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
             # One query: what the customer asked for that their tier already holds.
             "asked_held": demand_asked_held(customer=customer, now=timezone.now()),
             **recent_uses_context(request, customer),
+            **requests_card,
             "top_messages": top_messages,
             **outcome_context(outcome, desk),
             "collapse_groups": len(desk.shelf.entries) > DESK_OPEN_ROWS,
@@ -316,7 +325,7 @@ class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
             result = _once(
                 request.user,
                 form.cleaned_data["token"],
-                lambda: redemption_create(
+                lambda: use_request(
                     customer=customer,
                     benefit_code=code,
                     channel=Channel.AGENT,
@@ -330,18 +339,10 @@ class CustomerDeskAdmin(DeskCancelMixin, CustomerAdmin):
         except DomainError as exc:
             messages.error(request, exc.message, extra_tags=tags)
         else:
-            redemption = result.redemption
-            values = {"benefit": redemption.benefit.display_name, "code": redemption.benefit_code}
-            if result.remaining is None:
-                text = gettext("Recorded a use of %(benefit)s (%(code)s). Unlimited uses.") % values
-            else:
-                text = ngettext(
-                    "Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.",
-                    "Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.",
-                    result.remaining,
-                ) % {**values, "n": result.remaining}
-            tags = outcome_tags("use", code, redemption.pk)
-            messages.success(request, text, extra_tags=tags)
+            # A code is shown on the next page only: kept server side, never in the message.
+            code_once_keep(request, result)
+            tags = outcome_tags("use", code, result.redemption.pk)
+            messages.success(request, use_outcome_text(result), extra_tags=tags)
         return HttpResponseRedirect(desk_url(customer, benefit=code, anchor=OUTCOME_ANCHOR))
 
     def push_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.contrib.messages.storage.base import Message
+from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 
@@ -31,6 +34,10 @@ SPOT_ROW = "row"  # under the benefit's row on the shelf
 SPOT_RECORD = "record"  # the "Record a use" card (a benefit with no row of its own)
 SPOT_PUSH = "push"  # the "Push a benefit" card
 SPOT_SUGGESTED = "suggested"  # the "Suggested now" card
+SPOT_REQUESTS = "requests"  # the "Open requests" card (a cancel or a rebooking)
+
+# The session key under which a use's plain code waits for the one page that shows it.
+CODE_ONCE_KEY = "desk-code-once"
 
 
 def desk_url(customer: Customer, *, benefit: str = "", anchor: str = "") -> str:
@@ -85,6 +92,9 @@ class DeskOutcome:
     redemption_id: int | None
     left: str
     messages: list[Message] = field(default_factory=list)
+    # An issued benefit's plain code, on the page right after the use only (`code_once`).
+    plain_code: str = ""
+    code_valid_until: date | None = None
 
     @property
     def level(self) -> str:
@@ -149,3 +159,68 @@ def outcome_context(outcome: DeskOutcome | None, desk: CustomerDesk) -> dict[str
             "",
         )
     return {"outcome": outcome, "outcome_group": group}
+
+
+def use_outcome_text(result: Any) -> str:
+    """What recording a use did, in words: spent at once, requested from its supplier (and
+    when it answers), or a code issued (the code itself is shown apart, once)."""
+    redemption = result.redemption
+    values = {"benefit": redemption.benefit.display_name, "code": redemption.benefit_code}
+    fulfilment = result.fulfilment
+    if fulfilment is None:
+        if result.remaining is None:
+            return gettext("Recorded a use of %(benefit)s (%(code)s). Unlimited uses.") % values
+        return ngettext(
+            "Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.",
+            "Recorded a use of %(benefit)s (%(code)s). %(n)s left this period.",
+            result.remaining,
+        ) % {**values, "n": result.remaining}
+    if result.code:
+        if result.code_valid_until:
+            return gettext(
+                "Code issued for %(benefit)s, valid until %(date)s. Read it to the customer "
+                "now: it is not shown again."
+            ) % {**values, "date": formats.date_format(result.code_valid_until, "DATE_FORMAT")}
+        return (
+            gettext(
+                "Code issued for %(benefit)s. Read it to the customer now: it is not shown again."
+            )
+            % values
+        )
+    supplier = str(fulfilment.supplier.name)
+    due = fulfilment.confirm_due_at
+    if due is None:
+        return gettext("Requested from %(supplier)s: the supplier confirms a time.") % {
+            "supplier": supplier
+        }
+    hours = max(1, round((due - redemption.created_at).total_seconds() / 3600))
+    return ngettext(
+        "Requested from %(supplier)s: the supplier confirms a time within %(n)d hour.",
+        "Requested from %(supplier)s: the supplier confirms a time within %(n)d hours.",
+        hours,
+    ) % {"supplier": supplier, "n": hours}
+
+
+def code_once_keep(request: HttpRequest, result: Any) -> None:
+    """Keep a use's plain code for the next desk page only (server side, in the session:
+    never in a cookie or a URL)."""
+    if result.code:
+        valid = result.code_valid_until.isoformat() if result.code_valid_until else ""
+        request.session[CODE_ONCE_KEY] = {
+            "use": result.redemption.pk,
+            "code": result.code,
+            "valid_until": valid,
+        }
+
+
+def code_once_show(request: HttpRequest, outcome: DeskOutcome | None) -> None:
+    """Take the kept code out of the session (whatever the page shows) and put it on the
+    outcome of the use that claimed it: a reload shows it no more."""
+    kept = request.session.pop(CODE_ONCE_KEY, None) if CODE_ONCE_KEY in request.session else None
+    if not kept or outcome is None or outcome.kind != "use":
+        return
+    if outcome.redemption_id != kept.get("use"):
+        return
+    outcome.plain_code = str(kept.get("code", ""))
+    valid = kept.get("valid_until") or ""
+    outcome.code_valid_until = date.fromisoformat(valid) if valid else None

@@ -18,6 +18,16 @@ class FulfilmentErrorCode(Enum):
     SUPPLIER_INACTIVE = "supplier_inactive"
     # 409: the same event id came back with a different event.
     EVENT_ID_REUSED = "event_id_reused"
+    # 409: a booked request within BOOKSHELF_REBOOK_CUTOFF_HOURS of its appointment (or past
+    # it) is no longer cancelled or rebooked by an agent or the app (rebooking.py).
+    CHANGE_CUTOFF_PASSED = "change_cutoff_passed"
+    # 409: only a booked request (the supplier gave a time) can be rebooked.
+    NOT_BOOKED = "not_booked"
+    # 403: a staff user who neither records nor cancels uses.
+    CHANGE_NOT_ALLOWED = "change_not_allowed"
+    # 400: a new appointment not far enough ahead, or past the supplier's service level.
+    APPOINTMENT_TOO_SOON = "appointment_too_soon"
+    APPOINTMENT_OUTSIDE_SERVICE_LEVEL = "appointment_outside_service_level"
     # 400
     INVALID = "invalid"
     CANCEL_REASON_REQUIRED = "cancel_reason_required"

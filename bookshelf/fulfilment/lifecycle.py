@@ -35,6 +35,7 @@ from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from ..ledger.models import Channel, Redemption, RedemptionStatus
 from ..ledger.services import hold_settle, redemption_cancel, redemption_create, redemption_event
+from .cutoff import change_check
 from .error_codes import FulfilmentErrorCode
 from .models import (
     ActorKind,
@@ -390,6 +391,7 @@ def use_cancel(*, redemption: Redemption, by: Any = None, reason: str = "") -> R
         fulfilment = Fulfilment.objects.filter(redemption_id=redemption.pk).first()
         if fulfilment is None:
             return redemption_cancel(redemption=redemption, by=by, reason=reason)
+        change_check(fulfilment=fulfilment, by=by)  # the cutoff before an appointment
         if acting_user(by) is not None and not reason:
             raise DomainError(
                 FulfilmentErrorCode.CANCEL_REASON_REQUIRED,

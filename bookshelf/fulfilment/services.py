@@ -25,6 +25,7 @@ from .lifecycle import (
 )
 from .pool_import import ImportReport, code_pool_ensure, codes_import
 from .pools import ClaimedCode, code_claim, code_void
+from .rebooking import ChangeWindow, change_window, cutoff_hours, fulfilment_rebook
 from .sweeps import cases_open_overdue, fulfilments_expire
 
 __all__ = [
@@ -33,16 +34,20 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "Change",
+    "ChangeWindow",
     "ClaimedCode",
     "ImportReport",
     "TransitionResult",
     "UseResult",
     "case_close",
     "cases_open_overdue",
+    "change_window",
     "code_claim",
     "code_pool_ensure",
     "code_void",
     "codes_import",
+    "cutoff_hours",
+    "fulfilment_rebook",
     "fulfilment_transition",
     "fulfilments_expire",
     "supplier_event_record",

@@ -1,7 +1,8 @@
 """The agent's desk: everything the agent sees on a customer's page, in a fixed number of
-queries (the benefit centre, policies, tier and why, recent uses, purchases, pushes), and
-what the page derives from it without another query: the summary at the top, the rows in
-shelf order, and which benefit the forms offer first."""
+queries (the benefit centre, policies, tier and why, recent uses, purchases, pushes, the
+open requests and their open operations cases), and what the page derives from it without
+another query: the summary at the top, the rows in shelf order with their held uses, and
+which benefit the forms offer first."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 
 from benefits.models import Category
+from config.display import join_list
 from customers.models import (
     Customer,
     Policy,
@@ -26,9 +29,90 @@ from customers.models import (
 )
 from customers.selectors import tier_from_premium, tier_override_active, tier_rules_list
 
+from ..fulfilment.models import Fulfilment, FulfilmentState, OperationsCase
+from ..fulfilment.selectors import open_fulfilments_for
 from ..ledger.models import Purchase, Redemption, Source
 from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer
 from .models import Push
+
+
+@dataclass(frozen=True)
+class HeldUses:
+    """A shelf row's uses held for a supplier (counted in its `used`): how many wait for a
+    time, are booked (and for when), have a code issued; and what is left besides."""
+
+    requested: int = 0
+    booked: tuple[datetime | None, ...] = ()
+    issued: int = 0
+    remaining: int | None = None
+
+    @property
+    def count(self) -> int:
+        return self.requested + len(self.booked) + self.issued
+
+    @property
+    def label(self) -> str:
+        """ "1 booked for 12 Dec · 1 left", in the reader's language (at render time)."""
+        parts = []
+        if self.booked:
+            days = [
+                formats.date_format(timezone.localtime(at), "MONTH_DAY_FORMAT")
+                for at in self.booked
+                if at is not None
+            ]
+            parts.append(
+                ngettext("%(n)d booked for %(days)s", "%(n)d booked for %(days)s", len(self.booked))
+                % {"n": len(self.booked), "days": join_list(days)}
+                if days
+                else ngettext("%(n)d booked", "%(n)d booked", len(self.booked))
+                % {"n": len(self.booked)}
+            )
+        if self.requested:
+            parts.append(
+                ngettext("%(n)d waiting for a time", "%(n)d waiting for a time", self.requested)
+                % {"n": self.requested}
+            )
+        if self.issued:
+            parts.append(
+                ngettext("%(n)d code issued", "%(n)d codes issued", self.issued)
+                % {"n": self.issued}
+            )
+        if self.remaining is None:
+            parts.append(gettext("unlimited"))
+        else:
+            parts.append(
+                ngettext("%(n)d left", "%(n)d left", self.remaining) % {"n": self.remaining}
+            )
+        return " · ".join(parts)
+
+
+def held_uses(fulfilments: Iterable[Fulfilment], remaining: int | None) -> HeldUses | None:
+    """What a row's open fulfilments say, or None when it has none."""
+    rows = list(fulfilments)
+    if not rows:
+        return None
+    return HeldUses(
+        requested=sum(1 for f in rows if f.state == FulfilmentState.REQUESTED),
+        booked=tuple(f.appointment_at for f in rows if f.state == FulfilmentState.BOOKED),
+        issued=sum(1 for f in rows if f.state == FulfilmentState.ISSUED),
+        remaining=remaining,
+    )
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """A shelf row as the page draws it: the entry and its held uses (None: none)."""
+
+    entry: ShelfEntry
+    held: HeldUses | None = None
+
+
+@dataclass(frozen=True)
+class RecentUse:
+    """A recent use, with its open fulfilment when it is still held for a supplier."""
+
+    redemption: Redemption
+    fulfilment: Fulfilment | None = None
 
 
 @dataclass
@@ -39,6 +123,7 @@ class CategoryGroup:
     name_en: str
     name_zh_hans: str
     entries: list[ShelfEntry]
+    rows: list[DeskRow] = field(default_factory=list)  # the entries with their held uses
 
 
 @dataclass(frozen=True)
@@ -104,6 +189,10 @@ class CustomerDesk:
     top_categories: dict[str, Category]
     rules_reason: str = ""  # what the tier rules say now, in the reader's language
     summary: DeskSummary = field(default_factory=DeskSummary)
+    # Held uses waiting for a supplier, where the customer is holder or beneficiary (soonest
+    # appointment first), and the open operations cases of each (overdue), by fulfilment.
+    open_requests: list[Fulfilment] = field(default_factory=list)
+    open_cases: dict[int, list[OperationsCase]] = field(default_factory=dict)
 
     @property
     def age(self) -> int:
@@ -123,6 +212,7 @@ class CustomerDesk:
                     name_en=(top.name_en or "") if top else code,
                     name_zh_hans=(top.name_zh_hans or "") if top else "",
                     entries=groups[code],
+                    rows=self.rows(groups[code]),
                 )
             )
         return out
@@ -192,6 +282,47 @@ class CustomerDesk:
                 return code
         return usable[0] if usable else ""
 
+    def _held_for(self, entry: ShelfEntry) -> HeldUses | None:
+        """The open requests a shelf row's `used` counts: for the customer's own tier or
+        purchase, those they hold (their family's uses of it too); for a share, those the
+        customer took of that relative's. A benefit held from the tier and a purchase shows
+        its held uses on the tier's row. From the requests already loaded: no query."""
+        customer = self.customer.pk
+        if entry.source == Source.FAMILY:
+            relative = self.shelf.household.relative(entry.holder_no)
+            holder = relative.pk if relative else None
+            rows = [
+                f
+                for f in self.open_requests
+                if f.benefit_id == entry.benefit_id
+                and f.holder_id == holder
+                and f.beneficiary_id == customer
+            ]
+        elif entry.source == Source.PURCHASE and any(
+            e.code == entry.code for e in self.shelf.entries if e.source == Source.TIER
+        ):
+            rows = []
+        else:
+            rows = [
+                f
+                for f in self.open_requests
+                if f.benefit_id == entry.benefit_id and f.holder_id == customer
+            ]
+        return held_uses(rows, entry.remaining)
+
+    def rows(self, entries: Iterable[ShelfEntry]) -> list[DeskRow]:
+        return [DeskRow(entry, self._held_for(entry)) for entry in entries]
+
+    @cached_property
+    def family_rows(self) -> list[DeskRow]:
+        return self.rows(self.family_shares)
+
+    @cached_property
+    def recent_uses(self) -> list[RecentUse]:
+        """The recent uses, each with its open fulfilment if it is still held."""
+        by_use = {f.redemption_id: f for f in self.open_requests}
+        return [RecentUse(r, by_use.get(r.pk)) for r in self.redemptions]
+
     @property
     def shareable_codes(self) -> set[str]:
         """Benefits the customer's own tier lets family members use."""
@@ -211,6 +342,7 @@ def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerD
     decision = tier_from_premium(
         has_in_force=bool(in_force), premium=premium, rules=tier_rules_list()
     )
+    open_requests = open_fulfilments_for([customer.pk])
     return CustomerDesk(
         customer=customer,
         shelf=shelf,
@@ -236,4 +368,20 @@ def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerD
         top_categories={c.code: c for c in Category.objects.filter(parent__isnull=True)},
         rules_reason=decision.reason,
         summary=desk_summary(entries=shelf.entries, today=today),
+        open_requests=open_requests,
+        open_cases=_open_cases(open_requests),
     )
+
+
+def _open_cases(fulfilments: list[Fulfilment]) -> dict[int, list[OperationsCase]]:
+    """The open operations cases of these fulfilments, by fulfilment: one query, none when
+    the customer has no open request."""
+    if not fulfilments:
+        return {}
+    cases: dict[int, list[OperationsCase]] = defaultdict(list)
+    rows = OperationsCase.objects.filter(
+        fulfilment_id__in=[f.pk for f in fulfilments], closed_at__isnull=True
+    ).order_by("opened_at", "pk")
+    for case in rows:
+        cases[case.fulfilment_id].append(case)
+    return dict(cases)

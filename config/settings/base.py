@@ -260,6 +260,10 @@ BOOKSHELF_OUTBOX_LEASE_SECONDS = env.int("BOOKSHELF_OUTBOX_LEASE_SECONDS", defau
 # The agent who recorded a use may cancel it themselves (a mis-click) for this many minutes,
 # with a reason; after that it takes a supervisor (bookshelf.ledger.cancellation).
 BOOKSHELF_SELF_CANCEL_MINUTES = env.int("BOOKSHELF_SELF_CANCEL_MINUTES", default=30)
+# A booked request is cancelled or rebooked (by an agent, or the customer in the app) no
+# later than this many hours before its appointment, and a new appointment is at least this
+# far ahead: the supplier's notice (bookshelf.fulfilment.rebooking; supervisors are exempt).
+BOOKSHELF_REBOOK_CUTOFF_HOURS = env.int("BOOKSHELF_REBOOK_CUTOFF_HOURS", default=2)
 # A benefit pushed to a customer is not pushed to them again, by any agent on any channel,
 # for this many seconds (bookshelf.reach.pushes). A day: a second message about the same
 # benefit the same day is noise to the customer (and marketing under PIPL), while an agent

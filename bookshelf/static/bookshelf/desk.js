@@ -56,6 +56,47 @@
     dialog.addEventListener("close", function () { pending = null; });
   }
 
+  /* Ask before cancelling or moving a request: the dialog names the benefit and the new
+     time and place (or the reason); "Confirm" submits the form with confirm=1. */
+  function setUpRequestConfirm() {
+    var dialog = $("#confirm-request");
+    if (!dialog || typeof dialog.showModal !== "function") { return; }
+    var pending = null;
+    function show(id, value) {
+      $("#" + id + "-row", dialog).hidden = !value;
+      $("#" + id, dialog).textContent = value || "";
+    }
+    $all("form[data-confirm-request]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.elements.confirm) { return; }
+        event.preventDefault();
+        pending = form;
+        var rebook = Boolean(form.elements.appointment_at);
+        $("#confirm-request-title", dialog).textContent = form.getAttribute("data-confirm-title");
+        $("#confirm-request-benefit", dialog).textContent = form.getAttribute("data-benefit-label");
+        show("confirm-request-when", rebook ? form.elements.appointment_at.value.replace("T", " ") : "");
+        show("confirm-request-place", rebook ? form.elements.place.value : "");
+        show("confirm-request-reason", rebook ? "" : form.elements.reason.value);
+        $("#confirm-request-note-cancel", dialog).hidden = rebook;
+        $("#confirm-request-note-rebook", dialog).hidden = !rebook;
+        dialog.showModal();
+        $("#confirm-request-yes", dialog).focus();
+      });
+    });
+    $("#confirm-request-yes", dialog).addEventListener("click", function () {
+      if (!pending) { return; }
+      var confirm = document.createElement("input");
+      confirm.type = "hidden";
+      confirm.name = "confirm";
+      confirm.value = "1";
+      pending.appendChild(confirm);
+      $("#confirm-request-yes", dialog).disabled = true;
+      pending.submit();
+    });
+    $("#confirm-request-no", dialog).addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () { pending = null; });
+  }
+
   /* The shelf's filter: rows whose code or name contain the text (or whose state the
      summary tile names); a category opens when it has a match and hides when it has none. */
   function setUpFilter() {
@@ -168,6 +209,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpConfirm();
+    setUpRequestConfirm();
     setUpFilter();
     setUpPreselect();
     setUpReveal();
