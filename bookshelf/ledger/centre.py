@@ -191,8 +191,8 @@ def balances_load(holder_ids: list[int], today: date) -> tuple[Balances, Holds]:
 _PURCHASE_ENTRIES_SQL = (
     "SELECT p.id, p.uses_granted, p.uses_used, p.uses_held, p.valid_from, p.valid_until, "
     "b.id, b.code, b.name_en, b.name_zh_hans, cat.path_code, cat.name_en, cat.name_zh_hans, "
-    "b.how_to_use_en, b.how_to_use_zh_hans, b.unit_en, b.unit_zh_hans, b.shareable, b.description_en, "
-    "b.description_zh_hans "
+    "b.how_to_use_en, b.how_to_use_zh_hans, b.unit_en, b.unit_zh_hans, b.shareable, "
+    "b.description_en, b.description_zh_hans "
     "FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
     "JOIN benefits_category cat ON cat.id = b.category_id "
     "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
