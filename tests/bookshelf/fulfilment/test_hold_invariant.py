@@ -29,10 +29,17 @@ from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from bookshelf.fulfilment.pools import code_fingerprint, code_seal
-from bookshelf.fulfilment.selectors import OPEN_STATES, RELEASING_STATES, allowed
+from bookshelf.fulfilment.selectors import OPEN_STATES, RELEASING_STATES, allowed, targets_from
 from bookshelf.fulfilment.services import (
     Actor,
     Change,
@@ -71,7 +78,7 @@ pytestmark = pytest.mark.django_db
 
 SETTINGS = settings(
     max_examples=int(__import__("os").environ.get("HOLD_EXAMPLES", "50")),
-    stateful_step_count=15,
+    stateful_step_count=20,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -79,6 +86,8 @@ SETTINGS = settings(
 EVENTS = ["booked", "rebooked", "fulfilled", "no_show", "failed", "issued", "redeemed"]
 WHO = ["holder", "spouse", "for_spouse"]
 LIVE = (RedemptionStatus.HELD, RedemptionStatus.COMPLETED)
+# What the examples did, over the whole run: the test checks it reached every kind of move.
+reached: Counter[str] = Counter()
 
 
 def _agent() -> Any:
@@ -91,7 +100,7 @@ def _agent() -> Any:
 @dataclass(frozen=True)
 class World:
     """What every example shares, made once: the benefits (booked with a family share and a
-    price; issued from a code pool with a family share; issued by shipment, bought; instant
+    price; issued from a code pool with a family share; issued by shipment, only bought; instant
     with a family share), their supplier, the pool's codes and an agent."""
 
     benefits: list[Any]
@@ -103,14 +112,14 @@ def _world() -> World:
     share = {"shareable": True}
     benefits = [
         make_benefit(
-            cells={Tier.DIAMOND: 3},
-            family_quota=2,
+            cells={Tier.DIAMOND: 2},
+            family_quota=1,
             price=Decimal("50.00"),
             fulfilment_kind="booked",
             **share,
         ),
         make_benefit(cells={Tier.DIAMOND: 2}, family_quota=1, fulfilment_kind="issued", **share),
-        make_benefit(cells={Tier.DIAMOND: 2}, price=Decimal("30.00"), fulfilment_kind="issued"),
+        make_benefit(kind="paid", price=Decimal("30.00"), fulfilment_kind="issued"),
         make_benefit(cells={Tier.DIAMOND: 2}, family_quota=1, **share),  # instant
     ]
     supplier = make_supplier("hold-supplier", benefits=benefits[:3])
@@ -199,14 +208,24 @@ class HoldLedger(RuleBasedStateMachine):
             result = use_request(
                 customer=customer, benefit_code=benefit.code, beneficiary_no=beneficiary
             )
-        except DomainError:
+        except DomainError as exc:
             assert self._snapshot() == before  # a refused request spends nothing
+            reached[f"request refused: {exc.code}"] += 1
             return
         self.redemption_ids.append(result.redemption.pk)
+        reached[f"request: {result.redemption.source} {benefit.fulfilment_kind}"] += 1
 
+    @initialize()
+    def bought(self) -> None:
+        """Every example starts with a purchase of the paid benefit, so its uses come from
+        the purchase and are held there."""
+        self.buy(which=2, quantity=1)
+
+    @precondition(lambda self: self.paid < 3)
     @rule(which=st.sampled_from([0, 2]), quantity=st.integers(1, 2))
     def buy(self, which: int, quantity: int) -> None:
         self.paid += 1
+        reached["buy"] += 1
         purchase_create(
             customer=self.holder,
             benefit_code=self.benefits[which].code,
@@ -214,26 +233,51 @@ class HoldLedger(RuleBasedStateMachine):
             payment_reference=f"PAY-{self.holder.customer_no}-{self.paid}",
         )
 
-    @rule(event=st.sampled_from(EVENTS), pick=st.integers(0, 40))
-    def supplier_event(self, event: str, pick: int) -> None:
-        fulfilments = list(Fulfilment.objects.filter(**self._mine()).order_by("pk"))
-        if not fulfilments:
-            return
-        fulfilment = fulfilments[pick % len(fulfilments)]
+    def _fulfilments(self, *, open_only: bool) -> list[Fulfilment]:
+        rows = Fulfilment.objects.filter(**self._mine())
+        if open_only:
+            rows = rows.filter(state__in=OPEN_STATES)
+        return list(rows.order_by("pk"))
+
+    def _move(self, fulfilment: Fulfilment, event: str, pick: int) -> None:
         target = "booked" if event == "rebooked" else event
         change = Change()
         if target == "booked":
             change = Change(appointment_at=timezone.now() + timedelta(days=pick + 1), place="A")
+        fulfilment_transition(
+            fulfilment_id=fulfilment.pk, target=target, actor=self.actor, change=change
+        )
 
-        def move() -> None:
-            fulfilment_transition(
-                fulfilment_id=fulfilment.pk, target=target, actor=self.actor, change=change
-            )
+    @rule(pick=st.integers(0, 40), which=st.integers(0, 5))
+    def supplier_event(self, pick: int, which: int) -> None:
+        """A move the table allows, on an open request: it must go through."""
+        fulfilments = self._fulfilments(open_only=True)
+        if not fulfilments:
+            return
+        fulfilment = fulfilments[pick % len(fulfilments)]
+        events = sorted(
+            ("rebooked" if t == fulfilment.state else t)
+            for t in targets_from(fulfilment.kind, fulfilment.state)
+            if t != "cancelled"  # the customer's or the agent's, not the supplier's
+        )
+        event = events[which % len(events)]
+        self._move(fulfilment, event, pick)
+        reached[f"{fulfilment.state} → {event}"] += 1
 
+    @rule(event=st.sampled_from(EVENTS), pick=st.integers(0, 40))
+    def any_supplier_event(self, event: str, pick: int) -> None:
+        """Any event on any request, ended or not: what the table refuses changes nothing."""
+        fulfilments = self._fulfilments(open_only=False)
+        if not fulfilments:
+            return
+        fulfilment = fulfilments[pick % len(fulfilments)]
+        target = "booked" if event == "rebooked" else event
         if allowed(fulfilment.kind, fulfilment.state, target):
-            move()
+            self._move(fulfilment, event, pick)
+            reached[f"{fulfilment.state} → {event}"] += 1
         else:
-            self._refused(move)
+            self._refused(lambda: self._move(fulfilment, event, pick))
+            reached["supplier event refused"] += 1
 
     @rule(by=st.sampled_from(["agent", "app"]), pick=st.integers(0, 40))
     def cancel(self, by: str, pick: int) -> None:
@@ -256,13 +300,16 @@ class HoldLedger(RuleBasedStateMachine):
             may = not agent and redemption.status == RedemptionStatus.COMPLETED
         if may:
             cancel()
+            reached[f"cancel by {by}"] += 1
         else:
             self._refused(cancel)
+            reached["cancel refused"] += 1
 
     @rule(days=st.integers(0, 4))
     def expire(self, days: int) -> None:
         moved = timezone.now() + timedelta(days=days)
-        fulfilments_expire(now=moved)
+        if fulfilments_expire(now=moved):
+            reached["expired"] += 1
         stale = PoolCode.objects.filter(
             pool__supplier=self.supplier, state="claimed", valid_until__lt=timezone.localdate(moved)
         ).values_list("redemption_id_claimed", flat=True)
@@ -350,4 +397,25 @@ class HoldLedger(RuleBasedStateMachine):
 
 def test_granted_is_always_held_plus_used_plus_remaining() -> None:
     HoldLedger.world = _world()
+    reached.clear()
     run_state_machine_as_test(HoldLedger, settings=SETTINGS)
+    print(dict(reached))
+    # The run meant something: it held uses from every source, settled them, gave them back
+    # every way there is, and was refused.
+    groups = {
+        "held on the tier": ["request: tier booked", "request: tier issued"],
+        "held on a family share": ["request: family booked", "request: family issued"],
+        "held on a purchase": ["request: purchase issued", "request: purchase booked"],
+        "settled": ["booked → fulfilled", "booked → no_show", "issued → redeemed"],
+        "failed": ["requested → failed", "booked → failed"],
+        "cancelled": ["cancel by agent", "cancel by app"],
+        "expired": ["expired"],
+        "rebooked": ["booked → rebooked"],
+        "used up": [
+            "request refused: quota_exhausted",
+            "request refused: family_allowance_exhausted",
+        ],
+        "refused moves": ["supplier event refused", "cancel refused"],
+    }
+    for group, kinds in groups.items():
+        assert sum(reached[k] for k in kinds), (group, dict(reached))
