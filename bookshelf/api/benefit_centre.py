@@ -3,9 +3,14 @@ plain dataclasses (orjson renders it); the serializers below document it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import ngettext, pgettext
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -15,6 +20,8 @@ from benefits.text import chooser
 from customers.models import Customer, Tier
 from customers.pii import mask_name, mask_phone
 
+from ..fulfilment.models import Fulfilment, FulfilmentState
+from ..fulfilment.selectors import open_fulfilments_for
 from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer
 from ..shelf.selectors import CellView
 from .base import ERRORS, CustomerScopedView
@@ -34,9 +41,101 @@ def customer_summary(customer: Customer) -> dict[str, Any]:
 
 
 Pick = Callable[[str | None, str | None], str]
+# An entry's open requests, by the entry's identity (entries are plain dataclasses).
+HeldUses = dict[int, list[Fulfilment]]
 
 
-def _entry(entry: ShelfEntry, pick: Pick) -> dict[str, Any]:
+# -- held uses ------------------------------------------------------------------------------
+def held_uses_by_entry(shelf: Bookshelf, fulfilments: Sequence[Fulfilment]) -> HeldUses:
+    """Which entry each open request of the customer is held on: a purchase's by its
+    purchase; a tier use (the customer's own, or shared with a relative) by holder and
+    benefit; a use of a relative's family share by that relative and benefit, when the
+    customer is the one who asked."""
+    me = shelf.customer.pk
+    keys: dict[tuple[str, int, int], int] = {}
+    for entry in shelf.entries:
+        if entry.source == "purchase":
+            assert entry.purchase_id is not None
+            keys[("purchase", entry.purchase_id, 0)] = id(entry)
+        else:
+            keys[(str(entry.source), entry.allowance.holder_id, entry.benefit_id)] = id(entry)
+    found: HeldUses = {}
+    for fulfilment in fulfilments:
+        purchase_id = getattr(fulfilment, "purchase_id", None)
+        if purchase_id is not None:
+            key = ("purchase", purchase_id, 0)
+        elif fulfilment.holder_id == me:
+            key = ("tier", me, fulfilment.benefit_id)
+        elif fulfilment.beneficiary_id == me:
+            key = ("family", fulfilment.holder_id, fulfilment.benefit_id)
+        else:
+            continue
+        if key in keys:
+            found.setdefault(keys[key], []).append(fulfilment)
+    return found
+
+
+def held_use(fulfilment: Fulfilment, pick: Pick) -> dict[str, Any]:
+    supplier = fulfilment.supplier
+    at = fulfilment.appointment_at
+    return {
+        "state": fulfilment.state,
+        "appointment_at": timezone.localtime(at).isoformat() if at else None,
+        "place": fulfilment.place,
+        "supplier": pick(supplier.name_en, supplier.name_zh_hans),  # type: ignore[attr-defined]
+    }
+
+
+def _days(moments: list[datetime]) -> str:
+    """Appointment days in the reader's language: "12 Dec and 3 Jan" / "12月12日、1月3日"."""
+    shown = pgettext("an appointment's day, as in '1 booked for 12 Dec'", "j M")
+    days = list(dict.fromkeys(date_format(timezone.localtime(m), shown) for m in moments))
+    if len(days) == 1:
+        return days[0]
+    return pgettext("the last two of a list of days", "%(first)s and %(last)s") % {
+        "first": pgettext("between days of a list", ", ").join(days[:-1]),
+        "last": days[-1],
+    }
+
+
+def held_text(uses: Sequence[Fulfilment], *, held: int, remaining: int | None) -> str:
+    """`held` in a sentence: "1 booked for 12 Dec, 1 left"; empty when nothing is held. A
+    held use whose request was not read (it moved on meanwhile) counts as waiting."""
+    if not held:
+        return ""
+    states = Counter(f.state for f in uses)
+    waiting = max(held - states[FulfilmentState.BOOKED] - states[FulfilmentState.ISSUED], 0)
+    parts: list[str] = []
+    booked = [f.appointment_at for f in uses if f.state == FulfilmentState.BOOKED]
+    if booked:
+        n, days = len(booked), [at for at in booked if at is not None]
+        if days:
+            parts.append(
+                ngettext("%(count)d booked for %(days)s", "%(count)d booked for %(days)s", n)
+                % {"count": n, "days": _days(days)}
+            )
+        else:
+            parts.append(ngettext("%(count)d booked", "%(count)d booked", n) % {"count": n})
+    if n := states[FulfilmentState.ISSUED]:
+        parts.append(ngettext("%(count)d issued", "%(count)d issued", n) % {"count": n})
+    if waiting:
+        parts.append(
+            ngettext(
+                "%(count)d waiting for the supplier", "%(count)d waiting for the supplier", waiting
+            )
+            % {"count": waiting}
+        )
+    if remaining == 0:
+        parts.append(pgettext("uses of a benefit", "none left"))
+    elif remaining is not None:
+        parts.append(ngettext("%(count)d left", "%(count)d left", remaining) % {"count": remaining})
+    return pgettext("between parts of a sentence", ", ").join(parts)
+
+
+def _entry(entry: ShelfEntry, pick: Pick, held: HeldUses) -> dict[str, Any]:
+    uses = held.get(id(entry), [])
+    # A family share's balance does not say whose its holds are: its open requests do.
+    count = len(uses) if entry.source == "family" else entry.held
     return {
         "code": entry.code,
         "name": pick(entry.name_en, entry.name_zh_hans),
@@ -54,6 +153,9 @@ def _entry(entry: ShelfEntry, pick: Pick) -> dict[str, Any]:
         "family_quota": entry.family_quota,
         "family_used": entry.family_used,
         "purchase_id": entry.purchase_id,
+        "held": count,
+        "held_uses": [held_use(f, pick) for f in uses],
+        "held_text": held_text(uses, held=count, remaining=entry.remaining),
     }
 
 
@@ -71,7 +173,12 @@ def _purchasable(view: CellView, pick: Pick) -> dict[str, Any]:
 
 
 def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
+    """The benefit centre's answer. Its open requests are read (one query) only when some
+    entry has a use held."""
     pick = chooser()
+    held: HeldUses = {}
+    if any(e.held or e.balance_held for e in shelf.entries):
+        held = held_uses_by_entry(shelf, open_fulfilments_for([shelf.customer.pk]))
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),
@@ -79,7 +186,7 @@ def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
             {
                 "code": code,
                 "name": pick(name_en, name_zh_hans),
-                "benefits": [_entry(e, pick) for e in entries],
+                "benefits": [_entry(e, pick, held) for e in entries],
             }
             for code, name_en, name_zh_hans, entries in shelf.entries_by_category()
         ],
@@ -102,6 +209,23 @@ SUMMARY_HELP = (
     "The benefit's description in short (its first sentence, at most 160 characters), so a "
     "list needs no call per benefit; the full text is `description` of GET /benefits/{code}."
 )
+
+
+class HeldUseSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[
+            FulfilmentState.REQUESTED.value,
+            FulfilmentState.BOOKED.value,
+            FulfilmentState.ISSUED.value,
+        ],
+        help_text="requested: waiting for the supplier; booked: an appointment is set; "
+        "issued: a code or a shipment was sent.",
+    )
+    appointment_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the service is booked for; null until booked."
+    )
+    place = serializers.CharField(help_text="Where, as the supplier said; may be empty.")
+    supplier = serializers.CharField(help_text="Who delivers it, in the reader's language.")
 
 
 class ShelfEntrySerializer(serializers.Serializer):
@@ -134,6 +258,20 @@ class ShelfEntrySerializer(serializers.Serializer):
     family_used = serializers.IntegerField()
     purchase_id = serializers.IntegerField(
         allow_null=True, help_text="The purchase granting it (source `purchase`), else null."
+    )
+    held = serializers.IntegerField(
+        help_text="Of `used`, the uses still waiting for their supplier (requested, booked or "
+        "issued, not yet delivered). They count against the quota: `remaining` already leaves "
+        "them out. A delivery settles them; a failure or cancellation gives them back."
+    )
+    held_uses = HeldUseSerializer(
+        many=True,
+        help_text="The customer's requests behind `held`, soonest appointment first (a "
+        "tier entry also lists the uses the customer shares with family).",
+    )
+    held_text = serializers.CharField(
+        help_text="`held` in a sentence in the reader's language, e.g. \"1 booked for 12 Dec, "
+        '1 left" / "已预约 1 次（12月12日），剩余 1 次"; empty when nothing is held.'
     )
 
 
@@ -169,7 +307,8 @@ class BookshelfView(CustomerScopedView):
         operation_id="customer_bookshelf_get",
         summary="The customer's benefit centre",
         description="Every benefit the customer can use now, grouped by category, with quota, "
-        "used, remaining and period end; benefits they could buy are listed apart. Each "
+        "used, remaining and period end; uses still waiting for their supplier are shown "
+        "apart (`held`, `held_uses`, `held_text`); benefits they could buy are listed apart. Each "
         "benefit carries its name in the reader's language and a short `summary`, enough to "
         "show the whole centre from this one call; open one benefit's full description with "
         "GET /benefits/{code}.",
@@ -200,8 +339,8 @@ class BookshelfView(CustomerScopedView):
                                     "unit": "check-up",
                                     "source": "tier",
                                     "holder": "C100000123",
-                                    "quota": 1,
-                                    "used": 0,
+                                    "quota": 2,
+                                    "used": 1,
                                     "remaining": 1,
                                     "period_start": "2026-01-01",
                                     "period_end": "2026-12-31",
@@ -209,6 +348,16 @@ class BookshelfView(CustomerScopedView):
                                     "family_quota": 0,
                                     "family_used": 0,
                                     "purchase_id": None,
+                                    "held": 1,
+                                    "held_uses": [
+                                        {
+                                            "state": "booked",
+                                            "appointment_at": "2026-12-12T09:30:00+08:00",
+                                            "place": "Ruijin Hospital, building 3",
+                                            "supplier": "Check-up centre",
+                                        }
+                                    ],
+                                    "held_text": "1 booked for 12 Dec, 1 left",
                                 }
                             ],
                         }

@@ -36,6 +36,8 @@ from .household import Household, household_load, placeholders
 from .models import Source
 
 Balances = dict[tuple[int, int, date], tuple[int, int]]
+# Of a balance's uses, those still held for a supplier (same key as `Balances`).
+Holds = dict[tuple[int, int, date], int]
 NONE_USED = (0, 0)
 Period = tuple[date, date | None]
 
@@ -71,6 +73,12 @@ class ShelfEntry:
     family_used: int = 0
     summary_en: str = ""  # the description's short form
     summary_zh_hans: str = ""
+    # Of `used`, the uses still held for a supplier (requested, booked or issued, not yet
+    # delivered): they count against the quota, so `remaining` already leaves them out. A
+    # family entry's is 0: its balance does not split its holds between holder and family;
+    # `balance_held` (the holds on the relative's balance) says whether any could be theirs.
+    held: int = 0
+    balance_held: int = 0
 
 
 @dataclass
@@ -93,7 +101,13 @@ class Bookshelf:
 
 
 def entry_for(
-    view: CellView, allowance: Allowance, *, family_quota: int = 0, family_used: int = 0
+    view: CellView,
+    allowance: Allowance,
+    *,
+    family_quota: int = 0,
+    family_used: int = 0,
+    held: int = 0,
+    balance_held: int = 0,
 ) -> ShelfEntry:
     """A benefit-centre entry: the benefit's catalogue text and what the allowance leaves
     (one constructor call: it runs for every benefit of every read)."""
@@ -123,6 +137,8 @@ def entry_for(
         family_used=family_used,
         summary_en=view.summary_en,
         summary_zh_hans=view.summary_zh_hans,
+        held=held,
+        balance_held=balance_held,
     )
 
 
@@ -152,33 +168,41 @@ def purchase_entry(
     )
 
 
-def balances_load(holder_ids: list[int], today: date) -> Balances:
-    """(used, family used) of the household's balances whose period contains today."""
+def balances_load(holder_ids: list[int], today: date) -> tuple[Balances, Holds]:
+    """(used, family used) of the household's balances whose period contains today, and
+    the uses of each still held for a supplier (only the balances holding some)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT holder_id, benefit_id, period_start, used, family_used "  # noqa: S608
+            "SELECT holder_id, benefit_id, period_start, used, family_used, held "  # noqa: S608
             f"FROM bookshelf_quotabalance WHERE holder_id IN ({placeholders(holder_ids)}) "
             "AND period_start <= %s AND (period_end IS NULL OR period_end >= %s)",
             [*holder_ids, today, today],
         )
         rows = cursor.fetchall()
-    return {(h, b, start): (used, family) for h, b, start, used, family in rows}
+    balances: Balances = {}
+    holds: Holds = {}
+    for h, b, start, used, family, held in rows:
+        balances[(h, b, start)] = (used, family)
+        if held:
+            holds[(h, b, start)] = held
+    return balances, holds
 
 
 _PURCHASE_ENTRIES_SQL = (
-    "SELECT p.id, p.uses_granted, p.uses_used, p.valid_from, p.valid_until, b.id, b.code, "
-    "b.name_en, b.name_zh_hans, cat.path_code, cat.name_en, cat.name_zh_hans, b.how_to_use_en, "
-    "b.how_to_use_zh_hans, b.unit_en, b.unit_zh_hans, b.shareable, b.description_en, "
-    "b.description_zh_hans "
+    "SELECT p.id, p.uses_granted, p.uses_used, p.uses_held, p.valid_from, p.valid_until, "
+    "b.id, b.code, b.name_en, b.name_zh_hans, cat.path_code, cat.name_en, cat.name_zh_hans, "
+    "b.how_to_use_en, b.how_to_use_zh_hans, b.unit_en, b.unit_zh_hans, b.shareable, "
+    "b.description_en, b.description_zh_hans "
     "FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
     "JOIN benefits_category cat ON cat.id = b.category_id "
     "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
-    "AND p.uses_used < p.uses_granted ORDER BY p.valid_until, p.id"
+    # A purchase whose last uses are held stays listed until they are delivered.
+    "AND (p.uses_used < p.uses_granted OR p.uses_held > 0) ORDER BY p.valid_until, p.id"
 )
 
 
 def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
-    """The customer's purchases valid today with uses left (soonest expiry first)."""
+    """The customer's purchases valid today with uses left or held (soonest expiry first)."""
     with connection.cursor() as cursor:
         cursor.execute(_PURCHASE_ENTRIES_SQL, [customer.pk, today, today])
         rows = cursor.fetchall()
@@ -215,11 +239,14 @@ def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
                 valid_from=valid_from,
                 valid_until=valid_until,
             ),
+            held=held,
+            balance_held=held,
         )
         for (
             purchase_id,
             granted,
             spent,
+            held,
             valid_from,
             valid_until,
             benefit_id,
@@ -264,12 +291,14 @@ def bookshelf_assemble(
     balances: Balances,
     purchases: list[ShelfEntry],
     today: date,
+    holds: Holds | None = None,
 ) -> Bookshelf:
     """The benefit centre from rows already loaded: own tier first, then purchases, then
     family shares; add-ons the customer could buy but does not hold apart. A pure function
     of its arguments (the live read loads them; the recommender's evaluation gives the
-    state as of a past day)."""
+    state as of a past day, without `holds`)."""
     customer = household.customer
+    holds = holds or {}
     shelf = Bookshelf(customer=customer, household=household, today=today, cells=cells)
     period_of = period_finder(household, today)
     own: list[ShelfEntry] = []
@@ -277,14 +306,23 @@ def bookshelf_assemble(
     for draw in household_draws(household, cells, today=today):
         view = draw.view
         period = period_of(draw.holder_id, view.period)
-        used, family_used = balances.get((draw.holder_id, view.benefit_id, period[0]), NONE_USED)
+        key = (draw.holder_id, view.benefit_id, period[0])
+        used, family_used = balances.get(key, NONE_USED)
         allowance = draw_allowance(draw, period=period, used=used, family_used=family_used)
+        on_hold = holds.get(key, 0)
         if draw.source == Source.TIER:
             own.append(
-                entry_for(view, allowance, family_quota=view.family_quota, family_used=family_used)
+                entry_for(
+                    view,
+                    allowance,
+                    family_quota=view.family_quota,
+                    family_used=family_used,
+                    held=on_hold,
+                    balance_held=on_hold,
+                )
             )
         else:
-            family.append(entry_for(view, allowance))
+            family.append(entry_for(view, allowance, balance_held=on_hold))
     shelf.entries = [*own, *purchases, *family]
     held = {e.benefit_id for e in own}
     lines = household.lines_of(customer.pk)
@@ -305,11 +343,13 @@ def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> 
     household = household_load(customer=customer)
     members = household.members
     cells, purchasable = shelf_cells_and_purchasable({m.tier for m in members})
+    balances, holds = balances_load([m.pk for m in members], today)
     return bookshelf_assemble(
         household=household,
         cells=cells,
         purchasable=purchasable,
-        balances=balances_load([m.pk for m in members], today),
+        balances=balances,
         purchases=purchase_entries(customer, today),
         today=today,
+        holds=holds,
     )
