@@ -68,7 +68,7 @@ from ..fulfilment.services import (
     use_cancel,
     use_request,
 )
-from ..fulfilment.transitions import RELEASING_STATES
+from ..fulfilment.transitions import OPEN_STATES, RELEASING_STATES
 from ..ledger.models import Channel, Redemption
 from ..shelf.models import ShelfCell
 
@@ -82,7 +82,9 @@ ISSUED_WORDS = (
 INSTANT_WORDS = (
     "hotline", "phone line", "online", "concierge line", "calls", "insurance upgrade",
 )  # fmt: skip
-BOOKED_UNITS = frozenset({"visit", "session", "escort", "booking", "event", "trip", "check-up", "day"})
+BOOKED_UNITS = frozenset(
+    {"visit", "session", "escort", "booking", "event", "trip", "check-up", "day"}
+)
 BOOKED_SUBCATEGORIES = (
     "HLT.01", "HLT.04", "MED.", "TRV.01", "TRV.03", "LIF.01", "LIF.02", "ELD.", "WLT.",
 )  # fmt: skip
@@ -114,11 +116,13 @@ SUPPLIERS: list[dict[str, Any]] = [
     {"code": "kangyi-doctors", "name": "KangYi Online Doctors", "name_zh": "康医在线",
      "contact": "周敏", "email": "partners@kangyi.example.com", "phone": "400-000-0101",
      "hours": "00:00-24:00", "sla": (2, 48)},
-    {"code": "yihutong-medical", "name": "YiHuTong Medical Services", "name_zh": "医护通医疗服务",
-     "contact": "陈立", "email": "ops@yihutong.example.com", "phone": "400-000-0102",
+    {"code": "yihutong-medical", "name": "YiHuTong Medical Services",
+     "name_zh": "医护通医疗服务", "contact": "陈立", "email": "ops@yihutong.example.com",
+     "phone": "400-000-0102",
      "hours": "08:00-22:00", "sla": (4, 168)},
-    {"code": "heyue-checkup", "name": "Heyue Health Check-up Centres", "name_zh": "禾悦健康体检中心",
-     "contact": "刘洋", "email": "booking@heyue.example.com", "phone": "400-000-0103",
+    {"code": "heyue-checkup", "name": "Heyue Health Check-up Centres",
+     "name_zh": "禾悦健康体检中心", "contact": "刘洋", "email": "booking@heyue.example.com",
+     "phone": "400-000-0103",
      "hours": "07:30-17:00", "sla": (24, 336)},
     {"code": "ruikang-checkup", "name": "Ruikang Check-up Clinics", "name_zh": "瑞康体检门诊",
      "contact": "孙静", "email": "service@ruikang.example.com", "phone": "400-000-0104",
@@ -221,6 +225,7 @@ DEFAULT_PLACE = "上门服务（客户登记地址）"
 # fmt: on
 
 
+# The reasons are the supplier's or the customer's own words, in Chinese as they write them.
 @dataclass(frozen=True)
 class Step:
     """A move after the request: its target, how long after the request it happened, and
@@ -247,11 +252,11 @@ class Scenario:
     channel: str = Channel.APP
 
 
-B, I = FulfilmentKind.BOOKED, FulfilmentKind.ISSUED
+B, ISS = FulfilmentKind.BOOKED, FulfilmentKind.ISSUED
 SCENARIOS: tuple[Scenario, ...] = (
     # Open: booked for next week, waiting for confirmation, past the deadline, a code issued.
     Scenario(2, B, 20, (Step(S.BOOKED, 6, 6),), prefer=("Dental cleaning",)),
-    Scenario(2, I, 50, prefer=("Coffee vouchers",)),
+    Scenario(2, ISS, 50, prefer=("Coffee vouchers",)),
     Scenario(3, B, 1, prefer=("Standard health check-up",)),
     Scenario(3, B, 30, (Step(S.BOOKED, 20, 8),), prefer=("Expert outpatient booking help",)),
     Scenario(4, B, 0, overdue=True, prefer=("Standard health check-up",), channel=Channel.AGENT),
@@ -260,7 +265,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         5,
         B,
         70,
-        (Step(S.BOOKED, 5, 3), Step(S.BOOKED, 40, 5, "Rebooked at the customer's request")),
+        (Step(S.BOOKED, 5, 3), Step(S.BOOKED, 40, 5, "客户要求改期")),
         prefer=("High-end health check-up",),
     ),
     Scenario(11, B, 0, overdue=True, prefer=("Home cleaning", "Elderly home-care visit")),
@@ -276,7 +281,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         9,
         B,
         120,
-        (Step(S.FAILED, 30, reason="No specialist free within the service level"),),
+        (Step(S.FAILED, 30, reason="服务时限内无专家号源"),),
         prefer=("Expert outpatient booking help",),
     ),
     Scenario(
@@ -285,19 +290,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         96,
         (
             Step(S.BOOKED, 4, 2),
-            Step(S.CANCELLED, 30, reason="The customer is travelling", by_supplier=False),
+            Step(S.CANCELLED, 30, reason="客户临时出差，取消预约", by_supplier=False),
         ),
         prefer=("Eye examination",),
     ),
-    Scenario(
-        11, B, 260, (Step(S.BOOKED, 2, -4), Step(S.NO_SHOW, 170)), prefer=("Golf green fee",)
-    ),
-    Scenario(4, I, 140, (Step(S.REDEEMED, 30),), prefer=("Coffee vouchers",)),
+    Scenario(11, B, 260, (Step(S.BOOKED, 2, -4), Step(S.NO_SHOW, 170)), prefer=("Golf green fee",)),
+    Scenario(4, ISS, 140, (Step(S.REDEEMED, 30),), prefer=("Coffee vouchers",)),
     Scenario(
         9,
-        I,
+        ISS,
         80,
-        (Step(S.CANCELLED, 2, reason="Asked by mistake", by_supplier=False),),
+        (Step(S.CANCELLED, 2, reason="误操作申请", by_supplier=False),),
         prefer=("Supermarket gift card",),
     ),
 )
@@ -379,7 +382,8 @@ class DeliveriesBuilder:
         links = []
         for benefit in benefits:
             instant = benefit.fulfilment_kind == FulfilmentKind.INSTANT
-            for priority, code in enumerate(_suppliers_of(benefit.name_en, benefit.code), 1):
+            names = _suppliers_of(benefit.name_en or "", benefit.code)
+            for priority, code in enumerate(names, 1):
                 confirm, deliver = (None, None) if instant else sla[code]
                 links.append(
                     BenefitSupplier(
@@ -477,16 +481,21 @@ class DeliveriesBuilder:
                 continue  # not for this customer (age, product line, quota): the next one
         return None
 
-    def _asked_at(self, result: UseResult, scenario: Scenario) -> datetime:
+    def _age(self, result: UseResult, scenario: Scenario) -> float:
+        """How many hours ago the request was made: past its confirm deadline for an overdue
+        one; well within its delivery deadline for one still open (the benefit that stood in
+        for the preferred one may have a shorter service level)."""
         fulfilment = result.fulfilment
         assert fulfilment is not None
-        hours = scenario.age_hours
+        link = BenefitSupplier.objects.get(
+            benefit_id=fulfilment.benefit_id, supplier_id=fulfilment.supplier_id
+        )
         if scenario.overdue:
-            link = BenefitSupplier.objects.get(
-                benefit_id=fulfilment.benefit_id, supplier_id=fulfilment.supplier_id
-            )
-            hours = (link.confirm_hours or 1) + 3 + self.rng.random() * 2
-        return self.now - timedelta(hours=hours)
+            return (link.confirm_hours or 1) + 3 + self.rng.random() * 2
+        ends_open = not scenario.steps or scenario.steps[-1].target in OPEN_STATES
+        if ends_open and link.deliver_hours:
+            return min(scenario.age_hours, link.deliver_hours * 0.4)
+        return scenario.age_hours
 
     def _backdate(self, result: UseResult, at: datetime) -> Fulfilment:
         """Set the request back to when the demo says it was made, with its deadlines."""
@@ -513,15 +522,19 @@ class DeliveriesBuilder:
             # Within the service level: a booking the supplier makes is one it can keep.
             latest = fulfilment.deliver_due_at - timedelta(hours=12)
             if latest < at:  # on the half hour, as suppliers book
-                at = latest.replace(minute=30 if latest.minute >= 30 else 0, second=0, microsecond=0)
+                minute = 30 if latest.minute >= 30 else 0
+                at = latest.replace(minute=minute, second=0, microsecond=0)
         return at
 
     def _play(self, result: UseResult, scenario: Scenario, number: int) -> None:
-        asked = self._asked_at(result, scenario)
+        age = self._age(result, scenario)
+        # The steps keep their order and share of the time when the request is younger.
+        scale = age / scenario.age_hours if scenario.age_hours else 1.0
+        asked = self.now - timedelta(hours=age)
         fulfilment = self._backdate(result, asked)
         supplier = fulfilment.supplier
         for k, step in enumerate(scenario.steps):
-            at = asked + timedelta(hours=step.after_hours)
+            at = asked + timedelta(hours=step.after_hours * scale)
             if step.target == S.CANCELLED and not step.by_supplier:
                 use_cancel(redemption=fulfilment.redemption, reason=step.reason)
                 event = FulfilmentEvent.objects.filter(fulfilment=fulfilment).latest("id")

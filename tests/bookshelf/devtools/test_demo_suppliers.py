@@ -164,8 +164,9 @@ def test_the_requests_stand_at_every_stage(seeded):
     assert {S.REQUESTED, S.BOOKED, S.ISSUED} <= states
     assert {S.FULFILLED, S.NO_SHOW, S.REDEEMED, S.FAILED, S.CANCELLED} <= states
     assert Fulfilment.objects.count() == len(SCENARIOS)
-    booked = Fulfilment.objects.filter(state=S.BOOKED)
-    assert all(f.appointment_at and f.place for f in booked)
+    for booked in Fulfilment.objects.filter(state=S.BOOKED).prefetch_related("events"):
+        assert booked.place and booked.appointment_at < booked.deliver_due_at
+        assert booked.appointment_at > max(e.at for e in booked.events.all())
     # A rebooking is one more booked → booked event.
     assert FulfilmentEvent.objects.filter(from_state=S.BOOKED, to_state=S.BOOKED).exists()
     # Every event is a move the table allows, in time order.
