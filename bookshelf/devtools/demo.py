@@ -58,6 +58,7 @@ from ..shelf.services import shelf_version_bump
 from .demo_catalog import BENEFITS, CATEGORIES
 from .demo_consents import demo_consents_give
 from .demo_copy_zh import COPY as DEMO_COPY_ZH
+from .demo_suppliers import DeliveriesBuilder, demo_fulfilment_kind
 
 BATCH = 2000
 HISTORY_DAYS = 450
@@ -128,6 +129,10 @@ class SeedReport:
     purchases: int = 0
     demand_signals: int = 0
     feedback: int = 0
+    suppliers: int = 0
+    pool_codes: int = 0
+    fulfilments: int = 0
+    overdue_cases: int = 0
     logins_kept: str = ""  # demo logins that already existed, left exactly as they were
 
 
@@ -184,6 +189,7 @@ class DemoBuilder:
         progress: ProgressFactory | None = None,
     ) -> None:
         self.n_customers = customers
+        self.seed = seed
         self.rng = random.Random(seed)
         # Its own stream, so adding satisfaction answers did not change the rest of the demo.
         self.feedback_rng = random.Random(seed * 7919 + 1)
@@ -227,6 +233,7 @@ class DemoBuilder:
                 shareable=bool(spec.get("shareable")),
                 tags=list(spec.get("tags", [])),
                 status=BenefitStatus.ON_SHELF,
+                fulfilment_kind=demo_fulfilment_kind(spec),
             )
             benefits[spec["name"]] = benefit
             self.meta[benefit.pk] = spec
@@ -732,6 +739,17 @@ class DemoBuilder:
                 reason="Demo: replaced by a newer partner offer; purchases stay valid.",
             )
 
+    def build_deliveries(self, customers: list[Customer]) -> None:
+        """Suppliers, code pools and a few requests at every stage, through the services:
+        after the history and its rollup, which they add to."""
+        deliveries = DeliveriesBuilder(seed=self.seed, today=self.today).run(
+            list(Benefit.objects.order_by("code")), customers
+        )
+        self.report.suppliers = deliveries.suppliers
+        self.report.pool_codes = deliveries.pool_codes
+        self.report.fulfilments = deliveries.fulfilments
+        self.report.overdue_cases = deliveries.overdue_cases
+
     @transaction.atomic
     def run(self) -> SeedReport:
         benefits = self.build_catalog()
@@ -744,6 +762,7 @@ class DemoBuilder:
         usage_rebuild(today=self.today)
         self.build_demand(customers)
         self.retire_one(benefits)
+        self.build_deliveries(customers)
         demo_consents_give()
         shelf_version_bump()
         return self.report

@@ -145,20 +145,27 @@ def test_usage_differs_by_benefit_and_balances_agree_with_the_history(seeded):
     assert Redemption.objects.filter(source=Source.FAMILY).exists()
     assert Redemption.objects.filter(source=Source.PURCHASE).exists()
 
-    # Each balance counts exactly the tier and family uses of its period, within the quota.
+    # Each balance counts exactly the tier and family uses of its period, within the quota;
+    # the demo's open requests are held, and counted as used until they are given back.
     live = (
-        Redemption.objects.filter(status=RedemptionStatus.COMPLETED)
+        Redemption.objects.filter(status__in=[RedemptionStatus.COMPLETED, RedemptionStatus.HELD])
         .exclude(source=Source.PURCHASE)
         .values("holder_id", "benefit_id", "period_start")
-        .annotate(n=Count("id"), fam=Count("id", filter=Q(source=Source.FAMILY)))
+        .annotate(
+            n=Count("id"),
+            fam=Count("id", filter=Q(source=Source.FAMILY)),
+            held=Count("id", filter=Q(status=RedemptionStatus.HELD)),
+        )
     )
     history = {
-        (r["holder_id"], r["benefit_id"], r["period_start"]): (r["n"], r["fam"]) for r in live
+        (r["holder_id"], r["benefit_id"], r["period_start"]): (r["n"], r["fam"], r["held"])
+        for r in live
     }
     balances = {
-        (b.holder_id, b.benefit_id, b.period_start): (b.used, b.family_used)
+        (b.holder_id, b.benefit_id, b.period_start): (b.used, b.family_used, b.held)
         for b in QuotaBalance.objects.all()
     }
+    assert any(held for _used, _family, held in balances.values())
     assert balances == history
     for purchase in Purchase.objects.annotate(n=Count("redemptions")):
         assert purchase.n == purchase.uses_used <= purchase.uses_granted

@@ -8,10 +8,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count
 
 from benefits.models import Benefit
 from bookshelf.devtools.demo import DemoBuilder
-from bookshelf.models import Redemption
+from bookshelf.models import CodePool, Fulfilment, FulfilmentEvent, OperationsCase, Redemption
 from customers.models import Customer, FamilyLink
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,19 @@ def _digest() -> str:
         *Redemption.objects.order_by("created_at", "benefit_code", "holder__customer_no")
         .values_list("holder__customer_no", "benefit_code", "source", "created_at")
         .iterator(),
-        *Benefit.objects.order_by("code").values_list("code", "name", "status"),
+        *Benefit.objects.order_by("code").values_list("code", "name", "status", "fulfilment_kind"),
+        *Fulfilment.objects.order_by("redemption_created_at", "benefit__code").values_list(
+            "holder__customer_no", "benefit__code", "supplier__code", "state", "appointment_at"
+        ),
+        *FulfilmentEvent.objects.order_by(
+            "fulfilment__redemption_created_at", "at", "id"
+        ).values_list("fulfilment__benefit__code", "from_state", "to_state", "at"),
+        *OperationsCase.objects.order_by("fulfilment__redemption_created_at", "kind").values_list(
+            "fulfilment__benefit__code", "kind", "due_at", "opened_at"
+        ),
+        *CodePool.objects.annotate(n=Count("codes"))
+        .order_by("benefit__code")
+        .values_list("benefit__code", "supplier__code", "n"),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
