@@ -49,7 +49,9 @@ def _in_viewport(browser: Any, element: Any) -> bool:
 def _hnw_customer() -> Any:
     staff_groups_sync()
     agent = AgentFactory(user=_user("hnw-agent", AGENT))
-    DemoBuilder(customers=0, seed=15).build_catalog()
+    demo = DemoBuilder(customers=0, seed=15)
+    demo.build_catalog()
+    demo.build_deliveries([])  # the suppliers of its booked and issued benefits
     customer = make_customer(
         tier=Tier.HIGH_NET_WORTH,
         agent=agent,
@@ -108,7 +110,8 @@ def test_a_high_net_worth_desk_passes_the_ten_second_test(browser, live_server):
 
     # The outcome is where the agent looks, with what is left; the forms preselect it.
     outcome = _wait(browser, "#outcome", visible=True)
-    assert "Recorded a use" in outcome.text and "left this period" in outcome.text
+    # The demo's check-up is booked: the outcome says who confirms a time (issue 17).
+    assert "Requested from" in outcome.text and "confirms a time" in outcome.text
     assert _in_viewport(browser, outcome)
     assert Redemption.objects.filter(benefit_code=checkup.code).count() == 1
     assert (
