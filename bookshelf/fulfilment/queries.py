@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 
 from ..ledger.models import Redemption
 from .models import Fulfilment
@@ -25,5 +25,6 @@ def open_fulfilments_for(customer_ids: Iterable[int]) -> list[Fulfilment]:
         .filter(state__in=OPEN_STATES)
         .select_related("benefit", "supplier")
         .annotate(purchase_id=Subquery(paid_by))
-        .order_by("appointment_at", "created_at", "pk")
+        # Not yet booked (no appointment) after the booked, on every database.
+        .order_by(F("appointment_at").asc(nulls_last=True), "created_at", "pk")
     )
