@@ -41,6 +41,17 @@ from .ledger.models import (
     Source,
     UsageMonth,
 )
+from .money.models import (
+    Budget,
+    BudgetPeriod,
+    BudgetPeriodKind,
+    ContractPrice,
+    CostEntry,
+    CostKind,
+    Statement,
+    StatementStatus,
+    WhenExhausted,
+)
 from .privacy.models import PrivacyRequest, PrivacyRequestKind
 from .reach.models import (
     AgentSuggestion,
@@ -85,10 +96,16 @@ __all__ = [
     "ApiClient",
     "ApiScope",
     "BenefitSupplier",
+    "Budget",
+    "BudgetPeriod",
+    "BudgetPeriodKind",
     "CaseKind",
     "Channel",
     "CodePool",
     "CodeState",
+    "ContractPrice",
+    "CostEntry",
+    "CostKind",
     "CustomerEvent",
     "DeliveryStatus",
     "DemandGroup",
@@ -129,6 +146,8 @@ __all__ = [
     "ReviewStatus",
     "ShelfCell",
     "Source",
+    "Statement",
+    "StatementStatus",
     "SuggestionStatus",
     "Supplier",
     "SupplierKey",
@@ -138,4 +157,5 @@ __all__ = [
     "WebhookEvent",
     "WebhookEventType",
     "WebhookSubscription",
+    "WhenExhausted",
 ]

@@ -1,6 +1,6 @@
 """The desk's "Undo a recent use" card: the agent who recorded a use cancels it (a mis-click)
 within BOOKSHELF_SELF_CANCEL_MINUTES, saying why, through the one cancel service
-(`redemption_cancel`), which holds the rule; after the window it takes a supervisor, in
+(`use_cancel`, which applies the ledger's rule); after the window it takes a supervisor, in
 the records admin.
 
 Hooked into the desk's customer admin by `DeskCancelMixin` (its `desk_cancel_urls`) and
@@ -27,9 +27,9 @@ from django.utils.translation import gettext
 from config.exceptions import DomainError
 from customers.models import Customer
 
+from ..fulfilment.services import REASON_MAX_LENGTH, use_cancel
 from ..integrations.services import form_token_consume
 from ..ledger.selectors import redemption_for_customer, redemptions_self_cancellable
-from ..ledger.services import REASON_MAX_LENGTH, redemption_cancel
 
 # Who sees the card and may post it: whoever records uses at the desk, or cancels them.
 DESK_CANCEL_PERMISSIONS = ("bookshelf.add_redemption", "bookshelf.change_redemption")
@@ -116,7 +116,7 @@ class DeskCancelMixin:
                         request, gettext("This form was already sent: nothing was cancelled.")
                     )
                     return HttpResponseRedirect(back)
-                redemption_cancel(
+                redemption = use_cancel(
                     redemption=redemption, by=request.user, reason=form.cleaned_data["reason"]
                 )
         except DomainError as exc:

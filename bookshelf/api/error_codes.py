@@ -11,6 +11,7 @@ from customers.error_codes import CustomerErrorCode
 from ..fulfilment.error_codes import FulfilmentErrorCode
 from ..integrations.error_codes import IntegrationErrorCode
 from ..ledger.error_codes import LedgerErrorCode
+from ..money.error_codes import MoneyErrorCode
 from ..privacy.error_codes import PrivacyErrorCode
 from ..reach.error_codes import ReachErrorCode
 from ..review.error_codes import ReviewErrorCode
@@ -52,6 +53,7 @@ ROOM_CODES: tuple[type[Enum], ...] = (
     FulfilmentErrorCode,
     IntegrationErrorCode,
     LedgerErrorCode,
+    MoneyErrorCode,
     PrivacyErrorCode,
     ReachErrorCode,
     ReviewErrorCode,

@@ -34,7 +34,8 @@ from customers.models import Customer
 from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from ..ledger.models import Channel, Redemption, RedemptionStatus
-from ..ledger.services import hold_settle, redemption_cancel, redemption_create, redemption_event
+from ..ledger.services import redemption_create, redemption_event
+from ..money.services import use_cancel_done, use_charge, use_give_back, use_settle
 from .cutoff import change_check
 from .error_codes import FulfilmentErrorCode
 from .models import (
@@ -226,12 +227,20 @@ def use_request(
             today=today,
         )
         redemption = result.redemption
+        day = today or timezone.localdate(redemption.created_at)
         if redemption.status != RedemptionStatus.HELD:
+            delivering = suppliers_for(redemption.benefit_id)
+            use_charge(
+                redemption=redemption,
+                supplier_id=delivering[0][0].pk if delivering else None,
+                today=day,
+            )
             return UseResult(redemption, result.remaining)
         now = redemption.created_at
         fulfilment, claimed = _fulfilment_open(
-            redemption, actor=Actor.of(recorded_by), now=now, today=today or now.date()
+            redemption, actor=Actor.of(recorded_by), now=now, today=day
         )
+        use_charge(redemption=redemption, supplier_id=fulfilment.supplier_id, today=day)
         if claimed is not None:
             event_emit(WebhookEventType.REDEMPTION_ISSUED, _payload(fulfilment))
     if claimed is None:
@@ -353,16 +362,21 @@ def _hold_follow(fulfilment: Fulfilment, *, actor: Actor, change: Change) -> Non
     """Settle the hold when the service happened; give it back when it did not."""
     redemption = fulfilment.redemption
     if fulfilment.state in SETTLING_STATES:
-        if not hold_settle(redemption=redemption):
+        settled = use_settle(
+            redemption=redemption,
+            supplier_id=fulfilment.supplier_id,
+            reference=fulfilment.supplier_reference,
+            at=fulfilment.updated_at,
+        )
+        if not settled:
             raise illegal(fulfilment, fulfilment.state)
     elif fulfilment.state in RELEASING_STATES:
         code_void(redemption_id=redemption.pk)
         reason = change.reason or FulfilmentState(fulfilment.state).label
-        redemption_cancel(
+        use_give_back(
             redemption=redemption,
             by=actor.user if actor.kind == ActorKind.STAFF else None,
             reason=str(reason)[:REASON_MAX_LENGTH],
-            release_hold=True,
         )
 
 
@@ -390,7 +404,7 @@ def use_cancel(*, redemption: Redemption, by: Any = None, reason: str = "") -> R
     with transaction.atomic():
         fulfilment = Fulfilment.objects.filter(redemption_id=redemption.pk).first()
         if fulfilment is None:
-            return redemption_cancel(redemption=redemption, by=by, reason=reason)
+            return use_cancel_done(redemption=redemption, by=by, reason=reason)
         change_check(fulfilment=fulfilment, by=by)  # the cutoff before an appointment
         if acting_user(by) is not None and not reason:
             raise DomainError(

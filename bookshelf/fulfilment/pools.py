@@ -68,7 +68,9 @@ def code_claim(
     """Take one available code from the first pool (in the given order) that has one, for
     this use; None when every pool is empty. The soonest-expiring code goes first."""
     for pool in pools:
-        candidates = PoolCode.objects.filter(_available(pool, today)).order_by("valid_until", "id")
+        candidates = PoolCode.objects.filter(_available(pool, today)).order_by(
+            F("valid_until").asc(nulls_last=True), "id"
+        )
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         row = candidates.only("id", "code_encrypted", "valid_until").first()

@@ -102,6 +102,7 @@ class WebhookEventType(models.TextChoices):
     REDEMPTION_FAILED = "redemption.failed", _("Redemption failed")
     REDEMPTION_EXPIRED = "redemption.expired", _("Redemption expired")
     CODE_POOL_LOW = "code_pool.low", _("Code pool running low")
+    BUDGET_WARNING = "budget.warning", _("Budget reached its warning level")
     PURCHASE_COMPLETED = "purchase.completed", _("Purchase completed")
 
 

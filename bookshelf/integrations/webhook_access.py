@@ -42,6 +42,8 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     WebhookEventType.REDEMPTION_EXPIRED: frozenset({ApiScope.READ, ApiScope.REDEEM}),
     # No customer in it: what the shelf shows (the app may mark a benefit running out).
     WebhookEventType.CODE_POOL_LOW: _READ,
+    # No customer in it either: a benefit's or a category's spending for the period.
+    WebhookEventType.BUDGET_WARNING: _READ,
     WebhookEventType.PURCHASE_COMPLETED: frozenset({ApiScope.PURCHASE.value}),
 }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -180,12 +181,18 @@ def _not_cancellable(redemption: Redemption) -> Conflict:
 
 
 @transaction.atomic
-def hold_settle(*, redemption: Redemption) -> bool:
+def hold_settle(
+    *, redemption: Redemption, supplier_id: int | None = None, unit_cost: Decimal | None = None
+) -> bool:
     """A held use was delivered: it stops being held and counts as used, exactly once
-    (a conditional UPDATE on its status). False if it was not held any more."""
+    (a conditional UPDATE on its status), with the supplier that delivered it and the unit
+    cost in force that day (bookshelf.money). False if it was not held any more."""
+    moves: dict[str, Any] = {"status": RedemptionStatus.COMPLETED}
+    if supplier_id is not None:
+        moves.update(supplier_id=supplier_id, unit_cost=unit_cost)
     updated = Redemption.objects.filter(
         pk=redemption.pk, created_at=redemption.created_at, status=RedemptionStatus.HELD
-    ).update(status=RedemptionStatus.COMPLETED)
+    ).update(**moves)
     if not updated:
         return False
     usage_record(
@@ -206,6 +213,8 @@ def hold_settle(*, redemption: Redemption) -> bool:
             held__gt=0,
         ).update(held=F("held") - 1)
     redemption.status = RedemptionStatus.COMPLETED
+    if supplier_id is not None:
+        redemption.supplier_id, redemption.unit_cost = supplier_id, unit_cost
     return True
 
 

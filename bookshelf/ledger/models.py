@@ -217,6 +217,21 @@ class Redemption(models.Model):
         related_name="+",
         db_index=False,
     )
+    # What the use cost the insurer (bookshelf.money): the supplier that delivered it and its
+    # contract price in force on the day it was fulfilled; while it is held, the price the
+    # budget was charged at the request. Empty when no supplier or no price is known.
+    supplier = models.ForeignKey(
+        "bookshelf.Supplier",
+        verbose_name=_("supplier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    unit_cost = models.DecimalField(
+        _("unit cost (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     # A database default too: the bulk loaders (COPY, raw INSERTs) name their columns.
     cancel_reason = models.CharField(
         _("reason for cancelling"), max_length=300, blank=True, default="", db_default=""

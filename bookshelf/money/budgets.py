@@ -1,0 +1,221 @@
+"""Budgets that hold: a use spends one use and its unit cost from every active budget that
+covers its benefit (the benefit's own, its top category's) for the period of the request.
+
+Each spend is one conditional UPDATE on the period's row, like the quota balances: the row
+changes only if a use and the cost still fit under its caps, so of 200 concurrent requests
+for the last 10 uses exactly 10 pass, whatever the interleaving. A request that would pass a
+cap is refused with `budget_exhausted` inside the use's transaction, which rolls back the
+quota it took: nothing is spent. Crossing the warning level is announced once per period
+(a second conditional UPDATE on `warned_at`): a `budget.warning` webhook and the admin's
+notice. Uses paid for by the customer (a purchase) are counted but never refused.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from benefits.models import Benefit
+from config.exceptions import Conflict
+
+from ..integrations.models import WebhookEventType
+from ..integrations.services import event_emit
+from .error_codes import MoneyErrorCode
+from .models import ZERO, Budget, BudgetPeriod, BudgetPeriodKind
+
+
+def budget_period_bounds(kind: str, on: date) -> tuple[date, date]:
+    """The calendar month, quarter or year containing `on`: first and last day."""
+    if kind == BudgetPeriodKind.MONTH:
+        return date(on.year, on.month, 1), date(
+            on.year, on.month, calendar.monthrange(on.year, on.month)[1]
+        )
+    if kind == BudgetPeriodKind.QUARTER:
+        first = 3 * ((on.month - 1) // 3) + 1
+        last = first + 2
+        return date(on.year, first, 1), date(on.year, last, calendar.monthrange(on.year, last)[1])
+    return date(on.year, 1, 1), date(on.year, 12, 31)
+
+
+def budgets_covering(benefit: Benefit) -> list[Budget]:
+    """The active budgets that cover a benefit: its own and its top category's, in id order
+    (the order their rows are locked, so two uses never wait on each other crosswise)."""
+    top = benefit.code.split(".")[0]
+    return list(
+        Budget.objects.filter(active=True)
+        .filter(Q(benefit_id=benefit.pk) | Q(category__parent__isnull=True, category__code=top))
+        .order_by("pk")
+    )
+
+
+def budget_period_open(budget: Budget, on: date) -> BudgetPeriod:
+    """The budget's row for the period containing `on`, created with the budget's caps."""
+    start, end = budget_period_bounds(budget.period, on)
+    defaults = {
+        "end": end,
+        "cap_uses": budget.cap_uses,
+        "cap_amount": budget.cap_amount,
+        "warn_percent": budget.warn_percent,
+    }
+    try:
+        with transaction.atomic():
+            period, _created = BudgetPeriod.objects.get_or_create(
+                budget=budget, start=start, defaults=defaults
+            )
+    except IntegrityError:  # opened by a concurrent use
+        period = BudgetPeriod.objects.get(budget=budget, start=start)
+    return period
+
+
+def _fits(amount: Decimal) -> Q:
+    return (Q(cap_uses__isnull=True) | Q(used_uses__lt=F("cap_uses"))) & (
+        Q(cap_amount__isnull=True) | Q(cap_amount__gte=F("used_amount") + amount)
+    )
+
+
+def _warning_due() -> Q:
+    """Spending reached the warning share of either cap: used * 100 >= cap * warn%."""
+    by_uses = GreaterThanOrEqual(F("used_uses") * 100, F("cap_uses") * F("warn_percent"))
+    by_amount = GreaterThanOrEqual(F("used_amount") * 100, F("cap_amount") * F("warn_percent"))
+    return (Q(cap_uses__isnull=False) & Q(by_uses)) | (Q(cap_amount__isnull=False) & Q(by_amount))
+
+
+def exhausted() -> Conflict:
+    return Conflict(
+        MoneyErrorCode.BUDGET_EXHAUSTED,
+        _("This benefit's budget for the period is used up. Nothing was spent."),
+        field="benefit",
+    )
+
+
+def budget_charge(
+    *, benefit: Benefit, amount: Decimal | None, on: date, enforce: bool = True
+) -> list[int]:
+    """Spend one use and `amount` yuan from every budget covering the benefit, or raise
+    `budget_exhausted` (the caller's transaction then rolls back whatever it spent). With
+    `enforce=False` (a use the customer paid for) the spend is counted, never refused.
+    Returns the period rows charged."""
+    amount = amount or ZERO
+    charged: list[int] = []
+    now = timezone.now()
+    for budget in budgets_covering(benefit):
+        period = budget_period_open(budget, on)
+        rows = BudgetPeriod.objects.filter(pk=period.pk)
+        if enforce:
+            rows = rows.filter(_fits(amount))
+        if not rows.update(used_uses=F("used_uses") + 1, used_amount=F("used_amount") + amount):
+            BudgetPeriod.objects.filter(pk=period.pk, exhausted_at__isnull=True).update(
+                exhausted_at=now
+            )
+            raise exhausted()
+        charged.append(period.pk)
+        _warn_once(period.pk, now)
+    return charged
+
+
+def _warn_once(period_id: int, now: datetime) -> None:
+    """Announce the crossing of the warning level once per period: the conditional UPDATE on
+    `warned_at` lets exactly one use through."""
+    if not BudgetPeriod.objects.filter(_warning_due(), pk=period_id, warned_at__isnull=True).update(
+        warned_at=now
+    ):
+        return
+    period = BudgetPeriod.objects.select_related("budget__benefit", "budget__category").get(
+        pk=period_id
+    )
+    full = not BudgetPeriod.objects.filter(_fits(ZERO), pk=period_id).exists()
+    if full:
+        BudgetPeriod.objects.filter(pk=period_id, exhausted_at__isnull=True).update(
+            exhausted_at=now
+        )
+    event_emit(WebhookEventType.BUDGET_WARNING, budget_payload(period))
+
+
+def budget_payload(period: BudgetPeriod) -> dict[str, Any]:
+    budget = period.budget
+    return {
+        "budget_id": budget.pk,
+        "benefit": budget.benefit.code if budget.benefit_id else None,
+        "category": budget.category.code if budget.category_id else None,
+        "period": budget.period,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "cap_uses": period.cap_uses,
+        "cap_amount": str(period.cap_amount) if period.cap_amount is not None else None,
+        "used_uses": period.used_uses,
+        "used_amount": str(period.used_amount),
+        "warn_percent": period.warn_percent,
+    }
+
+
+def budget_release(*, benefit: Benefit, amount: Decimal | None, on: date) -> None:
+    """Give back one use and its amount to the budgets of the period the use was requested
+    in (a use that failed, was cancelled or expired). Never below zero."""
+    amount = amount or ZERO
+    for budget in budgets_covering(benefit):
+        start, _end = budget_period_bounds(budget.period, on)
+        BudgetPeriod.objects.filter(budget=budget, start=start, used_uses__gt=0).update(
+            used_uses=F("used_uses") - 1, used_amount=F("used_amount") - amount, exhausted_at=None
+        )
+
+
+def budget_reprice(*, benefit: Benefit, old: Decimal | None, new: Decimal | None, on: date) -> None:
+    """The price changed between the request and the fulfilment: move the difference. Not
+    refused (the service was delivered); later requests see the new total."""
+    delta = (new or ZERO) - (old or ZERO)
+    if not delta:
+        return
+    for budget in budgets_covering(benefit):
+        start, _end = budget_period_bounds(budget.period, on)
+        BudgetPeriod.objects.filter(budget=budget, start=start).update(
+            used_amount=F("used_amount") + delta
+        )
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """A benefit whose budget is used up for the current period, and what the benefit centre
+    does about it."""
+
+    benefit_id: int
+    hide: bool
+
+
+def budgets_exhausted(*, benefit_ids: list[int], on: date) -> dict[int, BudgetState]:
+    """The benefits among these whose budget (own or top category's) cannot take one more
+    use today, in one query. A benefit is hidden if any of its used-up budgets says so."""
+    rows = (
+        BudgetPeriod.objects.filter(budget__active=True, start__lte=on, end__gte=on)
+        .filter(
+            (Q(cap_uses__isnull=False) & Q(used_uses__gte=F("cap_uses")))
+            | (Q(cap_amount__isnull=False) & Q(used_amount__gte=F("cap_amount")))
+            | Q(exhausted_at__isnull=False)  # a request was refused since the last give-back
+        )
+        .values_list("budget__benefit_id", "budget__category__code", "budget__when_exhausted")
+    )
+    by_benefit: dict[int, str] = {}
+    by_category: dict[str, str] = {}
+    for benefit_id, category_code, when in rows:
+        if benefit_id:
+            by_benefit[benefit_id] = max(by_benefit.get(benefit_id, ""), when)
+        else:
+            by_category[category_code] = max(by_category.get(category_code, ""), when)
+    if not by_benefit and not by_category:
+        return {}
+    codes = dict(Benefit.objects.filter(pk__in=benefit_ids).values_list("pk", "code"))
+    states: dict[int, BudgetState] = {}
+    for benefit_id in benefit_ids:
+        top = codes.get(benefit_id, "").split(".")[0]
+        whens = [w for w in (by_benefit.get(benefit_id), by_category.get(top)) if w]
+        if whens:
+            states[benefit_id] = BudgetState(benefit_id, hide="hide" in whens)
+    return states

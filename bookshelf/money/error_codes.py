@@ -1,0 +1,20 @@
+from enum import Enum
+
+
+class MoneyErrorCode(Enum):
+    # 409: the use would pass a budget's cap (in uses or in yuan); nothing was spent.
+    BUDGET_EXHAUSTED = "budget_exhausted"
+    # 400: a contract price starts in the past (prices in force are never rewritten).
+    PRICE_IN_THE_PAST = "price_in_the_past"
+    # 409: the statement is approved; corrections go into the next one.
+    STATEMENT_FROZEN = "statement_frozen"
+    # 409: a statement is approved only when reconciliation has nothing open.
+    STATEMENT_HAS_OPEN_ITEMS = "statement_has_open_items"
+    # 409: an earlier statement of the same supplier is still a draft.
+    EARLIER_STATEMENT_OPEN = "earlier_statement_open"
+    # 400: a supplier's bill that cannot be read with its column mapping.
+    BILL_FILE_INVALID = "bill_file_invalid"
+    # 404
+    STATEMENT_NOT_FOUND = "statement_not_found"
+    # 400
+    INVALID = "invalid"

@@ -1,0 +1,18 @@
+"""Reads of money: prices in force, budgets' state, statements, costs for the review and the
+cost page."""
+
+from __future__ import annotations
+
+from .budgets import BudgetState, budget_period_bounds, budgets_covering, budgets_exhausted
+from .costs import month_of
+from .prices import price_in_force, prices_in_force
+
+__all__ = [
+    "BudgetState",
+    "budget_period_bounds",
+    "budgets_covering",
+    "budgets_exhausted",
+    "month_of",
+    "price_in_force",
+    "prices_in_force",
+]
