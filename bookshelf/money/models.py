@@ -326,3 +326,147 @@ class CostEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class BillMapping(TimeStamped):
+    """Which columns of a supplier's own bill say what, remembered for its next bill. Each
+    value names a column header as it appears in the supplier's file."""
+
+    supplier = models.OneToOneField(
+        "bookshelf.Supplier",
+        verbose_name=_("supplier"),
+        on_delete=models.CASCADE,
+        related_name="bill_mapping",
+    )
+    reference_column = models.CharField(_("reference column"), max_length=80)
+    amount_column = models.CharField(_("amount column"), max_length=80)
+    date_column = models.CharField(_("date column"), max_length=80, blank=True)
+    benefit_column = models.CharField(_("benefit column"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("bill column mapping")
+        verbose_name_plural = _("bill column mappings")
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id}: {self.reference_column} / {self.amount_column}"
+
+
+class SupplierBill(models.Model):
+    """A supplier's own bill for a month, imported to reconcile its statement against."""
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="bills"
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    total = models.DecimalField(_("total (yuan)"), default=ZERO, **MONEY)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("supplier bill")
+        verbose_name_plural = _("supplier bills")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class BillLine(models.Model):
+    """One line of a supplier's bill, as read with the mapping."""
+
+    bill = models.ForeignKey(
+        SupplierBill, verbose_name=_("bill"), on_delete=models.CASCADE, related_name="bill_lines"
+    )
+    row = models.PositiveIntegerField(_("row"))
+    reference = models.CharField(_("reference"), max_length=80)
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    on = models.DateField(_("date"), null=True, blank=True)
+    benefit_text = models.CharField(_("benefit"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["bill", "row"]
+        verbose_name = _("bill line")
+        verbose_name_plural = _("bill lines")
+        indexes = [models.Index(fields=["bill", "reference"], name="bill_line_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount}"
+
+
+class ItemKind(models.TextChoices):
+    MISSING = "missing", _("Missing from the supplier's bill")
+    EXTRA = "extra", _("Not in our records")
+    MISMATCH = "mismatch", _("Amounts differ")
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DISPUTED = "disputed", _("Disputed")
+    ADJUSTED = "adjusted", _("Adjusted")
+
+
+class ReconciliationItem(models.Model):
+    """A difference between a statement and the supplier's bill, until someone decides it:
+    accept (the supplier's figure stands), dispute (ours stands; raised with the supplier)
+    or adjust (an agreed amount), with a note and who decided."""
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="items"
+    )
+    bill = models.ForeignKey(
+        SupplierBill, verbose_name=_("bill"), on_delete=models.CASCADE, related_name="items"
+    )
+    kind = models.CharField(_("difference"), max_length=10, choices=ItemKind.choices)
+    reference = models.CharField(_("reference"), max_length=80)
+    ours = models.DecimalField(_("our amount (yuan)"), null=True, blank=True, **MONEY)
+    theirs = models.DecimalField(_("supplier's amount (yuan)"), null=True, blank=True, **MONEY)
+    cost_entry = models.ForeignKey(
+        CostEntry,
+        verbose_name=_("cost line"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    bill_line = models.ForeignKey(
+        BillLine,
+        verbose_name=_("bill line"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN
+    )
+    agreed = models.DecimalField(_("agreed amount (yuan)"), null=True, blank=True, **MONEY)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["statement", "kind", "reference"]
+        verbose_name = _("reconciliation item")
+        verbose_name_plural = _("reconciliation items")
+        indexes = [
+            models.Index(fields=["statement"], condition=Q(status="open"), name="recon_item_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
