@@ -6,6 +6,7 @@ from __future__ import annotations
 from .budgets import BudgetState, budget_period_bounds, budgets_covering, budgets_exhausted
 from .costs import month_of
 from .prices import price_in_force, prices_in_force
+from .statements import statement_lines
 
 __all__ = [
     "BudgetState",
@@ -15,4 +16,5 @@ __all__ = [
     "month_of",
     "price_in_force",
     "prices_in_force",
+    "statement_lines",
 ]
