@@ -63,9 +63,9 @@ def actor_label(event: FulfilmentEvent) -> str:
 
 
 def lateness(due: datetime | None, now: datetime) -> str:
-    """How late, in whole days and hours ("2 days 3 hours"), or "-" when not yet due."""
+    """How late, in whole days and hours ("2 days 3 hours"), or that it is not yet due."""
     if due is None or due >= now:
-        return "-"
+        return str(_("not yet due"))
     late = now - due
     days, hours = late.days, late.seconds // 3600
     parts = []
@@ -273,7 +273,7 @@ class OperationsCaseAdmin(UseNumberSearch, CustomerScopedAdmin):
     @admin.display(description=_("how late"))
     def late_col(self, obj: OperationsCase) -> str:
         if obj.closed_at is not None:
-            return "-"
+            return str(_("closed"))
         # A failure is late from when it failed; a missed deadline from the deadline.
         due = obj.opened_at if obj.kind == CaseKind.FAILED else obj.due_at
         return lateness(due, timezone.now())
