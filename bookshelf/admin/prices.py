@@ -124,11 +124,18 @@ def _after(today: Any, field: str) -> Subquery:
 
 
 class ShowFilter(admin.SimpleListFilter):
-    title = _("show")
+    """Today's prices (one row per supplier and benefit) or every price, the history too."""
+
+    title = _("prices shown")
     parameter_name = "show"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [(ALL, _("All prices, the history included"))]
+        return [(ALL, _("All, the history included"))]
+
+    def choices(self, changelist: Any) -> Any:
+        choices = list(super().choices(changelist))
+        choices[0]["display"] = gettext("In force today and next")  # instead of "All"
+        return choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset  # the admin's get_queryset reads the choice

@@ -286,7 +286,7 @@ def test_bad_rows_name_their_column(pair):
         [supplier.code, benefit.code, "1.005", DAY.isoformat(), ""],
     ]
     result = ContractPriceResource(today=DAY).import_data(_dataset(rows), dry_run=False)
-    assert ["supplier" in rows[0].error_dict for rows in [result.invalid_rows[0]]] == [True]
+    assert "supplier" in result.invalid_rows[0].error_dict
     assert "unit_cost" in result.invalid_rows[1].error_dict
     assert not ContractPrice.objects.exists()
 
