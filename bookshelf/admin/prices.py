@@ -203,7 +203,9 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
 
     @admin.display(description=_("supplier"), ordering="supplier__code")
     def supplier_col(self, obj: ContractPrice) -> str:
-        return format_html('<span class="code">{}</span> {}', obj.supplier.code, obj.supplier.name)
+        return format_html(
+            '<span class="code" title="{}">{}</span>', obj.supplier.name, obj.supplier.code
+        )
 
     @admin.display(description=_("benefit"), ordering="benefit__code")
     def benefit_col(self, obj: ContractPrice) -> str:
@@ -230,8 +232,10 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
     @admin.display(description=_("next price"))
     def next_col(self, obj: ContractPrice) -> str:
         next_pk = getattr(obj, "next_pk", None)
-        if next_pk is None or next_pk == obj.pk:
+        if next_pk is None:
             return "-"
+        if next_pk == obj.pk:  # no price in force yet: this row is the next one
+            return self.state_col(obj)
         withdraw = reverse("admin:bookshelf_contractprice_withdraw", args=[next_pk])
         return format_html(
             '<span class="num">{}</span> {} <a class="withdraw-link" href="{}">{}</a>',
@@ -251,6 +255,12 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
         )
         url = reverse("admin:bookshelf_contractprice_changelist") + "?" + query
         return format_html('<a href="{}">{}</a>', url, n)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # The note and the state only with the history: today's list fits at 1440 px.
+        if request.GET.get("show") == ALL:
+            return [c for c in self.list_display if c != "next_col"]
+        return [c for c in self.list_display if c not in ("note", "state_col")]
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -230,6 +230,7 @@ class MoneyBuilder:
             ).update(statement=statement)
         suppliers = (
             CostEntry.objects.filter(month=self.last_month)
+            .order_by("supplier_id")  # not the model's ordering: one row per supplier
             .values_list("supplier_id", flat=True)
             .distinct()
         )
@@ -237,12 +238,14 @@ class MoneyBuilder:
         self.report.statements = len(approved) + len(drafts)
 
     # -- budgets ----------------------------------------------------------------------------
-    def _month_use(self) -> list[tuple[Benefit, int, Decimal]]:
-        """Instant benefits by this month's uses, most used first (the demo's live requests
-        are booked or issued, so no scenario meets a used-up budget)."""
+    def _period_use(self, kind: str) -> list[tuple[Benefit, int, Decimal]]:
+        """Instant benefits by their uses in the period, most used first (the demo's live
+        requests are booked or issued, so no scenario meets a used-up budget)."""
+        start, end = budget_period_bounds(kind, self.today)
         rows = (
             Redemption.objects.filter(
-                created_at__date__gte=self.this_month,
+                created_at__date__gte=start,
+                created_at__date__lte=end,
                 benefit__fulfilment_kind=FulfilmentKind.INSTANT,
             )
             .exclude(status=RedemptionStatus.CANCELLED)
@@ -250,25 +253,32 @@ class MoneyBuilder:
             .annotate(n=Count("pk"), amount=Sum("unit_cost"))
             .order_by("-n", "benefit_id")
         )
-        found = list(rows[:6])
+        found = [r for r in rows[:3] if r["n"] >= 2]
         benefits = Benefit.objects.in_bulk([r["benefit_id"] for r in found])
         return [(benefits[r["benefit_id"]], r["n"], r["amount"] or ZERO) for r in found]
 
     def build_budgets(self) -> None:
-        ranked = [row for row in self._month_use() if row[1] >= 1]
+        # This month's budgets; early in a month (or a small demo), the quarter's or year's,
+        # so three benefits have uses to count.
+        kind, ranked = BudgetPeriodKind.MONTH, []
+        for kind in (BudgetPeriodKind.MONTH, BudgetPeriodKind.QUARTER, BudgetPeriodKind.YEAR):
+            ranked = self._period_use(kind)
+            if len(ranked) == 3:
+                break
         made: list[tuple[Budget, int, Decimal]] = []
-        if ranked:  # near its warning level (80%): three quarters spent
+        if ranked:  # near its warning level (80%): about three quarters spent
             benefit, n, amount = ranked[0]
-            budget = Budget(benefit=benefit, cap_uses=max(n + 1, math.ceil(n / 0.75)))
-            made.append((budget, n, amount))
+            cap = max(n + 1, math.ceil(n / 0.75))
+            made.append((Budget(benefit=benefit, period=kind, cap_uses=cap), n, amount))
         if len(ranked) > 1:  # used up, hidden from the benefit centre
             benefit, n, amount = ranked[1]
+            hide = WhenExhausted.HIDE
             made.append(
-                (Budget(benefit=benefit, cap_uses=n, when_exhausted=WhenExhausted.HIDE), n, amount)
+                (Budget(benefit=benefit, period=kind, cap_uses=n, when_exhausted=hide), n, amount)
             )
         if len(ranked) > 2:  # used up in yuan, marked as unavailable
             benefit, n, amount = ranked[2]
-            made.append((Budget(benefit=benefit, cap_amount=amount), n, amount))
+            made.append((Budget(benefit=benefit, period=kind, cap_amount=amount), n, amount))
         gifts = Category.objects.filter(parent__isnull=True, code="GFT").first()
         if gifts is not None:
             budget = Budget(category=gifts, period=BudgetPeriodKind.QUARTER)
