@@ -151,7 +151,7 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
         "supplier_col",
         "benefit_col",
         "unit_cost_col",
-        "valid_from",
+        "valid_from_col",
         "state_col",
         "next_col",
         "history_col",
@@ -161,6 +161,7 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
     search_fields = ["benefit__code", "benefit__name", "supplier__code", "supplier__name"]
     list_select_related = ["supplier", "benefit"]
     list_per_page = 100
+    sortable_by: list[str] = []  # one order (supplier, benefit, newest first): narrower headers
     ordering = ["supplier__code", "benefit__code", "-valid_from"]
 
     # -- the list ---------------------------------------------------------------------------
@@ -215,6 +216,10 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
     def unit_cost_col(self, obj: ContractPrice) -> str:
         return format_html('<span class="num">{}</span>', money(obj.unit_cost, decimals=2))
 
+    @admin.display(description=_("valid from"), ordering="valid_from")
+    def valid_from_col(self, obj: ContractPrice) -> str:
+        return obj.valid_from.isoformat()
+
     @admin.display(description=_("state"))
     def state_col(self, obj: ContractPrice) -> str:
         if obj.valid_from > timezone.localdate():
@@ -238,11 +243,11 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
             return self.state_col(obj)
         withdraw = reverse("admin:bookshelf_contractprice_withdraw", args=[next_pk])
         return format_html(
-            '<span class="num">{}</span> {} <a class="withdraw-link" href="{}">{}</a>',
+            '<span class="num">{}</span> <a class="withdraw-link" href="{}">{}</a><br>{}',
             money(obj.next_cost, decimals=2),
-            gettext("from %(day)s") % {"day": obj.next_from.isoformat()},
             withdraw,
             gettext("withdraw"),
+            gettext("from %(day)s") % {"day": obj.next_from.isoformat()},
         )
 
     @admin.display(description=_("earlier prices"))
@@ -259,7 +264,7 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
     def get_list_display(self, request: HttpRequest) -> Any:
         # The note and the state only with the history: today's list fits at 1440 px.
         if request.GET.get("show") == ALL:
-            return [c for c in self.list_display if c != "next_col"]
+            return [c for c in self.list_display if c not in ("next_col", "history_col")]
         return [c for c in self.list_display if c not in ("note", "state_col")]
 
     def changelist_view(
