@@ -38,7 +38,6 @@ from config.translated_admin import LabelledExportForm
 from ..fulfilment.models import BenefitSupplier, Supplier
 from ..money import services as money_services
 from ..money.models import ContractPrice
-from ..money.prices import price_check
 from ..money.resources import ContractPriceResource
 
 SET_TEMPLATE = "admin/bookshelf/contractprice/set_price.html"
@@ -72,13 +71,15 @@ class PriceSetForm(forms.Form):
     def __init__(self, *args: Any, supplier_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = timezone.localdate()
-        self.fields["supplier"].queryset = Supplier.objects.order_by("code")
+        supplier_field: Any = self.fields["supplier"]
+        benefit_field: Any = self.fields["benefit"]
+        supplier_field.queryset = Supplier.objects.order_by("code")
         benefits = Benefit.objects.filter(suppliers__isnull=False)
         if supplier_id is not None:  # only the benefits this supplier delivers
             benefits = benefits.filter(suppliers__supplier_id=supplier_id)
-        self.fields["benefit"].queryset = benefits.distinct().order_by("code")
-        self.fields["benefit"].label_from_instance = lambda b: f"{b.code} {b.name}"
-        self.fields["supplier"].label_from_instance = lambda s: f"{s.code} {s.name}"
+        benefit_field.queryset = benefits.distinct().order_by("code")
+        benefit_field.label_from_instance = lambda b: f"{b.code} {b.name}"
+        supplier_field.label_from_instance = lambda s: f"{s.code} {s.name}"
         self.fields["valid_from"].initial = self.today
 
     def clean(self) -> dict[str, Any]:
@@ -86,7 +87,7 @@ class PriceSetForm(forms.Form):
         if self.errors:
             return data
         try:
-            price_check(
+            money_services.price_check(
                 supplier_id=data["supplier"].pk,
                 benefit_id=data["benefit"].pk,
                 unit_cost=data["unit_cost"],
@@ -235,7 +236,7 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
         return gettext("replaced")
 
     @admin.display(description=_("next price"))
-    def next_col(self, obj: ContractPrice) -> str:
+    def next_col(self, obj: Any) -> str:
         next_pk = getattr(obj, "next_pk", None)
         if next_pk is None:
             return "-"
@@ -256,7 +257,7 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
         if not n:
             return "0"
         query = urlencode(
-            {"show": ALL, "supplier__id__exact": obj.supplier_id, "q": obj.benefit.code}
+            {"show": ALL, "supplier__id__exact": str(obj.supplier_id), "q": obj.benefit.code}
         )
         url = reverse("admin:bookshelf_contractprice_changelist") + "?" + query
         return format_html('<a href="{}">{}</a>', url, n)
@@ -402,7 +403,7 @@ class ContractPriceAdmin(ImportExportModelAdmin):  # type: ignore[misc]
             raise PermissionDenied
         price = (
             ContractPrice.objects.select_related("supplier", "benefit")
-            .filter(pk=_int(object_id))
+            .filter(pk=_int(object_id) or 0)
             .first()
         )
         if price is None:

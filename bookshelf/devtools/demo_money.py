@@ -160,7 +160,7 @@ class MoneyBuilder:
     def price_history(self, links: list[BenefitSupplier]) -> None:
         """The bulk history's uses get their first supplier and the price of their day
         (one UPDATE per price period of a benefit), then a payable line each."""
-        first = {}
+        first: dict[int, int] = {}
         for link in links:
             first.setdefault(link.benefit_id, link.supplier_id)
         steps: dict[tuple[int, int], list[tuple[date, Decimal]]] = defaultdict(list)

@@ -27,7 +27,7 @@ from .models import ContractPrice
 from .prices import money, price_check, price_set
 
 # The supplier model, reached through the price's foreign key: money sits below fulfilment.
-Supplier = ContractPrice._meta.get_field("supplier").related_model
+Supplier: Any = ContractPrice._meta.get_field("supplier").related_model
 
 
 class SupplierCodeWidget(widgets.ForeignKeyWidget):  # type: ignore[misc]
