@@ -190,6 +190,11 @@ class SupplierAdmin(SideBySideTranslations, ImportExportModelAdmin):  # type: ig
     def name_zh_col(self, obj: Supplier) -> str:
         return _name(obj, "zh_hans")
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A new supplier has no prices yet (and its form posts no formset for them).
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj is not None else [i for i in inlines if i is not PriceInForceInline]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The code is in the supplier's callback address: fixed once created.
         return ["code"] if obj is not None else []
