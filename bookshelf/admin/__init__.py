@@ -6,6 +6,7 @@
 - `review`: the living shelf (settings, runs, proposals, demand, feedback, agents' notices);
 - `reach`: pushes, their conversion and the outbox;
 - `suppliers`: suppliers, which benefits they deliver, their callback keys (import/export);
+- `prices`: contract prices per supplier and benefit, effective-dated (import/export);
 - `fulfilments`: where each held use stands, and the operations queue;
 - `pools`: the code pools of issued benefits, their stock and the supplier's file import;
 - `operations`: API clients, webhook subscriptions and the delivery log;
@@ -26,6 +27,7 @@ from . import (
     fulfilments,
     operations,
     pools,
+    prices,
     privacy,
     reach,
     records,
@@ -47,6 +49,7 @@ __all__ = [
     "fulfilments",
     "operations",
     "pools",
+    "prices",
     "privacy",
     "reach",
     "records",

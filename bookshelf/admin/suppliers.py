@@ -17,9 +17,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from config.display import money
 from config.exceptions import DomainError
 from config.translated_admin import (
     LABEL,
@@ -39,6 +42,7 @@ from config.translated_admin import (
 from ..fulfilment import services as fulfilment_services
 from ..fulfilment.models import BenefitSupplier, Supplier, SupplierKey
 from ..fulfilment.resources import BenefitSupplierResource, SupplierResource, time_zone_check
+from ..money.models import ContractPrice
 
 KEY_ROTATED_TEMPLATE = "admin/bookshelf/supplier/key_rotated.html"
 # How long a rotated key keeps working beside the new one, so the supplier can switch.
@@ -101,6 +105,46 @@ class SupplierKeyInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+class PriceInForceInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The supplier's prices in force today, read-only: prices are set on their own page."""
+
+    model = ContractPrice
+    fields = readonly_fields = ("benefit", "unit_cost_col", "valid_from", "note")
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("contract prices in force today")
+    classes = ["no-original"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        today = timezone.localdate()
+        in_force = (
+            ContractPrice.objects.filter(
+                supplier_id=OuterRef("supplier_id"),
+                benefit_id=OuterRef("benefit_id"),
+                valid_from__lte=today,
+            )
+            .order_by("-valid_from")
+            .values("pk")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk=Subquery(in_force))
+            .select_related("benefit")
+            .order_by("benefit__code")
+        )
+
+    @admin.display(description=_("unit cost (yuan)"))
+    def unit_cost_col(self, obj: ContractPrice) -> str:
+        return money(obj.unit_cost, decimals=2)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # "Set a new price" (the prices' page) checks the date and the link
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def _name(obj: Any, suffix: str) -> str:
     """One language's column of the name (django-modeltranslation's `name_en`...)."""
     return getattr(obj, f"name_{suffix}", None) or "-"
@@ -136,7 +180,7 @@ class SupplierAdmin(SideBySideTranslations, ImportExportModelAdmin):  # type: ig
         ),
         (_("When it answers"), {"fields": ["service_hours", "time_zone"]}),
     ]
-    inlines = [BenefitSupplierInline, SupplierKeyInline]
+    inlines = [BenefitSupplierInline, PriceInForceInline, SupplierKeyInline]
 
     @admin.display(description=_name_column("en"), ordering="name_en")
     def name_en_col(self, obj: Supplier) -> str:
@@ -145,6 +189,11 @@ class SupplierAdmin(SideBySideTranslations, ImportExportModelAdmin):  # type: ig
     @admin.display(description=_name_column("zh-hans"), ordering="name_zh_hans")
     def name_zh_col(self, obj: Supplier) -> str:
         return _name(obj, "zh_hans")
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A new supplier has no prices yet (and its form posts no formset for them).
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj is not None else [i for i in inlines if i is not PriceInForceInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The code is in the supplier's callback address: fixed once created.
@@ -176,6 +225,8 @@ class SupplierAdmin(SideBySideTranslations, ImportExportModelAdmin):  # type: ig
         extra = {
             **(extra_context or {}),
             "can_rotate_key": request.user.has_perm("bookshelf.add_supplierkey"),
+            "can_view_prices": request.user.has_perm("bookshelf.view_contractprice"),
+            "can_set_price": request.user.has_perm("bookshelf.add_contractprice"),
         }
         return super().change_view(request, object_id, form_url, extra)
 

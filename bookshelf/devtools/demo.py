@@ -58,6 +58,7 @@ from ..shelf.services import shelf_version_bump
 from .demo_catalog import BENEFITS, CATEGORIES
 from .demo_consents import demo_consents_give
 from .demo_copy_zh import COPY as DEMO_COPY_ZH
+from .demo_money import MoneyBuilder
 from .demo_suppliers import DeliveriesBuilder, demo_fulfilment_kind
 
 BATCH = 2000
@@ -133,6 +134,9 @@ class SeedReport:
     pool_codes: int = 0
     fulfilments: int = 0
     overdue_cases: int = 0
+    prices: int = 0
+    budgets: int = 0
+    statements: int = 0
     logins_kept: str = ""  # demo logins that already existed, left exactly as they were
 
 
@@ -741,10 +745,15 @@ class DemoBuilder:
 
     def build_deliveries(self, customers: list[Customer]) -> None:
         """Suppliers, code pools and a few requests at every stage, through the services:
-        after the history and its rollup, which they add to."""
+        after the history and its rollup, which they add to. The money (prices, the
+        history priced, statements, budgets) comes before the requests, so they are charged."""
+        money = MoneyBuilder(today=self.today, history_days=HISTORY_DAYS)
         deliveries = DeliveriesBuilder(seed=self.seed, today=self.today).run(
-            list(Benefit.objects.order_by("code")), customers
+            list(Benefit.objects.order_by("code")), customers, before_requests=money.run
         )
+        self.report.prices = money.report.prices
+        self.report.budgets = money.report.budgets
+        self.report.statements = money.report.statements
         self.report.suppliers = deliveries.suppliers
         self.report.pool_codes = deliveries.pool_codes
         self.report.fulfilments = deliveries.fulfilments

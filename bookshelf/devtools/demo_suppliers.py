@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -338,10 +339,17 @@ class DeliveriesBuilder:
         self.tz = tz
         self.report = DeliveriesReport()
 
-    def run(self, benefits: list[Benefit], customers: list[Customer]) -> DeliveriesReport:
+    def run(
+        self,
+        benefits: list[Benefit],
+        customers: list[Customer],
+        before_requests: Callable[[], Any] | None = None,
+    ) -> DeliveriesReport:
         suppliers = self.build_suppliers()
         self.build_links(benefits, suppliers)
         self.build_pools(benefits)
+        if before_requests is not None:  # the demo's money: prices and budgets first
+            before_requests()
         self.build_requests(customers)
         self.report.overdue_cases = cases_open_overdue(now=self.now)
         return self.report

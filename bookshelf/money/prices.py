@@ -1,8 +1,12 @@
 """Contract prices: what a supplier is paid per fulfilled use of a benefit, from a date on.
-A price in force is never rewritten: a new price is a new row from today or later."""
+A price in force is never rewritten: a new price is a new row from today or later, for a
+benefit the supplier delivers; a price not yet in force may be withdrawn (`price_withdraw`),
+one in force never (`price_in_the_past`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,7 +16,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import DomainError
+from benefits.models import Benefit
+from config.exceptions import DomainError, NotFound
 from config.users import acting_user
 
 from .error_codes import MoneyErrorCode
@@ -64,20 +69,12 @@ def prices_in_force(*, on: date) -> dict[tuple[int, int], Decimal]:
     return {(s, b): cost for s, b, cost in rows}
 
 
-def price_set(
-    *,
-    supplier_id: int,
-    benefit_id: int,
-    unit_cost: Any,
-    valid_from: date,
-    note: str = "",
-    by: Any = None,
-    today: date | None = None,
-) -> ContractPrice:
-    """A new contract price from `valid_from` (today or later). Setting a price again for the
-    same day (not yet in force, or today's) replaces it; a day in the past is refused with
-    `price_in_the_past`, so what was paid stays what it was."""
-    today = today or timezone.localdate()
+def price_check(
+    *, supplier_id: int, benefit_id: int, unit_cost: Any, valid_from: date, today: date
+) -> Decimal:
+    """The amount of a new price, or the `DomainError` that refuses it: not a yuan amount
+    (`invalid`), a day in the past (`price_in_the_past`), a benefit the supplier does not
+    deliver (`invalid`). The admin's form and the import check rows with it too."""
     amount = money(unit_cost)
     if amount < 0:
         raise DomainError(
@@ -89,6 +86,36 @@ def price_set(
             _("A new price starts today or later: a price in force is never rewritten."),
             field="valid_from",
         )
+    if not price_supplier_delivers(supplier_id=supplier_id, benefit_id=benefit_id):
+        raise DomainError(
+            MoneyErrorCode.INVALID,
+            _("This supplier does not deliver this benefit: link them on the supplier first."),
+            field="benefit",
+        )
+    return amount
+
+
+def price_set(
+    *,
+    supplier_id: int,
+    benefit_id: int,
+    unit_cost: Any,
+    valid_from: date,
+    note: str = "",
+    by: Any = None,
+    today: date | None = None,
+) -> ContractPrice:
+    """A new contract price from `valid_from` (today or later) for a benefit the supplier
+    delivers. Setting a price again for the same day (not yet in force, or today's) replaces
+    it; a day in the past is refused with `price_in_the_past`, so what was paid stays what
+    it was."""
+    amount = price_check(
+        supplier_id=supplier_id,
+        benefit_id=benefit_id,
+        unit_cost=unit_cost,
+        valid_from=valid_from,
+        today=today or timezone.localdate(),
+    )
     try:
         with transaction.atomic():
             price, _created = ContractPrice.objects.update_or_create(
@@ -102,3 +129,70 @@ def price_set(
             supplier_id=supplier_id, benefit_id=benefit_id, valid_from=valid_from
         )
     return price
+
+
+def price_supplier_delivers(*, supplier_id: int, benefit_id: int) -> bool:
+    """The supplier is one of the benefit's suppliers (a price is agreed only for those)."""
+    return Benefit.objects.filter(pk=benefit_id, suppliers__supplier_id=supplier_id).exists()
+
+
+def price_withdraw(*, price_id: int, today: date | None = None) -> None:
+    """Withdraw a scheduled price that is not yet in force (the price before it goes on).
+    One in force (from today or earlier) is refused with `price_in_the_past`: uses were
+    priced with it. One conditional DELETE, so a price cannot come into force between the
+    check and the delete."""
+    today = today or timezone.localdate()
+    deleted, _rows = ContractPrice.objects.filter(pk=price_id, valid_from__gt=today).delete()
+    if deleted:
+        return
+    if ContractPrice.objects.filter(pk=price_id).exists():
+        raise DomainError(
+            MoneyErrorCode.PRICE_IN_THE_PAST,
+            _("This price is in force: it cannot be withdrawn. Set a new price instead."),
+            field="valid_from",
+        )
+    raise NotFound(MoneyErrorCode.INVALID, _("No such contract price."), field="price")
+
+
+@dataclass(frozen=True)
+class PriceSchedule:
+    """One supplier's prices for one benefit around a day: the price in force, the ones
+    scheduled after it (soonest first) and the earlier ones (latest first)."""
+
+    in_force: ContractPrice | None = None
+    scheduled: list[ContractPrice] = field(default_factory=list)
+    history: list[ContractPrice] = field(default_factory=list)
+
+    @property
+    def next(self) -> ContractPrice | None:
+        return self.scheduled[0] if self.scheduled else None
+
+
+def price_schedules(
+    *, pairs: Iterable[tuple[int, int]], on: date
+) -> dict[tuple[int, int], PriceSchedule]:
+    """The schedule of each (supplier, benefit) pair on that day, in one query; a pair with
+    no price at all has an empty schedule."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = (
+        ContractPrice.objects.filter(
+            supplier_id__in={s for s, _b in wanted}, benefit_id__in={b for _s, b in wanted}
+        )
+        .select_related("created_by")
+        .order_by("supplier_id", "benefit_id", "valid_from")
+    )
+    by_pair: dict[tuple[int, int], list[ContractPrice]] = {pair: [] for pair in wanted}
+    for row in rows:
+        if (row.supplier_id, row.benefit_id) in by_pair:
+            by_pair[(row.supplier_id, row.benefit_id)].append(row)
+    schedules: dict[tuple[int, int], PriceSchedule] = {}
+    for pair, prices in by_pair.items():
+        past = [p for p in prices if p.valid_from <= on]
+        schedules[pair] = PriceSchedule(
+            in_force=past[-1] if past else None,
+            scheduled=[p for p in prices if p.valid_from > on],
+            history=list(reversed(past[:-1])),
+        )
+    return schedules

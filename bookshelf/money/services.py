@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .budgets import budget_charge, budget_period_open, budget_release, budget_reprice
 from .costs import Charged, use_cancel_done, use_charge, use_give_back, use_settle
-from .prices import money, price_set
+from .prices import money, price_check, price_set, price_withdraw
 from .statements import statement_draft
 
 __all__ = [
@@ -15,7 +15,9 @@ __all__ = [
     "budget_release",
     "budget_reprice",
     "money",
+    "price_check",
     "price_set",
+    "price_withdraw",
     "statement_draft",
     "use_cancel_done",
     "use_charge",
