@@ -144,8 +144,8 @@ def budget_payload(period: BudgetPeriod) -> dict[str, Any]:
     budget = period.budget
     return {
         "budget_id": budget.pk,
-        "benefit": budget.benefit.code if budget.benefit_id else None,
-        "category": budget.category.code if budget.category_id else None,
+        "benefit": budget.benefit.code if budget.benefit is not None else None,
+        "category": budget.category.code if budget.category is not None else None,
         "period": budget.period,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),

@@ -73,6 +73,8 @@ def use_charge(*, redemption: Redemption, supplier_id: int | None, today: date) 
 
 def _payable(redemption: Redemption, *, reference: str, at: datetime) -> CostEntry | None:
     """The use as a line of its supplier's statement (once: a unique row per use)."""
+    if redemption.supplier_id is None:
+        return None
     try:
         with transaction.atomic():
             return CostEntry.objects.create(

@@ -23,7 +23,6 @@ from config.models import TimeStamped
 from customers.models import Tier
 
 ZERO = Decimal("0.00")
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class ContractPrice(models.Model):
@@ -46,7 +45,8 @@ class ContractPrice(models.Model):
         _("unit cost (yuan)"),
         validators=[MinValueValidator(ZERO)],
         help_text=_("Paid to the supplier for each fulfilled use."),
-        **MONEY,
+        max_digits=12,
+        decimal_places=2,
     )
     valid_from = models.DateField(_("valid from"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -118,7 +118,8 @@ class Budget(TimeStamped):
         null=True,
         blank=True,
         validators=[MinValueValidator(ZERO)],
-        **MONEY,
+        max_digits=12,
+        decimal_places=2,
     )
     warn_percent = models.PositiveSmallIntegerField(
         _("warning level (%)"),
@@ -161,8 +162,8 @@ class Budget(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        scope = self.benefit.code if self.benefit_id else self.category.code
-        return f"{scope} / {self.get_period_display()}"
+        scope = self.benefit or self.category
+        return f"{scope.code if scope is not None else '-'} / {self.get_period_display()}"
 
 
 class BudgetPeriod(models.Model):
@@ -177,10 +178,14 @@ class BudgetPeriod(models.Model):
     start = models.DateField(_("period start"))
     end = models.DateField(_("period end"))
     cap_uses = models.PositiveIntegerField(_("cap in uses"), null=True, blank=True)
-    cap_amount = models.DecimalField(_("cap in yuan"), null=True, blank=True, **MONEY)
+    cap_amount = models.DecimalField(
+        _("cap in yuan"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
     warn_percent = models.PositiveSmallIntegerField(_("warning level (%)"), default=80)
     used_uses = models.PositiveIntegerField(_("uses spent"), default=0)
-    used_amount = models.DecimalField(_("yuan spent"), default=ZERO, **MONEY)
+    used_amount = models.DecimalField(
+        _("yuan spent"), default=ZERO, max_digits=12, decimal_places=2
+    )
     warned_at = models.DateTimeField(_("warning sent at"), null=True, blank=True)
     exhausted_at = models.DateTimeField(_("used up at"), null=True, blank=True)
 
@@ -222,7 +227,7 @@ class Statement(models.Model):
         _("status"), max_length=10, choices=StatementStatus.choices, default=StatementStatus.DRAFT
     )
     uses = models.IntegerField(_("uses"), default=0)
-    total = models.DecimalField(_("total (yuan)"), default=ZERO, **MONEY)
+    total = models.DecimalField(_("total (yuan)"), default=ZERO, max_digits=12, decimal_places=2)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -279,8 +284,10 @@ class CostEntry(models.Model):
         blank=True,
         help_text=_("The supplier's own reference, else the use's number: what a bill matches."),
     )
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
-    priced_unit_cost = models.DecimalField(_("unit cost (yuan)"), null=True, blank=True, **MONEY)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    priced_unit_cost = models.DecimalField(
+        _("unit cost (yuan)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
     fulfilled_at = models.DateTimeField(_("fulfilled at"))
     month = models.DateField(_("month"))
     statement = models.ForeignKey(
@@ -359,7 +366,7 @@ class SupplierBill(models.Model):
     )
     file_name = models.CharField(_("file"), max_length=200)
     lines = models.PositiveIntegerField(_("lines"), default=0)
-    total = models.DecimalField(_("total (yuan)"), default=ZERO, **MONEY)
+    total = models.DecimalField(_("total (yuan)"), default=ZERO, max_digits=12, decimal_places=2)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),
@@ -387,7 +394,7 @@ class BillLine(models.Model):
     )
     row = models.PositiveIntegerField(_("row"))
     reference = models.CharField(_("reference"), max_length=80)
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     on = models.DateField(_("date"), null=True, blank=True)
     benefit_text = models.CharField(_("benefit"), max_length=120, blank=True)
 
@@ -427,8 +434,12 @@ class ReconciliationItem(models.Model):
     )
     kind = models.CharField(_("difference"), max_length=10, choices=ItemKind.choices)
     reference = models.CharField(_("reference"), max_length=80)
-    ours = models.DecimalField(_("our amount (yuan)"), null=True, blank=True, **MONEY)
-    theirs = models.DecimalField(_("supplier's amount (yuan)"), null=True, blank=True, **MONEY)
+    ours = models.DecimalField(
+        _("our amount (yuan)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    theirs = models.DecimalField(
+        _("supplier's amount (yuan)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
     cost_entry = models.ForeignKey(
         CostEntry,
         verbose_name=_("cost line"),
@@ -448,7 +459,9 @@ class ReconciliationItem(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN
     )
-    agreed = models.DecimalField(_("agreed amount (yuan)"), null=True, blank=True, **MONEY)
+    agreed = models.DecimalField(
+        _("agreed amount (yuan)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
