@@ -6,15 +6,41 @@ from __future__ import annotations
 from .budgets import BudgetState, budget_period_bounds, budgets_covering, budgets_exhausted
 from .costs import month_of
 from .prices import price_in_force, prices_in_force
+from .reports import (
+    COST_BANDS,
+    BudgetUse,
+    CostReport,
+    CostScope,
+    Margin,
+    Spend,
+    UseCosts,
+    cost_band,
+    cost_per_user,
+    cost_report,
+    run_rate_forecast,
+    use_costs_by_tier,
+)
 from .statements import statement_lines
 
 __all__ = [
+    "COST_BANDS",
     "BudgetState",
+    "BudgetUse",
+    "CostReport",
+    "CostScope",
+    "Margin",
+    "Spend",
+    "UseCosts",
     "budget_period_bounds",
     "budgets_covering",
     "budgets_exhausted",
+    "cost_band",
+    "cost_per_user",
+    "cost_report",
     "month_of",
     "price_in_force",
     "prices_in_force",
+    "run_rate_forecast",
     "statement_lines",
+    "use_costs_by_tier",
 ]
