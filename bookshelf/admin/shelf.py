@@ -30,6 +30,7 @@ from ..review.selectors import benefit_usage_by_month, shelf_matrix
 from ..shelf.models import Eligibility, ShelfCell
 from ..shelf.resources import ShelfCellResource
 from .charts import stacked_usage_chart
+from .costs import cost_view
 
 # The shelf matrix's two views: counts and usage per cell (the default), or every benefit.
 MATRIX_COMPACT = "compact"
@@ -115,6 +116,11 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
                 self.admin_site.admin_view(self.matrix_view),
                 name="bookshelf_shelf_matrix",
             ),
+            path(
+                "costs/",
+                self.admin_site.admin_view(self.cost_view),
+                name="bookshelf_costs",
+            ),
             *super().get_urls(),
         ]
 
@@ -146,6 +152,10 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
             "translations_missing": benefits_missing_translation().count(),
         }
         return TemplateResponse(request, "admin/bookshelf/shelf_matrix.html", context)
+
+    def cost_view(self, request: HttpRequest) -> HttpResponse:
+        """What the shelf costs (bookshelf/admin/costs.py)."""
+        return cost_view(self, request)
 
     def get_import_data_kwargs(self, **kwargs: Any) -> Any:
         return {
