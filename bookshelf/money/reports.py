@@ -291,9 +291,7 @@ def spend_by_tier(*, scope: CostScope, start: date, end: date) -> list[Spend]:
     last under the key None (one query)."""
     rows = {
         r["tier_snapshot"]: r
-        for r in _totals(
-            _lines(scope).filter(month__gte=start, month__lte=end), "tier_snapshot"
-        )
+        for r in _totals(_lines(scope).filter(month__gte=start, month__lte=end), "tier_snapshot")
     }
     out = []
     for tier in sorted(Tier, reverse=True):
@@ -343,12 +341,9 @@ def _budget_use(budget: Budget, today: date) -> BudgetUse:
     forecast_uses = run_rate_forecast(
         spent=Decimal(used_uses), start=start, end=end, today=today
     ).to_integral_value()
-    if budget.category_id:
-        code = budget.category.path_code
-        en, zh = budget.category.name_en or code, budget.category.name_zh_hans or code
-    else:
-        code = budget.benefit.code
-        en, zh = budget.benefit.name_en or code, budget.benefit.name_zh_hans or code
+    scope: Any = budget.category if budget.category_id else budget.benefit
+    code = scope.path_code if budget.category_id else scope.code
+    en, zh = scope.name_en or code, scope.name_zh_hans or code
     return BudgetUse(
         budget_id=budget.pk,
         scope_code=code,
@@ -385,7 +380,11 @@ def budgets_this_period(*, category: str = "", today: date) -> list[BudgetUse]:
     return sorted(uses, key=lambda u: (not u.is_category, u.scope_code))
 
 
-MONTHS_IN = {BudgetPeriodKind.MONTH: 1, BudgetPeriodKind.QUARTER: 3, BudgetPeriodKind.YEAR: 12}
+MONTHS_IN: dict[str, int] = {
+    BudgetPeriodKind.MONTH: 1,
+    BudgetPeriodKind.QUARTER: 3,
+    BudgetPeriodKind.YEAR: 12,
+}
 
 
 def monthly_budget(budgets: Iterable[BudgetUse]) -> Decimal | None:

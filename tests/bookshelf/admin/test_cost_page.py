@@ -28,7 +28,10 @@ def priced(db):
     benefit = make_benefit(cells={Tier.GOLD: 20}, category_code="MED", name="Consult")
     supplier = make_supplier("docs", benefits=[benefit], name="Doctors")
     ContractPrice.objects.create(
-        supplier=supplier, benefit=benefit, unit_cost=Decimal("1234.50"), valid_from=date(2020, 1, 1)
+        supplier=supplier,
+        benefit=benefit,
+        unit_cost=Decimal("1234.50"),
+        valid_from=date(2020, 1, 1),
     )
     Budget.objects.create(benefit=benefit, cap_amount=Decimal("10000.00"))
     customer = make_customer(tier=Tier.GOLD)

@@ -93,7 +93,6 @@ def _page(client, **params):
 
 @pytest.mark.parametrize("view", ["compact", "detail"])
 def test_the_matrix_page_coloured_by_cost(office: Office, costly, view):
-    x, _y = costly
     body = _page(office.client_for(office.product), view=view, colour="cost").content.decode()
     assert 'id="cost-legend"' in body and "≥ ¥1,000" in body and "¥200–1,000" in body
     assert 'id="colour-cost" class="current"' in body
@@ -103,7 +102,7 @@ def test_the_matrix_page_coloured_by_cost(office: Office, costly, view):
         assert "¥460.00" in gold_row
         assert 'href="?view=detail&amp;colour=cost"' in body
     else:
-        assert f'a class="book cost-high status-on_shelf" href' in gold_row
+        assert 'a class="book cost-high status-on_shelf" href' in gold_row
         assert "¥450.00" in gold_row
 
 

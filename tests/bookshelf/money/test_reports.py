@@ -74,9 +74,7 @@ def shelf():
     use(platinum, med, APRIL.replace(day=5))
     cancelled = use(platinum, med, APRIL.replace(day=6))
     use_cancel(redemption=Redemption.objects.get(pk=cancelled.pk))
-    CostEntry.objects.filter(redemption_id=cancelled.pk, kind=CostKind.REVERSAL).update(
-        month=APRIL
-    )
+    CostEntry.objects.filter(redemption_id=cancelled.pk, kind=CostKind.REVERSAL).update(month=APRIL)
     use(gold, med, MARCH.replace(day=15))
     use(gold, med, LONG_AGO)
     CostEntry.objects.create(
