@@ -150,6 +150,9 @@ class BudgetChart(HBarChart):
     scale: float = 1.0  # the plot's right edge, as a share of the cap
 
 
+BUDGET_WIDTH, BUDGET_LABEL, BUDGET_PLOT = 640, 170, 360
+
+
 def budget_chart(budgets: Sequence[BudgetUse]) -> BudgetChart:
     """Each budget as its share of the cap: spent (solid), the forecast to the period's end
     (pale, beyond), the cap (a dark marker) and the warning level (a light one). The scale
@@ -157,18 +160,25 @@ def budget_chart(budgets: Sequence[BudgetUse]) -> BudgetChart:
     marker."""
     shares = [max(b.share or 0, b.forecast_share or 0) for b in budgets]
     scale = max([1.0, *shares]) * 1.05
-    chart = BudgetChart(bars=[], height=max(BAR_ROW * len(budgets), BAR_ROW) + 4, scale=scale)
+    chart = BudgetChart(
+        bars=[],
+        height=max(BAR_ROW * len(budgets), BAR_ROW) + 4,
+        width=BUDGET_WIDTH,
+        left=BUDGET_LABEL,
+        plot=BUDGET_PLOT,
+        scale=scale,
+    )
 
     def x(share: float | None) -> float:
-        return round(BAR_PLOT * min(share or 0, scale) / scale, 1)
+        return round(BUDGET_PLOT * min(share or 0, scale) / scale, 1)
 
     chart.budget_bars = [
         BudgetBar(
             y=i * BAR_ROW + 4,
             spent=x(b.share),
             forecast=x(b.forecast_share),
-            cap=round(BAR_LABEL + BAR_PLOT / scale, 1),
-            warn=round(BAR_LABEL + BAR_PLOT * b.warn_percent / 100 / scale, 1),
+            cap=round(BUDGET_LABEL + BUDGET_PLOT / scale, 1),
+            warn=round(BUDGET_LABEL + BUDGET_PLOT * b.warn_percent / 100 / scale, 1),
             budget=b,
         )
         for i, b in enumerate(budgets)
