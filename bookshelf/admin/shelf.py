@@ -26,15 +26,33 @@ from customers.admin import (
     tier_badge,
 )
 
+from ..money.selectors import COST_BANDS
 from ..review.selectors import benefit_usage_by_month, shelf_matrix
 from ..shelf.models import Eligibility, ShelfCell
 from ..shelf.resources import ShelfCellResource
 from .charts import stacked_usage_chart
+from .costs import cost_view
 
 # The shelf matrix's two views: counts and usage per cell (the default), or every benefit.
 MATRIX_COMPACT = "compact"
 MATRIX_DETAIL = "detail"
 MATRIX_VIEWS = (MATRIX_COMPACT, MATRIX_DETAIL)
+# What colours the cells: the usage rate (the default) or the cost per user.
+MATRIX_COLOURS = ("usage", "cost")
+
+
+def cost_legend() -> list[tuple[str, str]]:
+    """The cost bands as the legend shows them: (band, "¥50–200"), cheapest first."""
+    floors = [floor for _band, floor in COST_BANDS]
+    out = []
+    for i, (band, floor) in enumerate(COST_BANDS):
+        if i == 0:
+            out.append((band, f"< ¥{floors[1]:,}"))
+        elif i == len(COST_BANDS) - 1:
+            out.append((band, f"≥ ¥{floor:,}"))
+        else:
+            out.append((band, f"¥{floor:,}–{floors[i + 1]:,}"))
+    return out
 
 
 class ShelfCellInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -115,13 +133,19 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
                 self.admin_site.admin_view(self.matrix_view),
                 name="bookshelf_shelf_matrix",
             ),
+            path(
+                "costs/",
+                self.admin_site.admin_view(self.cost_view),
+                name="bookshelf_costs",
+            ),
             *super().get_urls(),
         ]
 
     def matrix_view(self, request: HttpRequest) -> HttpResponse:
         """The shelf at a glance: tiers x top categories. Compact by default (per cell: how
         many benefits, the share of the tier who used any, the benefits on demand), so the
-        whole shelf fits a laptop screen; `?view=detail` shows every benefit."""
+        whole shelf fits a laptop screen; `?view=detail` shows every benefit. Coloured by
+        usage, or by cost per user with `?colour=cost` (one more query)."""
         if not request.user.has_perm("bookshelf.view_shelf_matrix"):
             raise PermissionDenied
         view = request.GET.get("view", MATRIX_COMPACT)
@@ -132,7 +156,15 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
                 % {"view": view[:40]},
             )
             view = MATRIX_COMPACT
-        matrix = shelf_matrix()
+        colour = request.GET.get("colour", "usage")
+        if colour not in MATRIX_COLOURS:
+            messages.warning(
+                request,
+                gettext("Unknown colouring “%(colour)s”: coloured by usage.")
+                % {"colour": colour[:40]},
+            )
+            colour = "usage"
+        matrix = shelf_matrix(colour=colour)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("The benefits bookshelf"),
@@ -140,12 +172,18 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
             "opts": self.opts,
             "matrix": matrix,
             "view": view,
+            "colour": colour,
+            "cost_legend": cost_legend() if colour == "cost" else [],
             "has_view_permission": True,
             # Benefits lacking a name, description or how to use in a language: one count,
             # linked to the catalogue filtered by "translation missing".
             "translations_missing": benefits_missing_translation().count(),
         }
         return TemplateResponse(request, "admin/bookshelf/shelf_matrix.html", context)
+
+    def cost_view(self, request: HttpRequest) -> HttpResponse:
+        """What the shelf costs (bookshelf/admin/costs.py)."""
+        return cost_view(self, request)
 
     def get_import_data_kwargs(self, **kwargs: Any) -> Any:
         return {

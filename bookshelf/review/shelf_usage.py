@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DateField
@@ -18,6 +19,7 @@ from customers.models import (
 )
 
 from ..ledger.models import Redemption, RedemptionStatus, Source
+from ..money.selectors import cost_band, cost_per_user, use_costs_by_tier
 from ..shelf.models import ShelfCell
 
 
@@ -29,6 +31,7 @@ def tier_counts() -> dict[int, int]:
 
 
 USAGE_WINDOW_DAYS = 90
+ZERO = Decimal("0.00")
 HEAT_BANDS = ("low", "mid", "good", "high")
 
 
@@ -63,10 +66,19 @@ class MatrixBenefit:
     family_quota: int
     users: int
     rate: float | None  # distinct users / customers of the tier; None if the tier is empty
+    cost: Decimal | None = None  # yuan of its uses in the window (the matrix by cost only)
 
     @property
     def heat(self) -> str:
         return heat_band(self.rate)
+
+    @property
+    def cost_per_user(self) -> Decimal | None:
+        return cost_per_user(self.cost, self.users)
+
+    @property
+    def cost_band(self) -> str:
+        return cost_band(self.cost_per_user)
 
     @property
     def percent(self) -> str:
@@ -89,6 +101,15 @@ class MatrixCell:
     benefits: list[MatrixBenefit] = field(default_factory=list)
     users: int = 0  # distinct customers of the tier who used a benefit of the category
     customers: int = 0
+    cost: Decimal | None = None  # yuan of those uses (the matrix by cost only)
+
+    @property
+    def cost_per_user(self) -> Decimal | None:
+        return cost_per_user(self.cost, self.users)
+
+    @property
+    def cost_band(self) -> str:
+        return cost_band(self.cost_per_user) if self.benefits else "none"
 
     @property
     def rate(self) -> float | None:
@@ -168,13 +189,16 @@ def shelf_reach_by_tier(*, since: Any) -> dict[tuple[int, str], int]:
     return {(r["tier_snapshot"], r["category_code"]): r["users"] for r in rows}
 
 
-def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) -> ShelfMatrix:
+def shelf_matrix(
+    *, days: int = USAGE_WINDOW_DAYS, today: date | None = None, colour: str = "usage"
+) -> ShelfMatrix:
     """Tiers as rows, top categories as columns, each cell its benefits with quota and usage
     and the share of the tier's customers who used any of them.
 
     Five queries whatever the size of the shelf: top categories, shelf cells, usage per
     benefit and per category (one GROUP BY each) and customers per tier (one GROUP BY).
-    Retired benefits are off the shelf.
+    Retired benefits are off the shelf. `colour="cost"` adds the yuan of the same uses (one
+    more GROUP BY), for the cost per user of each benefit and cell.
     """
     today = today or timezone.localdate()
     since_day = today - timedelta(days=days)
@@ -188,6 +212,7 @@ def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) ->
     usage = shelf_usage_by_tier(since=since)
     reach = shelf_reach_by_tier(since=since)
     counts = tier_counts()
+    costs = use_costs_by_tier(since=since) if colour == "cost" else None
     rows = {
         t.value: MatrixRow(tier=t.value, customers=counts.get(t.value, 0), cells=[]) for t in Tier
     }
@@ -197,6 +222,7 @@ def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) ->
                 category=c.code,
                 users=reach.get((row.tier, c.code), 0),
                 customers=row.customers,
+                cost=costs.by_category.get((row.tier, c.code), ZERO) if costs else None,
             )
             for c in columns
         ]
@@ -224,6 +250,7 @@ def shelf_matrix(*, days: int = USAGE_WINDOW_DAYS, today: date | None = None) ->
                 family_quota=cell.family_quota,
                 users=users,
                 rate=(users / row.customers) if row.customers else None,
+                cost=costs.by_benefit.get((cell.tier, benefit.pk), ZERO) if costs else None,
             )
         )
     ordered = [rows[t.value] for t in sorted(Tier, reverse=True)]
