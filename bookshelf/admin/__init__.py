@@ -11,6 +11,7 @@
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
+- `reconcile`: a supplier statement's reconciliation with the supplier's bill;
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
 
 Every page is thin: it reads through selectors and acts through services.
@@ -28,6 +29,7 @@ from . import (
     pools,
     privacy,
     reach,
+    reconcile,
     records,
     review,
     schedule,
@@ -49,6 +51,7 @@ __all__ = [
     "pools",
     "privacy",
     "reach",
+    "reconcile",
     "records",
     "review",
     "schedule",

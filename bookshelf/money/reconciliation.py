@@ -588,7 +588,7 @@ class ReconciliationView:
 
 def reconciliation_of(statement: Statement) -> ReconciliationView:
     """The statement's bills, the supplier's mapping, the items by kind (with their counts
-    and the open ones) and our total, in five queries."""
+    and the open ones) and our total, in four queries."""
     bills = list(
         SupplierBill.objects.filter(statement=statement)
         .select_related("imported_by")

@@ -157,7 +157,7 @@ def test_matching_takes_a_fixed_number_of_queries(django_assert_num_queries):
     with django_assert_num_queries(5):
         counts = statement_reconcile(statement, bill=bill)
     assert counts == {ItemKind.MISSING: 2, ItemKind.EXTRA: 3, ItemKind.MISMATCH: 2}
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         view = reconciliation_of(statement)
     assert view.open_items == 7 and view.counts[ItemKind.EXTRA] == 3
 
