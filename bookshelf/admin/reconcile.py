@@ -23,13 +23,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from benefits.text import translated
+from config.exceptions import DomainError
 
 from ..money.models import ItemStatus, ReconciliationItem, Statement
 from ..money.selectors import reconciliation_of
 from ..money.services import Decision, bill_import, item_decide
-from config.exceptions import DomainError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+ZERO = Decimal("0.00")
 
 
 class BillForm(forms.Form):
@@ -160,7 +161,9 @@ class ReconciliationItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 statement_id=statement.pk,
                 file=upload,
                 file_name=upload.name,
-                mapping_fields={k: form.cleaned_data[k] for k in ("reference", "amount", "date", "benefit")},
+                mapping_fields={
+                    k: form.cleaned_data[k] for k in ("reference", "amount", "date", "benefit")
+                },
                 by=request.user,
             )
         except DomainError as exc:
@@ -228,7 +231,7 @@ class ReconciliationItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                         "item": item,
                         "ours": yuan(item.ours),
                         "theirs": yuan(item.theirs),
-                        "difference": yuan((item.theirs or 0) - (item.ours or 0)),
+                        "difference": yuan((item.theirs or ZERO) - (item.ours or ZERO)),
                         "agreed": yuan(item.agreed),
                         "open": item.status == ItemStatus.OPEN,
                     }

@@ -441,17 +441,24 @@ def bill_import(
             batch_size=2000,
         )
         counts = statement_reconcile(statement, bill=bill)
-    return ImportReport(bill, counts[ItemKind.MISSING], counts[ItemKind.EXTRA], counts[ItemKind.MISMATCH])
+    return ImportReport(
+        bill, counts[ItemKind.MISSING], counts[ItemKind.EXTRA], counts[ItemKind.MISMATCH]
+    )
 
 
 def _sums(rows: Any) -> dict[str, tuple[Decimal, int]]:
     return {r["reference"]: (r["total"] or ZERO, r["first"]) for r in rows}
 
 
-def statement_reconcile(statement: Statement, *, bill: SupplierBill | None = None) -> dict[str, int]:
+def statement_reconcile(
+    statement: Statement, *, bill: SupplierBill | None = None
+) -> dict[str, int]:
     """Match the statement's draft lines against its (latest) bill, replacing the open items;
     returns the open items by kind. Five queries, whatever the sizes."""
-    bill = bill or SupplierBill.objects.filter(statement=statement).order_by("-imported_at", "-id").first()
+    bill = (
+        bill
+        or SupplierBill.objects.filter(statement=statement).order_by("-imported_at", "-id").first()
+    )
     counts = {kind: 0 for kind in ItemKind.values}
     if bill is None:
         return counts
@@ -503,7 +510,9 @@ def _decision_checked(decision: str, note: str, agreed: Any) -> tuple[str, Decim
         )
     if not note.strip():
         raise DomainError(
-            MoneyErrorCode.INVALID, _("Say why in a note: it stays with the decision."), field="note"
+            MoneyErrorCode.INVALID,
+            _("Say why in a note: it stays with the decision."),
+            field="note",
         )
     if decision != Decision.ADJUST:
         return DECIDED[decision], None
@@ -537,9 +546,7 @@ def item_decide(
     with transaction.atomic():
         item = ReconciliationItem.objects.filter(pk=item_id).first()
         if item is None:
-            raise NotFound(
-                MoneyErrorCode.ITEM_NOT_FOUND, _("There is no such item."), field="item"
-            )
+            raise NotFound(MoneyErrorCode.ITEM_NOT_FOUND, _("There is no such item."), field="item")
         statement = _statement_locked(item.statement_id, share=True)
         now = timezone.now()
         won = ReconciliationItem.objects.filter(pk=item_id, status=ItemStatus.OPEN).update(
@@ -554,7 +561,9 @@ def item_decide(
         amount = decision_amount(item, status, agreed_amount)
         if amount != ZERO:
             benefit_id = (
-                CostEntry.objects.filter(pk=item.cost_entry_id).values_list("benefit_id", flat=True).first()
+                CostEntry.objects.filter(pk=item.cost_entry_id)
+                .values_list("benefit_id", flat=True)
+                .first()
                 if item.cost_entry_id
                 else None
             )
@@ -605,8 +614,7 @@ def reconciliation_of(statement: Statement) -> ReconciliationView:
     for item in items:
         counts[item.kind] += 1
     groups = [
-        (kind, str(label), [i for i in items if i.kind == kind])
-        for kind, label in ItemKind.choices
+        (kind, str(label), [i for i in items if i.kind == kind]) for kind, label in ItemKind.choices
     ]
     totals = statement_lines(statement).aggregate(total=Sum("amount"))
     return ReconciliationView(

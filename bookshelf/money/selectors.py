@@ -27,6 +27,6 @@ __all__ = [
     "price_in_force",
     "prices_in_force",
     "reconciliation_of",
-    "statement_open_items",
     "statement_lines",
+    "statement_open_items",
 ]

@@ -5,7 +5,9 @@ or adjusted difference is an adjustment line of the statement's month."""
 
 from __future__ import annotations
 
+import csv
 import io
+import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -61,13 +63,15 @@ EXTRA = {"B-301", "B-302", "B-303"}
 MISMATCH = {"A-201", "A-202"}
 
 
-def _line(supplier, benefit, reference, amount, *, kind=CostKind.USE, month=APRIL, n=[0]):
-    n[0] += 1
+_USES = itertools.count(1)
+
+
+def _line(supplier, benefit, reference, amount, *, kind=CostKind.USE, month=APRIL):
     return CostEntry.objects.create(
         supplier=supplier,
         benefit=benefit,
         kind=kind,
-        redemption_id=n[0] if kind != CostKind.ADJUSTMENT else None,
+        redemption_id=next(_USES) if kind != CostKind.ADJUSTMENT else None,
         tier_snapshot=Tier.GOLD,
         reference=reference,
         amount=Decimal(amount),
@@ -81,7 +85,7 @@ def _world():
     benefit = make_benefit(cells={Tier.GOLD: 5}, name="Consult")
     supplier = make_supplier("escort", benefits=[benefit])
     for reference, amount in OURS:
-        line = _line(supplier, benefit, reference, amount)
+        _line(supplier, benefit, reference, amount)
     use = CostEntry.objects.get(reference="A-007")
     reversal = _line(supplier, benefit, "A-007", "-50.00", kind=CostKind.REVERSAL)
     CostEntry.objects.filter(pk=reversal.pk).update(redemption_id=use.redemption_id)
@@ -89,7 +93,6 @@ def _world():
     other = make_supplier("other", benefits=[benefit], name="Other")
     _line(other, benefit, "A-101", "45.00")
     _line(supplier, benefit, "B-301", "60.00", month=date(2026, 5, 1))
-    del line
     return supplier, statement_draft(supplier_id=supplier.pk, month=APRIL)
 
 
@@ -200,7 +203,7 @@ def test_a_mapping_that_does_not_fit_lists_the_files_headers_and_saves_nothing()
 def test_a_bad_row_is_a_400_naming_row_and_column_and_nothing_is_saved(row, column, cell):
     _supplier, statement = _world()
     lines = (BILLS / "april-bill.csv").read_text("utf-8-sig").splitlines()
-    fields = next(__import__("csv").reader([lines[row - 1]]))
+    fields = next(csv.reader([lines[row - 1]]))
     fields[["订单号", "金额", "服务日期", "权益名称"].index(column)] = cell
     lines[row - 1] = ",".join(fields)
     with pytest.raises(DomainError) as refused:
@@ -266,7 +269,9 @@ def test_decisions_move_money_by_the_difference_and_record_who(django_user_model
     assert accepted.decided_at is not None
     item_decide(item_id=_item(statement, "B-301").pk, decision="accept", note="Ours lost it")
     item_decide(item_id=_item(statement, "A-201").pk, decision="accept", note="New price")
-    item_decide(item_id=_item(statement, "A-202").pk, decision="dispute", note="Contract says 35.50")
+    item_decide(
+        item_id=_item(statement, "A-202").pk, decision="dispute", note="Contract says 35.50"
+    )
     adjusted = item_decide(
         item_id=_item(statement, "A-102").pk, decision="adjust", note="Half done", agreed="50"
     )
