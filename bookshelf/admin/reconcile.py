@@ -65,9 +65,9 @@ class DecideForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[
-            (Decision.ACCEPT, _("Accept the supplier's figure")),
-            (Decision.DISPUTE, _("Dispute: ours stands")),
-            (Decision.ADJUST, _("Adjust to an agreed amount")),
+            (Decision.ACCEPT, _("Accept theirs")),
+            (Decision.DISPUTE, _("Dispute (ours stands)")),
+            (Decision.ADJUST, _("Adjust to agreed")),
         ],
     )
     agreed = forms.CharField(label=_("Agreed amount (yuan)"), required=False, max_length=20)
