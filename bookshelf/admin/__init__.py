@@ -12,6 +12,7 @@
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
+- `reconcile`: a supplier statement's reconciliation with the supplier's bill;
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
 
 Every page is thin: it reads through selectors and acts through services.
@@ -30,6 +31,7 @@ from . import (
     prices,
     privacy,
     reach,
+    reconcile,
     records,
     review,
     schedule,
@@ -52,6 +54,7 @@ __all__ = [
     "prices",
     "privacy",
     "reach",
+    "reconcile",
     "records",
     "review",
     "schedule",

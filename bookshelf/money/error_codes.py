@@ -14,6 +14,10 @@ class MoneyErrorCode(Enum):
     EARLIER_STATEMENT_OPEN = "earlier_statement_open"
     # 400: a supplier's bill that cannot be read with its column mapping.
     BILL_FILE_INVALID = "bill_file_invalid"
+    # 409: a reconciliation item is decided once.
+    ITEM_DECIDED = "reconciliation_item_decided"
+    # 404
+    ITEM_NOT_FOUND = "reconciliation_item_not_found"
     # 404
     STATEMENT_NOT_FOUND = "statement_not_found"
     # 400

@@ -12,6 +12,13 @@ from .prices import (
     price_supplier_delivers,
     prices_in_force,
 )
+from .reconciliation import (
+    ReconciliationView,
+    bill_headers,
+    bill_read,
+    reconciliation_of,
+    statement_open_items,
+)
 from .reports import (
     COST_BANDS,
     BudgetUse,
@@ -36,8 +43,11 @@ __all__ = [
     "CostScope",
     "Margin",
     "PriceSchedule",
+    "ReconciliationView",
     "Spend",
     "UseCosts",
+    "bill_headers",
+    "bill_read",
     "budget_period_bounds",
     "budgets_covering",
     "budgets_exhausted",
@@ -49,7 +59,9 @@ __all__ = [
     "price_schedules",
     "price_supplier_delivers",
     "prices_in_force",
+    "reconciliation_of",
     "run_rate_forecast",
     "statement_lines",
+    "statement_open_items",
     "use_costs_by_tier",
 ]

@@ -6,19 +6,25 @@ from __future__ import annotations
 from .budgets import budget_charge, budget_period_open, budget_release, budget_reprice
 from .costs import Charged, use_cancel_done, use_charge, use_give_back, use_settle
 from .prices import money, price_check, price_set, price_withdraw
+from .reconciliation import Decision, Mapping, bill_import, item_decide, statement_reconcile
 from .statements import statement_draft
 
 __all__ = [
     "Charged",
+    "Decision",
+    "Mapping",
+    "bill_import",
     "budget_charge",
     "budget_period_open",
     "budget_release",
     "budget_reprice",
+    "item_decide",
     "money",
     "price_check",
     "price_set",
     "price_withdraw",
     "statement_draft",
+    "statement_reconcile",
     "use_cancel_done",
     "use_charge",
     "use_give_back",
