@@ -3,17 +3,26 @@ in the use's transaction), budgets, statements and reconciliation."""
 
 from __future__ import annotations
 
-from .budgets import budget_charge, budget_period_open, budget_release, budget_reprice
+from .budgets import (
+    BudgetInput,
+    budget_charge,
+    budget_period_open,
+    budget_release,
+    budget_reprice,
+    budget_save,
+)
 from .costs import Charged, use_cancel_done, use_charge, use_give_back, use_settle
 from .prices import money, price_set
 from .statements import statement_draft
 
 __all__ = [
+    "BudgetInput",
     "Charged",
     "budget_charge",
     "budget_period_open",
     "budget_release",
     "budget_reprice",
+    "budget_save",
     "money",
     "price_set",
     "statement_draft",
