@@ -11,6 +11,7 @@
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
+- `budgets`: product staff's budgets (caps per benefit or category and period, their spend);
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
 
 Every page is thin: it reads through selectors and acts through services.
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from config.login_throttle import ThrottledAdminAuthenticationForm
 
 from . import (
+    budgets,
     desk,
     fulfilments,
     operations,
@@ -43,6 +45,7 @@ admin.site.site_url = None  # the admin is the site: no "view site" link
 admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 15 minutes
 
 __all__ = [
+    "budgets",
     "desk",
     "fulfilments",
     "operations",

@@ -207,7 +207,9 @@ def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
             if not ((gone := _budget_gone(e, states)) and gone.hide)
         ]
         if shown:
-            categories.append({"code": code, "name": pick(name_en, name_zh_hans), "benefits": shown})
+            categories.append(
+                {"code": code, "name": pick(name_en, name_zh_hans), "benefits": shown}
+            )
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),

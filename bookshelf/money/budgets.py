@@ -257,7 +257,9 @@ def _invalid(message: str, field: str) -> DomainError:
     return DomainError(MoneyErrorCode.INVALID, message, field=field)
 
 
-def _validate(data: BudgetInput, budget: Budget | None) -> None:
+def budget_check(data: BudgetInput, budget: Budget | None) -> None:
+    """Refuse bad input with `invalid` and the field it is about (the admin form shows it
+    on that field); `budget_save` runs it again."""
     if (data.benefit_id is None) == (data.category_id is None):
         raise _invalid(_("A budget is for one benefit or for one top category."), "benefit")
     if data.cap_uses is None and data.cap_amount is None:
@@ -266,9 +268,10 @@ def _validate(data: BudgetInput, budget: Budget | None) -> None:
         raise _invalid(_("A cap cannot be negative."), "cap_amount")
     if not 1 <= data.warn_percent <= 100:
         raise _invalid(_("The warning level is between 1 and 100%."), "warn_percent")
-    if data.category_id is not None and not Category.objects.filter(
-        pk=data.category_id, parent__isnull=True
-    ).exists():
+    if (
+        data.category_id is not None
+        and not Category.objects.filter(pk=data.category_id, parent__isnull=True).exists()
+    ):
         raise _invalid(_("Choose a top category."), "category")
     others = Budget.objects.exclude(pk=budget.pk if budget else None)
     if data.benefit_id is not None and others.filter(benefit_id=data.benefit_id).exists():
@@ -290,7 +293,7 @@ def budget_save(*, budget: Budget | None, data: BudgetInput, on: date | None = N
     on = on or timezone.localdate()
     if data.cap_amount is not None:
         data = replace(data, cap_amount=money(data.cap_amount))
-    _validate(data, budget)
+    budget_check(data, budget)
     with transaction.atomic():
         budget = budget or Budget()
         for name, value in asdict(data).items():
@@ -343,9 +346,7 @@ def budget_spends(budgets: list[Budget], on: date) -> dict[int, BudgetSpend]:
     starts = {b.pk: budget_period_bounds(b.period, on)[0] for b in budgets}
     rows = {
         (p.budget_id, p.start): p
-        for p in BudgetPeriod.objects.filter(
-            budget_id__in=list(starts), start__lte=on, end__gte=on
-        )
+        for p in BudgetPeriod.objects.filter(budget_id__in=list(starts), start__lte=on, end__gte=on)
     }
     out = {}
     for budget in budgets:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .budgets import (
     BudgetInput,
     budget_charge,
+    budget_check,
     budget_period_open,
     budget_release,
     budget_reprice,
@@ -19,6 +20,7 @@ __all__ = [
     "BudgetInput",
     "Charged",
     "budget_charge",
+    "budget_check",
     "budget_period_open",
     "budget_release",
     "budget_reprice",

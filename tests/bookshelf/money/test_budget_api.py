@@ -89,8 +89,6 @@ def test_used_up_budgets_are_one_query_for_the_page(django_assert_num_queries):
     other = make_benefit(cells={Tier.GOLD: 1})
     codes = {gone.pk: gone.code, other.pk: other.code}
     with django_assert_num_queries(1):
-        states = budgets_exhausted(
-            benefit_ids=list(codes), on=timezone.localdate(), codes=codes
-        )
+        states = budgets_exhausted(benefit_ids=list(codes), on=timezone.localdate(), codes=codes)
     assert set(states) == {gone.pk}
     assert states[gone.pk].hide is False

@@ -100,9 +100,7 @@ def _assert_exactly_cap_passed(benefit: Any, customers: list[Customer], outcomes
     assert Redemption.objects.filter(benefit=benefit).count() == CAP
     served = set(Redemption.objects.filter(benefit=benefit).values_list("holder_id", flat=True))
     assert len(served) == CAP
-    balances = dict(
-        QuotaBalance.objects.filter(benefit=benefit).values_list("holder_id", "used")
-    )
+    balances = dict(QuotaBalance.objects.filter(benefit=benefit).values_list("holder_id", "used"))
     # The refused customers' quotas are untouched: no balance used (or none at all).
     assert all(balances.get(c.pk, 0) == 0 for c in customers if c.pk not in served)
     assert all(balances[pk] == 1 for pk in served)
@@ -142,9 +140,9 @@ def test_200_requests_against_1000_yuan_at_100_a_use_give_exactly_10(round_no):
     _assert_exactly_cap_passed(benefit, customers, outcomes)
     period = BudgetPeriod.objects.get(budget__benefit=benefit)
     assert (period.used_uses, period.used_amount) == (CAP, Decimal("1000.00"))
-    assert set(
-        Redemption.objects.filter(benefit=benefit).values_list("unit_cost", flat=True)
-    ) == {Decimal("100.00")}
+    assert set(Redemption.objects.filter(benefit=benefit).values_list("unit_cost", flat=True)) == {
+        Decimal("100.00")
+    }
 
 
 def test_many_uses_crossing_the_warning_level_at_once_warn_exactly_once():
