@@ -89,7 +89,7 @@ class BudgetForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class BudgetPeriodInline(admin.TabularInline):  # type: ignore[type-arg]
     model = BudgetPeriod
-    fields = ["start", "end", "cap_uses", "cap_amount", "used_uses", "used_amount"]
+    fields = ("start", "end", "cap_uses", "cap_amount", "used_uses", "used_amount")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -131,7 +131,7 @@ def _bar(used: str, cap: str | None, percent: int | None, *, alert: bool) -> Saf
 @admin.register(Budget)
 class BudgetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = BudgetForm
-    fields = FIELDS
+    fields = tuple(FIELDS)
     list_display = [
         "scope",
         "period",
@@ -162,8 +162,9 @@ class BudgetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=_("budget for"), ordering="benefit__code")
     def scope(self, obj: Budget) -> str:
-        if obj.benefit_id:
+        if obj.benefit is not None:
             return f"{obj.benefit.code} · {translated(obj.benefit, 'name')}"
+        assert obj.category is not None
         return f"{obj.category.code} · {translated(obj.category, 'name')} " + gettext("(category)")
 
     @staticmethod

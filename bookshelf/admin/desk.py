@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -101,9 +101,10 @@ def _without(form: RedeemForm, desk: CustomerDesk, gone: set[str]) -> RedeemForm
     }
     if blocked:
         field = form._choice("benefit")
+        groups = cast("list[tuple[str, list[tuple[str, str]]]]", field.choices)
         field.choices = [
             (label, kept)
-            for label, options in field.choices  # type: ignore[misc]
+            for label, options in groups
             if (kept := [(c, text) for c, text in options if c not in blocked])
         ]
     return form

@@ -146,8 +146,8 @@ def budget_payload(period: BudgetPeriod) -> dict[str, Any]:
     budget = period.budget
     return {
         "budget_id": budget.pk,
-        "benefit": budget.benefit.code if budget.benefit_id else None,
-        "category": budget.category.code if budget.category_id else None,
+        "benefit": budget.benefit.code if budget.benefit is not None else None,
+        "category": budget.category.code if budget.category is not None else None,
         "period": budget.period,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
@@ -273,7 +273,7 @@ def budget_check(data: BudgetInput, budget: Budget | None) -> None:
         and not Category.objects.filter(pk=data.category_id, parent__isnull=True).exists()
     ):
         raise _invalid(_("Choose a top category."), "category")
-    others = Budget.objects.exclude(pk=budget.pk if budget else None)
+    others = Budget.objects.exclude(pk=budget.pk) if budget else Budget.objects.all()
     if data.benefit_id is not None and others.filter(benefit_id=data.benefit_id).exists():
         raise _invalid(_("This benefit already has a budget."), "benefit")
     if data.category_id is not None and others.filter(category_id=data.category_id).exists():

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from the API / admin conftests are test arguments)
 """Budgets in the admin: product staff create and change them through the service (new caps
 reach the current period at once; a rule broken is a form error and nothing changes), the
 list shows the period's spend, the admin home warns of budgets at their warning level or used
@@ -136,6 +137,9 @@ def test_the_desk_marks_a_used_up_budget_and_does_not_offer_it(office: Office, c
     assert text.count("Budget used up") == 1
     assert f'data-use="{consult.code}"' not in text
     assert f'data-use="{fine.code}"' in text
-    offered = [c for _label, group in response.context["redeem_form"]["benefit"].field.choices
-               for c, _text in group]
+    offered = [
+        c
+        for _label, group in response.context["redeem_form"]["benefit"].field.choices
+        for c, _text in group
+    ]
     assert offered == [fine.code]

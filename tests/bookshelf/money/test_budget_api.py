@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from the API / admin conftests are test arguments)
 """Budgets seen from the app: a use posted against a used-up budget is a 409
 `budget_exhausted` that spends nothing; the benefit centre marks (or hides) a benefit whose
 budget is gone, in one more query; a purchase is never marked."""

@@ -178,6 +178,7 @@ def test_held_uses_of_a_booked_benefit_charge_the_budget_and_a_failed_one_gives_
 
     # The supplier fails one, ten times at once: one use goes back to the budget.
     victim = Fulfilment.objects.filter(benefit=benefit).order_by("pk").first()
+    assert victim is not None
     actor = Actor(ActorKind.SUPPLIER, supplier=supplier)
 
     def fail() -> None:
