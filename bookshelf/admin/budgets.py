@@ -116,10 +116,11 @@ def _bar(used: str, cap: str | None, percent: int | None, *, alert: bool) -> Saf
         )
     colour = "#d9534f" if alert else "#79aec8"
     return format_html(
-        '<div class="budget-meter"><svg viewBox="0 0 100 8" preserveAspectRatio="none" '
-        'aria-hidden="true"><rect width="100" height="8" fill="#eee"></rect>'
+        '<span class="budget-meter"><svg class="budget-bar" width="56" height="8" '
+        'viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">'
+        '<rect width="100" height="8" fill="#eee"></rect>'
         '<rect width="{}" height="8" fill="{}"></rect></svg>'
-        '<span class="num">{} / {} · {}%</span></div>',
+        '<span class="num">{} / {} · {}%</span></span>',
         min(percent, 100),
         colour,
         used,
@@ -138,9 +139,7 @@ class BudgetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "uses_bar",
         "amount_bar",
         "state",
-        "when_exhausted",
-        "active",
-    ]
+    ]  # active and when-used-up are filters: the list fits 1440 px with the sidebar open
     list_display_links = ["scope"]
     list_filter = ["period", "when_exhausted", "active"]
     search_fields = ["benefit__code", "benefit__name", "category__code", "category__name"]
