@@ -13,6 +13,7 @@
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
 - `reconcile`: a supplier statement's reconciliation with the supplier's bill;
+- `budgets`: product staff's budgets (caps per benefit or category and period, their spend);
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
 
 Every page is thin: it reads through selectors and acts through services.
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from config.login_throttle import ThrottledAdminAuthenticationForm
 
 from . import (
+    budgets,
     desk,
     fulfilments,
     operations,
@@ -47,6 +49,7 @@ admin.site.site_url = None  # the admin is the site: no "view site" link
 admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 15 minutes
 
 __all__ = [
+    "budgets",
     "desk",
     "fulfilments",
     "operations",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -32,7 +32,8 @@ from customers.selectors import customers_visible_to
 
 from ..fulfilment.services import use_request
 from ..integrations.services import form_token_consume
-from ..ledger.models import Channel
+from ..ledger.models import Channel, Source
+from ..money.selectors import budgets_exhausted
 from ..reach.models import PushChannel
 from ..reach.selectors import (
     CustomerDesk,
@@ -81,6 +82,32 @@ class DeskRelative:
     relation: str
     name: str
     linked: bool
+
+
+def budget_gone_codes(desk: CustomerDesk) -> set[str]:
+    """The benefits on the desk whose budget is used up this period (one query): shown as
+    "Budget used up" and not offered in the use form. A purchase is never refused, so it is
+    not counted."""
+    budgeted = {e.benefit_id: e.code for e in desk.shelf.entries if e.source != Source.PURCHASE}
+    states = budgets_exhausted(benefit_ids=list(budgeted), on=desk.shelf.today, codes=budgeted)
+    return {budgeted[pk] for pk in states}
+
+
+def _without(form: RedeemForm, desk: CustomerDesk, gone: set[str]) -> RedeemForm:
+    """The use form without the benefits whose budget is gone (unless the entry it would use
+    first is a purchase); an option group left empty goes too."""
+    blocked = {
+        e.code for e in desk.usable_entries if e.code in gone and e.source != Source.PURCHASE
+    }
+    if blocked:
+        field = form._choice("benefit")
+        groups = cast("list[tuple[str, list[tuple[str, str]]]]", field.choices)
+        field.choices = [
+            (label, kept)
+            for label, options in groups
+            if (kept := [(c, text) for c, text in options if c not in blocked])
+        ]
+    return form
 
 
 class _AlreadySent(Exception):
@@ -184,6 +211,7 @@ class CustomerDeskAdmin(DeskRequestsMixin, DeskCancelMixin, CustomerAdmin):
         code_once_show(request, outcome)
         name = customer.name if pii else mask_name(customer.name)
         initial = {"token": token, "benefit": chosen}
+        gone = budget_gone_codes(desk)
         return {
             "title": f"{customer.customer_no} {name}",
             "subtitle": None,
@@ -197,7 +225,10 @@ class CustomerDeskAdmin(DeskRequestsMixin, DeskCancelMixin, CustomerAdmin):
             "can_redeem_perm": can_redeem,
             "can_push": can_push and usable,
             "can_edit": self.has_change_permission(request, customer),
-            "redeem_form": RedeemForm(desk=desk, unmasked=unmasked, initial=initial),
+            "redeem_form": _without(
+                RedeemForm(desk=desk, unmasked=unmasked, initial=initial), desk, gone
+            ),
+            "budget_gone": gone,
             "family": family,
             "push_form": PushForm(desk=desk, initial=initial),
             "has_view_permission": True,

@@ -22,7 +22,9 @@ from customers.pii import mask_name, mask_phone
 
 from ..fulfilment.models import Fulfilment, FulfilmentState
 from ..fulfilment.selectors import open_fulfilments_for
+from ..ledger.models import Source
 from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer
+from ..money.selectors import BudgetState, budgets_exhausted
 from ..shelf.selectors import CellView
 from .base import ERRORS, CustomerScopedView
 from .common import period_start_shown
@@ -132,7 +134,21 @@ def held_text(uses: Sequence[Fulfilment], *, held: int, remaining: int | None) -
     return pgettext("between parts of a sentence", ", ").join(parts)
 
 
-def _entry(entry: ShelfEntry, pick: Pick, held: HeldUses) -> dict[str, Any]:
+# -- budgets -------------------------------------------------------------------------------
+def budget_states(shelf: Bookshelf) -> dict[int, BudgetState]:
+    """The benefits on the shelf whose budget is used up this period (one query). A use the
+    customer bought is never refused by a budget, so purchases are left out."""
+    budgeted = {e.benefit_id: e.code for e in shelf.entries if e.source != Source.PURCHASE}
+    return budgets_exhausted(benefit_ids=list(budgeted), on=shelf.today, codes=budgeted)
+
+
+def _budget_gone(entry: ShelfEntry, states: dict[int, BudgetState]) -> BudgetState | None:
+    return None if entry.source == Source.PURCHASE else states.get(entry.benefit_id)
+
+
+def _entry(
+    entry: ShelfEntry, pick: Pick, held: HeldUses, states: dict[int, BudgetState]
+) -> dict[str, Any]:
     uses = held.get(id(entry), [])
     # A family share's balance does not say whose its holds are: its open requests do.
     count = len(uses) if entry.source == "family" else entry.held
@@ -156,6 +172,7 @@ def _entry(entry: ShelfEntry, pick: Pick, held: HeldUses) -> dict[str, Any]:
         "held": count,
         "held_uses": [held_use(f, pick) for f in uses],
         "held_text": held_text(uses, held=count, remaining=entry.remaining),
+        "budget_exhausted": _budget_gone(entry, states) is not None,
     }
 
 
@@ -174,22 +191,29 @@ def _purchasable(view: CellView, pick: Pick) -> dict[str, Any]:
 
 def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
     """The benefit centre's answer. Its open requests are read (one query) only when some
-    entry has a use held."""
+    entry has a use held; the used-up budgets always (one query): a benefit whose budget says
+    hide is left out (a category left empty too), one that says mark carries
+    `budget_exhausted`."""
     pick = chooser()
     held: HeldUses = {}
     if any(e.held or e.balance_held for e in shelf.entries):
         held = held_uses_by_entry(shelf, open_fulfilments_for([shelf.customer.pk]))
+    states = budget_states(shelf)
+    categories = []
+    for code, name_en, name_zh_hans, entries in shelf.entries_by_category():
+        shown = [
+            _entry(e, pick, held, states)
+            for e in entries
+            if not ((gone := _budget_gone(e, states)) and gone.hide)
+        ]
+        if shown:
+            categories.append(
+                {"code": code, "name": pick(name_en, name_zh_hans), "benefits": shown}
+            )
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),
-        "categories": [
-            {
-                "code": code,
-                "name": pick(name_en, name_zh_hans),
-                "benefits": [_entry(e, pick, held) for e in entries],
-            }
-            for code, name_en, name_zh_hans, entries in shelf.entries_by_category()
-        ],
+        "categories": categories,
         "purchasable": [_purchasable(v, pick) for v in shelf.purchasable],
     }
 
@@ -272,6 +296,12 @@ class ShelfEntrySerializer(serializers.Serializer):
     held_text = serializers.CharField(
         help_text="`held` in a sentence in the reader's language, e.g. \"1 booked for 12 Dec, "
         '1 left" / "已预约 1 次（12月12日），剩余 1 次"; empty when nothing is held.'
+    )
+    budget_exhausted = serializers.BooleanField(
+        help_text="The benefit's budget (its own or its category's) is used up for the period: "
+        "a request is refused with `budget_exhausted` until it is raised or a use is given "
+        "back. Show the benefit as unavailable. (A budget set to hide leaves the benefit out "
+        "instead.) Always false for a purchase: uses the customer paid for are never refused."
     )
 
 
@@ -358,6 +388,7 @@ class BookshelfView(CustomerScopedView):
                                         }
                                     ],
                                     "held_text": "1 booked for 12 Dec, 1 left",
+                                    "budget_exhausted": False,
                                 }
                             ],
                         }

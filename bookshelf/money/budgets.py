@@ -13,7 +13,8 @@ notice. Uses paid for by the customer (a purchase) are counted but never refused
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,13 +25,14 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import Benefit
-from config.exceptions import Conflict
+from benefits.models import Benefit, Category
+from config.exceptions import Conflict, DomainError
 
 from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from .error_codes import MoneyErrorCode
-from .models import ZERO, Budget, BudgetPeriod, BudgetPeriodKind
+from .models import ZERO, Budget, BudgetPeriod, BudgetPeriodKind, WhenExhausted
+from .prices import money
 
 
 def budget_period_bounds(kind: str, on: date) -> tuple[date, date]:
@@ -190,16 +192,24 @@ class BudgetState:
     hide: bool
 
 
-def budgets_exhausted(*, benefit_ids: list[int], on: date) -> dict[int, BudgetState]:
+def budgets_exhausted(
+    *, benefit_ids: list[int], on: date, codes: Mapping[int, str] | None = None
+) -> dict[int, BudgetState]:
     """The benefits among these whose budget (own or top category's) cannot take one more
-    use today, in one query. A benefit is hidden if any of its used-up budgets says so."""
+    use today. A benefit is hidden if any of its used-up budgets says so. With `codes` (the
+    benefits' codes, which a page already has) it is one query; without, one more reads them."""
+    if not benefit_ids:
+        return {}
+    if codes is None:
+        codes = dict(Benefit.objects.filter(pk__in=benefit_ids).values_list("pk", "code"))
+    tops = {code.split(".")[0] for code in codes.values()}
     rows = (
         BudgetPeriod.objects.filter(budget__active=True, start__lte=on, end__gte=on)
         .filter(
-            (Q(cap_uses__isnull=False) & Q(used_uses__gte=F("cap_uses")))
-            | (Q(cap_amount__isnull=False) & Q(used_amount__gte=F("cap_amount")))
-            | Q(exhausted_at__isnull=False)  # a request was refused since the last give-back
+            Q(budget__benefit_id__in=benefit_ids)
+            | Q(budget__category__parent__isnull=True, budget__category__code__in=tops)
         )
+        .filter(_used_up())
         .values_list("budget__benefit_id", "budget__category__code", "budget__when_exhausted")
     )
     by_benefit: dict[int, str] = {}
@@ -209,13 +219,165 @@ def budgets_exhausted(*, benefit_ids: list[int], on: date) -> dict[int, BudgetSt
             by_benefit[benefit_id] = max(by_benefit.get(benefit_id, ""), when)
         else:
             by_category[category_code] = max(by_category.get(category_code, ""), when)
-    if not by_benefit and not by_category:
-        return {}
-    codes = dict(Benefit.objects.filter(pk__in=benefit_ids).values_list("pk", "code"))
     states: dict[int, BudgetState] = {}
     for benefit_id in benefit_ids:
         top = codes.get(benefit_id, "").split(".")[0]
         whens = [w for w in (by_benefit.get(benefit_id), by_category.get(top)) if w]
         if whens:
-            states[benefit_id] = BudgetState(benefit_id, hide="hide" in whens)
+            states[benefit_id] = BudgetState(benefit_id, hide=WhenExhausted.HIDE in whens)
     return states
+
+
+def _used_up() -> Q:
+    """A period that cannot take one more use: a cap reached, or a request refused since the
+    last give-back."""
+    return (
+        (Q(cap_uses__isnull=False) & Q(used_uses__gte=F("cap_uses")))
+        | (Q(cap_amount__isnull=False) & Q(used_amount__gte=F("cap_amount")))
+        | Q(exhausted_at__isnull=False)
+    )
+
+
+# -- product staff's budgets ----------------------------------------------------------------
+@dataclass(frozen=True)
+class BudgetInput:
+    """What product staff set on a budget (the admin form's cleaned data)."""
+
+    benefit_id: int | None
+    category_id: int | None
+    period: str
+    cap_uses: int | None
+    cap_amount: Decimal | None
+    warn_percent: int
+    when_exhausted: str
+    active: bool
+
+
+def _invalid(message: str, field: str) -> DomainError:
+    return DomainError(MoneyErrorCode.INVALID, message, field=field)
+
+
+def budget_check(data: BudgetInput, budget: Budget | None) -> None:
+    """Refuse bad input with `invalid` and the field it is about (the admin form shows it
+    on that field); `budget_save` runs it again."""
+    if (data.benefit_id is None) == (data.category_id is None):
+        raise _invalid(_("A budget is for one benefit or for one top category."), "benefit")
+    if data.cap_uses is None and data.cap_amount is None:
+        raise _invalid(_("Set a cap in uses, in yuan or both."), "cap_uses")
+    if data.cap_amount is not None and data.cap_amount < 0:
+        raise _invalid(_("A cap cannot be negative."), "cap_amount")
+    if not 1 <= data.warn_percent <= 100:
+        raise _invalid(_("The warning level is between 1 and 100%."), "warn_percent")
+    if (
+        data.category_id is not None
+        and not Category.objects.filter(pk=data.category_id, parent__isnull=True).exists()
+    ):
+        raise _invalid(_("Choose a top category."), "category")
+    others = Budget.objects.exclude(pk=budget.pk) if budget else Budget.objects.all()
+    if data.benefit_id is not None and others.filter(benefit_id=data.benefit_id).exists():
+        raise _invalid(_("This benefit already has a budget."), "benefit")
+    if data.category_id is not None and others.filter(category_id=data.category_id).exists():
+        raise _invalid(_("This category already has a budget."), "category")
+    if budget is not None and budget.period != data.period and budget.periods.exists():
+        raise _invalid(
+            _("The period cannot change once spending was counted: make a new budget."),
+            "period",
+        )
+
+
+def budget_save(*, budget: Budget | None, data: BudgetInput, on: date | None = None) -> Budget:
+    """Create or change a budget. New caps apply to the current period at once (its row is
+    updated in the same transaction); a period that fits under the new caps is no longer used
+    up, and one back under its warning level will warn again when it crosses it. Bad input
+    raises `invalid` (with the field) and changes nothing."""
+    on = on or timezone.localdate()
+    if data.cap_amount is not None:
+        data = replace(data, cap_amount=money(data.cap_amount))
+    budget_check(data, budget)
+    with transaction.atomic():
+        budget = budget or Budget()
+        for name, value in asdict(data).items():
+            setattr(budget, name, value)
+        budget.save()
+        start, _end = budget_period_bounds(budget.period, on)
+        current = BudgetPeriod.objects.filter(budget=budget, start=start)
+        current.update(
+            cap_uses=budget.cap_uses,
+            cap_amount=budget.cap_amount,
+            warn_percent=budget.warn_percent,
+        )
+        current.filter(_fits(ZERO)).update(exhausted_at=None)
+        current.exclude(_warning_due()).update(warned_at=None)
+    return budget
+
+
+# -- what the admin shows ------------------------------------------------------------------
+@dataclass(frozen=True)
+class BudgetSpend:
+    """A budget's current period as the admin shows it (no row yet: nothing spent)."""
+
+    budget: Budget
+    used_uses: int
+    used_amount: Decimal
+    cap_uses: int | None
+    cap_amount: Decimal | None
+    warned: bool
+    used_up: bool
+
+    @property
+    def uses_percent(self) -> int | None:
+        return _percent(Decimal(self.used_uses), self.cap_uses)
+
+    @property
+    def amount_percent(self) -> int | None:
+        return _percent(self.used_amount, self.cap_amount)
+
+
+def _percent(used: Decimal, cap: int | Decimal | None) -> int | None:
+    if cap is None:
+        return None
+    if not cap:
+        return 100
+    return int(used * 100 / Decimal(cap))
+
+
+def budget_spends(budgets: list[Budget], on: date) -> dict[int, BudgetSpend]:
+    """The current period's spend of each budget, in one query."""
+    starts = {b.pk: budget_period_bounds(b.period, on)[0] for b in budgets}
+    rows = {
+        (p.budget_id, p.start): p
+        for p in BudgetPeriod.objects.filter(budget_id__in=list(starts), start__lte=on, end__gte=on)
+    }
+    out = {}
+    for budget in budgets:
+        period = rows.get((budget.pk, starts[budget.pk]))
+        out[budget.pk] = _spend(budget, period)
+    return out
+
+
+def _spend(budget: Budget, period: BudgetPeriod | None) -> BudgetSpend:
+    if period is None:
+        return BudgetSpend(budget, 0, ZERO, budget.cap_uses, budget.cap_amount, False, False)
+    full_uses = period.cap_uses is not None and period.used_uses >= period.cap_uses
+    full_amount = period.cap_amount is not None and period.used_amount >= period.cap_amount
+    return BudgetSpend(
+        budget,
+        period.used_uses,
+        period.used_amount,
+        period.cap_uses,
+        period.cap_amount,
+        warned=period.warned_at is not None,
+        used_up=full_uses or full_amount or period.exhausted_at is not None,
+    )
+
+
+def budgets_alerting(on: date) -> list[BudgetSpend]:
+    """The active budgets whose current period reached its warning level or is used up, for
+    product staff's notice: one query."""
+    periods = (
+        BudgetPeriod.objects.filter(budget__active=True, start__lte=on, end__gte=on)
+        .filter(Q(warned_at__isnull=False) | _warning_due() | _used_up())
+        .select_related("budget__benefit", "budget__category")
+        .order_by("budget__category__code", "budget__benefit__code")
+    )
+    return [_spend(p.budget, p) for p in periods]

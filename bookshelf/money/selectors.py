@@ -3,7 +3,15 @@ cost page."""
 
 from __future__ import annotations
 
-from .budgets import BudgetState, budget_period_bounds, budgets_covering, budgets_exhausted
+from .budgets import (
+    BudgetSpend,
+    BudgetState,
+    budget_period_bounds,
+    budget_spends,
+    budgets_alerting,
+    budgets_covering,
+    budgets_exhausted,
+)
 from .costs import month_of
 from .prices import (
     PriceSchedule,
@@ -37,6 +45,7 @@ from .statements import statement_lines
 
 __all__ = [
     "COST_BANDS",
+    "BudgetSpend",
     "BudgetState",
     "BudgetUse",
     "CostReport",
@@ -49,6 +58,8 @@ __all__ = [
     "bill_headers",
     "bill_read",
     "budget_period_bounds",
+    "budget_spends",
+    "budgets_alerting",
     "budgets_covering",
     "budgets_exhausted",
     "cost_band",

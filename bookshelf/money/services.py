@@ -3,21 +3,32 @@ in the use's transaction), budgets, statements and reconciliation."""
 
 from __future__ import annotations
 
-from .budgets import budget_charge, budget_period_open, budget_release, budget_reprice
+from .budgets import (
+    BudgetInput,
+    budget_charge,
+    budget_check,
+    budget_period_open,
+    budget_release,
+    budget_reprice,
+    budget_save,
+)
 from .costs import Charged, use_cancel_done, use_charge, use_give_back, use_settle
 from .prices import money, price_check, price_set, price_withdraw
 from .reconciliation import Decision, Mapping, bill_import, item_decide, statement_reconcile
 from .statements import statement_draft
 
 __all__ = [
+    "BudgetInput",
     "Charged",
     "Decision",
     "Mapping",
     "bill_import",
     "budget_charge",
+    "budget_check",
     "budget_period_open",
     "budget_release",
     "budget_reprice",
+    "budget_save",
     "item_decide",
     "money",
     "price_check",
