@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -229,11 +229,18 @@ def budgets_exhausted(
 
 
 def _used_up() -> Q:
-    """A period that cannot take one more use: a cap reached, or a request refused since the
-    last give-back."""
+    """A period that cannot take one more use: a cap in uses reached; a cap in yuan that one
+    more use at the period's average cost would pass (used * (n + 1) > cap * n, no division);
+    or a request refused since the last give-back. (A refusal's own mark is rolled back with
+    the refused use's transaction, so the average is what tells the benefit centre that a
+    950 of 1,000 yuan budget at 100 yuan a use is used up.)"""
+    one_more_too_many = GreaterThan(
+        F("used_amount") * (F("used_uses") + 1), F("cap_amount") * F("used_uses")
+    )
     return (
         (Q(cap_uses__isnull=False) & Q(used_uses__gte=F("cap_uses")))
         | (Q(cap_amount__isnull=False) & Q(used_amount__gte=F("cap_amount")))
+        | (Q(cap_amount__isnull=False) & Q(one_more_too_many))
         | Q(exhausted_at__isnull=False)
     )
 

@@ -93,3 +93,25 @@ def test_used_up_budgets_are_one_query_for_the_page(django_assert_num_queries):
         states = budgets_exhausted(benefit_ids=list(codes), on=timezone.localdate(), codes=codes)
     assert set(states) == {gone.pk}
     assert states[gone.pk].hide is False
+
+
+def test_a_yuan_budget_that_cannot_take_one_more_use_at_its_average_cost_is_used_up():
+    """950 of 1,000 yuan spent at 100 a use: the next use would pass the cap, so the centre
+    marks it, though nothing has been refused yet (and a refusal's own mark is rolled back)."""
+    from bookshelf.models import ContractPrice
+
+    benefit = make_benefit(cells={Tier.GOLD: 3}, category_code="HLT")
+    supplier = make_supplier(f"s-{benefit.pk}", benefits=[benefit])
+    ContractPrice.objects.create(
+        supplier=supplier, benefit=benefit, unit_cost=Decimal("100.00"), valid_from="2020-01-01"
+    )
+    Budget.objects.create(benefit=benefit, cap_amount=Decimal("1000.00"))
+    for _ in range(9):
+        use_request(customer=make_customer(tier=Tier.GOLD), benefit_code=benefit.code)
+    today = timezone.localdate()
+    period = BudgetPeriod.objects.get()
+    codes = {benefit.pk: benefit.code}
+    # 900 of 1,000: one more fits exactly.
+    assert not budgets_exhausted(benefit_ids=[benefit.pk], on=today, codes=codes)
+    BudgetPeriod.objects.filter(pk=period.pk).update(used_amount=Decimal("950.00"), used_uses=10)
+    assert set(budgets_exhausted(benefit_ids=[benefit.pk], on=today, codes=codes)) == {benefit.pk}
