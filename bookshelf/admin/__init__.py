@@ -8,6 +8,7 @@
 - `suppliers`: suppliers, which benefits they deliver, their callback keys (import/export);
 - `fulfilments`: where each held use stands, and the operations queue;
 - `pools`: the code pools of issued benefits, their stock and the supplier's file import;
+- `statements`: supplier statements (totals, lines, export, approval, monthly drafts);
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
@@ -33,6 +34,7 @@ from . import (
     schedule,
     shelf,
     staff,
+    statements,
     suppliers,
 )
 
@@ -54,5 +56,6 @@ __all__ = [
     "schedule",
     "shelf",
     "staff",
+    "statements",
     "suppliers",
 ]
