@@ -43,7 +43,6 @@ from config.users import acting_user
 
 from .error_codes import MoneyErrorCode
 from .models import (
-    MONEY,
     ZERO,
     CostEntry,
     CostKind,
@@ -259,7 +258,7 @@ def statements_with_figures() -> QuerySet[Statement]:
         figure_total=Case(
             When(approved, then="total"),
             default=Coalesce(Subquery(draft_total), ZERO),
-            output_field=DecimalField(**MONEY),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
         ),
         open_items=Coalesce(Subquery(open_items), 0),
         bills_count=Coalesce(Subquery(bills), 0),
