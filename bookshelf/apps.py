@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # The capabilities that define Celery tasks (each in its own `tasks.py`, named in `jobs`).
-TASK_MODULES = ("ledger", "fulfilment", "review", "reach", "integrations")
+TASK_MODULES = ("ledger", "fulfilment", "money", "review", "reach", "integrations")
 
 
 class BookshelfConfig(AppConfig):

@@ -39,6 +39,8 @@ PUSHES_REQUEUE = "bookshelf.tasks.requeue_pending_pushes"
 # Suppliers and fulfilment (bookshelf.fulfilment)
 FULFILMENT_OVERDUE_SWEEP = "bookshelf.fulfilment_overdue_sweep"
 FULFILMENT_EXPIRE_SWEEP = "bookshelf.fulfilment_expire_sweep"
+# Money (bookshelf.money)
+STATEMENTS_DRAFT_MONTH = "bookshelf.statements_draft_month"
 # Integrations
 WEBHOOK_DELIVER = "bookshelf.tasks.webhook_deliver"
 WEBHOOKS_SWEEP = "bookshelf.tasks.webhooks_sweep"
@@ -57,6 +59,7 @@ ALL = (
     PUSHES_REQUEUE,
     FULFILMENT_OVERDUE_SWEEP,
     FULFILMENT_EXPIRE_SWEEP,
+    STATEMENTS_DRAFT_MONTH,
     WEBHOOK_DELIVER,
     WEBHOOKS_SWEEP,
     IDEMPOTENCY_PRUNE,

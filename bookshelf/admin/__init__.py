@@ -9,6 +9,7 @@
 - `prices`: contract prices per supplier and benefit, effective-dated (import/export);
 - `fulfilments`: where each held use stands, and the operations queue;
 - `pools`: the code pools of issued benefits, their stock and the supplier's file import;
+- `statements`: supplier statements (totals, lines, export, approval, monthly drafts);
 - `operations`: API clients, webhook subscriptions and the delivery log;
 - `schedule`: the scheduled jobs (superusers change them; others at most read);
 - `staff`: staff users and groups, their permissions worded in the reader's language;
@@ -39,6 +40,7 @@ from . import (
     schedule,
     shelf,
     staff,
+    statements,
     suppliers,
 )
 
@@ -63,5 +65,6 @@ __all__ = [
     "schedule",
     "shelf",
     "staff",
+    "statements",
     "suppliers",
 ]

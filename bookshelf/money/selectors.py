@@ -41,10 +41,19 @@ from .reports import (
     run_rate_forecast,
     use_costs_by_tier,
 )
-from .statements import statement_lines
+from .statement_export import export_file_name, statement_csv, statement_xlsx
+from .statements import (
+    BenefitTotal,
+    StatementTotals,
+    last_month,
+    statement_lines,
+    statement_totals,
+    statements_with_figures,
+)
 
 __all__ = [
     "COST_BANDS",
+    "BenefitTotal",
     "BudgetSpend",
     "BudgetState",
     "BudgetUse",
@@ -54,6 +63,7 @@ __all__ = [
     "PriceSchedule",
     "ReconciliationView",
     "Spend",
+    "StatementTotals",
     "UseCosts",
     "bill_headers",
     "bill_read",
@@ -65,6 +75,8 @@ __all__ = [
     "cost_band",
     "cost_per_user",
     "cost_report",
+    "export_file_name",
+    "last_month",
     "month_of",
     "price_in_force",
     "price_schedules",
@@ -72,7 +84,11 @@ __all__ = [
     "prices_in_force",
     "reconciliation_of",
     "run_rate_forecast",
+    "statement_csv",
     "statement_lines",
     "statement_open_items",
+    "statement_totals",
+    "statement_xlsx",
+    "statements_with_figures",
     "use_costs_by_tier",
 ]

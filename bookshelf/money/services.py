@@ -15,7 +15,7 @@ from .budgets import (
 from .costs import Charged, use_cancel_done, use_charge, use_give_back, use_settle
 from .prices import money, price_check, price_set, price_withdraw
 from .reconciliation import Decision, Mapping, bill_import, item_decide, statement_reconcile
-from .statements import statement_draft
+from .statements import statement_approve, statement_draft, statements_draft_month
 
 __all__ = [
     "BudgetInput",
@@ -34,8 +34,10 @@ __all__ = [
     "price_check",
     "price_set",
     "price_withdraw",
+    "statement_approve",
     "statement_draft",
     "statement_reconcile",
+    "statements_draft_month",
     "use_cancel_done",
     "use_charge",
     "use_give_back",

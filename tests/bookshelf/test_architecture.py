@@ -35,6 +35,7 @@ PINNED_TASK_NAMES = {
     "bookshelf.shelf_review",
     "bookshelf.shelf_review_chunk",
     "bookshelf.shelf_review_finish",
+    "bookshelf.statements_draft_month",
     "bookshelf.tasks.deliver_push",
     "bookshelf.tasks.idempotency_prune_task",
     "bookshelf.tasks.peer_usage_refresh_task",

@@ -388,6 +388,7 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "bookshelf.redemption_partitions_ensure": "1",
         "bookshelf.fulfilment_overdue_sweep": None,  # every 10 minutes
         "bookshelf.fulfilment_expire_sweep": "0",
+        "bookshelf.statements_draft_month": "2",  # the 1st of each month
     }
     for name in tasks:
         assert name in app.tasks
