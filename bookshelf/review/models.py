@@ -446,6 +446,25 @@ class ReviewFinding(models.Model):
             "verdict": self.get_verdict_display(),
         }
 
+    def _per(self, count: int) -> Decimal | None:
+        if self.cost is None or not count:
+            return None
+        return (Decimal(self.cost) / count).quantize(Decimal("0.01"))
+
+    @property
+    def cost_per_use(self) -> Decimal | None:
+        return self._per(self.uses)
+
+    @property
+    def cost_per_user(self) -> Decimal | None:
+        """Per active user: per customer who used it in the window."""
+        return self._per(self.users)
+
+    @property
+    def cost_per_promoter(self) -> Decimal | None:
+        """Per promoter (an NPS of 9-10, over the NPS horizon); None without promoters."""
+        return self._per(self.promoters)
+
 
 class DiscoverabilityFinding(models.Model):
     """Customers asked a review's window for something their tier already holds: they did
