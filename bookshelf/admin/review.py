@@ -334,13 +334,16 @@ class ReviewFindingAdmin(admin.ModelAdmin):
         "uses",
         "cost_yuan",
         "per_user_yuan",
-        "per_promoter_yuan",
         "nps",
         "responses",
         "low_streak",
         "run",
     )
     list_filter = ("verdict", "tier", "run")
+
+    class Media:
+        css = {"all": ["bookshelf/review.css"]}  # the yuan columns right-aligned
+
     search_fields = ("benefit__code", "benefit__name_en", "benefit__name_zh_hans")
     list_select_related = ("benefit", "run")
 
@@ -366,10 +369,6 @@ class ReviewFindingAdmin(admin.ModelAdmin):
     def per_user_yuan(self, finding: ReviewFinding) -> str:
         return yuan(finding.cost_per_user)
 
-    @admin.display(description=gettext_lazy("cost per promoter"))
-    def per_promoter_yuan(self, finding: ReviewFinding) -> str:
-        return yuan(finding.cost_per_promoter)
-
 
 @admin.register(Proposal)
 class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
@@ -385,6 +384,10 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
         "decided_by",
     )
     list_filter = ("kind", "status")
+
+    class Media:
+        css = {"all": ["bookshelf/review.css"]}  # the yuan column right-aligned
+
     search_fields = ("title", "key", "benefit__code")
     list_select_related = ("run", "decided_by", "benefit")
     actions = ["approve", "decline"]

@@ -57,15 +57,18 @@ def smaller_quotas(
     out: dict[str, dict[str, Any]] = {}
     for finding in tiers:
         per_user = finding.cost_per_user
-        if per_user is None or per_user <= max_cost_per_user:
+        if finding.tier is None or per_user is None or per_user <= max_cost_per_user:
             continue
         new = smaller_quota(finding, max_cost_per_user)
         now = quotas.get(finding.tier)
         if new is None or (now is not None and new >= now):
             continue
+        saving = quota_saving(finding, new, window_days)
+        if saving <= 0:  # its users used no more than the new quota: nothing to offer
+            continue
         out[str(finding.tier)] = {
             "quota": now,
             "smaller_quota": new,
-            "saving_per_year": str(quota_saving(finding, new, window_days)),
+            "saving_per_year": str(saving),
         }
     return out
