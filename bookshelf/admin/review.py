@@ -77,9 +77,11 @@ from .review_pages import (
     list_sep,
     nps_text,
     pct,
+    proposal_cost,
     summary_table,
     thresholds_table,
     users_of,
+    yuan,
 )
 
 CHART_ROWS = 20
@@ -96,6 +98,7 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
         "consecutive_reviews",
         "grace_days",
         "promote_nps",
+        "max_cost_yuan",
         "response_days",
         "demand_threshold",
     )
@@ -116,6 +119,7 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (gettext_lazy("Cost for its use"), {"fields": ("max_cost_per_user",)}),
         (
             gettext_lazy("Schedule and windows (default row only)"),
             {"fields": ("window_days", "review_every_days", "nps_days", "demand_threshold")},
@@ -125,6 +129,13 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("minimum usage rate"), ordering="min_usage_rate")
     def min_usage_rate_pct(self, row: ReviewSettings) -> str:
         return pct(float(row.min_usage_rate))
+
+    @admin.display(
+        description=gettext_lazy("highest cost per active user (yuan)"),
+        ordering="max_cost_per_user",
+    )
+    def max_cost_yuan(self, row: ReviewSettings) -> str:
+        return yuan(row.max_cost_per_user)
 
 
 class ProposalInline(admin.TabularInline):
@@ -321,12 +332,18 @@ class ReviewFindingAdmin(admin.ModelAdmin):
         "users",
         "eligible",
         "uses",
+        "cost_yuan",
+        "per_user_yuan",
         "nps",
         "responses",
         "low_streak",
         "run",
     )
     list_filter = ("verdict", "tier", "run")
+
+    class Media:
+        css = {"all": ["bookshelf/review.css"]}  # the yuan columns right-aligned
+
     search_fields = ("benefit__code", "benefit__name_en", "benefit__name_zh_hans")
     list_select_related = ("benefit", "run")
 
@@ -344,12 +361,33 @@ class ReviewFindingAdmin(admin.ModelAdmin):
     def rate_pct(self, finding: ReviewFinding) -> str:
         return pct(finding.rate)
 
+    @admin.display(description=gettext_lazy("cost"), ordering="cost")
+    def cost_yuan(self, finding: ReviewFinding) -> str:
+        return yuan(finding.cost)
+
+    @admin.display(description=gettext_lazy("cost per user"))
+    def per_user_yuan(self, finding: ReviewFinding) -> str:
+        return yuan(finding.cost_per_user)
+
 
 @admin.register(Proposal)
 class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
     change_form_template = "admin/bookshelf/proposal/change_form.html"
-    list_display = ("title_shown", "kind", "status", "requests", "deadline", "run", "decided_by")
+    list_display = (
+        "title_shown",
+        "kind",
+        "status",
+        "requests",
+        "saving_yuan",
+        "deadline",
+        "run",
+        "decided_by",
+    )
     list_filter = ("kind", "status")
+
+    class Media:
+        css = {"all": ["bookshelf/review.css"]}  # the yuan column right-aligned
+
     search_fields = ("title", "key", "benefit__code")
     list_select_related = ("run", "decided_by", "benefit")
     actions = ["approve", "decline"]
@@ -362,6 +400,7 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
         "deadline",
         "run",
         "why",
+        "cost_text",
         "requests_text",
         "tiers_asking",
         "wordings",
@@ -377,12 +416,20 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
         else:
             fields = ["kind", "title_shown", "benefit_link", "category", "status", "deadline"]
             fields += ["run"]
-            fields += ["why"]
+            fields += ["why", "cost_text"]
         return [*fields, "decided_at", "decided_by", "created_at", "note"]
 
     @admin.display(description=gettext_lazy("title"), ordering="title")
     def title_shown(self, proposal: Proposal) -> str:
         return proposal.shown_title
+
+    @admin.display(description=gettext_lazy("saving a year"), ordering="saving_per_year")
+    def saving_yuan(self, proposal: Proposal) -> str:
+        return yuan(proposal.saving_per_year)
+
+    @admin.display(description=gettext_lazy("cost"))
+    def cost_text(self, proposal: Proposal) -> SafeString:
+        return proposal_cost(proposal)
 
     def get_urls(self) -> list[Any]:
         return [*self.decision_urls(), *super().get_urls()]
@@ -503,12 +550,21 @@ class ProposalAdmin(ProposalDecisions, admin.ModelAdmin):
         assert proposal.benefit_id is not None  # a retirement names its benefit
         summary = format_html(
             "<p>{}</p>",
-            _(
-                "Best tier's usage rate %(rate)s is below the threshold %(threshold)s for "
-                "%(low)s reviews in a row (%(needed)s needed), over %(days)s-day windows. "
-                "NPS: %(nps)s."
+            (
+                _(
+                    "Its uses cost %(per_user)s per active user in the window, above the "
+                    "threshold %(max)s. Best tier's usage rate %(rate)s. NPS: %(nps)s."
+                )
+                if ev.get("costly")
+                else _(
+                    "Best tier's usage rate %(rate)s is below the threshold %(threshold)s for "
+                    "%(low)s reviews in a row (%(needed)s needed), over %(days)s-day windows. "
+                    "NPS: %(nps)s."
+                )
             )
             % {
+                "per_user": yuan(ev.get("cost_per_user")),
+                "max": yuan(ev.get("max_cost_per_user")),
                 "rate": pct(ev.get("best_rate")),
                 "threshold": pct(ev.get("threshold")),
                 "low": ev.get("low_reviews"),

@@ -1,11 +1,13 @@
 """What the review pages show, formatted one way: rates as percentages with one decimal,
-counts with thousands separators, thresholds by their names, tiers by their labels, and
-Chinese punctuation on Chinese pages. The run page's summary and its findings grouped by
-verdict (each group collapsed, its first rows shown, the rest one link away).
+counts with thousands separators, yuan as ¥ with two decimals, thresholds by their names,
+tiers by their labels, and Chinese punctuation on Chinese pages. The run page's summary and
+its findings grouped by verdict (each group collapsed, its first rows shown, the rest one
+link away).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -21,12 +23,13 @@ from django.utils.translation import ngettext
 
 from benefits.models import Category
 
-from ..review.models import ReviewFinding, ReviewRun, ReviewSettings, Verdict
+from ..review.models import Proposal, ReviewFinding, ReviewRun, ReviewSettings, Verdict
 from ..review.selectors import colon, list_sep, tier_label
 
 # Most telling first: what the review proposes, then what it flags, then the rest.
 VERDICT_ORDER = [
     Verdict.RETIRE,
+    Verdict.COSTLY,
     Verdict.PROMOTE,
     Verdict.PENDING,
     Verdict.LOW,
@@ -46,6 +49,14 @@ def pct(value: float | None) -> str:
 def count(n: int | None) -> str:
     """A count with thousands separators (in every language the same way)."""
     return "–" if n is None else number_format(n, force_grouping=True)
+
+
+def yuan(value: Decimal | str | None) -> str:
+    """Yuan with two decimals and thousands separators (¥1,234.50), or a dash."""
+    if value is None or value == "":
+        return "–"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    return "¥" + number_format(amount, decimal_pos=2, force_grouping=True)
 
 
 def signed(n: int | None) -> str:
@@ -77,6 +88,7 @@ def tier_rates(findings: list[ReviewFinding]) -> str:
 
 _PERCENT = {"min_usage_rate"}
 _SIGNED = {"promote_nps"}
+_YUAN = {"max_cost_per_user"}
 
 
 def threshold_name(key: str) -> str:
@@ -94,6 +106,8 @@ def threshold_value(key: str, value: Any) -> str:
         return pct(float(value))
     if key in _SIGNED:
         return signed(int(value))
+    if key in _YUAN:
+        return yuan(value)
     return count(int(value))
 
 
@@ -217,6 +231,10 @@ def _findings_header() -> SafeString:
                 _("Low reviews in a row"),
                 _("Users / could use"),
                 _("Uses"),
+                _("Cost"),
+                _("Cost per use"),
+                _("Cost per user"),
+                _("Cost per promoter"),
                 _("NPS (answers)"),
                 _("By tier: users / could use (rate)"),
             )
@@ -237,7 +255,9 @@ def _findings_group(
     body = format_html_join(
         "",
         '<tr data-code="{}"><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
-        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>',
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td>{}</td></tr>',
         (
             (
                 f.benefit.code,
@@ -246,6 +266,10 @@ def _findings_group(
                 count(f.low_streak),
                 users_of(f.users, f.eligible),
                 count(f.uses),
+                yuan(f.cost),
+                yuan(f.cost_per_use),
+                yuan(f.cost_per_user),
+                yuan(f.cost_per_promoter),
                 nps_text(f.nps, f.responses),
                 tier_rates(tiers.get(f.benefit_id, [])),
             )
@@ -315,4 +339,63 @@ def verdict_order_case() -> Case:
     return Case(
         *(When(verdict=v, then=Value(i)) for i, v in enumerate(VERDICT_ORDER)),
         output_field=IntegerField(),
+    )
+
+
+# -- a proposal's cost ------------------------------------------------------------------------
+
+
+def proposal_cost(proposal: Proposal) -> SafeString:
+    """What the benefit cost in the review's window and what the proposal saves a year; for
+    a costly benefit, the smaller quota per costly tier and what it would save instead."""
+    ev = proposal.evidence
+    if ev.get("cost") is None and proposal.saving_per_year is None:
+        return format_html("<p>{}</p>", _("No use in the window had a contract price."))
+    lines = format_html(
+        "<p>{}</p><p>{}</p>",
+        _(
+            "Cost in the window: %(cost)s (%(per_use)s per use, %(per_user)s per active "
+            "user, %(per_promoter)s per promoter)."
+        )
+        % {
+            "cost": yuan(ev.get("cost")),
+            "per_use": yuan(ev.get("cost_per_use")),
+            "per_user": yuan(ev.get("cost_per_user")),
+            "per_promoter": yuan(ev.get("cost_per_promoter")),
+        },
+        _("Retiring it saves about %(saving)s a year.")
+        % {"saving": yuan(proposal.saving_per_year)},
+    )
+    quotas = ev.get("smaller_quotas") or {}
+    if not quotas:
+        return lines
+    rows = format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td></tr>',
+        (
+            (
+                tier_label(int(tier)),
+                _("Unlimited") if row.get("quota") is None else count(row["quota"]),
+                count(row.get("smaller_quota")),
+                yuan(row.get("saving_per_year")),
+            )
+            for tier, row in sorted(quotas.items(), key=lambda i: int(i[0]))
+        ),
+    )
+    return format_html(
+        '{}<p>{}</p><table class="review-quotas"><thead><tr><th scope="col">{}</th>'
+        '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
+        "<tbody>{}</tbody></table>",
+        lines,
+        _(
+            "Or a smaller quota in the tiers above %(max)s per active user (the saving counts "
+            "only uses above the new quota, so it is at least this much):"
+        )
+        % {"max": yuan(ev.get("max_cost_per_user"))},
+        _("Tier"),
+        _("Quota now"),
+        _("Smaller quota"),
+        _("Saving a year"),
+        rows,
     )

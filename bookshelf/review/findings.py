@@ -1,16 +1,18 @@
 """Reviewing a chunk of benefits: usage rate and NPS per benefit and tier, low-usage streaks
-over the previous reviews' windows, and a verdict; the chunk's findings are replaced in one
-transaction, so a redelivered task gives the same result."""
+over the previous reviews' windows, what the window's uses cost (the sum of their unit costs,
+read in the same GROUP BY as the uses), and a verdict; the chunk's findings are replaced in
+one transaction, so a redelivered task gives the same result."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from benefits.models import Benefit
@@ -44,6 +46,7 @@ class _Cell:
     eligible: int = 0
     users: list[int] = field(default_factory=list)  # per review back, 0 = this one
     uses: int = 0
+    cost: Decimal | None = None  # the window's uses' unit costs; None: none had a price
     responses: int = 0
     promoters: int = 0
     detractors: int = 0
@@ -103,6 +106,7 @@ class _Thresholds:
     grace_days: int
     min_responses: int
     promote_nps: int
+    max_cost_per_user: Decimal | None  # None: a run from before costs were reviewed
 
     @classmethod
     def of(cls, run: ReviewRun, benefit: Benefit) -> _Thresholds:
@@ -114,10 +118,22 @@ class _Thresholds:
             grace_days=int(t["grace_days"]),
             min_responses=int(t["min_responses"]),
             promote_nps=int(t["promote_nps"]),
+            max_cost_per_user=(
+                Decimal(str(t["max_cost_per_user"])) if "max_cost_per_user" in t else None
+            ),
         )
 
     def judged_rate(self, cell: _Cell, k: int) -> float | None:
         return cell.judged_rate(k, self.min_eligible, self.min_rate)
+
+    def costly(self, cost: Decimal | None, users: int) -> bool:
+        """The window's uses cost more per active user than the category allows."""
+        if self.max_cost_per_user is None or cost is None or not users:
+            return False
+        return cost > self.max_cost_per_user * users
+
+    def kept_by_nps(self, nps: int | None, responses: int) -> bool:
+        return nps is not None and responses >= self.min_responses and nps >= self.promote_nps
 
 
 @transaction.atomic
@@ -216,6 +232,8 @@ def _count_users(cells: dict[int, dict[int, _Cell]], ids: list[int], windows: li
             # Counted on a column of the review's covering index (never null, like the key):
             # the index answers the whole query alone.
             uses=Count("holder_id", filter=Q(created_at__gte=window.start_at)),
+            # An INCLUDE column of the same index: the cost costs no extra scan.
+            cost=Sum("unit_cost", filter=Q(created_at__gte=window.start_at)),
             **{
                 f"users_{k}": Count(
                     "holder_id",
@@ -232,6 +250,7 @@ def _count_users(cells: dict[int, dict[int, _Cell]], ids: list[int], windows: li
         if used is None:  # used under a tier that no longer holds it
             continue
         used.uses = row["uses"]
+        used.cost = row["cost"]
         used.users = [row[f"users_{k}"] for k in range(depth)]
 
 
@@ -295,13 +314,18 @@ def _staff_decisions(run: ReviewRun, ids: list[int]) -> tuple[dict[int, datetime
 def _tier_findings(
     chunk: _Chunk, benefit: Benefit, tier_cells: list[_Cell], t: _Thresholds
 ) -> list[ReviewFinding]:
-    """The per-tier findings: each tier's rate against the threshold, judged or too few."""
+    """The per-tier findings: each tier's rate against the threshold, judged or too few;
+    a judged tier whose uses cost more per user than allowed is costly (unless its NPS
+    keeps it), before low usage."""
     findings = []
     for cell in tier_cells:
         judged = t.judged_rate(cell, 0)
+        nps = _nps(cell.responses, cell.promoters, cell.detractors)
         verdict = (
             Verdict.TOO_FEW
             if judged is None
+            else Verdict.COSTLY
+            if t.costly(cell.cost, cell.users[0]) and not t.kept_by_nps(nps, cell.responses)
             else Verdict.LOW
             if judged < t.min_rate
             else Verdict.HEALTHY
@@ -314,11 +338,12 @@ def _tier_findings(
                 eligible=cell.eligible,
                 users=cell.users[0],
                 uses=cell.uses,
+                cost=cell.cost,
                 rate=cell.rate(),
                 responses=cell.responses,
                 promoters=cell.promoters,
                 detractors=cell.detractors,
-                nps=_nps(cell.responses, cell.promoters, cell.detractors),
+                nps=nps,
                 low_streak=_streak(
                     [t.judged_rate(cell, k) for k in range(t.needed)],
                     t.min_rate,
@@ -343,13 +368,17 @@ def _benefit_finding(
     responses, promoters, detractors = chunk.nps[benefit.pk]
     nps = _nps(responses, promoters, detractors)
     low_streak = _streak(peaks, t.min_rate, chunk.windows, chunk.kept.get(benefit.pk))
+    users = sum(c.users[0] for c in tier_cells)
+    costs = [c.cost for c in tier_cells if c.cost is not None]
+    cost = sum(costs, Decimal("0.00")) if costs else None
     return ReviewFinding(
         run=chunk.run,
         benefit=benefit,
         tier=None,
         eligible=sum(c.eligible for c in tier_cells),
-        users=sum(c.users[0] for c in tier_cells),
+        users=users,
         uses=sum(c.uses for c in tier_cells),
+        cost=cost,
         rate=peaks[0],
         responses=responses,
         promoters=promoters,
@@ -357,7 +386,13 @@ def _benefit_finding(
         nps=nps,
         low_streak=low_streak,
         verdict=_benefit_verdict(
-            chunk, benefit, t, peak=peaks[0], low_streak=low_streak, nps=nps, responses=responses
+            chunk,
+            benefit,
+            t,
+            peak=peaks[0],
+            low_streak=low_streak,
+            kept=t.kept_by_nps(nps, responses),
+            costly=t.costly(cost, users),
         ),
     )
 
@@ -369,22 +404,34 @@ def _benefit_verdict(
     *,
     peak: float | None,
     low_streak: int,
-    nps: int | None,
-    responses: int,
+    kept: bool,
+    costly: bool,
 ) -> str:
-    """The benefit-level verdict, first match wins: too few to judge, healthy, low but loved
-    (promote), still in its grace period, already proposed, low long enough to retire, low."""
+    """The benefit-level verdict, first match wins:
+
+    1. too few to judge (no tier can be judged);
+    2. healthy: usage at or above the threshold and not costly;
+    3. kept by its NPS (at least `promote_nps` over at least `min_responses` answers):
+       healthy if its usage is, else promote: a loved benefit stays whatever it costs;
+    4. already proposed (an open retirement proposal of another review);
+    5. costly for its use: the window's cost per active user is above the category's
+       `max_cost_per_user` (proposed for retirement or a smaller quota, unless new: the
+       grace period holds for cost too). Cost comes before low usage: it is the stronger
+       reason, and a costly benefit is proposed without waiting for low reviews in a row;
+    6. low usage of a new benefit (grace); 7. low long enough: retire; 8. low."""
     grace_until = (benefit.on_shelf_since or timezone.now()) + timedelta(days=t.grace_days)
     if peak is None:
         return Verdict.TOO_FEW
-    if peak >= t.min_rate:
+    if peak >= t.min_rate and not costly:
         return Verdict.HEALTHY
-    if nps is not None and responses >= t.min_responses and nps >= t.promote_nps:
-        return Verdict.PROMOTE
-    if grace_until > chunk.window.end_at:
-        return Verdict.GRACE
+    if kept:
+        return Verdict.HEALTHY if peak >= t.min_rate else Verdict.PROMOTE
     if benefit.pk in chunk.pending:
         return Verdict.PENDING
+    if costly:
+        return Verdict.COSTLY
+    if grace_until > chunk.window.end_at:
+        return Verdict.GRACE
     if low_streak >= t.needed:
         return Verdict.RETIRE
     return Verdict.LOW

@@ -284,6 +284,17 @@ class ReviewSettings(TimeStamped):
     notify_recent_days = models.PositiveIntegerField(
         _("tell agents of customers who used it in the last (days)"), default=90
     )
+    max_cost_per_user = models.DecimalField(
+        _("highest cost per active user (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("300.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "What the uses of the window may cost per customer who used the benefit; above "
+            "it the benefit is costly for its use, unless its NPS keeps it."
+        ),
+    )
 
     class Meta:
         ordering = ["category__path_code"]
@@ -319,6 +330,7 @@ class ReviewSettings(TimeStamped):
             "response_days": self.response_days,
             "demand_threshold": self.demand_threshold,
             "notify_recent_days": self.notify_recent_days,
+            "max_cost_per_user": str(self.max_cost_per_user),
         }
 
 
@@ -371,6 +383,7 @@ class Verdict(models.TextChoices):
     LOW = "low", _("Low usage")
     GRACE = "grace", _("Low usage, new benefit")
     PROMOTE = "promote", _("Keep, promote it")
+    COSTLY = "costly", _("Costly for its use")
     RETIRE = "retire", _("Propose retirement")
     PENDING = "pending", _("Proposal open")
     TOO_FEW = "too_few", _("Too few customers to judge")
@@ -392,6 +405,14 @@ class ReviewFinding(models.Model):
     eligible = models.PositiveIntegerField(_("customers who could use it"), default=0)
     users = models.PositiveIntegerField(_("customers who used it"), default=0)
     uses = models.PositiveIntegerField(_("uses"), default=0)
+    cost = models.DecimalField(
+        _("cost (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The unit costs of the window's uses; empty when none had a price."),
+    )
     rate = models.FloatField(_("usage rate"), null=True, blank=True)
     responses = models.PositiveIntegerField(_("NPS answers"), default=0)
     promoters = models.PositiveIntegerField(_("promoters (9-10)"), default=0)
@@ -424,6 +445,25 @@ class ReviewFinding(models.Model):
             "tier": tier,
             "verdict": self.get_verdict_display(),
         }
+
+    def _per(self, count: int) -> Decimal | None:
+        if self.cost is None or not count:
+            return None
+        return (Decimal(self.cost) / count).quantize(Decimal("0.01"))
+
+    @property
+    def cost_per_use(self) -> Decimal | None:
+        return self._per(self.uses)
+
+    @property
+    def cost_per_user(self) -> Decimal | None:
+        """Per active user: per customer who used it in the window."""
+        return self._per(self.users)
+
+    @property
+    def cost_per_promoter(self) -> Decimal | None:
+        """Per promoter (an NPS of 9-10, over the NPS horizon); None without promoters."""
+        return self._per(self.promoters)
 
 
 class DiscoverabilityFinding(models.Model):
@@ -516,6 +556,14 @@ class Proposal(models.Model):
         _("requests by tier"), default=dict, blank=True, help_text=_("Tier value → requests.")
     )
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    saving_per_year = models.DecimalField(
+        _("saving a year (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The window's cost of the benefit, annualised: what retiring it saves."),
+    )
     status = models.CharField(
         _("status"), max_length=15, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
     )

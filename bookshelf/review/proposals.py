@@ -1,4 +1,5 @@
-"""What a review proposes (retire a rarely used benefit, pull in a loudly requested one), and
+"""What a review proposes (retire a rarely used benefit or one costly for its use, pull in a
+loudly requested one), and
 product staff's answers: approve, keep, or no answer in time (auto-retire). A retirement
 goes through `benefits.services.benefit_retire` (never a delete) and tells the agents of
 customers who used the benefit recently, once each."""
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -40,16 +42,43 @@ from .models import (
     ReviewRun,
     Verdict,
 )
+from .savings import annualised, smaller_quotas
 from .thresholds import review_thresholds_for, run_window
 
 NOTIFY_BATCH = 1000
 
 
+def _money_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _cost_evidence(
+    run: ReviewRun, finding: ReviewFinding, tiers: list[ReviewFinding], t: dict[str, Any]
+) -> dict[str, Any]:
+    """The cost side of a retirement's evidence (yuan as text, exact in JSON); a costly
+    benefit's also offers a smaller quota per costly tier."""
+    evidence: dict[str, Any] = {
+        "costly": finding.verdict == Verdict.COSTLY,
+        "cost": _money_text(finding.cost),
+        "cost_per_use": _money_text(finding.cost_per_use),
+        "cost_per_user": _money_text(finding.cost_per_user),
+        "cost_per_promoter": _money_text(finding.cost_per_promoter),
+        "max_cost_per_user": t.get("max_cost_per_user"),
+    }
+    if finding.verdict == Verdict.COSTLY and t.get("max_cost_per_user") is not None:
+        evidence["smaller_quotas"] = smaller_quotas(
+            tiers, Decimal(str(t["max_cost_per_user"])), run.window_days
+        )
+    return evidence
+
+
 def _retire_evidence(run: ReviewRun, finding: ReviewFinding) -> dict[str, Any]:
     t = review_thresholds_for(run, finding.benefit.category.top_code)
-    tiers = ReviewFinding.objects.filter(
-        run=run, benefit_id=finding.benefit_id, tier__isnull=False
-    ).order_by("tier")
+    tiers = list(
+        ReviewFinding.objects.filter(
+            run=run, benefit_id=finding.benefit_id, tier__isnull=False
+        ).order_by("tier")
+    )
     return {
         "best_rate": finding.rate,
         "threshold": float(t["min_usage_rate"]),
@@ -59,22 +88,44 @@ def _retire_evidence(run: ReviewRun, finding: ReviewFinding) -> dict[str, Any]:
         "nps": finding.nps,
         "responses": finding.responses,
         "tiers": {
-            str(f.tier): {"eligible": f.eligible, "users": f.users, "uses": f.uses, "rate": f.rate}
+            str(f.tier): {
+                "eligible": f.eligible,
+                "users": f.users,
+                "uses": f.uses,
+                "rate": f.rate,
+                "cost": _money_text(f.cost),
+                "cost_per_user": _money_text(f.cost_per_user),
+            }
             for f in tiers
         },
+        **_cost_evidence(run, finding, tiers, t),
     }
 
 
+def _in_grace(run: ReviewRun, benefit: Benefit, thresholds: dict[str, Any]) -> bool:
+    """A benefit on the shelf for less than the grace period is never proposed (a costly one
+    is shown as costly, not proposed)."""
+    since = benefit.on_shelf_since or timezone.now()
+    return since + timedelta(days=int(thresholds["grace_days"])) > run_window(run).end_at
+
+
 def retirements_propose(run: ReviewRun, now: datetime) -> int:
+    """A retirement proposal for each benefit the run found low long enough, or costly for
+    its use (past its grace period), with what it saves a year."""
     made = 0
     candidates = (
-        ReviewFinding.objects.filter(run=run, tier__isnull=True, verdict=Verdict.RETIRE)
+        ReviewFinding.objects.filter(
+            run=run, tier__isnull=True, verdict__in=[Verdict.RETIRE, Verdict.COSTLY]
+        )
         .select_related("benefit", "benefit__category")
         .order_by("benefit__code")
     )
     for finding in candidates:
         benefit = finding.benefit
-        days = int(review_thresholds_for(run, benefit.category.top_code)["response_days"])
+        thresholds = review_thresholds_for(run, benefit.category.top_code)
+        if finding.verdict == Verdict.COSTLY and _in_grace(run, benefit, thresholds):
+            continue
+        days = int(thresholds["response_days"])
         _proposal, created = Proposal.objects.get_or_create(
             run=run,
             kind=ProposalKind.RETIRE,
@@ -84,6 +135,7 @@ def retirements_propose(run: ReviewRun, now: datetime) -> int:
                 "category": benefit.category,
                 "title": str(benefit)[:500],
                 "evidence": _retire_evidence(run, finding),
+                "saving_per_year": annualised(finding.cost, run.window_days),
                 "deadline": now + timedelta(days=days),
                 "created_at": now,
             },

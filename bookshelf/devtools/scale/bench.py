@@ -387,7 +387,7 @@ class Bench:
             Goal(
                 "4",
                 f"Shelf review over {human(self.results['datasets']['main']['redemptions'])} "
-                "redemptions (wall, incl. process start)",
+                "redemptions with costs (wall, incl. process start)",
                 f"{rv['main']['seconds']:.1f} s",
                 f"{rv['main']['sql_seconds']:.1f} s",
                 f"{ratio:.2f}x",
@@ -549,7 +549,9 @@ class Bench:
             f"on the high-net-worth shelf, {main['family_links']:,} family links, "
             f"{main['purchases']:,} purchases, {main['demand_signals']:,} demand signals, "
             f"{main.get('usage_months', 0):,} rows of the monthly usage rollup, "
-            f"{main['partitions']} monthly partitions) was written by `seed_scale` in "
+            f"{main['partitions']} monthly partitions, {main.get('suppliers', 0)} suppliers, "
+            f"{main.get('contract_prices', 0)} contract prices: every use carries its supplier "
+            "and unit cost, null for the benefits without a price) was written by `seed_scale` in "
             f"{main['seconds'] / 60:.1f} minutes (target: under 15): "
             + ", ".join(f"{k} {v:.0f}s" for k, v in main["phases"].items())
             + ".",
@@ -605,7 +607,8 @@ class Bench:
             "in its own process; wall time includes starting Django. The limit is one "
             "hand-written statement computing the same rates (customers per tier passing each "
             "benefit's eligibility rule, distinct users in this window and the previous "
-            "review's, uses, NPS answers) plus the demand-signal grouping. Best of two passes. "
+            "review's, uses and the sum of their unit costs, NPS answers) plus the "
+            "demand-signal grouping. Best of two passes. "
             "Peak memory is the review process's ru_maxrss (wait4): "
             f"{rv['main']['peak_rss_kib'] / 1024:.0f} MiB at "
             f"{human(ds['main']['redemptions'])}, {rv['tenth']['peak_rss_kib'] / 1024:.0f} MiB "

@@ -787,8 +787,9 @@ def review_sql(window_end: date) -> list[tuple[str, list[Any]]]:
     """The review's numbers, hand-written: per benefit held by a tier and per tier, the
     customers who could use it (each benefit's eligibility rule, from one pass over the
     customers joined to their in-force product lines), the distinct users in this window and
-    in the previous reviews' windows, the uses, the NPS answers; then the demand-signal
-    groups. The same statements a person would write for this report, nothing of Django."""
+    in the previous reviews' windows, the uses and their cost, the NPS answers; then the
+    demand-signal groups. The same statements a person would write for this report, nothing
+    of Django."""
     from bookshelf.review.selectors import review_settings_default
     from bookshelf.review.services import REVIEW_WORK_MEM
 
@@ -843,15 +844,17 @@ def review_sql(window_end: date) -> list[tuple[str, list[Any]]]:
         "count(DISTINCT holder_id) FILTER (WHERE created_at >= %s AND created_at < %s)"
         for _ in range(depth)
     )
+    # The window's cost beside its uses: the unit costs' sum, in the same pass.
     usage = (
-        f"SELECT benefit_id, tier_snapshot, count(*) FILTER (WHERE created_at >= %s), {users} "
+        f"SELECT benefit_id, tier_snapshot, count(*) FILTER (WHERE created_at >= %s), {users}, "
+        "sum(unit_cost) FILTER (WHERE created_at >= %s) "
         "FROM bookshelf_redemption WHERE status = 'completed' AND source IN ('tier', 'family') "
         "AND created_at >= %s AND created_at < %s GROUP BY 1, 2"
     )
     usage_params: list[Any] = [midnight(starts[0])]
     for k in range(depth):
         usage_params += [midnight(starts[k]), midnight(ends[k])]
-    usage_params += [midnight(starts[-1]), midnight(ends[0])]
+    usage_params += [midnight(starts[0]), midnight(starts[-1]), midnight(ends[0])]
     nps = (
         "SELECT benefit_id, tier_snapshot, count(*), count(*) FILTER (WHERE score >= 9), "
         "count(*) FILTER (WHERE score <= 6) FROM bookshelf_redemptionfeedback "

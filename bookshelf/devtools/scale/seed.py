@@ -11,7 +11,11 @@ The shape follows the demo (`bookshelf.devtools.demo`), at a size the ORM cannot
   customers whose profile tags suit the benefit), never over a quota in any period, 1% of
   them cancelled; family members using shared allowances; purchases and their uses;
 - quota balances equal to the completed uses of every period, including the current ones;
-- NPS answers for 8% of uses (60% for the rarest benefits) and demand signals.
+- NPS answers for 8% of uses (60% for the rarest benefits) and demand signals;
+- the demo's suppliers (one or two per benefit) and a contract price with the first of them
+  for most benefits (some change price during the history; a few have none): every use
+  carries its supplier and the unit cost in force on its day (null without a price), as
+  `bookshelf.money.costs` writes them.
 
 Everything is written with COPY (psycopg 3 `cursor.copy`), never row by row. Redemptions are
 generated customer by customer (so quotas and balances are exact with little memory), spooled
@@ -52,11 +56,13 @@ from ...ledger.partitions import (
     redemption_partitions_ensure,
 )
 from ...ledger.services import usage_rebuild
+from ...money.models import ContractPrice
 from ...review.selectors import demand_text_key
 from ...shelf.models import QuotaPeriod, ShelfCell
 from ...shelf.selectors import LIFETIME_START, period_bounds
 from ...shelf.services import eligibility_set, shelf_cell_set, shelf_version_bump
 from ..demo import CITIES, DEMAND_GROUPS, GIVEN, PHONE_PREFIXES, SURNAMES, TIER_WEIGHTS, DemoBuilder
+from ..demo_suppliers import DeliveriesBuilder
 from .bulk import NULL, copy_text, indexes_dropped
 
 log = logging.getLogger(__name__)
@@ -67,6 +73,12 @@ RARE_RATED_SHARE = 0.6
 CANCELLED_SHARE = 0.01
 PURCHASE_SHARE = 0.05
 FLUSH_ROWS = 20_000
+# Contract prices: one benefit in UNPRICED has none (its uses cost null), one in REPRICED gets
+# a new price PRICE_CHANGE_DAYS before the seed's day (inside the review's 90-day window).
+UNPRICED = 12
+REPRICED = 3
+PRICE_CHANGE_DAYS = 45
+PRICE_STEPS = ["8.50", "15.00", "28.00", "45.00", "68.00", "120.00", "199.00", "360.00"]
 
 LOADED_TABLES = [
     "customers_customer",
@@ -80,6 +92,10 @@ LOADED_TABLES = [
     "bookshelf_usagemonth",
 ]
 RESET_TABLES = [
+    "bookshelf_contractprice",
+    "bookshelf_benefitsupplier",
+    "bookshelf_supplierkey",
+    "bookshelf_supplier",
     "customers_tierchange",
     "customers_tieroverride",
     "customers_familylink",
@@ -160,6 +176,8 @@ class ScaleReport:
     feedback: int = 0
     usage_months: int = 0
     demand_signals: int = 0
+    suppliers: int = 0
+    contract_prices: int = 0
     partitions: int = 0
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
@@ -189,6 +207,9 @@ class _Cell:
     max_age: int | None
     spread: float
     rare: bool
+    cost_early: str  # "\t{supplier_id}\t{unit_cost}\n", the line's end before the change
+    cost_late: str  # ... and from the price change on
+    change_day: int  # index of the day the new price applies (HISTORY_DAYS: never)
 
 
 @dataclass
@@ -340,7 +361,67 @@ class ScaleSeeder:
         self.report.benefits = len(benefits)
         self.report.cells = ShelfCell.objects.count()
         self.report.hnw_benefits = ShelfCell.objects.filter(tier=Tier.HIGH_NET_WORTH).count()
+        self._build_prices(list(benefits.values()))
         self._load_cells()
+
+    def _build_prices(self, benefits: list[Benefit]) -> None:
+        """The demo's suppliers and links, then one contract price per benefit with its first
+        supplier (from before the history; every REPRICED-th dearer from PRICE_CHANGE_DAYS ago,
+        every UNPRICED-th none). `cost_tails`: each benefit's line end before/after."""
+        deliveries = DeliveriesBuilder(seed=self.seed, today=self.today)
+        suppliers = deliveries.build_suppliers()
+        deliveries.build_links(benefits, suppliers)
+        self.report.suppliers = len(suppliers)
+        first_supplier = {
+            b: s
+            for b, s in Benefit.objects.filter(suppliers__priority=1).values_list(
+                "pk", "suppliers__supplier_id"
+            )
+        }
+        start = self.today - timedelta(days=HISTORY_DAYS + 30)
+        change = self.today - timedelta(days=PRICE_CHANGE_DAYS)
+        change_day = HISTORY_DAYS - 1 - PRICE_CHANGE_DAYS
+        prices: list[ContractPrice] = []
+        self.cost_tails: dict[int, tuple[str, str, int]] = {}
+        for k, benefit in enumerate(sorted(benefits, key=lambda b: b.code)):
+            supplier = first_supplier.get(benefit.pk)
+            if supplier is None:
+                self.cost_tails[benefit.pk] = (f"\t{NULL}\t{NULL}\n",) * 2 + (HISTORY_DAYS,)
+                continue
+            if k % UNPRICED == UNPRICED - 1:
+                none = f"\t{supplier}\t{NULL}\n"
+                self.cost_tails[benefit.pk] = (none, none, HISTORY_DAYS)
+                continue
+            early = Decimal(PRICE_STEPS[(benefit.pk * 7) % len(PRICE_STEPS)])
+            prices.append(
+                ContractPrice(
+                    supplier_id=supplier,
+                    benefit=benefit,
+                    unit_cost=early,
+                    valid_from=start,
+                    note="seed_scale",
+                )
+            )
+            late, day = early, HISTORY_DAYS
+            if k % REPRICED == 0:
+                late = (early * Decimal("1.08")).quantize(Decimal("0.01"))
+                day = change_day
+                prices.append(
+                    ContractPrice(
+                        supplier_id=supplier,
+                        benefit=benefit,
+                        unit_cost=late,
+                        valid_from=change,
+                        note="seed_scale",
+                    )
+                )
+            self.cost_tails[benefit.pk] = (
+                f"\t{supplier}\t{early}\n",
+                f"\t{supplier}\t{late}\n",
+                day,
+            )
+        ContractPrice.objects.bulk_create(prices)
+        self.report.contract_prices = len(prices)
 
     def _load_cells(self) -> None:
         self.cells_by_tier: dict[int, list[_Cell]] = {t.value: [] for t in Tier}
@@ -349,6 +430,7 @@ class ScaleSeeder:
         )
         for index, cell in enumerate(rows):
             benefit = cell.benefit
+            early, late, change_day = self.cost_tails[benefit.pk]
             spec = self.meta.get(benefit.pk, {})
             rules = getattr(benefit, "eligibility", None)
             line = rules.requires_product_line if rules else ""
@@ -370,6 +452,9 @@ class ScaleSeeder:
                     max_age=rules.max_age if rules else None,
                     spread=(cell.quota or 3) / 1.5,
                     rare=popularity <= 0.006,
+                    cost_early=early,
+                    cost_late=late,
+                    change_day=change_day,
                 )
             )
         self.priced = list(
@@ -762,7 +847,8 @@ class ScaleSeeder:
                     f"{stamp}{holder_seg}{beneficiary}{cell.code_segment}{source}\t{NULL}\t"
                     f"{channel}\t{'cancelled' if cancelled else 'completed'}\t{start}\t{end}\t"
                     f"{tier}\t{cell.code}\t{cell.top}\t{NULL}\t\t{NULL}\t"
-                    f"{stamp if cancelled else NULL}\n",
+                    f"{stamp if cancelled else NULL}"
+                    f"{cell.cost_late if d >= cell.change_day else cell.cost_early}",
                 )
         if balances is not None:
             for (_index, start), (n_used, n_family, end, benefit_id) in used.items():
@@ -795,6 +881,7 @@ class ScaleSeeder:
                     f"{quantity}\t{price}\t{price * quantity}\t{granted}\t{spent}\t"
                     f"{valid_from}\t{valid_until}\tSCALE-PAY-{purchase_id}\t\t{code}\n"
                 )
+                early, late, change_day = self.cost_tails[benefit_id]
                 for _ in range(spent):
                     d = bought + int(rnd() * (HISTORY_DAYS - bought))
                     stamp = (
@@ -807,7 +894,8 @@ class ScaleSeeder:
                         d,
                         f"{stamp}{holder_seg}{holder}\t{benefit_id}\tpurchase\t{purchase_id}\t"
                         f"app\tcompleted\t{valid_from}\t{valid_until}\t{tier}\t{code}\t"
-                        f"{code.split('.')[0]}\t{NULL}\t\t{NULL}\t{NULL}\n",
+                        f"{code.split('.')[0]}\t{NULL}\t\t{NULL}\t{NULL}"
+                        f"{late if d >= change_day else early}",
                     )
         return made
 
@@ -926,7 +1014,8 @@ class ScaleSeeder:
                     f'COPY "{part}" (id, created_at, holder_id, beneficiary_id, benefit_id, '
                     "source, purchase_id, channel, status, period_start, period_end, "
                     "tier_snapshot, benefit_code, category_code, remaining_after, "
-                    "idempotency_key, recorded_by_id, cancelled_at) FROM STDIN WITH (FREEZE)"
+                    "idempotency_key, recorded_by_id, cancelled_at, supplier_id, unit_cost) "
+                    "FROM STDIN WITH (FREEZE)"
                 ) as copy:
                     chunk: list[str] = []
                     for line in lines:
