@@ -37,7 +37,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookshelf', '0036_money_permissions'),
+        ('bookshelf', '0038_statements_schedule'),
     ]
 
     operations = [

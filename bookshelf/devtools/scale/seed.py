@@ -40,7 +40,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from benefits.models import Benefit, BenefitStatus, Category
@@ -155,6 +155,37 @@ TAG_BITS = {
         ]
     )
 }
+
+
+def demand_group_seeded() -> int:
+    """Group the seeded requests as the service groups a request when it is made (the review
+    groups only stragglers): one request per (text, category, tier) goes through the service,
+    and the others with the same text, category and tier take its group and held benefit in
+    one UPDATE each (their ages aside, which can change a held benefit's age rule). Without
+    this, each review run would group 200k requests one by one and roll it back in a dry run.
+    Returns the requests grouped."""
+    from ...review.demand_groups import demand_group_missing
+    from ...review.models import DemandSignal
+
+    pending = DemandSignal.objects.filter(group__isnull=True, benefit__isnull=True)
+    reps = list(
+        pending.values("text", "category_id", "tier_snapshot")
+        .annotate(first=models.Min("id"))
+        .values_list("text", "category_id", "tier_snapshot", "first")
+    )
+    demand_group_missing(DemandSignal.objects.filter(pk__in=[r[3] for r in reps]))
+    placed = {
+        pk: (group_id, held_id)
+        for pk, group_id, held_id in DemandSignal.objects.filter(
+            pk__in=[r[3] for r in reps]
+        ).values_list("pk", "group_id", "held_benefit_id")
+    }
+    done = 0
+    for text, category_id, tier, first in reps:
+        done += pending.filter(text=text, category_id=category_id, tier_snapshot=tier).update(
+            group_id=placed[first][0], held_benefit_id=placed[first][1]
+        )
+    return done + len(reps)
 
 
 class SeedError(Exception):
@@ -288,6 +319,7 @@ class ScaleSeeder:
                 self._phase("usage", self.build_usage)
                 self._phase("demand", self.build_demand)
             self.report.phases["indexes"] = round(time.monotonic() - self._index_started, 1)
+        self._phase("demand groups", demand_group_seeded)
         self._phase("analyze", self.finish)
         self.report.seconds = round(time.monotonic() - started, 1)
         self._record_meta()
