@@ -69,7 +69,9 @@ RANGES: dict[str, tuple[int, int]] = {
 DEFAULT_RANGE = (60, 300)
 CHANGED_NAME = "Online private-doctor consultation"  # its price changes mid-month
 CHANGE_DAY = 15
-NOTE = "Demo contract"
+# Notes are data, written as the insurer's product staff write them (in Chinese); the base
+# prices need none.
+NOTE = ""
 
 
 def _range(code: str) -> tuple[int, int]:
@@ -139,7 +141,7 @@ class MoneyBuilder:
                 benefit_id=changed.benefit_id,
                 unit_cost=old + Decimal("6.00"),
                 valid_from=day,
-                note="Demo: new doctors' rates from mid-month",
+                note="演示：月中起执行医生新费率",
                 today=day,
             )
         scheduled = next((k for k in links if k.benefit.code.startswith("HLT.01")), None)
@@ -151,7 +153,7 @@ class MoneyBuilder:
                 benefit_id=scheduled.benefit_id,
                 unit_cost=old + Decimal("80"),
                 valid_from=first_next,
-                note="Demo: next year's check-up rates",
+                note="演示：下月起执行体检新费率",
                 today=self.today,
             )
         self.report.prices = ContractPrice.objects.count()

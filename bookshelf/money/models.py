@@ -74,7 +74,8 @@ class ContractPrice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.benefit_id} @ {self.unit_cost} from {self.valid_from}"
+        # No words, so it reads the same in both languages (the admin shows it in inlines).
+        return f"¥{self.unit_cost} · {self.valid_from.isoformat()}"
 
 
 class BudgetPeriodKind(models.TextChoices):

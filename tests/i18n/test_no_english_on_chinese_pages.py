@@ -40,6 +40,7 @@ ALLOWED = {
     "API": "the programming interface's name",
     "CSV": "a file format",
     "XLSX": "a file format",
+    "Excel": "the spreadsheet program, named so in Chinese (Excel 表格)",
     "JSON": "a file format",
     "PDF": "a file format",
     "SMS": "the channel, as Chinese users write it",
