@@ -1,4 +1,6 @@
-"""Spreadsheet exports that never hand Excel or LibreOffice a formula (CSV/formula injection).
+"""Spreadsheets in and out: uploaded CSV/XLSX read the same way by every importer
+(`sheet_rows`), and exports that never hand Excel or LibreOffice a formula (CSV/formula
+injection).
 
 A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is run as a
 formula when the file is opened; OWASP's advice is to prefix such a cell with an apostrophe,
@@ -13,8 +15,12 @@ numbers become strings and empty cells the word "None".
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+import io
+from collections.abc import Iterator
+from typing import IO, Any
 
+from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,3 +55,51 @@ class FormulaSafeResource(resources.ModelResource):  # type: ignore[misc]
         for column, value in list(row.items()):
             row[column] = formula_unescape(value)
         super().before_import_row(row, **kwargs)
+
+
+class UnreadableSheet(ValueError):
+    """An uploaded file that is neither an Excel workbook nor UTF-8/GBK text; its message is
+    for the user (each importer turns it into its own 400)."""
+
+
+def sheet_rows(file: IO[bytes], file_name: str) -> Iterator[list[Any]]:
+    """The rows of an uploaded spreadsheet as lists of cell values: an `.xlsx` workbook's
+    first sheet (openpyxl, read-only), else CSV text in UTF-8 (with or without BOM) or GBK
+    (GB18030), as Chinese Excel saves it. An unreadable file raises `UnreadableSheet` now,
+    before any row is read."""
+    if file_name.lower().endswith(".xlsx"):
+        return _xlsx_rows(file)
+    return _csv_rows(file)
+
+
+def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises several types for a file that is not a workbook
+        raise UnreadableSheet(_("This file is not an Excel workbook (.xlsx).")) from None
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for values in book.worksheets[0].iter_rows(values_only=True):
+                yield list(values)
+        finally:
+            book.close()
+
+    return rows()
+
+
+def _csv_rows(file: IO[bytes]) -> Iterator[list[Any]]:
+    raw = file.read()
+    if isinstance(raw, str):
+        text = raw
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                raise UnreadableSheet(_("The file is neither UTF-8 nor GBK text.")) from None
+    return csv.reader(io.StringIO(text))

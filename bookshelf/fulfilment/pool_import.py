@@ -13,10 +13,8 @@ the threshold or above re-arms the low-stock alert.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
@@ -28,6 +26,7 @@ from django.utils.translation import gettext as _
 from benefits.models import Benefit, FulfilmentKind
 from benefits.selectors import benefit_get
 from config.exceptions import DomainError, NotFound
+from config.spreadsheets import UnreadableSheet, sheet_rows
 
 from .error_codes import FulfilmentErrorCode
 from .models import CodePool, PoolCode, Supplier
@@ -93,36 +92,6 @@ def _refuse(message: str, problems: list[RowProblem] | None = None, total: int =
     )
 
 
-def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises several types for a file that is not a workbook
-        raise _refuse(_("This file is not an Excel workbook (.xlsx).")) from None
-    try:
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        book.close()
-
-
-def _csv_rows(file: IO[bytes]) -> Iterator[list[Any]]:
-    raw = file.read()
-    if isinstance(raw, str):
-        text = raw
-    else:
-        # Suppliers' spreadsheets save CSV as UTF-8 (with or without BOM) or as GB18030.
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("gb18030")
-            except UnicodeDecodeError:
-                raise _refuse(_("The file is neither UTF-8 nor GB18030 text.")) from None
-    yield from csv.reader(io.StringIO(text))
-
-
 def _columns(header: list[Any]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -186,7 +155,10 @@ def _row(number: int, values: list[Any], columns: dict[str, int]) -> CodeRow | R
 def codes_read(*, file: IO[bytes], filename: str) -> list[CodeRow]:
     """Every code row of the file, checked; `code_file_invalid` (400) naming the first rows
     at fault if any is bad. Fully blank lines are skipped."""
-    reader = _xlsx_rows(file) if filename.lower().endswith(".xlsx") else _csv_rows(file)
+    try:
+        reader = sheet_rows(file, filename)
+    except UnreadableSheet as exc:
+        raise _refuse(str(exc)) from None
     header = next(reader, None)
     if header is None:
         raise _refuse(_("The file is empty."))

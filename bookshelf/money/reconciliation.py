@@ -19,7 +19,6 @@ conditional UPDATE on `status = 'open'`, so two people deciding at once cannot b
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError, NotFound
+from config.spreadsheets import UnreadableSheet, sheet_rows
 from config.users import acting_user
 
 from .error_codes import MoneyErrorCode
@@ -153,44 +153,15 @@ def _size(file: IO[bytes]) -> int:
     return end
 
 
-def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises several types for a file that is not a workbook
-        raise _refuse(_("This file is not an Excel workbook (.xlsx).")) from None
-    try:
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        book.close()
-
-
-def _csv_rows(file: IO[bytes]) -> Iterator[list[Any]]:
-    raw = file.read()
-    if isinstance(raw, str):
-        text = raw
-    else:
-        # Chinese suppliers' Excel saves CSV as UTF-8 (with or without BOM) or as GBK.
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("gb18030")
-            except UnicodeDecodeError:
-                raise _refuse(_("The file is neither UTF-8 nor GBK text.")) from None
-    yield from csv.reader(io.StringIO(text))
-
-
 def _rows(file: IO[bytes], file_name: str) -> Iterator[list[Any]]:
     if _size(file) > MAX_BYTES:
         raise _refuse(
             _("The file is larger than %(mb)d MB: split it.") % {"mb": MAX_BYTES // 1024 // 1024}
         )
-    if file_name.lower().endswith(".xlsx"):
-        return _xlsx_rows(file)
-    return _csv_rows(file)
+    try:
+        return sheet_rows(file, file_name)
+    except UnreadableSheet as exc:
+        raise _refuse(str(exc)) from None
 
 
 def _header(values: list[Any]) -> list[str]:

@@ -1,7 +1,8 @@
 """A statement as a file for the supplier and for finance: CSV (UTF-8 with a BOM, so Excel
 reads the Chinese names) and XLSX. One row per line, then the totals by benefit (XLSX: on a
-second sheet). Amounts are written from their Decimal, never through a float: "35.50" in
-CSV, a number formatted '0.00' in XLSX."""
+second sheet). Text a spreadsheet would run as a formula is escaped (a supplier's reference
+`=HYPERLINK(...)` shows as text). Amounts are written from their Decimal, never through a
+float: "35.50" in CSV, a number formatted '0.00' in XLSX."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.text import chooser
+from config.spreadsheets import formula_escape
 from customers.models import Tier
 
 from .models import CostKind, Statement
@@ -70,10 +72,13 @@ def export_lines(statement: Statement) -> Iterator[ExportLine]:
     for line in rows:
         benefit = line.benefit
         yield ExportLine(
-            reference=line.reference,
+            # A supplier's reference is its text, not ours: never a formula for Excel.
+            reference=formula_escape(line.reference),
             use_number=line.redemption_id,
             benefit_code=benefit.code if benefit else "",
-            benefit_name=name(benefit.name_en, benefit.name_zh_hans) if benefit else "",
+            benefit_name=formula_escape(name(benefit.name_en, benefit.name_zh_hans))
+            if benefit
+            else "",
             tier=str(tiers.get(line.tier_snapshot, "")) if line.tier_snapshot is not None else "",
             fulfilled_at=timezone.localtime(line.fulfilled_at).replace(tzinfo=None),
             kind=str(kinds.get(line.kind, line.kind)),

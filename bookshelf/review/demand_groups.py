@@ -352,8 +352,13 @@ def ungrouped(signals: Any) -> Any:
 
 def demand_group_missing(signals: Any) -> int:
     """Group the requests among these that have none yet (written in bulk past the service,
-    e.g. by the demo and the scale seeder, or before groups existed). Returns how many."""
-    return _regroup(ungrouped(signals), demand_synonyms()).signals
+    e.g. by the demo and the scale seeder, or before groups existed). Returns how many.
+    With none to group (requests are grouped when they are made) it is one query: the synonym
+    table, OpenCC and jieba (seconds to load) are left alone."""
+    pending = ungrouped(signals)
+    if not pending.exists():
+        return 0
+    return _regroup(pending, demand_synonyms()).signals
 
 
 # How far back, and how many, the desk's "asked for what they hold" lines go.

@@ -192,6 +192,20 @@ RAW_PURCHASABLE = (
     "WHERE b.price IS NOT NULL AND b.status = 'on_shelf' ORDER BY b.code"
 )
 
+# The budgets used up today (money.budgets.budgets_exhausted: the benefit centre marks or hides
+# their benefits).
+RAW_BUDGETS_USED_UP = (
+    "SELECT b.benefit_id, c.code, b.when_exhausted FROM bookshelf_budgetperiod p "
+    "JOIN bookshelf_budget b ON b.id = p.budget_id "
+    "LEFT JOIN benefits_category c ON c.id = b.category_id "
+    'WHERE b.active AND p.start <= %s AND p."end" >= %s AND ('
+    "(p.cap_uses IS NOT NULL AND p.used_uses >= p.cap_uses) "
+    "OR (p.cap_amount IS NOT NULL AND p.used_amount >= p.cap_amount) "
+    "OR (p.cap_amount IS NOT NULL "
+    "AND p.used_amount * (p.used_uses + 1) > p.cap_amount * p.used_uses) "
+    "OR p.exhausted_at IS NOT NULL)"
+)
+
 
 def raw_bookshelf(cur: Any, customer_no: str, today: date) -> bytes:
     """The rows the benefit centre is made of, fetched with hand-written SQL and serialised
@@ -212,6 +226,8 @@ def raw_bookshelf(cur: Any, customer_no: str, today: date) -> bytes:
     purchases = cur.fetchall()
     cur.execute(RAW_PURCHASABLE)
     purchasable = cur.fetchall()
+    cur.execute(RAW_BUDGETS_USED_UP, [today, today])
+    budgets = cur.fetchall()
     return orjson.dumps(
         {
             "customer": customer,
@@ -221,6 +237,7 @@ def raw_bookshelf(cur: Any, customer_no: str, today: date) -> bytes:
             "balances": balances,
             "purchases": purchases,
             "purchasable": purchasable,
+            "budgets_used_up": budgets,
         },
         default=str,
     )

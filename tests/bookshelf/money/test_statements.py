@@ -464,3 +464,17 @@ def test_of_two_staff_approving_at_once_one_approves():
             Decimal("50.00"),
         )
         assert CostEntry.objects.filter(statement=statement).count() == 5
+
+
+def test_a_suppliers_reference_that_looks_like_a_formula_is_exported_as_text():
+    benefit = make_benefit(cells={Tier.GOLD: 10}, name="Consult", name_zh_hans="问诊")
+    supplier = make_supplier("docs", benefits=[benefit])
+    month = date(2026, 6, 1)
+    _line(supplier, benefit, "10.00", month, ref='=HYPERLINK("http://x.example","pay")')
+    statement = statement_draft(supplier_id=supplier.pk, month=month)
+    rows = list(csv.reader(io.StringIO(statement_csv(statement).decode("utf-8-sig"))))
+    assert rows[1][0] == "'=HYPERLINK(\"http://x.example\",\"pay\")"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(statement_xlsx(statement))).worksheets[0]
+    assert sheet.cell(row=2, column=1).value.startswith("'=")
