@@ -94,11 +94,11 @@ def budget_gone_codes(desk: CustomerDesk) -> set[str]:
 
 
 def _without(form: RedeemForm, desk: CustomerDesk, gone: set[str]) -> RedeemForm:
-    """The use form without the benefits whose budget is gone (unless the entry it would use
-    first is a purchase); an option group left empty goes too."""
-    blocked = {
-        e.code for e in desk.usable_entries if e.code in gone and e.source != Source.PURCHASE
-    }
+    """The use form without the benefits whose budget is gone, unless the customer bought
+    some (a use the budget refuses is paid with the purchase); an option group left empty
+    goes too."""
+    bought = {e.code for e in desk.usable_entries if e.source == Source.PURCHASE}
+    blocked = {e.code for e in desk.usable_entries if e.code in gone} - bought
     if blocked:
         field = form._choice("benefit")
         groups = cast("list[tuple[str, list[tuple[str, str]]]]", field.choices)

@@ -164,6 +164,10 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
                 % {"colour": colour[:40]},
             )
             colour = "usage"
+        # Costs are for whoever reads the cost lines (product staff), not every matrix reader.
+        sees_costs = request.user.has_perm("bookshelf.view_costentry")
+        if colour == "cost" and not sees_costs:
+            raise PermissionDenied
         matrix = shelf_matrix(colour=colour)
         context = {
             **self.admin_site.each_context(request),
@@ -173,6 +177,7 @@ class ShelfCellAdmin(ImportExportModelAdmin, HistoryAdmin):  # type: ignore[misc
             "matrix": matrix,
             "view": view,
             "colour": colour,
+            "sees_costs": sees_costs,
             "cost_legend": cost_legend() if colour == "cost" else [],
             "has_view_permission": True,
             # Benefits lacking a name, description or how to use in a language: one count,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -35,6 +36,7 @@ from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from ..ledger.models import Channel, Redemption, RedemptionStatus
 from ..ledger.services import redemption_create, redemption_event
+from ..money.error_codes import MoneyErrorCode
 from ..money.services import use_cancel_done, use_charge, use_give_back, use_settle
 from .cutoff import change_check
 from .error_codes import FulfilmentErrorCode
@@ -215,7 +217,42 @@ def use_request(
     today: date | None = None,
 ) -> UseResult:
     """Record one use: done at once for an instant benefit, held and handed to its
-    supplier for a booked or issued one. Nothing is spent when any step says no."""
+    supplier for a booked or issued one. Nothing is spent when any step says no.
+
+    A use the insurer's budget refuses (`budget_exhausted`) is tried once more with the
+    customer's own purchases alone: what a customer bought is never refused by a budget."""
+    request = partial(
+        _use_request,
+        customer=customer,
+        benefit_code=benefit_code,
+        channel=channel,
+        beneficiary_no=beneficiary_no,
+        idempotency_key=idempotency_key,
+        recorded_by=recorded_by,
+        today=today,
+    )
+    try:
+        return request(purchases_only=False)
+    except Conflict as refused:
+        if refused.code != MoneyErrorCode.BUDGET_EXHAUSTED.value:
+            raise
+        try:
+            return request(purchases_only=True)
+        except DomainError:
+            raise refused from None
+
+
+def _use_request(
+    *,
+    customer: Customer,
+    benefit_code: str,
+    channel: str,
+    beneficiary_no: str | None,
+    idempotency_key: str,
+    recorded_by: Any,
+    today: date | None,
+    purchases_only: bool,
+) -> UseResult:
     with transaction.atomic():
         result = redemption_create(
             customer=customer,
@@ -225,6 +262,7 @@ def use_request(
             idempotency_key=idempotency_key,
             recorded_by=recorded_by,
             today=today,
+            purchases_only=purchases_only,
         )
         redemption = result.redemption
         day = today or timezone.localdate(redemption.created_at)

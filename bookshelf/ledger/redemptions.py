@@ -116,9 +116,12 @@ def _share_options(
     return relative, [_Option(Source.FAMILY, customer, cell)]
 
 
-def _own_options(household: Household, benefit: Benefit, today: date) -> list[_Option]:
+def _own_options(
+    household: Household, benefit: Benefit, today: date, purchases_only: bool = False
+) -> list[_Option]:
     """The customer's own tier cell, then their purchases (soonest expiry first), then family
-    members' shared allowances; or why there are none."""
+    members' shared allowances; or why there are none. `purchases_only`: the purchases alone
+    (a use the insurer's budget refused may still be paid with what the customer bought)."""
     customer = household.customer
     cells = shelf_cells_for_benefit(benefit=benefit, tiers={m.tier for m in household.members})
     problems: list[Ineligible] = []
@@ -138,9 +141,13 @@ def _own_options(household: Household, benefit: Benefit, today: date) -> list[_O
         uses_used__lt=F("uses_granted"),
     ).order_by("valid_until", "pk")
     purchase_view = benefit_view(benefit)
-    options = [_Option(d.source, d.holder, d.view) for d in draws if d.source == Source.TIER]
-    options += [_Option(Source.PURCHASE, customer, purchase_view, p) for p in purchases]
-    options += [_Option(d.source, d.holder, d.view) for d in draws if d.source == Source.FAMILY]
+    options = [_Option(Source.PURCHASE, customer, purchase_view, p) for p in purchases]
+    if not purchases_only:
+        options = [
+            *(_Option(d.source, d.holder, d.view) for d in draws if d.source == Source.TIER),
+            *options,
+            *(_Option(d.source, d.holder, d.view) for d in draws if d.source == Source.FAMILY),
+        ]
     if not options:
         raise refuse(problems[0]) if problems else _not_held(benefit)
     return options
@@ -152,6 +159,7 @@ def redemption_options(
     benefit: Benefit,
     beneficiary_no: str | None = None,
     today: date,
+    purchases_only: bool = False,
 ) -> tuple[Customer, list[_Option], dict[int, date]]:
     """The ways this use could be paid for, in the order they are tried, or why there are none.
 
@@ -162,8 +170,8 @@ def redemption_options(
     household = household_load(customer=customer)
     if beneficiary_no and beneficiary_no != customer.customer_no:
         beneficiary, options = _share_options(household, benefit, beneficiary_no, today)
-        return beneficiary, options, household.anchors
-    return customer, _own_options(household, benefit, today), household.anchors
+        return beneficiary, ([] if purchases_only else options), household.anchors
+    return customer, _own_options(household, benefit, today, purchases_only), household.anchors
 
 
 def _spend_tier(
@@ -238,8 +246,10 @@ def redemption_create(
     idempotency_key: str = "",
     recorded_by: Any = None,
     today: date | None = None,
+    purchases_only: bool = False,
 ) -> RedemptionResult:
-    """Record one use of a benefit, spending the first allowance that has a use left."""
+    """Record one use of a benefit, spending the first allowance that has a use left
+    (`purchases_only`: only what the customer bought)."""
     try:
         result = _redemption_create(
             customer=customer,
@@ -249,6 +259,7 @@ def redemption_create(
             idempotency_key=idempotency_key,
             recorded_by=recorded_by,
             today=today,
+            purchases_only=purchases_only,
         )
     except DomainError as exc:
         REDEMPTIONS.labels(result=exc.code).inc()
@@ -267,6 +278,7 @@ def _redemption_create(
     idempotency_key: str,
     recorded_by: Any,
     today: date | None,
+    purchases_only: bool = False,
 ) -> RedemptionResult:
     if channel not in Channel.values:
         raise DomainError(LedgerErrorCode.INVALID, _("Unknown channel."), field="channel")
@@ -274,7 +286,11 @@ def _redemption_create(
     today = today or timezone.localdate(now)
     benefit = benefit_get(code=benefit_code)
     beneficiary, options, anchors = redemption_options(
-        customer=customer, benefit=benefit, beneficiary_no=beneficiary_no, today=today
+        customer=customer,
+        benefit=benefit,
+        beneficiary_no=beneficiary_no,
+        today=today,
+        purchases_only=purchases_only,
     )
     # A benefit a supplier delivers is held now and settled when it is fulfilled.
     hold = benefit.fulfilment_kind != FulfilmentKind.INSTANT

@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from config.exceptions import Conflict, DomainError
 from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from .error_codes import MoneyErrorCode
-from .models import ZERO, Budget, BudgetPeriod, BudgetPeriodKind, WhenExhausted
+from .models import ZERO, Budget, BudgetCharge, BudgetPeriod, BudgetPeriodKind, WhenExhausted
 from .prices import money
 
 
@@ -100,12 +101,18 @@ def exhausted() -> Conflict:
 
 
 def budget_charge(
-    *, benefit: Benefit, amount: Decimal | None, on: date, enforce: bool = True
+    *,
+    benefit: Benefit,
+    amount: Decimal | None,
+    on: date,
+    enforce: bool = True,
+    redemption_id: int | None = None,
 ) -> list[int]:
     """Spend one use and `amount` yuan from every budget covering the benefit, or raise
     `budget_exhausted` (the caller's transaction then rolls back whatever it spent). With
-    `enforce=False` (a use the customer paid for) the spend is counted, never refused.
-    Returns the period rows charged."""
+    `enforce=False` (a use the customer paid for) the spend is counted, never refused. Each
+    charge of a use is recorded (`BudgetCharge`), so giving it back touches exactly those
+    rows. Returns the period rows charged."""
     amount = amount or ZERO
     charged: list[int] = []
     now = timezone.now()
@@ -121,6 +128,10 @@ def budget_charge(
             raise exhausted()
         charged.append(period.pk)
         _warn_once(period.pk, now)
+    if charged and redemption_id is not None:
+        BudgetCharge.objects.bulk_create(
+            BudgetCharge(period_id=pk, redemption_id=redemption_id, amount=amount) for pk in charged
+        )
     return charged
 
 
@@ -159,28 +170,33 @@ def budget_payload(period: BudgetPeriod) -> dict[str, Any]:
     }
 
 
-def budget_release(*, benefit: Benefit, amount: Decimal | None, on: date) -> None:
-    """Give back one use and its amount to the budgets of the period the use was requested
-    in (a use that failed, was cancelled or expired). Never below zero."""
-    amount = amount or ZERO
-    for budget in budgets_covering(benefit):
-        start, _end = budget_period_bounds(budget.period, on)
-        BudgetPeriod.objects.filter(budget=budget, start=start, used_uses__gt=0).update(
-            used_uses=F("used_uses") - 1, used_amount=F("used_amount") - amount, exhausted_at=None
+def budget_release(*, redemption_id: int) -> None:
+    """Give back to each budget period what this use took from it (a use that failed, was
+    cancelled or expired): one use and its amount, never below zero, once (the charge rows
+    are deleted in the same UPDATE's transaction)."""
+    charges = list(BudgetCharge.objects.filter(redemption_id=redemption_id))
+    for charge in charges:
+        BudgetPeriod.objects.filter(pk=charge.period_id, used_uses__gt=0).update(
+            used_uses=F("used_uses") - 1,
+            used_amount=Greatest(F("used_amount") - charge.amount, Value(ZERO)),
+            exhausted_at=None,
         )
+    if charges:
+        BudgetCharge.objects.filter(pk__in=[c.pk for c in charges]).delete()
 
 
-def budget_reprice(*, benefit: Benefit, old: Decimal | None, new: Decimal | None, on: date) -> None:
-    """The price changed between the request and the fulfilment: move the difference. Not
-    refused (the service was delivered); later requests see the new total."""
-    delta = (new or ZERO) - (old or ZERO)
-    if not delta:
-        return
-    for budget in budgets_covering(benefit):
-        start, _end = budget_period_bounds(budget.period, on)
-        BudgetPeriod.objects.filter(budget=budget, start=start).update(
-            used_amount=F("used_amount") + delta
+def budget_reprice(*, redemption_id: int, new: Decimal | None) -> None:
+    """The price changed between the request and the fulfilment: the periods this use was
+    charged to take the difference. Not refused (the service was delivered); later requests
+    see the new total."""
+    for charge in BudgetCharge.objects.filter(redemption_id=redemption_id):
+        delta = (new or ZERO) - charge.amount
+        if not delta:
+            continue
+        BudgetPeriod.objects.filter(pk=charge.period_id).update(
+            used_amount=Greatest(F("used_amount") + delta, Value(ZERO))
         )
+        BudgetCharge.objects.filter(pk=charge.pk).update(amount=new or ZERO)
 
 
 @dataclass(frozen=True)
@@ -285,7 +301,21 @@ def budget_check(data: BudgetInput, budget: Budget | None) -> None:
         raise _invalid(_("This benefit already has a budget."), "benefit")
     if data.category_id is not None and others.filter(category_id=data.category_id).exists():
         raise _invalid(_("This category already has a budget."), "category")
-    if budget is not None and budget.period != data.period and budget.periods.exists():
+    counted = budget is not None and budget.periods.exists()
+    if (
+        counted
+        and budget is not None
+        and (budget.benefit_id, budget.category_id)
+        != (
+            data.benefit_id,
+            data.category_id,
+        )
+    ):
+        raise _invalid(
+            _("What a budget covers cannot change once spending was counted: make a new budget."),
+            "benefit" if data.benefit_id is not None else "category",
+        )
+    if counted and budget is not None and budget.period != data.period:
         raise _invalid(
             _("The period cannot change once spending was counted: make a new budget."),
             "period",

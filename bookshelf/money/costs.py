@@ -8,7 +8,8 @@ transaction):
   (the contract price of that day is what the supplier is paid; the budget takes the
   difference), settled in the ledger with that snapshot, and becomes a payable line.
 - `use_give_back` when a held use fails, is cancelled or expires, and `use_cancel_done` when
-  an instant use is cancelled afterwards: the budgets get the use and its amount back; a use
+  an instant use is cancelled afterwards: the budget periods it was charged to (its
+  `BudgetCharge` rows) get the use and its amount back; a use
   that was already a payable line gets a reversal line (in the month it is cancelled, so an
   approved statement never changes).
 """
@@ -60,6 +61,7 @@ def use_charge(*, redemption: Redemption, supplier_id: int | None, today: date) 
         amount=unit_cost,
         on=_requested_on(redemption),
         enforce=redemption.source != Source.PURCHASE,
+        redemption_id=redemption.pk,
     )
     if supplier_id is not None:
         Redemption.objects.filter(pk=redemption.pk, created_at=redemption.created_at).update(
@@ -100,13 +102,10 @@ def use_settle(
     """A held use was delivered by `supplier_id`: price it on the day, settle it in the ledger
     with that snapshot and make it payable. False if it was not held any more."""
     at = at or timezone.now()
-    charged = redemption.unit_cost
     unit_cost = _price(supplier_id, redemption.benefit_id, timezone.localdate(at))
     if not hold_settle(redemption=redemption, supplier_id=supplier_id, unit_cost=unit_cost):
         return False
-    budget_reprice(
-        benefit=redemption.benefit, old=charged, new=unit_cost, on=_requested_on(redemption)
-    )
+    budget_reprice(redemption_id=redemption.pk, new=unit_cost)
     _payable(redemption, reference=reference, at=at)
     return True
 
@@ -114,18 +113,16 @@ def use_settle(
 def use_give_back(*, redemption: Redemption, by: Any = None, reason: str = "") -> Redemption:
     """A held use that will not happen (failed, cancelled, expired): the ledger gives its
     quota back, the budgets their use and amount."""
-    amount = redemption.unit_cost
     redemption = redemption_cancel(redemption=redemption, by=by, reason=reason, release_hold=True)
-    budget_release(benefit=redemption.benefit, amount=amount, on=_requested_on(redemption))
+    budget_release(redemption_id=redemption.pk)
     return redemption
 
 
 def use_cancel_done(*, redemption: Redemption, by: Any = None, reason: str = "") -> Redemption:
     """An instant use cancelled after the fact (the ledger's rule decides who may): quota and
     budgets given back, and a reversal line if it was payable."""
-    amount = redemption.unit_cost
     redemption = redemption_cancel(redemption=redemption, by=by, reason=reason)
-    budget_release(benefit=redemption.benefit, amount=amount, on=_requested_on(redemption))
+    budget_release(redemption_id=redemption.pk)
     paid = CostEntry.objects.filter(redemption_id=redemption.pk, kind=CostKind.USE).first()
     if paid is not None:
         now = timezone.now()
@@ -143,7 +140,6 @@ def use_cancel_done(*, redemption: Redemption, by: Any = None, reason: str = "")
                     priced_unit_cost=paid.priced_unit_cost,
                     fulfilled_at=now,
                     month=month_of(now),
-                    note=reason[:300],
                 )
         except IntegrityError:
             pass

@@ -10,6 +10,8 @@ class MoneyErrorCode(Enum):
     STATEMENT_FROZEN = "statement_frozen"
     # 409: a statement is approved only when reconciliation has nothing open.
     STATEMENT_HAS_OPEN_ITEMS = "statement_has_open_items"
+    # 409: a month is approved once it is over (its last uses may still come in).
+    STATEMENT_MONTH_NOT_OVER = "statement_month_not_over"
     # 409: an earlier statement of the same supplier is still a draft.
     EARLIER_STATEMENT_OPEN = "earlier_statement_open"
     # 400: a supplier's bill that cannot be read with its column mapping.

@@ -484,3 +484,25 @@ class ReconciliationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+
+class BudgetCharge(models.Model):
+    """What one use took from one budget period: given back (and repriced) from exactly these
+    rows, whatever budgets exist or cover the benefit by then."""
+
+    period = models.ForeignKey(
+        BudgetPeriod, verbose_name=_("budget period"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The use (Redemption is partitioned: its id, no foreign key).
+    redemption_id = models.BigIntegerField(_("use"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("budget charge")
+        verbose_name_plural = _("budget charges")
+        constraints = [
+            models.UniqueConstraint(fields=["redemption_id", "period"], name="budget_charge_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.redemption_id} {self.amount}"

@@ -106,16 +106,26 @@ def price_set(
     today: date | None = None,
 ) -> ContractPrice:
     """A new contract price from `valid_from` (today or later) for a benefit the supplier
-    delivers. Setting a price again for the same day (not yet in force, or today's) replaces
-    it; a day in the past is refused with `price_in_the_past`, so what was paid stays what
-    it was."""
+    delivers. Setting a price again for a day not yet begun replaces it; a day in the past,
+    or today when today's price is already set (uses may have been paid at it), is refused
+    with `price_in_the_past`, so what was paid stays what it was."""
+    today = today or timezone.localdate()
     amount = price_check(
         supplier_id=supplier_id,
         benefit_id=benefit_id,
         unit_cost=unit_cost,
         valid_from=valid_from,
-        today=today or timezone.localdate(),
+        today=today,
     )
+    same_day = ContractPrice.objects.filter(
+        supplier_id=supplier_id, benefit_id=benefit_id, valid_from=valid_from
+    )
+    if valid_from == today and same_day.exists():
+        raise DomainError(
+            MoneyErrorCode.PRICE_IN_THE_PAST,
+            _("Today's price is in force already: set the new one from tomorrow."),
+            field="valid_from",
+        )
     try:
         with transaction.atomic():
             price, _created = ContractPrice.objects.update_or_create(

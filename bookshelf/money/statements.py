@@ -25,6 +25,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -79,10 +80,13 @@ def statement_draft(*, supplier_id: int, month: date) -> Statement:
 
 def _draft_lines(*, supplier: Any, month: Any) -> QuerySet[CostEntry]:
     """The unstamped lines a draft of (supplier, month) pays; both may be OuterRefs, and
-    supplier None means every supplier's."""
+    supplier None means every supplier's. A line of an earlier month is carried here only
+    if no draft from its month up to this one would pay it (so it is in one draft only)."""
+    before = OuterRef(month) if isinstance(month, OuterRef) else month
     earlier_draft = Statement.objects.filter(
         supplier_id=OuterRef("supplier_id"),
-        month=OuterRef("month"),
+        month__gte=OuterRef("month"),
+        month__lt=before,
         status=StatementStatus.DRAFT,
     )
     lines = CostEntry.objects.filter(statement__isnull=True, month__lte=month)
@@ -165,6 +169,11 @@ def _refuse_unless_approvable(statement: Statement) -> None:
             MoneyErrorCode.STATEMENT_FROZEN,
             _("This statement is approved: corrections go into the next one."),
         )
+    if statement.month >= timezone.localdate().replace(day=1):
+        raise Conflict(
+            MoneyErrorCode.STATEMENT_MONTH_NOT_OVER,
+            _("A month's statement is approved once the month is over."),
+        )
     if Statement.objects.filter(
         supplier_id=statement.supplier_id,
         month__lt=statement.month,
@@ -189,14 +198,23 @@ def _refuse_unless_approvable(statement: Statement) -> None:
 def statement_approve(*, statement_id: int, by: Any = None) -> Statement:
     """Approve a draft: its lines are stamped with it (one UPDATE), its uses and total are
     computed from the stamped rows and it never changes again. Refused with 409
-    `statement_frozen`, `earlier_statement_open` or `statement_has_open_items`, 404
+    `statement_frozen`, `statement_month_not_over`, `earlier_statement_open` or
+    `statement_has_open_items`, 404
     `statement_not_found`; nothing changes then."""
     with transaction.atomic():
         statement = Statement.objects.select_for_update().filter(pk=statement_id).first()
         if statement is None:
             raise NotFound(MoneyErrorCode.STATEMENT_NOT_FOUND, _("No such statement."))
         _refuse_unless_approvable(statement)
-        statement_lines(statement).update(statement=statement)
+        # Only what was matched against the supplier's latest bill is paid: a line recorded
+        # after that import (a late delivery) was never reconciled, so it stays unstamped
+        # and is carried into the next statement. Adjustments come from the decisions.
+        matched_until = SupplierBill.objects.filter(statement=statement).aggregate(
+            at=Max("imported_at")
+        )["at"]
+        statement_lines(statement).filter(
+            Q(created_at__lte=matched_until) | Q(kind=CostKind.ADJUSTMENT)
+        ).update(statement=statement)
         stamped = CostEntry.objects.filter(statement=statement).aggregate(
             uses=Coalesce(NET_USES, 0), total=Coalesce(Sum("amount"), ZERO)
         )

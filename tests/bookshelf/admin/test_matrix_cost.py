@@ -128,3 +128,14 @@ def test_the_matrix_page_by_cost_runs_one_query_more(office: Office, view):
             make_benefit(cells={Tier.GOLD: 2}, category_code=code)
     # the page's 11 by usage (tests/bookshelf/admin/test_shelf_pages.py) and the cost GROUP BY
     assert (small, count()) == (12, 12)
+
+
+def test_a_supervisor_reads_the_matrix_but_not_its_costs(office: Office, costly):
+    """Supervisors read the matrix (usage) but not what benefits cost: that is product
+    staff's (the permission to read cost lines)."""
+    client = office.client_for(office.supervisor.user)
+    page = _page(client)
+    assert page.status_code == 200
+    assert 'id="colour-cost"' not in page.content.decode()
+    assert _page(client, colour="cost").status_code == 403
+    assert 'id="colour-cost"' in _page(office.client_for(office.product)).content.decode()

@@ -83,6 +83,13 @@ def test_a_top_category_budget_hides_its_benefits_but_a_purchase_stays_usable(ap
     got = entries(app_api.get(centre_url(customer)).json())
     assert (benefit.code, "tier") not in got
     assert got[(benefit.code, "purchase")]["budget_exhausted"] is False
+    # The customer's tier use is refused by the budget; what they bought is used instead.
+    response = post_json(app_api, uses_url(customer), {"benefit": benefit.code})
+    assert response.status_code == 201, response.json()
+    assert Redemption.objects.get(holder=customer).source == "purchase"
+    other = make_customer(tier=Tier.GOLD)
+    refused = post_json(app_api, uses_url(other), {"benefit": benefit.code})
+    assert (refused.status_code, refused.json()["code"]) == (409, "budget_exhausted")
 
 
 def test_used_up_budgets_are_one_query_for_the_page(django_assert_num_queries):

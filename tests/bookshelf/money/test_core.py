@@ -131,3 +131,23 @@ def test_a_price_in_force_is_never_rewritten():
             today=today,
         )
     assert bad.value.code == "invalid"
+
+
+def test_a_use_gives_back_exactly_what_it_took_whatever_budgets_exist_by_then():
+    """A budget created after a use never receives that use's give-back (it was never
+    charged), and a use charged before is given back to the period it was charged to."""
+    benefit = make_benefit(cells={Tier.GOLD: 5}, name="Consult")
+    supplier = make_supplier("docs", benefits=[benefit])
+    _price(supplier, benefit, "300.00", date(2020, 1, 1))
+    customer = make_customer(tier=Tier.GOLD)
+    early = use_request(customer=customer, benefit_code=benefit.code)  # no budget yet
+    Budget.objects.create(benefit=benefit, cap_amount=Decimal("1000.00"))
+    charged = use_request(customer=customer, benefit_code=benefit.code)
+    period = BudgetPeriod.objects.get()
+    assert (period.used_uses, period.used_amount) == (1, Decimal("300.00"))
+    use_cancel(redemption=early.redemption)
+    period.refresh_from_db()
+    assert (period.used_uses, period.used_amount) == (1, Decimal("300.00"))
+    use_cancel(redemption=charged.redemption)
+    period.refresh_from_db()
+    assert (period.used_uses, period.used_amount) == (0, Decimal("0.00"))

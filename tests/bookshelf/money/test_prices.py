@@ -264,7 +264,15 @@ def test_a_same_day_re_import_changes_nothing_and_a_changed_future_row_replaces(
     assert list(ContractPrice.objects.values_list("pk", "unit_cost")) == [
         (price.pk, Decimal("50.00"))
     ]
-    changed = ContractPriceResource(today=DAY).import_data(
+    # Today's price is in force (uses may have been paid at it): it is not replaced...
+    today = ContractPriceResource(today=DAY).import_data(
+        _dataset([[supplier.code, benefit.code, "55", DAY.isoformat(), "contract"]]),
+        dry_run=False,
+    )
+    assert today.has_validation_errors() or today.has_errors()
+    assert ContractPrice.objects.get().unit_cost == Decimal("50.00")
+    # ...while a day not yet begun is.
+    changed = ContractPriceResource(today=DAY - timedelta(days=1)).import_data(
         _dataset([[supplier.code, benefit.code, "55", DAY.isoformat(), "contract"]]),
         dry_run=False,
     )

@@ -52,7 +52,7 @@ from bookshelf.money.selectors import (
     statements_with_figures,
 )
 from bookshelf.money.services import statement_approve, statement_draft, statements_draft_month
-from config.exceptions import DomainError
+from config.exceptions import Conflict, DomainError
 from customers.models import Tier
 from tests.factories import make_benefit, make_customer, make_supplier
 
@@ -95,6 +95,43 @@ def _next_month(month):
     return (month + timedelta(days=32)).replace(day=1)
 
 
+def _approve_once_the_month_is_over(statement):
+    """Approve a statement of the current month as on the 1st of the next one."""
+    after = (statement.month + timedelta(days=32)).replace(day=1)
+    with mock.patch("django.utils.timezone.localdate", return_value=after):
+        return statement_approve(statement_id=statement.pk)
+
+
+def test_a_month_is_approved_once_it_is_over():
+    benefit = make_benefit(cells={Tier.GOLD: 10}, name="Consult")
+    supplier = make_supplier("docs", benefits=[benefit])
+    month = timezone.localdate().replace(day=1)
+    _line(supplier, benefit, "10.00", month)
+    statement = statement_draft(supplier_id=supplier.pk, month=month)
+    _reconciled(statement)
+    with pytest.raises(Conflict) as early:
+        statement_approve(statement_id=statement.pk)
+    assert early.value.code == "statement_month_not_over"
+    assert _approve_once_the_month_is_over(statement).status == StatementStatus.APPROVED
+
+
+def test_a_line_recorded_after_the_bill_was_matched_is_not_paid_unmatched():
+    """Approval pays what was reconciled: a line recorded after the bill's import (a late
+    delivery) stays unstamped and is carried into the next statement."""
+    benefit = make_benefit(cells={Tier.GOLD: 10}, name="Consult")
+    supplier = make_supplier("docs", benefits=[benefit])
+    month = date(2026, 6, 1)
+    _line(supplier, benefit, "10.00", month, ref="A")
+    statement = statement_draft(supplier_id=supplier.pk, month=month)
+    _reconciled(statement)
+    late = _line(supplier, benefit, "20.00", month, ref="B")
+    CostEntry.objects.filter(pk=late.pk).update(created_at=timezone.now() + timedelta(minutes=1))
+    approved = statement_approve(statement_id=statement.pk)
+    assert approved.total == Decimal("10.00")
+    july = statement_draft(supplier_id=supplier.pk, month=date(2026, 7, 1))
+    assert list(statement_lines(july).values_list("reference", flat=True)) == ["B"]
+
+
 def test_a_statements_total_is_the_sum_of_its_uses_at_their_recorded_costs(
     django_assert_num_queries,
 ):
@@ -134,7 +171,7 @@ def test_a_statements_total_is_the_sum_of_its_uses_at_their_recorded_costs(
     assert (listed.figure_uses, listed.figure_total) == (8, expected)
 
     _reconciled(statement)
-    approved = statement_approve(statement_id=statement.pk)
+    approved = _approve_once_the_month_is_over(statement)
     assert (approved.status, approved.uses, approved.total) == ("approved", 8, expected)
     assert CostEntry.objects.filter(statement=approved).count() == 10  # 9 uses, 1 reversal
 
@@ -199,7 +236,7 @@ def test_an_approved_statement_never_changes_and_later_lines_carry_into_the_next
     month = month_of(timezone.now())
     statement = statement_draft(supplier_id=supplier.pk, month=month)
     _reconciled(statement)
-    statement_approve(statement_id=statement.pk)
+    _approve_once_the_month_is_over(statement)
     stamped = set(CostEntry.objects.filter(statement=statement).values_list("pk", flat=True))
     assert len(stamped) == 2
 
@@ -218,7 +255,7 @@ def test_an_approved_statement_never_changes_and_later_lines_carry_into_the_next
     assert {line.pk for line in totals.carried} == {reversal.pk, late.pk}
     assert (totals.uses, totals.total, totals.carried_total) == (0, ZERO_, ZERO_)
     _reconciled(following)
-    statement_approve(statement_id=following.pk)
+    _approve_once_the_month_is_over(following)
     assert set(CostEntry.objects.filter(statement=following).values_list("pk", flat=True)) == {
         reversal.pk,
         late.pk,
@@ -290,9 +327,9 @@ def test_drafting_a_month_opens_a_draft_for_every_supplier_with_lines_to_pay():
     assert statements_draft_month_task("2026-06-01") == 2  # idempotent
     assert Statement.objects.count() == 3  # two drafts and the approved one
     with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 8, 1)):
-        # July: "later"'s July line, and "earlier"'s April line (no April draft: it is in
-        # every later draft until one is approved); "this-month"'s June line is June's.
-        assert statements_draft_month_task() == 2
+        # July: "later"'s July line only. "earlier"'s April line (no April draft) is paid by
+        # the June draft, so it is in no later one; "this-month"'s June line is June's.
+        assert statements_draft_month_task() == 1
     assert Statement.objects.get(supplier=later).month == date(2026, 7, 1)
     assert not Statement.objects.filter(supplier=this_month, month=date(2026, 7, 1)).exists()
 
@@ -473,7 +510,7 @@ def test_a_suppliers_reference_that_looks_like_a_formula_is_exported_as_text():
     _line(supplier, benefit, "10.00", month, ref='=HYPERLINK("http://x.example","pay")')
     statement = statement_draft(supplier_id=supplier.pk, month=month)
     rows = list(csv.reader(io.StringIO(statement_csv(statement).decode("utf-8-sig"))))
-    assert rows[1][0] == "'=HYPERLINK(\"http://x.example\",\"pay\")"
+    assert rows[1][0] == '\'=HYPERLINK("http://x.example","pay")'
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(statement_xlsx(statement))).worksheets[0]

@@ -1,6 +1,7 @@
 """The review on the demo shelf: the rarely used benefits go, the loudly requested come."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -49,6 +50,12 @@ def test_rarely_used_benefits_are_proposed_for_retirement(demo_review):
     retire = list(
         Proposal.objects.filter(run=run, kind=ProposalKind.RETIRE).select_related("benefit")
     )
+    # Benefits costly for their use are proposed too (the demo's prices): each costs more
+    # per user than its threshold; the rest are the rarely used ones.
+    costly = [p for p in retire if p.evidence.get("costly")]
+    for p in costly:
+        assert Decimal(p.evidence["cost_per_user"]) > Decimal(str(p.evidence["max_cost_per_user"]))
+    retire = [p for p in retire if not p.evidence.get("costly")]
     assert retire, "the demo has rarely used benefits"
     proposed = {p.benefit.name for p in retire}
     healthy = set(
