@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from benefits.text import translated
+from config.dates import SafeDateHierarchyMixin
 from config.exceptions import DomainError
 
 from ..money.models import Statement, StatementStatus
@@ -54,7 +55,7 @@ def reconcile_url(statement: Statement) -> str:
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StatementAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "supplier_name",
         "month_shown",

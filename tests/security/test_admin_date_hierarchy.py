@@ -30,6 +30,7 @@ HIERARCHIES = [
     "customers.TierChange",
     "bookshelf.PrivacyRequest",
     "bookshelf.ReviewRun",
+    "bookshelf.Statement",
     "bookshelf.WebhookDelivery",
     "bookshelf.WebhookEvent",
 ]
