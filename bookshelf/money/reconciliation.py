@@ -330,8 +330,11 @@ class ImportReport:
 
 def _statement_locked(statement_id: int, *, share: bool = False) -> Statement:
     """The statement, locked against approval (FOR UPDATE; FOR SHARE for decisions, which
-    may run side by side but not while it is being approved or reconciled)."""
-    if share:
+    may run side by side but not while it is being approved or reconciled). SQLite, which
+    has no row locks, serialises writers: there the plain read is enough."""
+    if share and connection.vendor != "postgresql":
+        statement = Statement.objects.filter(pk=statement_id).first()
+    elif share:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id FROM {Statement._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
