@@ -4,6 +4,7 @@ a downloaded browser. Missing in CI is a failure, not a skip."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,43 @@ from django.conf import settings
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
+
+
+# Chromium's DevTools sometimes answers a command on an element found a moment before the page
+# was replaced with this error, not with a stale-element one (seen in CI, in different tests
+# each run). Such an element is found again by the same locator and the command sent again.
+NODE_GONE = "does not belong to the document"
+
+
+def _retrying_driver_classes() -> tuple[Any, Any]:
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.remote.webelement import WebElement
+
+    class Element(WebElement):  # type: ignore[misc]
+        locator: tuple[str, str] | None = None
+
+        def _execute(self, command: str, params: Any = None) -> Any:
+            for attempt in range(3):
+                try:
+                    return super()._execute(command, params)
+                except WebDriverException as exc:
+                    if NODE_GONE not in str(exc) or self.locator is None or attempt == 2:
+                        raise
+                    time.sleep(0.3)
+                    self._id = self._parent.find_element(*self.locator).id
+            return None
+
+    class Chrome(webdriver.Chrome):  # type: ignore[misc]
+        _web_element_cls = Element
+
+        def find_element(self, by: Any = "id", value: Any = None) -> Any:
+            element = super().find_element(by, value)
+            if isinstance(element, Element):
+                element.locator = (by, value)
+            return element
+
+    return Chrome, Element
 
 
 def _chromium() -> str | None:
@@ -45,7 +83,8 @@ def browser() -> Iterator[Any]:
     ):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    chrome, _element = _retrying_driver_classes()
+    driver = chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
     ARTIFACTS.mkdir(exist_ok=True)
     yield driver
