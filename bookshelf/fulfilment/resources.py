@@ -16,10 +16,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, widgets
+from import_export import fields
 
 from config.spreadsheets import FormulaSafeResource
 
+from ..money.resources import SupplierCodeWidget
 from ..shelf.resources import BenefitCodeWidget
 from .models import BenefitSupplier, Supplier
 
@@ -34,22 +35,6 @@ def time_zone_check(value: str) -> str:
             code="invalid",
         )
     return name
-
-
-class SupplierCodeWidget(widgets.ForeignKeyWidget):  # type: ignore[misc]
-    """A supplier by its code (doc-platform)."""
-
-    def __init__(self) -> None:
-        super().__init__(Supplier, field="code")
-
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Supplier:
-        code = str(value or "").strip().lower()
-        if not code:
-            raise ValueError(_("Give the supplier code, e.g. doc-platform."))
-        try:
-            return Supplier.objects.get(code=code)
-        except Supplier.DoesNotExist:
-            raise ValueError(_("No supplier with code %(code)s.") % {"code": code}) from None
 
 
 class _ValidatedResource(FormulaSafeResource):  # type: ignore[misc]
