@@ -36,6 +36,10 @@ SUGGESTIONS_SWEEP = "bookshelf.tasks.suggestions_sweep"
 PEER_USAGE_REFRESH = "bookshelf.tasks.peer_usage_refresh_task"
 PUSH_DELIVER = "bookshelf.tasks.deliver_push"
 PUSHES_REQUEUE = "bookshelf.tasks.requeue_pending_pushes"
+# The agent's day (bookshelf.reach): customer value, survey invitations, detractor follow-ups
+CUSTOMER_VALUES_REFRESH = "bookshelf.customer_values_refresh"
+SURVEY_INVITATIONS_SWEEP = "bookshelf.survey_invitations_sweep"
+FOLLOWUPS_ESCALATE = "bookshelf.followups_escalate"
 # Suppliers and fulfilment (bookshelf.fulfilment)
 FULFILMENT_OVERDUE_SWEEP = "bookshelf.fulfilment_overdue_sweep"
 FULFILMENT_EXPIRE_SWEEP = "bookshelf.fulfilment_expire_sweep"
@@ -57,6 +61,9 @@ ALL = (
     PEER_USAGE_REFRESH,
     PUSH_DELIVER,
     PUSHES_REQUEUE,
+    CUSTOMER_VALUES_REFRESH,
+    SURVEY_INVITATIONS_SWEEP,
+    FOLLOWUPS_ESCALATE,
     FULFILMENT_OVERDUE_SWEEP,
     FULFILMENT_EXPIRE_SWEEP,
     STATEMENTS_DRAFT_MONTH,

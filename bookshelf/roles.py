@@ -67,6 +67,12 @@ _AGENT_PERMS = [
     "bookshelf.view_fulfilment",
     "bookshelf.view_fulfilmentevent",
     "bookshelf.view_operationscase",
+    # Their day: the worklist, their customers' value, the detractors they call back.
+    "bookshelf.view_customervalue",
+    "bookshelf.view_detractorfollowup",
+    "bookshelf.change_detractorfollowup",
+    "bookshelf.view_followupcall",
+    "bookshelf.add_followupcall",
 ]
 
 STAFF_GROUPS: dict[str, list[str]] = {
@@ -78,6 +84,7 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "bookshelf.view_outboxmessage",
         "bookshelf.view_shelf_matrix",
         "bookshelf.change_operationscase",
+        "bookshelf.view_nps_report",
     ],
     PRODUCT_STAFF: [
         "customers.view_customer",
@@ -170,6 +177,20 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "bookshelf.view_billline",
         "bookshelf.view_reconciliationitem",
         "bookshelf.change_reconciliationitem",
+        # Customer value and NPS: the weights, the survey settings, the report.
+        "bookshelf.view_customervalue",
+        "bookshelf.view_valueweights",
+        "bookshelf.change_valueweights",
+        "bookshelf.view_surveysettings",
+        "bookshelf.change_surveysettings",
+        "bookshelf.view_benefitsurveyrate",
+        "bookshelf.add_benefitsurveyrate",
+        "bookshelf.change_benefitsurveyrate",
+        "bookshelf.delete_benefitsurveyrate",
+        "bookshelf.view_surveyinvitation",
+        "bookshelf.view_detractorfollowup",
+        "bookshelf.view_followupcall",
+        "bookshelf.view_nps_report",
         # Look only: a scheduled job names code to run; superusers change them.
         "django_celery_beat.view_periodictask",
     ],

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from ..integrations.models import ApiScope
 from ..ledger.selectors import redemption_for_customer
-from ..ledger.services import redemption_feedback_create
+from ..reach.services import feedback_record
 from .base import ERRORS, CustomerScopedView
 from .common import ErrorSerializer
 
@@ -37,7 +37,9 @@ class RedemptionFeedbackView(CustomerScopedView):
         operation_id="customer_redemption_feedback_create",
         summary="Rate a use: would the customer recommend this benefit?",
         description="Once per redemption, 0 to 10; the shelf review reports each benefit's "
-        "NPS from these answers. A second rating, or rating a cancelled use, is a 409.",
+        "NPS from these answers. A score of 0 to 6 opens a follow-up for the customer's agent "
+        "(and a `feedback.detractor` webhook). A second rating, or rating a cancelled use, is "
+        "a 409.",
         request=FeedbackInSerializer,
         responses={
             201: OpenApiResponse(FeedbackOutSerializer, description="The rating is recorded."),
@@ -67,9 +69,9 @@ class RedemptionFeedbackView(CustomerScopedView):
         redemption = redemption_for_customer(customer=customer, redemption_id=redemption_id)
         data_in = FeedbackInSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
-        feedback = redemption_feedback_create(
+        result = feedback_record(
             redemption=redemption,
             score=data_in.validated_data["score"],
             comment=data_in.validated_data.get("comment", ""),
         )
-        return Response(FeedbackOutSerializer(feedback).data, status=status.HTTP_201_CREATED)
+        return Response(FeedbackOutSerializer(result.feedback).data, status=status.HTTP_201_CREATED)

@@ -42,6 +42,8 @@ class ApiScope(models.TextChoices):
     SIGNAL = "signal", _("Send demand signals, events and feedback")
     WEBHOOKS = "webhooks", _("Manage webhook subscriptions")
     CONSENT = "consent", _("Record customers' consents (given and withdrawn)")
+    # An agent's own token for the agents' mobile app: their worklist and its actions only.
+    WORKLIST = "worklist", _("An agent's worklist and its actions")
 
 
 def app_channel_only() -> list[str]:
@@ -64,6 +66,15 @@ class ApiClient(TimeStamped):
         _("channels"),
         default=app_channel_only,
         help_text=_("The channels this client may record uses on; the first is its default."),
+    )
+    # Set for an agent's own token (scope `worklist`): the client acts as this agent.
+    agent = models.ForeignKey(
+        "customers.Agent",
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_clients",
     )
     is_active = models.BooleanField(_("active"), default=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -104,6 +115,7 @@ class WebhookEventType(models.TextChoices):
     CODE_POOL_LOW = "code_pool.low", _("Code pool running low")
     BUDGET_WARNING = "budget.warning", _("Budget reached its warning level")
     PURCHASE_COMPLETED = "purchase.completed", _("Purchase completed")
+    FEEDBACK_DETRACTOR = "feedback.detractor", _("A customer would not recommend a benefit")
 
 
 class WebhookSubscription(TimeStamped):

@@ -45,6 +45,8 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     # No customer in it either: a benefit's or a category's spending for the period.
     WebhookEventType.BUDGET_WARNING: _READ,
     WebhookEventType.PURCHASE_COMPLETED: frozenset({ApiScope.PURCHASE.value}),
+    # The score and the use, never the comment (read in the admin): who reads feedback.
+    WebhookEventType.FEEDBACK_DETRACTOR: frozenset({ApiScope.READ, ApiScope.SIGNAL}),
 }
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError
+from customers.models import Customer
 
 from .error_codes import LedgerErrorCode
 from .models import Redemption, RedemptionFeedback, RedemptionStatus
@@ -29,6 +30,17 @@ def _feedback_checked(score: int, comment: str) -> str:
             field="comment",
         )
     return comment
+
+
+def _agent_of(redemption: Redemption) -> int | None:
+    """The agent who looks after the customer who used it: the beneficiary's, else the
+    holder's (a relative with no agent of their own)."""
+    agents = dict(
+        Customer.objects.filter(
+            pk__in={redemption.beneficiary_id, redemption.holder_id}
+        ).values_list("pk", "agent_id")
+    )
+    return agents.get(redemption.beneficiary_id) or agents.get(redemption.holder_id)
 
 
 @transaction.atomic
@@ -55,6 +67,9 @@ def redemption_feedback_create(
         customer_id=redemption.beneficiary_id,
         benefit_id=redemption.benefit_id,
         tier_snapshot=redemption.tier_snapshot,
+        channel=redemption.channel,
+        supplier_id=redemption.supplier_id,
+        agent_id=_agent_of(redemption),
         score=score,
         comment=comment,
         created_at=created_at or timezone.now(),

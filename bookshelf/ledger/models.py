@@ -324,6 +324,27 @@ class RedemptionFeedback(models.Model):
         Benefit, verbose_name=_("benefit"), on_delete=models.CASCADE, related_name="feedback"
     )
     tier_snapshot = models.PositiveSmallIntegerField(_("holder's tier then"), choices=Tier.choices)
+    # Snapshots for reading NPS by channel, supplier and agent from this table alone. Database
+    # defaults: the bulk loaders name their columns.
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, blank=True, default="", db_default=""
+    )
+    supplier = models.ForeignKey(
+        "bookshelf.Supplier",
+        verbose_name=_("supplier"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    agent = models.ForeignKey(
+        "customers.Agent",
+        verbose_name=_("customer's agent then"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     score = models.PositiveSmallIntegerField(
         _("likely to recommend (0-10)"), validators=[MinValueValidator(0), MaxValueValidator(10)]
     )

@@ -9,3 +9,10 @@ class ReachErrorCode(Enum):
     CONSENT_REQUIRED = "consent_required"
     # 409: the benefit was pushed to this customer a moment ago (any channel, any agent).
     DUPLICATE_PUSH = "duplicate_push"
+    # 409: a follow-up already closed takes no more calls.
+    FOLLOWUP_CLOSED = "followup_closed"
+    # Survey invitations: an unknown, tampered or expired token (404 or 410), one already
+    # answered with something else (409).
+    SURVEY_TOKEN_INVALID = "survey_token_invalid"  # noqa: S105 (an error code)
+    SURVEY_EXPIRED = "survey_expired"
+    SURVEY_ANSWERED = "survey_already_answered"

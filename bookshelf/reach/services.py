@@ -4,6 +4,15 @@ acting on suggestions, pushes and their delivery, the peers' usage refresh."""
 from __future__ import annotations
 
 from .expiring import SweepReport, quota_expiring_sweep
+from .followups import (
+    DETRACTOR_MAX,
+    FeedbackResult,
+    feedback_record,
+    followup_call_record,
+    followup_open,
+    followups_escalate,
+    survey_settings_get,
+)
 from .moments import customer_event_record, event_suggestions_create, events_pending
 from .pushes import (
     PUSH_CONSENT,
@@ -21,15 +30,21 @@ from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
 
 __all__ = [
+    "DETRACTOR_MAX",
     "PUSH_CONSENT",
     "PUSH_OUTBOX",
     "DatabaseLogSender",
+    "FeedbackResult",
     "PushSender",
     "SweepReport",
     "TransientSendError",
     "customer_event_record",
     "event_suggestions_create",
     "events_pending",
+    "feedback_record",
+    "followup_call_record",
+    "followup_open",
+    "followups_escalate",
     "outbox_message_retry",
     "outbox_requeue_pending",
     "peer_usage_refresh",
@@ -39,4 +54,5 @@ __all__ = [
     "quota_expiring_sweep",
     "suggestion_accept",
     "suggestion_dismiss",
+    "survey_settings_get",
 ]
