@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError
 from config.users import acting_user
+from customers.models import Agent
 
 from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
@@ -106,7 +108,12 @@ def _detractor_payload(followup: DetractorFollowUp, feedback: RedemptionFeedback
 
 
 def followup_call_record(
-    *, followup_id: int, outcome: str, note: str = "", by: Any = None
+    *,
+    followup_id: int,
+    outcome: str,
+    note: str = "",
+    by: Any = None,
+    now: datetime | None = None,
 ) -> DetractorFollowUp:
     """The agent called the customer back. Resolved, compensated or escalated closes the
     follow-up; unreachable leaves it open for another try, and closes it as unreachable at
@@ -122,7 +129,7 @@ def followup_call_record(
         raise DomainError(
             ReachErrorCode.INVALID, _("Say what the customer was given."), field="note"
         )
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         followup = DetractorFollowUp.objects.select_for_update().get(pk=followup_id)
         if followup.closed_at is not None:
@@ -147,15 +154,12 @@ def followup_call_record(
 
 def followups_escalate(*, now: datetime | None = None) -> int:
     """Open follow-ups past due go to the agent's supervisor (an item on their worklist):
-    each once, by a conditional UPDATE, however often this runs and however many run it.
-    A follow-up whose agent has no supervisor is marked escalated to nobody."""
+    each once, by one conditional UPDATE, however often this runs and however many run it
+    (a second sweep racing re-checks `escalated_at IS NULL` on the locked row and skips it).
+    A follow-up closed meanwhile is not escalated; one whose agent has no supervisor is
+    marked escalated to nobody."""
     now = now or timezone.now()
-    escalated = 0
-    due = DetractorFollowUp.objects.filter(
+    supervisor = Agent.objects.filter(pk=OuterRef("agent_id")).values("supervisor_id")[:1]
+    return DetractorFollowUp.objects.filter(
         closed_at__isnull=True, escalated_at__isnull=True, due_at__lt=now
-    ).values_list("pk", "agent__supervisor_id")[:1000]
-    for pk, supervisor_id in due:
-        escalated += DetractorFollowUp.objects.filter(pk=pk, escalated_at__isnull=True).update(
-            escalated_at=now, escalated_to_id=supervisor_id
-        )
-    return escalated
+    ).update(escalated_at=now, escalated_to_id=Subquery(supervisor))

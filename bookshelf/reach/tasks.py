@@ -12,6 +12,7 @@ from .services import (
     TransientSendError,
     event_suggestions_create,
     events_pending,
+    followups_escalate,
     outbox_requeue_pending,
     peer_usage_refresh,
     push_deliver,
@@ -60,3 +61,9 @@ def pushes_requeue_task() -> int:
     """Pushes whose delivery the broker missed (or that wait for a retry), and claims whose
     lease expired because their worker died mid-send."""
     return outbox_requeue_pending()
+
+
+@shared_task(name=jobs.FOLLOWUPS_ESCALATE, acks_late=True, ignore_result=True, **jobs.RETRY)
+def followups_escalate_task() -> int:
+    """Detractors not called back in time go to the agent's supervisor, once each."""
+    return followups_escalate()
