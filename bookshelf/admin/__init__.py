@@ -15,7 +15,8 @@
 - `staff`: staff users and groups, their permissions worded in the reader's language;
 - `reconcile`: a supplier statement's reconciliation with the supplier's bill;
 - `budgets`: product staff's budgets (caps per benefit or category and period, their spend);
-- `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
+- `privacy`: the customer's rights on the customer list (data export, erasure, legal hold);
+- `followups`: detractor follow-ups (the call-back page) and the NPS report (`nps`).
 
 Every page is thin: it reads through selectors and acts through services.
 """
@@ -28,6 +29,7 @@ from config.login_throttle import ThrottledAdminAuthenticationForm
 from . import (
     budgets,
     desk,
+    followups,
     fulfilments,
     operations,
     pools,
@@ -53,6 +55,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm  # 5 failures: locked 1
 __all__ = [
     "budgets",
     "desk",
+    "followups",
     "fulfilments",
     "operations",
     "pools",

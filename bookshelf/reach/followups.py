@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError
 from config.users import acting_user
 from customers.models import Agent
+from customers.selectors import user_sees_all_customers
 
 from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
@@ -163,3 +164,17 @@ def followups_escalate(*, now: datetime | None = None) -> int:
     return DetractorFollowUp.objects.filter(
         closed_at__isnull=True, escalated_at__isnull=True, due_at__lt=now
     ).update(escalated_at=now, escalated_to_id=Subquery(supervisor))
+
+
+def followups_visible_to(user: Any) -> QuerySet[DetractorFollowUp]:
+    """The follow-ups a staff user may read: an agent their own, a supervisor their team's and
+    those escalated to them, whoever sees every customer all of them; anyone else none."""
+    qs = DetractorFollowUp.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user_sees_all_customers(user):
+        return qs
+    agent = getattr(user, "agent", None)
+    if agent is None:
+        return qs.none()
+    return qs.filter(Q(agent=agent) | Q(agent__supervisor=agent) | Q(escalated_to=agent))

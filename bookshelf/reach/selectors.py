@@ -6,6 +6,19 @@ from __future__ import annotations
 from .conversion import CONVERSION_DAYS, ConversionRow, push_conversion
 from .desk import CategoryGroup, CustomerDesk, customer_desk
 from .evaluation import EvalReport, recommendations_evaluate
+from .followups import followups_visible_to
+from .nps import (
+    NPS_DEFAULT_DAYS,
+    NPS_PERIODS,
+    NPS_REPORT_QUERIES,
+    FollowUpStats,
+    MonthNps,
+    NpsReport,
+    NpsRow,
+    ResponseRow,
+    nps_of,
+    nps_report,
+)
 from .recommendations import (
     PushAction,
     Recommendation,
@@ -20,14 +33,25 @@ from .suggestions import open_suggestions_by_customer
 
 __all__ = [
     "CONVERSION_DAYS",
+    "NPS_DEFAULT_DAYS",
+    "NPS_PERIODS",
+    "NPS_REPORT_QUERIES",
     "CategoryGroup",
     "ConversionRow",
     "CustomerDesk",
     "EvalReport",
+    "FollowUpStats",
+    "MonthNps",
+    "NpsReport",
+    "NpsRow",
     "PushAction",
     "Recommendation",
     "RecommendationSet",
+    "ResponseRow",
     "customer_desk",
+    "followups_visible_to",
+    "nps_of",
+    "nps_report",
     "open_suggestions_by_customer",
     "peer_shares",
     "push_conversion",
