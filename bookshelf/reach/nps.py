@@ -258,8 +258,9 @@ def _trend(end: datetime) -> list[MonthNps]:
         .annotate(**_counts())
         .order_by("month")
     }
-    empty = {"answers": 0, "promoters": 0, "detractors": 0}
-    return [MonthNps(m, **{k: found.get(m, empty)[k] for k in empty}) for m in starts]
+    empty: dict[str, Any] = {"answers": 0, "promoters": 0, "detractors": 0}
+    rows: dict[date, dict[str, Any]] = {m: dict(r) for m, r in found.items()}
+    return [MonthNps(m, **{k: rows.get(m, empty)[k] for k in empty}) for m in starts]
 
 
 def _followups(
@@ -298,7 +299,8 @@ def _followups(
     agents_out: list[FollowUpStats] = []
     teams: dict[Any, FollowUpStats] = {}
     counted = ("followups", "contacted", "contacted_in_time", "escalated", "open")
-    for r in per_agent:
+    for row in per_agent:
+        r: dict[str, Any] = dict(row)
         stats = FollowUpStats(
             r["agent_id"],
             r["agent__name"] or _("No agent"),

@@ -59,7 +59,7 @@ def test_a_supervisor_sees_those_escalated_to_them_from_outside_the_team(office,
 
 
 def test_the_filters(office, cases):
-    mine, theirs, _outside = cases
+    mine, _theirs, _outside = cases
     DetractorFollowUp.objects.filter(pk=mine.pk).update(due_at=timezone.now() - timedelta(hours=1))
     followups_escalate()
     client = office.client_for(office.supervisor.user)
