@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    agents,
     benefit_centre,
     catalog,
     consents,
@@ -83,5 +84,16 @@ urlpatterns = [
         "webhooks/<int:pk>/rotate-secret",
         webhooks.WebhookRotateView.as_view(),
         name="webhook-rotate",
+    ),
+    # The agents' mobile app (an agent's own token, or a staff session of an agent).
+    path(
+        "agents/me/followups/<int:followup_id>",
+        agents.FollowUpDetailView.as_view(),
+        name="agent-followup",
+    ),
+    path(
+        "agents/me/followups/<int:followup_id>/calls",
+        agents.FollowUpCallView.as_view(),
+        name="agent-followup-calls",
     ),
 ]
