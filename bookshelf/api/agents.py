@@ -26,7 +26,7 @@ from customers.pii import mask_name
 from ..reach.error_codes import ReachErrorCode
 from ..reach.models import DetractorFollowUp, FollowUpOutcome
 from ..reach.services import followup_call_record
-from .auth import ActsAsAgent, acting_agent_ids, api_client_of
+from .auth import ActsAsAgent, acting_agents, api_client_of
 from .base import ERRORS
 from .common import ErrorSerializer, StrictQueryParamsMixin
 
@@ -36,12 +36,16 @@ class AgentView(StrictQueryParamsMixin, APIView):
     their team (a session): `agent_ids` is that list, resolved once per request."""
 
     permission_classes = [ActsAsAgent]
-    _agent_ids: list[int] | None = None
+    _agents: dict[int, str] | None = None
+
+    def agents(self) -> dict[int, str]:
+        """The agents the caller acts for: id -> agent number."""
+        if self._agents is None:
+            self._agents = acting_agents(self.request)
+        return self._agents
 
     def agent_ids(self) -> list[int]:
-        if self._agent_ids is None:
-            self._agent_ids = acting_agent_ids(self.request)
-        return self._agent_ids
+        return list(self.agents())
 
     def acting_user(self) -> Any:
         """Who the audit columns name: the session's user, or the token's agent's user."""

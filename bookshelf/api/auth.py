@@ -18,6 +18,7 @@ from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
 from config.exceptions import NotAllowed
+from customers.models import Agent
 from customers.selectors import agents_visible_to
 
 from ..integrations.models import ApiClient, ApiScope
@@ -145,14 +146,18 @@ class ActsAsAgent(permissions.BasePermission):
         return True
 
 
-def acting_agent_ids(request: Request) -> list[int]:
-    """The agents whose work the caller acts for: the token's agent; for a session, the
-    user's own agent and, for a supervisor, their team (`agents_visible_to`). Only after
-    `ActsAsAgent` let the request through."""
+def acting_agents(request: Request) -> dict[int, str]:
+    """The agents whose work the caller acts for, by id with their numbers (one query): the
+    token's agent; for a session, the user's own agent and, for a supervisor, their team
+    (`agents_visible_to`). Only after `ActsAsAgent` let the request through."""
     client = api_client_of(request)
     if client is not None:
-        return [client.agent_id] if client.agent_id is not None else []
-    return list(agents_visible_to(request.user).values_list("pk", flat=True))
+        if client.agent_id is None:
+            return {}
+        agents = Agent.objects.filter(pk=client.agent_id)
+    else:
+        agents = agents_visible_to(request.user)
+    return dict(agents.order_by("pk").values_list("pk", "agent_no"))
 
 
 class ClientRateThrottle(throttling.SimpleRateThrottle):
