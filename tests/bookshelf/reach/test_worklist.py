@@ -105,8 +105,8 @@ class Desk:
     supplier: Any
 
 
-@pytest.fixture
-def desk(db: Any) -> Desk:
+def make_desk() -> Desk:
+    """A supervisor with two agents; the first has two customers, the other one."""
     supervisor = AgentFactory()
     agent = AgentFactory(supervisor=supervisor)
     other = AgentFactory(supervisor=supervisor)
@@ -123,6 +123,11 @@ def desk(db: Any) -> Desk:
         escort=escort,
         supplier=supplier,
     )
+
+
+@pytest.fixture
+def desk(db: Any) -> Desk:
+    return make_desk()
 
 
 def every_kind(d: Desk, customer: Customer, today: date) -> dict[str, Any]:
