@@ -17,16 +17,36 @@ from .recommendations import (
     weights_get,
 )
 from .suggestions import open_suggestions_by_customer
+from .worklist import (
+    KIND_LABELS,
+    AgentCounts,
+    ItemKind,
+    WorklistCounts,
+    WorklistCustomer,
+    WorklistFilters,
+    WorklistItem,
+    WorklistPage,
+    worklist,
+    worklist_counts,
+)
 
 __all__ = [
     "CONVERSION_DAYS",
+    "KIND_LABELS",
+    "AgentCounts",
     "CategoryGroup",
     "ConversionRow",
     "CustomerDesk",
     "EvalReport",
+    "ItemKind",
     "PushAction",
     "Recommendation",
     "RecommendationSet",
+    "WorklistCounts",
+    "WorklistCustomer",
+    "WorklistFilters",
+    "WorklistItem",
+    "WorklistPage",
     "customer_desk",
     "open_suggestions_by_customer",
     "peer_shares",
@@ -36,4 +56,6 @@ __all__ = [
     "recommendations_evaluate",
     "recommendations_for_customer",
     "weights_get",
+    "worklist",
+    "worklist_counts",
 ]
