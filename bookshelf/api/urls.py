@@ -13,6 +13,7 @@ from . import (
     redemptions,
     suppliers,
     webhooks,
+    worklist,
 )
 
 app_name = "api"
@@ -86,6 +87,17 @@ urlpatterns = [
         name="webhook-rotate",
     ),
     # The agents' mobile app (an agent's own token, or a staff session of an agent).
+    path("agents/me/worklist", worklist.WorklistView.as_view(), name="agent-worklist"),
+    path(
+        "agents/me/worklist/push",
+        worklist.WorklistPushView.as_view(),
+        name="agent-worklist-push",
+    ),
+    path(
+        "agents/me/worklist/dismiss",
+        worklist.WorklistDismissView.as_view(),
+        name="agent-worklist-dismiss",
+    ),
     path(
         "agents/me/followups/<int:followup_id>",
         agents.FollowUpDetailView.as_view(),
