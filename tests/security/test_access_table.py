@@ -338,6 +338,17 @@ API_ROWS = [
     # The agents' mobile app: an agent's own token or an agent's session; any other client or
     # staff without an agent (product staff) are 403 `not_an_agent`.
     #                                                      tokens: Ann's   Bob's
+    # Bob's list, and Bob's token's, never show Ann's customer; his actions on her items
+    # answer `not_found` (the action tests check nothing was done).
+    Row("agent-worklist", "get", lambda w: f"{ME(w)}/worklist",
+        (401, 403, 403, OK, HIDDEN, OK, 403), tokens=(OK, HIDDEN)),
+    Row("agent-worklist-push", "post", lambda w: f"{ME(w)}/worklist/push",
+        (401, 403, 403, OK, HIDDEN, OK, 403), tokens=(OK, HIDDEN),
+        body=lambda w: {"items": [f"suggestion:{w.agent_items.suggestion.pk}"],
+                        "channel": "app_message"}),
+    Row("agent-worklist-dismiss", "post", lambda w: f"{ME(w)}/worklist/dismiss",
+        (401, 403, 403, OK, HIDDEN, OK, 403), tokens=(OK, HIDDEN),
+        body=lambda w: {"items": [f"suggestion:{w.agent_items.suggestion.pk}"]}),
     Row("agent-followup", "get", lambda w: f"{ME(w)}/followups/{w.agent_items.followup.pk}",
         (401, 403, 403, OK, 404, OK, 403), tokens=(OK, 404)),
     Row("agent-followup", "get",  # Bob's customer's follow-up
