@@ -388,12 +388,12 @@ class ItemOutcomeSerializer(serializers.Serializer):
 
 
 class BulkOutSerializer(serializers.Serializer):
-    results = ItemOutcomeSerializer(many=True, help_text="One per item, in the order sent.")
+    items = ItemOutcomeSerializer(many=True, help_text="One per item, in the order sent.")
 
 
 def bulk_answer(result: BulkResult) -> dict[str, Any]:
     return BulkOutSerializer(
-        {"results": [{"item": i, "result": o} for i, o in result.outcomes.items()]}
+        {"items": [{"item": i, "result": o} for i, o in result.outcomes.items()]}
     ).data
 
 
@@ -430,7 +430,7 @@ class WorklistPushView(AgentView):
             OpenApiExample(
                 "Per item",
                 value={
-                    "results": [
+                    "items": [
                         {"item": "suggestion:12", "result": "pushed"},
                         {"item": "suggestion:13", "result": "no_consent"},
                     ]
@@ -472,7 +472,7 @@ class WorklistDismissView(AgentView):
             OpenApiExample(
                 "Per item",
                 value={
-                    "results": [
+                    "items": [
                         {"item": "suggestion:12", "result": "dismissed"},
                         {"item": "notice:3", "result": "marked_read"},
                     ]

@@ -217,7 +217,7 @@ def test_push_acts_on_the_agent_s_suggestions_only(office: Office, shelf: Shelf,
              "suggestion:999999999"]  # fmt: skip
     response = api.post(f"{URL}/push", {"items": items, "channel": "app_message"}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json()["results"] == [
+    assert response.json()["items"] == [
         {"item": items[0], "result": "pushed"},
         {"item": items[1], "result": "not_found"},
         {"item": items[2], "result": "refused"},
@@ -230,7 +230,7 @@ def test_push_acts_on_the_agent_s_suggestions_only(office: Office, shelf: Shelf,
     assert list(Push.objects.values_list("customer", flat=True)) == [office.mine.pk]
     assert f"suggestion:{mine.pk}" not in ids_of(api.get(URL))
     again = api.post(f"{URL}/push", {"items": items[:1], "channel": "sms"}, format="json")
-    assert again.json()["results"] == [{"item": items[0], "result": "already_handled"}]
+    assert again.json()["items"] == [{"item": items[0], "result": "already_handled"}]
 
 
 def test_a_session_pushes_and_a_supervisor_for_the_team(office: Office, shelf: Shelf, today):
@@ -238,9 +238,9 @@ def test_a_session_pushes_and_a_supervisor_for_the_team(office: Office, shelf: S
     theirs = suggest(office.theirs, shelf.gift, due=today)
     body = {"items": [f"suggestion:{theirs.pk}"], "channel": "app_message"}
     bob_peer = session(office.agent.user).post(f"{URL}/push", body, format="json")
-    assert bob_peer.json()["results"][0]["result"] == "not_found"
+    assert bob_peer.json()["items"][0]["result"] == "not_found"
     sup = session(office.supervisor.user).post(f"{URL}/push", body, format="json")
-    assert sup.json()["results"][0]["result"] == "pushed"
+    assert sup.json()["items"][0]["result"] == "pushed"
     assert Push.objects.get().pushed_by == office.supervisor.user
 
 
@@ -252,7 +252,7 @@ def test_dismiss_answers_per_item(office: Office, shelf: Shelf, today):
     items = [f"suggestion:{mine.pk}", f"notice:{note.pk}", f"suggestion:{theirs.pk}",
              f"followup:{followup.pk}"]  # fmt: skip
     response = session(office.agent.user).post(f"{URL}/dismiss", {"items": items}, format="json")
-    assert [r["result"] for r in response.json()["results"]] == [
+    assert [r["result"] for r in response.json()["items"]] == [
         "dismissed", "marked_read", "not_found", "refused",
     ]  # fmt: skip
     assert AgentSuggestion.objects.get(pk=theirs.pk).status == SuggestionStatus.OPEN
@@ -352,7 +352,7 @@ def test_answers_match_the_published_schema(tmp_path, office: Office, shelf: She
         "agent_worklist_push_create",
         api.post(f"{URL}/push", {"items": [moment], "channel": "app_message"}, format="json"),
     )
-    assert pushed["results"] == [{"item": moment, "result": "pushed"}]
+    assert pushed["items"] == [{"item": moment, "result": "pushed"}]
     check("agent_worklist_push_create", api.post(f"{URL}/push", {"items": []}, format="json"))
     notice_id = f"notice:{made['notice'].pk}"
     check(
