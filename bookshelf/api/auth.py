@@ -1,7 +1,9 @@
 """Who is calling: API clients with bearer tokens, or staff users with their session.
 
 Every request is denied unless authenticated; API clients are further limited by scope, and
-staff users see only the customers `customers_visible_to` gives them.
+staff users see only the customers `customers_visible_to` gives them. An agent's own token
+(an API client with `agent` set) opens the agent endpoints only (`ActsAsAgent`), never a
+customer endpoint, whatever scopes it was given.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
+from config.exceptions import NotAllowed
+from customers.models import Agent
+from customers.selectors import agents_visible_to
+
 from ..integrations.models import ApiClient, ApiScope
 from ..integrations.selectors import api_client_for_token
+from ..reach.error_codes import ReachErrorCode
 
 
 class ClientPrincipal:
@@ -89,6 +96,11 @@ class HasScope(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         client = api_client_of(request)
         if client is not None:
+            if client.agent_id is not None:
+                # An agent's token acts as a person with a phone, not as the app's backend:
+                # refused here even if someone gave it more scopes than `worklist`.
+                self.message = AGENT_TOKEN_REFUSED
+                return False
             scope = getattr(view, "required_scope", ApiScope.READ)
             if request.method in permissions.SAFE_METHODS:
                 scope = getattr(view, "read_scope", ApiScope.READ)
@@ -99,6 +111,53 @@ class HasScope(permissions.BasePermission):
         method = "GET" if request.method in {"HEAD", "OPTIONS"} else request.method
         perm = getattr(view, "staff_perms", {}).get(method)
         return bool(perm and user.has_perm(perm))
+
+
+AGENT_TOKEN_REFUSED = gettext_lazy("An agent's token opens only the agent's own worklist.")
+
+
+def _not_an_agent(message: str) -> NotAllowed:
+    return NotAllowed(ReachErrorCode.NOT_AN_AGENT, message)
+
+
+class ActsAsAgent(permissions.BasePermission):
+    """The agent endpoints (`/agents/me/...`): an agent's own token (scope `worklist`), or a
+    staff session of a user who is an agent and holds the view's `staff_perms` for the
+    method. Any other client, or staff without an agent (product staff), is a 403
+    `not_an_agent`."""
+
+    message = gettext_lazy("This client may not do that.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        client = api_client_of(request)
+        if client is not None:
+            if client.agent_id is None:
+                raise _not_an_agent(_("This token is not an agent's: ask for an agent's token."))
+            return ApiScope.WORKLIST in (client.scopes or [])
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff and user.is_active):
+            return False
+        method = "GET" if request.method in {"HEAD", "OPTIONS"} else request.method
+        perm = getattr(view, "staff_perms", {}).get(method)
+        if not (perm and user.has_perm(perm)):
+            return False
+        if getattr(user, "agent", None) is None:
+            raise _not_an_agent(_("Only an agent has a worklist: this user is not an agent."))
+        return True
+
+
+def acting_agents(request: Request) -> dict[int, str]:
+    """The agents whose work the caller acts for, by id with their numbers (one query): the
+    token's agent; for a session, the user's own agent and, for a supervisor, their team
+    (`agents_visible_to`). Only after `ActsAsAgent` let the request through."""
+    client = api_client_of(request)
+    if client is not None:
+        if client.agent_id is None:
+            return {}
+        agents = Agent.objects.filter(pk=client.agent_id)
+    else:
+        agents = agents_visible_to(request.user)
+    return dict(agents.order_by("pk").values_list("pk", "agent_no"))
 
 
 class ClientRateThrottle(throttling.SimpleRateThrottle):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    agents,
     benefit_centre,
     catalog,
     consents,
@@ -12,6 +13,7 @@ from . import (
     redemptions,
     suppliers,
     webhooks,
+    worklist,
 )
 
 app_name = "api"
@@ -83,5 +85,27 @@ urlpatterns = [
         "webhooks/<int:pk>/rotate-secret",
         webhooks.WebhookRotateView.as_view(),
         name="webhook-rotate",
+    ),
+    # The agents' mobile app (an agent's own token, or a staff session of an agent).
+    path("agents/me/worklist", worklist.WorklistView.as_view(), name="agent-worklist"),
+    path(
+        "agents/me/worklist/push",
+        worklist.WorklistPushView.as_view(),
+        name="agent-worklist-push",
+    ),
+    path(
+        "agents/me/worklist/dismiss",
+        worklist.WorklistDismissView.as_view(),
+        name="agent-worklist-dismiss",
+    ),
+    path(
+        "agents/me/followups/<int:followup_id>",
+        agents.FollowUpDetailView.as_view(),
+        name="agent-followup",
+    ),
+    path(
+        "agents/me/followups/<int:followup_id>/calls",
+        agents.FollowUpCallView.as_view(),
+        name="agent-followup-calls",
     ),
 ]

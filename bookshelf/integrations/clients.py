@@ -29,16 +29,26 @@ def api_client_create(
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
     channels: list[str] | None = None,
+    agent_id: int | None = None,
 ) -> tuple[ApiClient, str]:
     """Create a client and return it with its token; only the token's digest is kept.
-    `channels` (validated by the caller against the ledger's channels) default to the app."""
-    scopes = list(dict.fromkeys(scopes or ApiScope.values))
+    `channels` (validated by the caller against the ledger's channels) default to the app.
+    With `agent_id`, an agent's own token: it acts as that agent, on their worklist only, so
+    its one scope is `worklist` (any other is refused: it would open customers' data)."""
+    default = [ApiScope.WORKLIST.value] if agent_id is not None else ApiScope.values
+    scopes = list(dict.fromkeys(scopes or default))
     unknown = sorted(set(scopes) - set(ApiScope.values))
     if unknown:
         raise DomainError(
             IntegrationErrorCode.INVALID,
             _("Unknown scopes: %(scopes)s. Known: %(known)s.")
             % {"scopes": ", ".join(unknown), "known": ", ".join(ApiScope.values)},
+            field="scopes",
+        )
+    if agent_id is not None and scopes != [ApiScope.WORKLIST.value]:
+        raise DomainError(
+            IntegrationErrorCode.INVALID,
+            _("An agent's token has the worklist scope only."),
             field="scopes",
         )
     if ApiClient.objects.filter(name=name).exists():
@@ -55,6 +65,7 @@ def api_client_create(
         scopes=scopes,
         channels=list(dict.fromkeys(channels or app_channel_only())),
         expires_at=expires_at,
+        agent_id=agent_id,
     )
     return client, token
 

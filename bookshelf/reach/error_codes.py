@@ -16,3 +16,8 @@ class ReachErrorCode(Enum):
     SURVEY_TOKEN_INVALID = "survey_token_invalid"  # noqa: S105 (an error code)
     SURVEY_EXPIRED = "survey_expired"
     SURVEY_ANSWERED = "survey_already_answered"
+    # 403: the agent endpoints (the worklist) are an agent's: a staff user who is no agent,
+    # or an API client that is not an agent's own token.
+    NOT_AN_AGENT = "not_an_agent"
+    # 404: no such follow-up among the caller's (their own, their team's, escalated to them).
+    FOLLOWUP_NOT_FOUND = "followup_not_found"

@@ -158,6 +158,8 @@ def _suggestion(customer: Customer, expiring: Expiring) -> AgentSuggestion:
         reason_en=english,
         reason_zh_hans=chinese,
         dedupe_key=f"expiring:{customer.pk}:{view.benefit_id}:{expiring.start.isoformat()}",
+        # Acting on it is useless once the period is over (the worklist ranks by it).
+        due_on=expiring.end,
     )
 
 

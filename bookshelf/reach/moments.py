@@ -35,6 +35,8 @@ SUGGESTING_EVENTS = {
 
 
 SUGGESTIONS_PER_EVENT = 2
+# A suggestion made of a moment is due a week after it.
+MOMENT_DUE = timedelta(days=7)
 
 
 # A moment is recent: older events are refused (and dates before 1901 have no sane offset).
@@ -164,6 +166,8 @@ def event_suggestions_create(*, event_id: int, today: date | None = None) -> int
                     reason_en=english,
                     reason_zh_hans=chinese,
                     dedupe_key=f"event:{event.pk}:{benefits[r.code].pk}",
+                    # A moment is worth acting on for a week (the worklist ranks by it).
+                    due_on=day + MOMENT_DUE,
                 )
             )
         made = len(AgentSuggestion.objects.bulk_create(rows, ignore_conflicts=True))

@@ -30,17 +30,32 @@ from .recommendations import (
     weights_get,
 )
 from .suggestions import open_suggestions_by_customer
+from .worklist import (
+    KIND_LABELS,
+    AgentCounts,
+    ItemKind,
+    WorklistCounts,
+    WorklistCustomer,
+    WorklistFilters,
+    WorklistItem,
+    WorklistPage,
+    worklist,
+    worklist_counts,
+)
 
 __all__ = [
     "CONVERSION_DAYS",
+    "KIND_LABELS",
     "NPS_DEFAULT_DAYS",
     "NPS_PERIODS",
     "NPS_REPORT_QUERIES",
+    "AgentCounts",
     "CategoryGroup",
     "ConversionRow",
     "CustomerDesk",
     "EvalReport",
     "FollowUpStats",
+    "ItemKind",
     "MonthNps",
     "NpsReport",
     "NpsRow",
@@ -48,6 +63,11 @@ __all__ = [
     "Recommendation",
     "RecommendationSet",
     "ResponseRow",
+    "WorklistCounts",
+    "WorklistCustomer",
+    "WorklistFilters",
+    "WorklistItem",
+    "WorklistPage",
     "customer_desk",
     "followups_visible_to",
     "nps_of",
@@ -60,4 +80,6 @@ __all__ = [
     "recommendations_evaluate",
     "recommendations_for_customer",
     "weights_get",
+    "worklist",
+    "worklist_counts",
 ]

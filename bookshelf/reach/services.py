@@ -28,13 +28,22 @@ from .pushes import (
 )
 from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
+from .worklist import (
+    BulkResult,
+    Outcome,
+    worklist_dismiss,
+    worklist_item_ids_parse,
+    worklist_push,
+)
 
 __all__ = [
     "DETRACTOR_MAX",
     "PUSH_CONSENT",
     "PUSH_OUTBOX",
+    "BulkResult",
     "DatabaseLogSender",
     "FeedbackResult",
+    "Outcome",
     "PushSender",
     "SweepReport",
     "TransientSendError",
@@ -55,4 +64,7 @@ __all__ = [
     "suggestion_accept",
     "suggestion_dismiss",
     "survey_settings_get",
+    "worklist_dismiss",
+    "worklist_item_ids_parse",
+    "worklist_push",
 ]

@@ -36,13 +36,14 @@ from bookshelf.integrations.services import api_client_create, subscription_crea
 from bookshelf.ledger.services import purchase_create, redemption_create, redemption_feedback_create
 from bookshelf.models import (
     AgentNotification,
+    AgentSuggestion,
     ApiScope,
     Fulfilment,
     NotificationKind,
     PrivacyRequest,
     Redemption,
 )
-from bookshelf.reach.services import push_create
+from bookshelf.reach.services import feedback_record, push_create
 from bookshelf.review.services import demand_signal_create
 from customers.models import Agent, Customer, Tier
 from customers.pii import can_view_pii
@@ -61,6 +62,8 @@ ANON, RO, APP, AGENT, OTHER, SUP, PRODUCT = ROLES = (
     "supervisor",
     "product_staff",
 )
+# Agents' own tokens (the agents' mobile app): Ann's, and Bob's (another agent of the team).
+ANN_TOKEN, BOB_TOKEN = TOKEN_ROLES = ("agent_token", "another_agent_token")
 OK, HIDDEN = "ok", "hidden"
 LOGIN = 302  # the admin sends whoever is not signed-in staff to its sign-in page
 OK_STATUSES = {200, 201, 204, 302, 409}
@@ -79,6 +82,7 @@ class World:
     clients: dict[str, APIClient]
     foreign_webhook: Any
     supplied: Any = None  # a booked use of `mine`: its fulfilment, supplier and key
+    agent_items: Any = None  # `mine`'s detractor follow-up and suggestion, `theirs`' follow-up
 
     def secrets(self) -> list[str]:
         m = self.mine
@@ -150,12 +154,17 @@ def world(office: Office) -> World:
     for role, user in users.items():
         clients[role] = APIClient()
         clients[role].force_login(user)
+    for role, agent in ((ANN_TOKEN, office.agent), (BOB_TOKEN, office.other_agent)):
+        objects["apiclient"], token = api_client_create(name=role, agent_id=agent.pk)
+        clients[role] = APIClient()
+        clients[role].credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     other_client, _token = api_client_create(name="someone-else")
     foreign_webhook = subscription_create(
         name="theirs", url="https://other.example.com/hook", api_client=other_client
     )
     supplied = _supplied(mine)
     return World(
+        agent_items=_agent_items(office, benefit),
         supplied=supplied,
         office=office,
         mine=mine,
@@ -197,6 +206,29 @@ def _supplied(mine: Customer) -> Supplied:
     return Supplied(fulfilment, supplier, key.key_id, secret, other, other_key.key_id, other_secret)
 
 
+@dataclass
+class AgentItems:
+    followup: Any  # `mine` scored a use 3: Ann calls back
+    their_followup: Any  # `theirs` (Bob's customer) too
+    suggestion: Any  # an open suggestion on Ann's worklist
+
+
+def _agent_items(office: Office, benefit: Any) -> AgentItems:
+    def detractor(customer: Customer) -> Any:
+        use = redemption_create(customer=customer, benefit_code=benefit.code).redemption
+        return feedback_record(redemption=use, score=3, comment="Late.").followup
+
+    suggestion = AgentSuggestion.objects.create(
+        agent=office.agent, customer=office.mine, benefit=benefit, reason="Expiring",
+        dedupe_key="access-table",
+    )  # fmt: skip
+    return AgentItems(detractor(office.mine), detractor(office.theirs), suggestion)
+
+
+def ME(w: World) -> str:
+    return "/api/v1/agents/me"
+
+
 def SUP_URL(w: World, supplier: Any = None) -> str:
     return f"/api/v1/suppliers/{(supplier or w.supplied.supplier).code}/fulfilments"
 
@@ -215,6 +247,9 @@ class Row:
     expect: tuple[Any, ...]  # one cell per role, in ROLES order
     body: Callable[[World], dict[str, Any]] | None = None
     api: bool = True
+    # What agents' own tokens get (Ann's, Bob's): by default nothing but the agent endpoints
+    # (`token_cells`).
+    tokens: tuple[Any, ...] | None = None
 
 
 def C(w: World) -> str:
@@ -300,6 +335,29 @@ API_ROWS = [
         lambda w: f"{SUP_URL(w)}/{w.supplied.fulfilment.pk}/events",
         (401, 401, 401, 401, 401, 401, 401),
         body=lambda w: {"event_id": "e1", "type": "failed"}),
+    # The agents' mobile app: an agent's own token or an agent's session; any other client or
+    # staff without an agent (product staff) are 403 `not_an_agent`.
+    #                                                      tokens: Ann's   Bob's
+    # Bob's list, and Bob's token's, never show Ann's customer; his actions on her items
+    # answer `not_found` (the action tests check nothing was done).
+    Row("agent-worklist", "get", lambda w: f"{ME(w)}/worklist",
+        (401, 403, 403, OK, HIDDEN, OK, 403), tokens=(OK, HIDDEN)),
+    Row("agent-worklist-push", "post", lambda w: f"{ME(w)}/worklist/push",
+        (401, 403, 403, OK, HIDDEN, OK, 403), tokens=(OK, HIDDEN),
+        body=lambda w: {"items": [f"suggestion:{w.agent_items.suggestion.pk}"],
+                        "channel": "app_message"}),
+    Row("agent-worklist-dismiss", "post", lambda w: f"{ME(w)}/worklist/dismiss",
+        (401, 403, 403, OK, HIDDEN, OK, 403), tokens=(OK, HIDDEN),
+        body=lambda w: {"items": [f"suggestion:{w.agent_items.suggestion.pk}"]}),
+    Row("agent-followup", "get", lambda w: f"{ME(w)}/followups/{w.agent_items.followup.pk}",
+        (401, 403, 403, OK, 404, OK, 403), tokens=(OK, 404)),
+    Row("agent-followup", "get",  # Bob's customer's follow-up
+        lambda w: f"{ME(w)}/followups/{w.agent_items.their_followup.pk}",
+        (401, 403, 403, 404, OK, OK, 403), tokens=(404, OK)),
+    Row("agent-followup-calls", "post",
+        lambda w: f"{ME(w)}/followups/{w.agent_items.followup.pk}/calls",
+        (401, 403, 403, OK, 404, OK, 403), tokens=(OK, 404),
+        body=lambda w: {"outcome": "unreachable"}),
     Row("schema", "get", lambda w: "/api/schema/", (OK, OK, OK, OK, OK, OK, OK)),
     Row("api-docs", "get", lambda w: "/api/docs/", (OK, OK, OK, OK, OK, OK, OK)),
 ]  # fmt: skip
@@ -371,6 +429,8 @@ ADMIN_ROWS = [
             ("bookshelf_agentnotification", (OK, HIDDEN, OK, 403), (OK, 404, OK, 403)),
             ("customers_piiaccesslog", (403, 403, 403, 403), (403, 403, 403, 403)),
             ("bookshelf_privacyrequest", (403, 403, 403, 403), (403, 403, 403, 403)),
+            # An agent's own token points at the agent: tokens are for superusers only.
+            ("bookshelf_apiclient", (403, 403, 403, 403), (403, 403, 403, 403)),
         ]
         for key in [model.split("_", 1)[1]]
         for row in (
@@ -410,6 +470,18 @@ def _call(w: World, row: Row, role: str) -> Any:
     return getattr(client, row.method)(url, data or {})
 
 
+def token_cells(row: Row) -> tuple[Any, ...]:
+    """An agent's token opens the agent endpoints alone: every other endpoint is a 403 (a
+    supplier's a 401: it takes a signature, nothing else), except the public schema."""
+    if row.tokens is not None:
+        return row.tokens
+    if row.name.startswith("supplier-"):
+        return (401, 401)
+    if row.name in {"schema", "api-docs"}:
+        return (OK, OK)
+    return (403, 403)
+
+
 def _role_sees_pii(w: World, role: str) -> bool:
     user = {AGENT: w.office.agent.user, SUP: w.office.supervisor.user}.get(role)
     return user is not None and can_view_pii(user)
@@ -417,8 +489,19 @@ def _role_sees_pii(w: World, role: str) -> bool:
 
 @pytest.mark.parametrize("row", TABLE, ids=[f"{r.method} {r.name}" for r in TABLE])
 def test_every_role_gets_what_the_table_says_and_nothing_more(world: World, row: Row):
+    problems = _problems(world, row, zip(ROLES, row.expect, strict=True))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("row", API_ROWS, ids=[f"{r.method} {r.name}" for r in API_ROWS])
+def test_agents_tokens_get_what_the_table_says_and_nothing_more(world: World, row: Row):
+    problems = _problems(world, row, zip(TOKEN_ROLES, token_cells(row), strict=True))
+    assert not problems, "\n".join(problems)
+
+
+def _problems(world: World, row: Row, cells: Any) -> list[str]:
     problems = []
-    for role, want in zip(ROLES, row.expect, strict=True):
+    for role, want in cells:
         response = _call(world, row, role)
         body = response.content.decode(errors="replace")
         if isinstance(want, int):
@@ -443,7 +526,7 @@ def test_every_role_gets_what_the_table_says_and_nothing_more(world: World, row:
             shown = [s for s in (world.mine.phone, world.mine.id_number) if s in body]
             if shown:
                 problems.append(f"{role}: unmasked {shown}")
-    assert not problems, "\n".join(problems)
+    return problems
 
 
 def test_the_table_covers_every_api_endpoint():

@@ -12,6 +12,7 @@ from bookshelf.integrations.models import ApiScope
 from bookshelf.integrations.services import api_client_create
 from bookshelf.ledger.models import Channel
 from config.exceptions import DomainError
+from customers.models import Agent
 
 
 class Command(BaseCommand):
@@ -24,7 +25,15 @@ class Command(BaseCommand):
             nargs="+",
             default=None,
             choices=ApiScope.values,
-            help="What the client may do (default: all).",
+            help="What the client may do (default: all; with --agent: worklist, the only "
+            "scope an agent's token may have).",
+        )
+        parser.add_argument(
+            "--agent",
+            metavar="AGENT_NO",
+            default=None,
+            help="An agent's own token for the agents' mobile app: it acts as this agent, "
+            "on their worklist only (scope worklist).",
         )
         parser.add_argument(
             "--channels",
@@ -54,12 +63,18 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError(_("--expires-days must be at least 1."))
         expires = None if options["never_expires"] else timezone.now() + timedelta(days=days)
+        agent = None
+        if options["agent"] is not None:
+            agent = Agent.objects.filter(agent_no=options["agent"]).first()
+            if agent is None:
+                raise CommandError(_("No agent numbered %(no)s.") % {"no": options["agent"]})
         try:
             client, token = api_client_create(
                 name=options["name"],
                 scopes=options["scopes"],
                 expires_at=expires,
                 channels=options["channels"],
+                agent_id=agent.pk if agent is not None else None,
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
@@ -68,6 +83,8 @@ class Command(BaseCommand):
             % {"name": client.name, "scopes": ", ".join(client.scopes)}
         )
         self.stdout.write(_("Channels: %(channels)s") % {"channels": ", ".join(client.channels)})
+        if agent is not None:
+            self.stdout.write(_("Acts as agent %(no)s.") % {"no": agent.agent_no})
         if client.expires_at is not None:
             self.stdout.write(
                 _("Expires on %(date)s.") % {"date": timezone.localdate(client.expires_at)}
