@@ -11,6 +11,7 @@ from . import (
     recommendations,
     redemptions,
     suppliers,
+    surveys,
     webhooks,
 )
 
@@ -84,4 +85,5 @@ urlpatterns = [
         webhooks.WebhookRotateView.as_view(),
         name="webhook-rotate",
     ),
+    path("surveys/<str:token>", surveys.SurveyView.as_view(), name="survey"),
 ]

@@ -17,6 +17,7 @@ from .recommendations import (
     weights_get,
 )
 from .suggestions import open_suggestions_by_customer
+from .surveys import SurveyPage, survey_invitation_for_token, survey_page, survey_page_of
 
 __all__ = [
     "CONVERSION_DAYS",
@@ -27,6 +28,7 @@ __all__ = [
     "PushAction",
     "Recommendation",
     "RecommendationSet",
+    "SurveyPage",
     "customer_desk",
     "open_suggestions_by_customer",
     "peer_shares",
@@ -35,5 +37,8 @@ __all__ = [
     "recent_uses",
     "recommendations_evaluate",
     "recommendations_for_customer",
+    "survey_invitation_for_token",
+    "survey_page",
+    "survey_page_of",
     "weights_get",
 ]

@@ -16,6 +16,7 @@ from .services import (
     peer_usage_refresh,
     push_deliver,
     quota_expiring_sweep,
+    survey_invitations_sweep,
 )
 
 
@@ -60,3 +61,10 @@ def pushes_requeue_task() -> int:
     """Pushes whose delivery the broker missed (or that wait for a retry), and claims whose
     lease expired because their worker died mid-send."""
     return outbox_requeue_pending()
+
+
+@shared_task(name=jobs.SURVEY_INVITATIONS_SWEEP, acks_late=True, ignore_result=True, **jobs.RETRY)
+def survey_invitations_sweep_task() -> int:
+    """Invite customers to rate uses fulfilled since the last sweep (each use decided once,
+    so a retried or duplicated run invites nobody twice)."""
+    return survey_invitations_sweep().sent
