@@ -136,9 +136,11 @@ def survey_invitations_sweep(*, now: datetime | None = None) -> InviteReport:
     watermark = config.invitations_swept_to
     since = watermark - SWEEP_OVERLAP if watermark is not None else now - FIRST_LOOKBACK
     report = InviteReport(since=since, until=now)
-    rates = dict(BenefitSurveyRate.objects.values_list("benefit_id", "sample_rate"))
+    rates: dict[int, float] | None = None  # read once, if there is anything to decide
     for uses in (_instant_uses(since, now), _held_uses(since, now)):
         for batch in uses:
+            if rates is None:
+                rates = dict(BenefitSurveyRate.objects.values_list("benefit_id", "sample_rate"))
             _decide(batch, config=config, rates=rates, now=now, report=report)
     # Forward only: a sweep given an earlier `now` (a test, a manual run) never moves it back.
     SurveySettings.objects.filter(pk=config.pk).filter(
