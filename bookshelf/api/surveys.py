@@ -49,10 +49,14 @@ class SurveyAnswerSerializer(serializers.Serializer):
 
 class SurveyOutSerializer(serializers.Serializer):
     benefit = SurveyBenefitSerializer(source="invitation.benefit")
-    used_on = serializers.DateField(allow_null=True, help_text="The day the use was fulfilled.")
+    used_on = serializers.DateField(
+        allow_null=True,
+        help_text="The day the use was fulfilled; null only for an invitation made before "
+        "that day was recorded.",
+    )
     question = serializers.CharField(help_text="In the language of `Accept-Language`.")
     answered = serializers.BooleanField()
-    answer = SurveyAnswerSerializer(allow_null=True)
+    answer = SurveyAnswerSerializer(allow_null=True, help_text="null until it is answered.")
     expires_at = serializers.DateTimeField(
         source="invitation.expires_at", help_text="Answerable until then."
     )
@@ -63,6 +67,29 @@ class SurveyInSerializer(serializers.Serializer):
         min_value=0, max_value=10, help_text="How likely to recommend this benefit (0-10)."
     )
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class StoredAnswerSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    comment = serializers.CharField()
+
+
+class AnsweredErrorSerializer(serializers.Serializer):
+    """A refusal of a second answer: the one error shape, and the answer already stored."""
+
+    code = serializers.ChoiceField(
+        choices=["survey_already_answered", "feedback_exists", "already_cancelled"],
+        help_text="Answered through this survey already, rated in the app, or the use was "
+        "cancelled.",
+    )
+    message = serializers.CharField(help_text="A translated, human-readable message.")
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field, when the error is about fields.",
+    )
+    answer = StoredAnswerSerializer(
+        required=False, help_text="With `survey_already_answered`: the answer on record."
+    )
 
 
 TOKEN_ERRORS = {
@@ -100,7 +127,7 @@ class SurveyView(StrictQueryParamsMixin, APIView):
     throttle_classes = [SurveyRateThrottle]
 
     @extend_schema(
-        operation_id="survey_retrieve",
+        operation_id="survey_get",
         summary="What a survey invitation asks, and whether it was answered",
         description="The benefit (both names), the day it was used, the question (in the "
         "language of `Accept-Language`) and the answer if there is one. No login: the "
@@ -117,7 +144,7 @@ class SurveyView(StrictQueryParamsMixin, APIView):
         return Response(SurveyOutSerializer(survey_page(token=token)).data)
 
     @extend_schema(
-        operation_id="survey_answer",
+        operation_id="survey_answer_record",
         summary="Answer a survey invitation (0-10), once",
         description="Records the answer as a rating of the use (the same as the app's "
         "feedback: a score of 0 to 6 opens a follow-up for the customer's agent, and a "
@@ -131,7 +158,9 @@ class SurveyView(StrictQueryParamsMixin, APIView):
             201: OpenApiResponse(SurveyOutSerializer, description="The answer is recorded."),
             200: OpenApiResponse(SurveyOutSerializer, description="The same answer, again."),
             **TOKEN_ERRORS,
-            409: OpenApiResponse(ErrorSerializer, description="Answered already, or rated."),
+            409: OpenApiResponse(
+                AnsweredErrorSerializer, description="Answered already, or rated in the app."
+            ),
         },
         examples=[
             OpenApiExample(

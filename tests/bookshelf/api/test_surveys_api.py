@@ -171,3 +171,16 @@ def test_requests_are_throttled_per_client_address(invited, anonymous, settings)
     assert codes == [200, 200, 200, 429]
     elsewhere = anonymous.get(_url(token), REMOTE_ADDR="10.1.2.3")
     assert elsewhere.status_code == 200
+
+
+def test_the_answers_match_the_published_schema(invited, anonymous, tmp_path):
+    from tests.bookshelf.api.schema_check import SchemaChecker, generated_schema
+
+    _invitation, token, _customer = invited
+    check = SchemaChecker(generated_schema(tmp_path)).check
+    check("survey_get", anonymous.get(_url(token)))
+    check("survey_answer_record", anonymous.post(_url(token), {"score": 7}, format="json"))
+    check("survey_answer_record", anonymous.post(_url(token), {"score": 7}, format="json"))
+    check("survey_get", anonymous.get(_url(token)))
+    check("survey_answer_record", anonymous.post(_url(token), {"score": 1}, format="json"))
+    check("survey_get", anonymous.get(_url("bad-token")))
