@@ -69,16 +69,7 @@ class BenefitSurveyRateAdmin(admin.ModelAdmin):
 
 @admin.register(SurveyInvitation)
 class SurveyInvitationAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
-    list_display = (
-        "created_at",
-        "customer",
-        "benefit",
-        "status",
-        "used_at",
-        "expires_at",
-        "answered_at",
-        "score",
-    )
+    list_display = ("created_at", "customer", "benefit_code", "status", "used_at", "score")
     list_filter = ("status", "created_at")
     list_select_related = ("customer", "benefit", "feedback")
     search_fields = ("=customer__customer_no", "=redemption_id", "^benefit__code")
@@ -100,6 +91,10 @@ class SurveyInvitationAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyInvitation]:
         return super().get_queryset(request).select_related("customer", "benefit", "feedback")
+
+    @admin.display(description=_("benefit"), ordering="benefit__code")
+    def benefit_code(self, row: SurveyInvitation) -> str:
+        return row.benefit.code
 
     @admin.display(description=_("score"), ordering="feedback__score")
     def score(self, row: SurveyInvitation) -> str:
