@@ -175,7 +175,10 @@ def _held_uses(since: datetime, until: datetime) -> Iterator[list[FulfilledUse]]
         ).filter(
             Exists(
                 Redemption.objects.filter(
-                    pk=OuterRef("redemption_id"), status=RedemptionStatus.COMPLETED
+                    pk=OuterRef("redemption_id"),
+                    # The partition key too: the probe touches one month's partition.
+                    created_at=OuterRef("redemption_created_at"),
+                    status=RedemptionStatus.COMPLETED,
                 )
             )
         ),
