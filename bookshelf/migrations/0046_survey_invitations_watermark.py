@@ -1,5 +1,5 @@
-"""Survey invitations: the sweep"s watermark on the settings row (uses fulfilled up to it
-were decided), and when each invited use was fulfilled (the survey page"s "used on")."""
+"""Survey invitations: the sweep's watermark on the settings row (uses fulfilled up to it
+were decided), and when each invited use was fulfilled (the survey page's "used on")."""
 
 from django.db import migrations, models
 
