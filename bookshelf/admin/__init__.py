@@ -17,6 +17,7 @@
 - `budgets`: product staff's budgets (caps per benefit or category and period, their spend);
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold);
 - `followups`: detractor follow-ups (the call-back page) and the NPS report (`nps`).
+- `surveys`: survey invitations (the settings, each benefit's rate, the invitations made).
 
 Every page is thin: it reads through selectors and acts through services.
 """
@@ -44,6 +45,7 @@ from . import (
     staff,
     statements,
     suppliers,
+    surveys,
 )
 
 admin.site.site_header = _("Benefits Bookshelf")
@@ -70,4 +72,5 @@ __all__ = [
     "staff",
     "statements",
     "suppliers",
+    "surveys",
 ]

@@ -12,6 +12,7 @@ from . import (
     recommendations,
     redemptions,
     suppliers,
+    surveys,
     webhooks,
     worklist,
 )
@@ -108,4 +109,5 @@ urlpatterns = [
         agents.FollowUpCallView.as_view(),
         name="agent-followup-calls",
     ),
+    path("surveys/<str:token>", surveys.SurveyView.as_view(), name="survey"),
 ]

@@ -381,6 +381,11 @@ class SurveySettings(TimeStamped):
     followup_hours = models.PositiveSmallIntegerField(
         _("a detractor is called back within (hours)"), default=48
     )
+    # The invitation sweep's watermark: uses fulfilled up to here were decided (each sweep
+    # looks back a little before it, for a transaction that committed late).
+    invitations_swept_to = models.DateTimeField(
+        _("invitations decided up to"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("survey settings")
@@ -447,6 +452,9 @@ class SurveyInvitation(models.Model):
         related_name="invitation",
     )
     created_at = models.DateTimeField(_("decided at"), default=timezone.now, db_index=True)
+    # When the use was fulfilled: the redemption's time for an instant use, the fulfilment's
+    # for a held one (what the survey page shows as "used on").
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("answerable until"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 

@@ -39,7 +39,7 @@ from ..integrations.models import WebhookEventType
 from ..integrations.services import Lease, Outbox, event_emit, outbox_register
 from ..ledger.selectors import bookshelf_for_customer
 from .error_codes import ReachErrorCode
-from .models import OutboxMessage, OutboxStatus, Push, PushChannel
+from .models import OutboxMessage, OutboxStatus, Push, PushChannel, SurveyInvitation
 
 log = logging.getLogger(__name__)
 
@@ -275,22 +275,22 @@ def push_create(
 
 
 def push_deliver(*, outbox_id: int, final_attempt: bool = True) -> str:
-    """Send one outbox message if it is pending, or its last claim expired (the worker died).
-    Returns what happened: "sent", "failed", "refused" (the customer's consent for the
-    channel is no longer valid: not sent, not retried) or "skipped" (already done, or held by
+    """Send one outbox message (a pushed benefit or a survey invitation) if it is pending, or
+    its last claim expired (the worker died). Returns what happened: "sent", "failed",
+    "refused" (`_refusal`: the customer's consent for a push's channel is no longer valid,
+    or the customer was erased: not sent, not retried) or "skipped" (already done, or held by
     a live claim); a transient error before the final attempt puts it back to pending and
     raises TransientSendError, so the task retries it."""
     lease = PUSH_OUTBOX.claim(outbox_id)
     if lease is None:
         return "skipped"
-    message = OutboxMessage.objects.select_related("push__customer").get(pk=outbox_id)
-    purpose = PUSH_CONSENT.get(message.channel)
-    if purpose is None or not consent_valid(customer=message.push.customer, purpose=purpose):
-        # Withdrawn since the push was queued (or a channel without a consent rule): the
-        # last moment to stop it is before the gateway sees it.
-        CONSENT_REFUSALS.labels(where="push_deliver").inc()
-        _release(lease, status=OutboxStatus.REFUSED, last_error="no consent")
-        log.info("push %s refused: no consent for %s", outbox_id, message.channel)
+    message = OutboxMessage.objects.select_related("push__customer", "invitation__customer").get(
+        pk=outbox_id
+    )
+    refusal = _refusal(message)
+    if refusal:
+        _release(lease, status=OutboxStatus.REFUSED, last_error=refusal)
+        log.info("push %s refused: %s (%s)", outbox_id, refusal, message.channel)
         return "refused"
     key = push_idempotency_key(message.pk)
     try:
@@ -310,6 +310,28 @@ def push_deliver(*, outbox_id: int, final_attempt: bool = True) -> str:
         lease, status=OutboxStatus.SENT, sent_at=timezone.now(), delivery_ref=str(reference)[:100]
     )
     return "sent"
+
+
+def _refusal(message: OutboxMessage) -> str:
+    """Why the message may not be sent now ("" if it may): the last moment to stop it is
+    before the gateway sees it.
+
+    A pushed benefit is marketing: it needs the customer's consent for its channel, still
+    valid now (withdrawn since the push was queued: refused). A survey invitation (no push)
+    asks about a service the customer used: service communication, no marketing consent;
+    but a customer whose data was erased since it was queued is never sent it."""
+    if message.push is not None:
+        purpose = PUSH_CONSENT.get(message.channel)
+        if purpose is None or not consent_valid(customer=message.push.customer, purpose=purpose):
+            CONSENT_REFUSALS.labels(where="push_deliver").inc()
+            return "no consent"
+        return ""
+    invitation: SurveyInvitation | None = getattr(message, "invitation", None)
+    if invitation is None:
+        return "no push or invitation"
+    if invitation.customer.erased_at is not None:
+        return "customer erased"
+    return ""
 
 
 def _release(lease: Lease, **outcome: Any) -> None:

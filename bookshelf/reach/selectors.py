@@ -30,6 +30,7 @@ from .recommendations import (
     weights_get,
 )
 from .suggestions import open_suggestions_by_customer
+from .surveys import SurveyPage, survey_invitation_for_token, survey_page, survey_page_of
 from .worklist import (
     KIND_LABELS,
     AgentCounts,
@@ -63,6 +64,7 @@ __all__ = [
     "Recommendation",
     "RecommendationSet",
     "ResponseRow",
+    "SurveyPage",
     "WorklistCounts",
     "WorklistCustomer",
     "WorklistFilters",
@@ -79,6 +81,9 @@ __all__ = [
     "recent_uses",
     "recommendations_evaluate",
     "recommendations_for_customer",
+    "survey_invitation_for_token",
+    "survey_page",
+    "survey_page_of",
     "weights_get",
     "worklist",
     "worklist_counts",

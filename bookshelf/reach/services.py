@@ -13,6 +13,7 @@ from .followups import (
     followups_escalate,
     survey_settings_get,
 )
+from .invitations import InviteReport, survey_invitations_sweep, survey_throttle_claim
 from .moments import customer_event_record, event_suggestions_create, events_pending
 from .pushes import (
     PUSH_CONSENT,
@@ -28,6 +29,7 @@ from .pushes import (
 )
 from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
+from .surveys import SurveyAnswer, survey_answer
 from .worklist import (
     BulkResult,
     Outcome,
@@ -43,8 +45,10 @@ __all__ = [
     "BulkResult",
     "DatabaseLogSender",
     "FeedbackResult",
+    "InviteReport",
     "Outcome",
     "PushSender",
+    "SurveyAnswer",
     "SweepReport",
     "TransientSendError",
     "customer_event_record",
@@ -63,7 +67,10 @@ __all__ = [
     "quota_expiring_sweep",
     "suggestion_accept",
     "suggestion_dismiss",
+    "survey_answer",
+    "survey_invitations_sweep",
     "survey_settings_get",
+    "survey_throttle_claim",
     "worklist_dismiss",
     "worklist_item_ids_parse",
     "worklist_push",

@@ -17,6 +17,7 @@ from .services import (
     peer_usage_refresh,
     push_deliver,
     quota_expiring_sweep,
+    survey_invitations_sweep,
 )
 
 
@@ -67,3 +68,10 @@ def pushes_requeue_task() -> int:
 def followups_escalate_task() -> int:
     """Detractors not called back in time go to the agent's supervisor, once each."""
     return followups_escalate()
+
+
+@shared_task(name=jobs.SURVEY_INVITATIONS_SWEEP, acks_late=True, ignore_result=True, **jobs.RETRY)
+def survey_invitations_sweep_task() -> int:
+    """Invite customers to rate uses fulfilled since the last sweep (each use decided once,
+    so a retried or duplicated run invites nobody twice)."""
+    return survey_invitations_sweep().sent

@@ -271,6 +271,17 @@ BOOKSHELF_REBOOK_CUTOFF_HOURS = env.int("BOOKSHELF_REBOOK_CUTOFF_HOURS", default
 BOOKSHELF_PUSH_DUPLICATE_WINDOW_SECONDS = env.int(
     "BOOKSHELF_PUSH_DUPLICATE_WINDOW_SECONDS", default=24 * 60 * 60
 )
+# Survey invitations (bookshelf.reach.invitations): whether a fulfilled use is sampled is a
+# keyed hash of its redemption id with this seed, so a sweep run again never re-rolls it (not
+# a secret: knowing it only tells who would be asked). The link in the message is this URL
+# with the signed single-use token in it; the app or the H5 page posts the answer to
+# /api/v1/surveys/{token}, which takes no login and is throttled per client address (a
+# carrier's NAT puts many customers behind one address: keep the rate generous).
+BOOKSHELF_SURVEY_SAMPLE_SEED = env("BOOKSHELF_SURVEY_SAMPLE_SEED", default="bookshelf-survey-1")
+BOOKSHELF_SURVEY_URL = env(
+    "BOOKSHELF_SURVEY_URL", default="https://m.example-insurer.cn/survey/{token}"
+)
+BOOKSHELF_SURVEY_THROTTLE_RATE = env("BOOKSHELF_SURVEY_THROTTLE_RATE", default="120/min")
 
 # Outbound webhooks (bookshelf/integrations/webhook_http.py): https only unless
 # BOOKSHELF_WEBHOOK_ALLOW_HTTP (development); a subscriber's host must resolve to public
