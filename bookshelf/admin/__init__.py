@@ -16,6 +16,7 @@
 - `reconcile`: a supplier statement's reconciliation with the supplier's bill;
 - `budgets`: product staff's budgets (caps per benefit or category and period, their spend);
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
+- `worklist`: my worklist (the agent's open items, bulk push and dismiss; a team's by agent).
 
 Every page is thin: it reads through selectors and acts through services.
 """
@@ -42,6 +43,7 @@ from . import (
     staff,
     statements,
     suppliers,
+    worklist,
 )
 
 admin.site.site_header = _("Benefits Bookshelf")
@@ -67,4 +69,5 @@ __all__ = [
     "staff",
     "statements",
     "suppliers",
+    "worklist",
 ]

@@ -28,6 +28,7 @@ from .worklist import (
     WorklistPage,
     worklist,
     worklist_counts,
+    worklist_labels,
 )
 
 __all__ = [
@@ -58,4 +59,5 @@ __all__ = [
     "weights_get",
     "worklist",
     "worklist_counts",
+    "worklist_labels",
 ]

@@ -847,3 +847,26 @@ def worklist_dismiss(
         else:
             outcomes[key] = Outcome.REFUSED
     return BulkResult(outcomes=outcomes)
+
+
+def worklist_labels(*, item_ids: Iterable[str], agent_ids: Iterable[int]) -> dict[str, str]:
+    """What a page calls each item it reports an outcome for ("王** · Gift"): two queries
+    at most, and only items of the agents passed (others keep their id)."""
+    parsed = worklist_item_ids_parse(item_ids)
+    agents = list(agent_ids)
+    labels: dict[str, str] = {}
+    suggestions = [pk for source, pk in parsed if source == "suggestion"]
+    notices = [pk for source, pk in parsed if source == "notice"]
+    if suggestions:
+        for s in AgentSuggestion.objects.filter(
+            pk__in=suggestions, customer__agent_id__in=agents
+        ).select_related("customer", "benefit"):
+            labels[f"suggestion:{s.pk}"] = (
+                f"{mask_name(s.customer.name)} · {s.benefit.display_name}"
+            )
+    if notices:
+        for n in AgentNotification.objects.filter(pk__in=notices, agent_id__in=agents):
+            labels[f"notice:{n.pk}"] = str(n.get_kind_display())
+    return {
+        f"{source}:{pk}": labels.get(f"{source}:{pk}", f"{source}:{pk}") for source, pk in parsed
+    }
