@@ -83,8 +83,8 @@ OUTCOME_TEXT = {
     Outcome.REFUSED: (
         messages.WARNING,
         lambda n: ngettext(
-            "%(n)d left as they are: call back or open them instead",
-            "%(n)d left as they are: call back or open them instead",
+            "%(n)d left as it is: this action does not apply to it",
+            "%(n)d left as they are: this action does not apply to them",
             n,
         ),
     ),
