@@ -28,8 +28,8 @@ from .worklist import (
     WorklistPage,
     worklist,
     worklist_counts,
-    worklist_labels,
 )
+from .worklist_actions import worklist_labels
 
 __all__ = [
     "CONVERSION_DAYS",
