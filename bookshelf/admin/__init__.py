@@ -18,6 +18,8 @@
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold);
 - `followups`: detractor follow-ups (the call-back page) and the NPS report (`nps`).
 - `surveys`: survey invitations (the settings, each benefit's rate, the invitations made).
+- `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
+- `worklist`: my worklist (the agent's open items, bulk push and dismiss; a team's by agent).
 
 Every page is thin: it reads through selectors and acts through services.
 """
@@ -46,6 +48,7 @@ from . import (
     statements,
     suppliers,
     surveys,
+    worklist,
 )
 
 admin.site.site_header = _("Benefits Bookshelf")
@@ -73,4 +76,5 @@ __all__ = [
     "statements",
     "suppliers",
     "surveys",
+    "worklist",
 ]

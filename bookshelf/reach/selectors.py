@@ -43,6 +43,7 @@ from .worklist import (
     worklist,
     worklist_counts,
 )
+from .worklist_actions import worklist_labels
 
 __all__ = [
     "CONVERSION_DAYS",
@@ -87,4 +88,5 @@ __all__ = [
     "weights_get",
     "worklist",
     "worklist_counts",
+    "worklist_labels",
 ]

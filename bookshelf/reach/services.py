@@ -30,7 +30,7 @@ from .pushes import (
 from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
 from .surveys import SurveyAnswer, survey_answer
-from .worklist import (
+from .worklist_actions import (
     BulkResult,
     Outcome,
     worklist_dismiss,

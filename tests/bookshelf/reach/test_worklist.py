@@ -24,8 +24,8 @@ from bookshelf.models import (
     NotificationKind,
     SuggestionStatus,
 )
+from bookshelf.reach.selectors import WorklistFilters, worklist, worklist_counts
 from bookshelf.reach.services import feedback_record, followups_escalate
-from bookshelf.reach.worklist import WorklistFilters, worklist, worklist_counts
 from config.exceptions import DomainError
 from customers.models import Agent, Customer, Tier
 from tests.factories import AgentFactory, make_benefit, make_customer, make_supplier

@@ -20,13 +20,13 @@ from bookshelf.models import (
     Push,
     SuggestionStatus,
 )
+from bookshelf.reach.selectors import worklist
 from bookshelf.reach.services import (
     customer_event_record,
     quota_expiring_sweep,
     worklist_dismiss,
     worklist_push,
 )
-from bookshelf.reach.worklist import worklist
 from config.exceptions import DomainError
 from customers.models import Tier
 from tests.bookshelf.reach.test_worklist import (
