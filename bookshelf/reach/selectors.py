@@ -17,6 +17,7 @@ from .recommendations import (
     weights_get,
 )
 from .suggestions import open_suggestions_by_customer
+from .value import value_reason, values_for
 
 __all__ = [
     "CONVERSION_DAYS",
@@ -35,5 +36,7 @@ __all__ = [
     "recent_uses",
     "recommendations_evaluate",
     "recommendations_for_customer",
+    "value_reason",
+    "values_for",
     "weights_get",
 ]

@@ -28,6 +28,7 @@ from .pushes import (
 )
 from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
+from .value import ValueRefreshReport, customer_values_refresh, value_weights_get
 
 __all__ = [
     "DETRACTOR_MAX",
@@ -38,7 +39,9 @@ __all__ = [
     "PushSender",
     "SweepReport",
     "TransientSendError",
+    "ValueRefreshReport",
     "customer_event_record",
+    "customer_values_refresh",
     "event_suggestions_create",
     "events_pending",
     "feedback_record",
@@ -55,4 +58,5 @@ __all__ = [
     "suggestion_accept",
     "suggestion_dismiss",
     "survey_settings_get",
+    "value_weights_get",
 ]

@@ -3,6 +3,7 @@ their requeue. Thin: ids in, one service call."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
@@ -17,6 +18,7 @@ from .services import (
     push_deliver,
     quota_expiring_sweep,
 )
+from .value import customer_values_refresh
 
 
 @shared_task(name=jobs.SUGGESTIONS_FOR_EVENT, acks_late=True, ignore_result=True, **jobs.RETRY)
@@ -60,3 +62,9 @@ def pushes_requeue_task() -> int:
     """Pushes whose delivery the broker missed (or that wait for a retry), and claims whose
     lease expired because their worker died mid-send."""
     return outbox_requeue_pending()
+
+
+@shared_task(name=jobs.CUSTOMER_VALUES_REFRESH, acks_late=True, ignore_result=True, **jobs.RETRY)
+def customer_values_refresh_task() -> dict[str, Any]:
+    """Nightly: every customer's value profile, in SQL (safe to run twice: it recomputes)."""
+    return asdict(customer_values_refresh())
