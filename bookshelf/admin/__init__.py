@@ -15,7 +15,8 @@
 - `staff`: staff users and groups, their permissions worded in the reader's language;
 - `reconcile`: a supplier statement's reconciliation with the supplier's bill;
 - `budgets`: product staff's budgets (caps per benefit or category and period, their spend);
-- `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
+- `privacy`: the customer's rights on the customer list (data export, erasure, legal hold);
+- `value`: customer value (the weights product staff tune, the profiles, read only).
 
 Every page is thin: it reads through selectors and acts through services.
 """
@@ -42,6 +43,7 @@ from . import (
     staff,
     statements,
     suppliers,
+    value,
 )
 
 admin.site.site_header = _("Benefits Bookshelf")
@@ -67,4 +69,5 @@ __all__ = [
     "staff",
     "statements",
     "suppliers",
+    "value",
 ]
