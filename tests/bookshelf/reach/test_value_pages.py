@@ -16,10 +16,15 @@ from bookshelf.reach.models import CustomerValue, Segment, ValueWeights
 from bookshelf.reach.selectors import recommendations_for_customer
 from bookshelf.reach.services import customer_values_refresh
 from customers.models import Tier
-from tests.bookshelf.admin.conftest import Office, gold_benefit, office  # noqa: F401
+from tests.bookshelf.admin import conftest as admin_fixtures
+from tests.bookshelf.admin.conftest import Office
 from tests.factories import make_benefit
 
 pytestmark = pytest.mark.django_db
+
+# The admin's fixtures: an office of agents, their customers, product staff.
+office = admin_fixtures.office
+gold_benefit = admin_fixtures.gold_benefit
 
 
 def _at_risk(office: Office, benefit: Any) -> None:
