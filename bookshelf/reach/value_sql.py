@@ -79,7 +79,9 @@ def _day(value: date) -> Any:
 
 
 def _money(value: Decimal) -> Any:
-    return connection.ops.adapt_decimalfield_value(value, 14, 4)
+    # SQLite binds a Decimal as text, and text never compares equal to or below a number
+    # there: a float keeps the comparisons numeric (yuan amounts are exact in a double).
+    return value if connection.vendor == "postgresql" else float(value)
 
 
 def lookback_days(weights: ValueWeights) -> int:
