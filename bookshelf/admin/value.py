@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from config.display import money
 from customers.selectors import customers_visible_to
 
 from ..models import CustomerValue, ValueWeights
@@ -57,8 +58,8 @@ class CustomerValueAdmin(admin.ModelAdmin):
         "customer_no",
         "segment",
         "score_shown",
-        "lifetime_value",
-        "premium",
+        "lifetime_value_shown",
+        "premium_shown",
         "uses_year",
         "last_use_at",
         "reason",
@@ -97,6 +98,14 @@ class CustomerValueAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("value score (0-100)"), ordering="score")
     def score_shown(self, row: CustomerValue) -> str:
         return f"{row.score:.0f}"
+
+    @admin.display(description=gettext_lazy("lifetime value estimate"), ordering="lifetime_value")
+    def lifetime_value_shown(self, row: CustomerValue) -> str:
+        return money(row.lifetime_value)
+
+    @admin.display(description=gettext_lazy("yearly premium in force"), ordering="premium")
+    def premium_shown(self, row: CustomerValue) -> str:
+        return money(row.premium)
 
     @admin.display(description=gettext_lazy("why"))
     def reason(self, row: CustomerValue) -> str:
