@@ -20,6 +20,7 @@
 - `surveys`: survey invitations (the settings, each benefit's rate, the invitations made).
 - `privacy`: the customer's rights on the customer list (data export, erasure, legal hold).
 - `worklist`: my worklist (the agent's open items, bulk push and dismiss; a team's by agent).
+- `value`: customer value (the weights product staff tune, the profiles, read only).
 
 Every page is thin: it reads through selectors and acts through services.
 """
@@ -48,6 +49,7 @@ from . import (
     statements,
     suppliers,
     surveys,
+    value,
     worklist,
 )
 
@@ -76,5 +78,6 @@ __all__ = [
     "statements",
     "suppliers",
     "surveys",
+    "value",
     "worklist",
 ]

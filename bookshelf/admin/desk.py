@@ -192,7 +192,7 @@ class CustomerDeskAdmin(DeskRequestsMixin, DeskCancelMixin, CustomerAdmin):
         usable = bool(desk.usable_entries)
         if pii:
             pii_access_record_for_request(request, customer=customer, fields=["name"])
-        recommendations = recommendations_for_customer(customer=customer, limit=5)
+        recommendations = recommendations_for_customer(customer=customer, limit=5, value=desk.value)
         suggestions = open_suggestions_by_customer(customer_ids=[customer.pk]).get(customer.pk, [])
         family, unmasked = self._family(request, desk)
         chosen = desk.default_code(

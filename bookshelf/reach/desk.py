@@ -33,7 +33,8 @@ from ..fulfilment.models import Fulfilment, FulfilmentState, OperationsCase
 from ..fulfilment.selectors import open_fulfilments_for
 from ..ledger.models import Purchase, Redemption, Source
 from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer
-from .models import Push
+from .models import CustomerValue, Push
+from .value import value_reason
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,13 @@ class CustomerDesk:
     # appointment first), and the open operations cases of each (overdue), by fulfilment.
     open_requests: list[Fulfilment] = field(default_factory=list)
     open_cases: dict[int, list[OperationsCase]] = field(default_factory=dict)
+    # The value profile of last night's job (None until it first ran for this customer).
+    value: CustomerValue | None = None
+
+    @property
+    def value_reason(self) -> str:
+        """Why the customer is in their segment, in the reader's language (no query)."""
+        return value_reason(self.value) if self.value is not None else ""
 
     @property
     def age(self) -> int:
@@ -343,6 +351,9 @@ def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerD
         has_in_force=bool(in_force), premium=premium, rules=tier_rules_list()
     )
     open_requests = open_fulfilments_for([customer.pk])
+    value = CustomerValue.objects.filter(customer=customer).first()
+    if value is not None:
+        value.customer = customer  # the reason reads its tier's drop date: no query more
     return CustomerDesk(
         customer=customer,
         shelf=shelf,
@@ -370,6 +381,7 @@ def customer_desk(*, customer: Customer, today: date | None = None) -> CustomerD
         summary=desk_summary(entries=shelf.entries, today=today),
         open_requests=open_requests,
         open_cases=_open_cases(open_requests),
+        value=value,
     )
 
 

@@ -42,7 +42,14 @@ from ..ledger.selectors import (
 )
 from ..shelf.selectors import CellView, benefit_tags
 from .error_codes import ReachErrorCode
-from .models import CustomerEvent, EventKind, PeerUsage, RecommendationWeights
+from .models import (
+    CustomerEvent,
+    CustomerValue,
+    EventKind,
+    PeerUsage,
+    RecommendationWeights,
+    Segment,
+)
 from .pushes import PUSH_CONSENT
 
 # What each life event makes relevant: top categories and profile tags.
@@ -59,6 +66,9 @@ PEER_CACHE_TTL = 3600
 # Customers' worth of the whole tier's usage mixed into each age band's, so a small band's
 # share leans on its tier instead of on chance.
 PEER_PRIOR = 20
+# A customer slipping away is won back with what they already liked: the benefits they used
+# get the habit weight once more, with the reason said.
+WINBACK_SEGMENTS = (Segment.AT_RISK, Segment.DORMANT)
 
 
 def smoothed_share(*, users: int, size: int, tier_users: int, tier_size: int) -> float:
@@ -105,6 +115,7 @@ class RecoContext:
     peers: dict[int, float]  # benefit id -> share of similar customers using it
     candidates: list[Candidate]
     addons: list[Candidate] = field(default_factory=list)
+    segment: str = ""  # the customer's value segment (`reach.value`), "" when not known
 
 
 @dataclass(frozen=True)
@@ -175,6 +186,12 @@ def _expiring_reason(left: int, quota: int, days: int) -> str:
     ) % {"left": left, "quota": quota, "days": days}
 
 
+def _winback_reason(segment: str) -> str:
+    if segment == Segment.DORMANT:
+        return _("dormant: a benefit they liked")
+    return _("at risk of leaving: a benefit they liked")
+
+
 def _score(
     c: Candidate, ctx: RecoContext, w: RecommendationWeights, *, explain: bool = True
 ) -> tuple[float, list[str]]:
@@ -236,6 +253,10 @@ def _score(
                 )
                 % {"n": used}
             )
+        if ctx.segment in WINBACK_SEGMENTS:
+            score += w.habit
+            if explain:
+                reasons.append(_winback_reason(ctx.segment))
     else:
         score += w.novelty
         if explain:
@@ -439,10 +460,25 @@ def push_actions(consents: ConsentSet) -> tuple[PushAction, PushAction]:
     return usable, addon
 
 
+def customer_segment(customer: Customer) -> str:
+    """The customer's value segment from last night's profile ("" before the first)."""
+    found = CustomerValue.objects.filter(customer=customer).values_list("segment", flat=True)
+    return found.first() or ""
+
+
+_UNSET: Any = object()
+
+
 def recommendations_for_customer(
-    *, customer: Customer, limit: int = 5, today: date | None = None
+    *,
+    customer: Customer,
+    limit: int = 5,
+    today: date | None = None,
+    value: CustomerValue | None = _UNSET,
 ) -> RecommendationSet:
-    """Ranked, explained, always usable: the agent's and the app's "what suits them now"."""
+    """Ranked, explained, always usable: the agent's and the app's "what suits them now".
+    `value`: the customer's value profile when the caller already read it (the desk), else
+    it is read here (one query)."""
     today = today or timezone.localdate()
     band = age_band(customer.age_on(today))
     peer_key = _peer_key(customer.tier, band)
@@ -459,6 +495,10 @@ def recommendations_for_customer(
         uses=recent_uses(customer=customer, today=today),
         peers=peer_shares(tier=customer.tier, band=band, cached=cached.get(peer_key)),
     )
+    if value is _UNSET:
+        ctx.segment = customer_segment(customer)
+    else:
+        ctx.segment = value.segment if value is not None else ""
     addons = addon_candidates(shelf, tags)
     # An add-on is suggested only when something about the customer points at it.
     ranked_addons = [

@@ -31,6 +31,7 @@ from .recommendations import (
 )
 from .suggestions import open_suggestions_by_customer
 from .surveys import SurveyPage, survey_invitation_for_token, survey_page, survey_page_of
+from .value import value_reason, values_for
 from .worklist import (
     KIND_LABELS,
     AgentCounts,
@@ -85,6 +86,8 @@ __all__ = [
     "survey_invitation_for_token",
     "survey_page",
     "survey_page_of",
+    "value_reason",
+    "values_for",
     "weights_get",
     "worklist",
     "worklist_counts",

@@ -30,6 +30,7 @@ from .pushes import (
 from .recommendations import peer_usage_refresh
 from .suggestions import suggestion_accept, suggestion_dismiss
 from .surveys import SurveyAnswer, survey_answer
+from .value import ValueRefreshReport, customer_values_refresh, value_weights_get
 from .worklist_actions import (
     BulkResult,
     Outcome,
@@ -51,7 +52,9 @@ __all__ = [
     "SurveyAnswer",
     "SweepReport",
     "TransientSendError",
+    "ValueRefreshReport",
     "customer_event_record",
+    "customer_values_refresh",
     "event_suggestions_create",
     "events_pending",
     "feedback_record",
@@ -71,6 +74,7 @@ __all__ = [
     "survey_invitations_sweep",
     "survey_settings_get",
     "survey_throttle_claim",
+    "value_weights_get",
     "worklist_dismiss",
     "worklist_item_ids_parse",
     "worklist_push",

@@ -3,6 +3,7 @@ their requeue. Thin: ids in, one service call."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
@@ -19,6 +20,7 @@ from .services import (
     quota_expiring_sweep,
     survey_invitations_sweep,
 )
+from .value import customer_values_refresh
 
 
 @shared_task(name=jobs.SUGGESTIONS_FOR_EVENT, acks_late=True, ignore_result=True, **jobs.RETRY)
@@ -75,3 +77,9 @@ def survey_invitations_sweep_task() -> int:
     """Invite customers to rate uses fulfilled since the last sweep (each use decided once,
     so a retried or duplicated run invites nobody twice)."""
     return survey_invitations_sweep().sent
+
+
+@shared_task(name=jobs.CUSTOMER_VALUES_REFRESH, acks_late=True, ignore_result=True, **jobs.RETRY)
+def customer_values_refresh_task() -> dict[str, Any]:
+    """Nightly: every customer's value profile, in SQL (safe to run twice: it recomputes)."""
+    return asdict(customer_values_refresh())

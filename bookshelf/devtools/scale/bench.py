@@ -11,7 +11,8 @@ shared machines. The suite:
 4. times `review_shelf` against one hand-written GROUP BY, and its peak memory at the full
    size against a tenth of it (each review runs in its own process: wait4's ru_maxrss);
 5. times the tier recalculation against one hand-written UPDATE ... FROM;
-6. times the recommendations against the bookshelf read, once they exist.
+6. times the recommendations against the bookshelf read, once they exist;
+7. times the customer value profiles against one hand-written UPDATE ... FROM.
 
 Databases are created, migrated and seeded (`seed_scale`) when missing or of another size, and
 kept for the next run. Each measurement runs in a subprocess with that database's settings.
@@ -47,6 +48,7 @@ GOAL_REVIEW_TIME = 1.5
 GOAL_REVIEW_MEMORY = 1.2
 GOAL_TIERS = 2.0
 GOAL_RECOMMENDATIONS = 2.0
+GOAL_VALUES = 2.0
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,10 @@ class Bench:
         self.say("  tier recalculation vs UPDATE ... FROM")
         self.results["tiers"] = self.probe("main", "tiers")
 
+    def measure_values(self) -> None:
+        self.say("  customer value profiles vs UPDATE ... FROM")
+        self.results["value_profiles"] = self.probe("main", "value_profiles")
+
     def measure_recommendations(self) -> None:
         self.say("  recommendations (if built)")
         self.results["recommendations"] = self.probe("main", "recommendations")
@@ -439,6 +445,20 @@ class Bench:
             )
         else:
             self.goals.append(Goal("6", "Recommendations", "not built yet", "", "", "≤ 2x", None))
+        v = self.results["value_profiles"]
+        ratio = v["job_seconds"] / v["sql_seconds"]
+        self.goals.append(
+            Goal(
+                "7",
+                f"Customer value profiles of {human(v['customers'])} customers "
+                f"({v['batches']} batches)",
+                f"{v['job_seconds']:.1f} s",
+                f"{v['sql_seconds']:.1f} s",
+                f"{ratio:.2f}x",
+                f"≤ {GOAL_VALUES:g}x",
+                speed(ratio <= GOAL_VALUES),
+            )
+        )
 
     # -- the report ------------------------------------------------------------------------------
     def table(self) -> str:
@@ -643,6 +663,19 @@ class Bench:
                 "**6. Recommendations.** Not built yet: the suite runs this goal as soon as "
                 "`bookshelf.recommendations` exists."
             )
+        v = r["value_profiles"]
+        lines += [
+            "",
+            "**7. Customer value profiles.** `customer_values_refresh` runs once so every "
+            "customer has a row; one hand-written `UPDATE bookshelf_customervalue ... FROM` "
+            "(the same aggregates of policies in force and of the last year's uses as "
+            "beneficiary, over all customers at once, the same CASE scores and segments) runs "
+            f"in a transaction that is rolled back ({v['sql_updated']:,} rows); then the job "
+            f"runs again for real: {v['batches']:,} statements of up to 50,000 customers in key "
+            f"order (first run {v['first_seconds']:.1f} s). Segments: "
+            + ", ".join(f"{k} {n:,}" for k, n in v["segments"].items())
+            + ".",
+        ]
         lines += ["", "## Query plans", ""]
         lines.append(
             "`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)` on the full-size database, of the SQL "
@@ -665,6 +698,7 @@ class Bench:
         self.measure_contention()
         self.measure_review()
         self.measure_tiers()
+        self.measure_values()
         self.measure_recommendations()
         self.measure_plans()
         self.judge()

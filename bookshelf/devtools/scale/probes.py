@@ -797,6 +797,101 @@ def probe_tiers(*, batch_size: int | None = None) -> dict[str, Any]:
     }
 
 
+# -- 7. customer value profiles ----------------------------------------------------------------
+
+
+def value_update_sql() -> str:
+    """One hand-written UPDATE ... FROM computing every customer's value profile with the
+    default weights (the aggregates of `reach.value`, over all customers at once)."""
+    return """
+        UPDATE bookshelf_customervalue v SET
+            premium = s.premium, policies = s.n, first_policy_on = s.first_on,
+            last_use_at = s.last_use, uses_year = s.uses, cost_year = s.cost,
+            premium_score = s.ps, frequency_score = s.fs, recency_score = s.rs,
+            score = (3 * s.ps + 2 * s.rs + 2 * s.fs + s.ts + s.ns) * 100.0 / 45,
+            lifetime_value = greatest(s.premium * 0.15 - s.cost, 0) * 8,
+            segment = CASE
+                WHEN s.first_on IS NULL OR s.first_on >= current_date - 180 THEN 'new'
+                WHEN s.last_use IS NULL OR s.last_use < now() - interval '365 days'
+                    THEN 'dormant'
+                WHEN s.last_use < now() - interval '120 days' OR s.due IS NOT NULL
+                    THEN 'at_risk'
+                WHEN s.rs >= 4 AND s.fs >= 4 THEN 'loyal'
+                ELSE 'steady' END,
+            computed_at = now()
+        FROM (
+            SELECT b.*,
+                CASE WHEN b.premium <= 0 THEN 1 WHEN b.premium >= 200000 THEN 5
+                     WHEN b.premium >= 100000 THEN 4 WHEN b.premium >= 40000 THEN 3
+                     WHEN b.premium >= 10000 THEN 2 ELSE 1 END AS ps,
+                CASE WHEN b.uses <= 0 THEN 1 WHEN b.uses >= 12 THEN 5 WHEN b.uses >= 6 THEN 4
+                     WHEN b.uses >= 3 THEN 3 ELSE 2 END AS fs,
+                CASE WHEN b.last_use >= now() - interval '30 days' THEN 5
+                     WHEN b.last_use >= now() - interval '90 days' THEN 4
+                     WHEN b.last_use >= now() - interval '180 days' THEN 3
+                     WHEN b.last_use >= now() - interval '365 days' THEN 2 ELSE 1 END AS rs,
+                CASE WHEN b.first_on <= current_date - 3652 THEN 5
+                     WHEN b.first_on <= current_date - 1826 THEN 4
+                     WHEN b.first_on <= current_date - 913 THEN 3
+                     WHEN b.first_on <= current_date - 365 THEN 2 ELSE 1 END AS ts,
+                CASE WHEN b.n <= 0 THEN 1 WHEN b.n >= 4 THEN 5 WHEN b.n >= 2 THEN 4
+                     ELSE 3 END AS ns
+            FROM (
+                SELECT c.id, c.tier_downgrade_due AS due, COALESCE(p.premium, 0) AS premium,
+                       COALESCE(p.n, 0) AS n, p.first_on, u.last_use,
+                       COALESCE(u.uses, 0) AS uses, COALESCE(u.cost, 0) AS cost
+                FROM customers_customer c
+                LEFT JOIN (
+                    SELECT customer_id, sum(annual_premium) AS premium, count(*) AS n,
+                           min(start_date) AS first_on
+                    FROM customers_policy WHERE status = 'in_force' GROUP BY customer_id
+                ) p ON p.customer_id = c.id
+                LEFT JOIN (
+                    SELECT beneficiary_id, max(created_at) AS last_use, count(*) AS uses,
+                           sum(COALESCE(unit_cost, 0)) AS cost
+                    FROM bookshelf_redemption
+                    WHERE created_at >= now() - interval '365 days' AND created_at <= now()
+                      AND status IN ('completed', 'held')
+                    GROUP BY beneficiary_id
+                ) u ON u.beneficiary_id = c.id
+            ) b
+        ) s
+        WHERE v.customer_id = s.id
+    """
+
+
+def probe_value_profiles(*, batch_size: int | None = None) -> dict[str, Any]:
+    """`customer_values_refresh` over every customer against one UPDATE ... FROM: a first
+    refresh makes the rows, the UPDATE runs in a transaction that is rolled back, then the
+    job runs again, timed (both rewrite every existing row)."""
+    from bookshelf.reach.services import customer_values_refresh
+
+    kwargs: dict[str, Any] = {"batch_size": batch_size} if batch_size else {}
+    t0 = time.perf_counter()
+    customer_values_refresh(**kwargs)
+    first_seconds = time.perf_counter() - t0
+    with raw_connect() as raw:
+        raw.autocommit = False
+        with raw.cursor() as cur:
+            t0 = time.perf_counter()
+            cur.execute(value_update_sql())
+            updated = cur.rowcount
+            sql_seconds = time.perf_counter() - t0
+        raw.rollback()
+    t0 = time.perf_counter()
+    report = customer_values_refresh(**kwargs)
+    job_seconds = time.perf_counter() - t0
+    return {
+        "customers": report.customers,
+        "batches": report.batches,
+        "segments": report.segments,
+        "first_seconds": first_seconds,
+        "sql_updated": updated,
+        "sql_seconds": sql_seconds,
+        "job_seconds": job_seconds,
+    }
+
+
 # -- 4. the shelf review's hand-written twin --------------------------------------------------
 
 
@@ -1003,6 +1098,7 @@ PROBES: dict[str, Callable[..., dict[str, Any]]] = {
     "recommendations": probe_recommendations,
     "contention": probe_contention,
     "tiers": probe_tiers,
+    "value_profiles": probe_value_profiles,
     "review_sql": probe_review_sql,
     "explain": probe_explain,
 }

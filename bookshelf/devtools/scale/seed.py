@@ -1032,7 +1032,8 @@ class ScaleSeeder:
         bar = self.progress(len(self.months), "months")
         raw = self._raw()
         with transaction.atomic(), raw.cursor() as cur:
-            cur.execute("TRUNCATE bookshelf_redemptionfeedback")
+            # The detractor follow-ups (and their calls) point at the answers: empty here too.
+            cur.execute("TRUNCATE bookshelf_redemptionfeedback CASCADE")
             for k, month in enumerate(self.months):
                 path = os.path.join(spool, f"{k:03d}.tsv")
                 with open(path, encoding="utf-8") as fh:

@@ -30,7 +30,9 @@ pytestmark = pytest.mark.django_db
 # (tests/bookshelf/admin/test_desk_fulfilment.py pins that page at 37).
 # 35 + the used-up budgets of the benefits on the shelf (one query, bookshelf.money
 # budgets_exhausted: marked "Budget used up", left out of the use form).
-DESK_PAGE_QUERIES = 36
+# 36 + the customer's value profile (one query, bookshelf.reach.value; the recommendations
+# take it from the desk instead of reading it again).
+DESK_PAGE_QUERIES = 37
 
 
 def _shelf(office: Office) -> dict[str, object]:
@@ -83,8 +85,9 @@ def test_the_summary_counts_what_the_customer_holds(office: Office):
 def test_the_summary_adds_no_query_to_the_selector(office: Office, django_assert_num_queries):
     _shelf(office)
     customer_desk(customer=office.mine)  # warm the shelf cache
-    # The same pin as before the summary, + the open requests (none: no cases query).
-    with django_assert_num_queries(13):
+    # The same pin as before the summary, + the open requests (none: no cases query), + the
+    # value profile.
+    with django_assert_num_queries(14):
         desk = customer_desk(customer=office.mine)
         _ = (desk.summary, desk.shelf_order, desk.usable_groups(), desk.default_code())
 
