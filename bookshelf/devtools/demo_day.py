@@ -70,7 +70,7 @@ INVITATION_WINDOW = timedelta(days=60)
 DETRACTOR_MAX = 6  # reach.followups: 0-6 is a detractor's answer
 UNREACHABLE_AFTER = 3  # reach.followups: the third call that finds nobody closes it
 ESCALATION_LAG = (1, 10)  # minutes after due: the escalation sweep runs every 10 minutes
-EVENT_EVERY = 12  # one customer in twelve had a moment in the last days
+EVENT_EVERY = 40  # one customer in forty had a moment in the last days (each costs a ranking)
 LOGIN_MOMENTS = 2  # moments for the login agent's customers
 # The event, what the other system wrote about it, and who reported it: data, in Chinese.
 EVENTS: tuple[tuple[str, str, str], ...] = (
@@ -83,13 +83,13 @@ EVENTS: tuple[tuple[str, str, str], ...] = (
 # How call-backs went, and what the agent wrote down: (outcomes of the calls, notes).
 CALL_PLANS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((FollowUpOutcome.RESOLVED,), ("已向客户致歉，并重新预约",)),
-    ((FollowUpOutcome.RESOLVED,), ("客户表示理解，问题已解决",)),
-    ((FollowUpOutcome.COMPENSATED,), ("赠送一次免费洗牙作为补偿",)),
-    ((FollowUpOutcome.UNREACHABLE, FollowUpOutcome.RESOLVED), ("电话无人接听", "已解释原因")),
     (
         (FollowUpOutcome.UNREACHABLE,) * UNREACHABLE_AFTER,
         ("电话无人接听", "关机", "再次无人接听，已发短信"),
     ),
+    ((FollowUpOutcome.COMPENSATED,), ("赠送一次免费洗牙作为补偿",)),
+    ((FollowUpOutcome.UNREACHABLE, FollowUpOutcome.RESOLVED), ("电话无人接听", "已解释原因")),
+    ((FollowUpOutcome.RESOLVED,), ("客户表示理解，问题已解决",)),
 )
 LOGIN_COMPLAINT = "等了四十分钟才有人接待，服务态度也不好"
 
@@ -223,7 +223,7 @@ class DemoDayBuilder:
         self._login_complaint()
         hours = survey_settings_get().followup_hours
         users = dict(Agent.objects.filter(user__isnull=False).values_list("pk", "user_id"))
-        supervisors = dict(Agent.objects.values_list("pk", "supervisor_id"))
+        supervisors: dict[int, int | None] = dict(Agent.objects.values_list("pk", "supervisor_id"))
         answers = (
             RedemptionFeedback.objects.filter(
                 score__lte=DETRACTOR_MAX, created_at__gte=self.now - FOLLOWUP_WINDOW
@@ -244,6 +244,7 @@ class DemoDayBuilder:
         )
         rows: list[DetractorFollowUp] = []
         calls: dict[int, list[_Call]] = {}
+        turns = {True: 0, False: 0}
         for pk, customer_id, no, agent_id, benefit_id, code, redemption_id, score, at in answers:
             followup = DetractorFollowUp(
                 feedback_id=pk,
@@ -256,8 +257,10 @@ class DemoDayBuilder:
                 due_at=at + timedelta(hours=hours),
             )
             rng = _roll(self.seed, "followup", no, code, at.isoformat())
-            # The plans in turn, so even a small demo shows every outcome.
-            made = self._calls(followup, CALL_PLANS[len(rows) % len(CALL_PLANS)], rng)
+            # The plans in turn (the answers past due apart), so a small demo shows each.
+            turn = turns[followup.due_at <= self.now]
+            turns[followup.due_at <= self.now] += 1
+            made = self._calls(followup, CALL_PLANS[turn % len(CALL_PLANS)], rng)
             self._close(followup, made)
             self._escalate(followup, supervisors, rng)
             rows.append(followup)

@@ -5,7 +5,7 @@ what the services would have made. (Seeded once for the module, rolled back at i
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -144,16 +144,23 @@ def test_escalations_are_the_sweeps(seeded):
     escalated = DetractorFollowUp.objects.filter(escalated_at__isnull=False)
     assert escalated.exists()
     for followup in escalated:
+        assert followup.agent_id is not None and followup.escalated_at is not None
         assert followup.escalated_to_id == supervisors[followup.agent_id]
         assert followup.due_at < followup.escalated_at <= now
         assert followup.closed_at is None or followup.closed_at > followup.escalated_at
     # Closed in time (by due) never escalates.
     closed_in_time = DetractorFollowUp.objects.filter(closed_at__isnull=False)
     for followup in closed_in_time:
+        assert followup.closed_at is not None
         if followup.closed_at <= followup.due_at:
             assert followup.escalated_at is None
-    # The sweep, run now, finds nothing the demo left out.
-    assert followups_escalate(now=now) == 0
+    # The sweep, run now, finds nothing the demo left out (but what fell due since its last
+    # run, ten minutes at most before the seed).
+    pending = DetractorFollowUp.objects.filter(
+        closed_at__isnull=True, escalated_at__isnull=True, due_at__lt=now
+    )
+    assert not pending.filter(due_at__lt=now - timedelta(minutes=15)).exists()
+    assert followups_escalate(now=now) == pending.count()
 
 
 def test_invitations_are_decided_once_sampled_and_throttled(seeded):
@@ -167,7 +174,7 @@ def test_invitations_are_decided_once_sampled_and_throttled(seeded):
             "pk", "status", "beneficiary_id", "benefit_id", "created_at", "cancelled_at"
         )
     }
-    last_sent: dict[int, object] = {}
+    last_sent: dict[int, datetime] = {}
     for invitation in rows:
         use = uses[invitation.redemption_id]
         assert use.status == RedemptionStatus.COMPLETED and use.cancelled_at is None
@@ -189,6 +196,7 @@ def test_invitations_are_decided_once_sampled_and_throttled(seeded):
             assert within
         if invitation.status == InvitationStatus.ANSWERED:
             answer = invitation.feedback
+            assert answer is not None
             assert answer.redemption_id == invitation.redemption_id
             assert invitation.answered_at == answer.created_at > invitation.created_at
         else:
