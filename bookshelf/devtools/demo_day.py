@@ -45,6 +45,7 @@ from customers.selectors import customers_consenting
 
 from ..fulfilment.models import Fulfilment, FulfilmentState, OperationsCase
 from ..ledger.models import Redemption, RedemptionFeedback, RedemptionStatus
+from ..reach.followups import DETRACTOR_MAX, UNREACHABLE_AFTER
 from ..reach.models import (
     AgentSuggestion,
     CustomerEvent,
@@ -67,8 +68,6 @@ from ..reach.services import (
 BATCH = 2000
 FOLLOWUP_WINDOW = timedelta(days=28)
 INVITATION_WINDOW = timedelta(days=60)
-DETRACTOR_MAX = 6  # reach.followups: 0-6 is a detractor's answer
-UNREACHABLE_AFTER = 3  # reach.followups: the third call that finds nobody closes it
 ESCALATION_LAG = (1, 10)  # minutes after due: the escalation sweep runs every 10 minutes
 EVENT_EVERY = 40  # one customer in forty had a moment in the last days (each costs a ranking)
 LOGIN_MOMENTS = 2  # moments for the login agent's customers

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from bookshelf.devtools.demo_day import DETRACTOR_MAX, FOLLOWUP_WINDOW, UNREACHABLE_AFTER
+from bookshelf.devtools.demo_day import FOLLOWUP_WINDOW
+from bookshelf.reach.followups import DETRACTOR_MAX, UNREACHABLE_AFTER
 from bookshelf.ledger.models import Redemption, RedemptionFeedback, RedemptionStatus
 from bookshelf.models import (
     AgentSuggestion,
