@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookshelf.devtools.demo_day import FOLLOWUP_WINDOW
-from bookshelf.reach.followups import DETRACTOR_MAX, UNREACHABLE_AFTER
 from bookshelf.ledger.models import Redemption, RedemptionFeedback, RedemptionStatus
 from bookshelf.models import (
     AgentSuggestion,
@@ -27,6 +26,7 @@ from bookshelf.models import (
     SurveyInvitation,
     SurveyThrottle,
 )
+from bookshelf.reach.followups import DETRACTOR_MAX, UNREACHABLE_AFTER
 from bookshelf.reach.services import followups_escalate, push_create, survey_settings_get
 from customers.models import Agent, Customer
 
