@@ -24,6 +24,8 @@ After the history, the deliveries and the consents (`DemoBuilder.run()`):
   survey rate, at most one per customer per `throttle_days`, answered when the use was
   rated (the answer linked), so the NPS report shows response rates. The demo's own rolls
   (not the invitation sweep's keyed hash) and no outbox messages: these were sent long ago.
+- **Customer value profiles** last (`reach.value.customer_values_refresh`), as the nightly job
+  computes them, so the worklist ranks by them.
 
 Deterministic: every roll comes from a stream keyed by the seed and the row's natural key
 (customer number, benefit code, time), never a database id. Texts are data, in Chinese.
@@ -64,6 +66,7 @@ from ..reach.services import (
     quota_expiring_sweep,
     survey_settings_get,
 )
+from ..reach.value import customer_values_refresh
 
 BATCH = 2000
 FOLLOWUP_WINDOW = timedelta(days=28)
@@ -130,6 +133,7 @@ class DemoDayBuilder:
         self.build_suggestions()
         self.build_followups()
         self.build_invitations()
+        customer_values_refresh()  # the value profiles the worklist ranks by
         return self.report
 
     # -- answers and cases -------------------------------------------------------------------
