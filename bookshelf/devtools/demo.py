@@ -58,6 +58,7 @@ from ..shelf.services import shelf_version_bump
 from .demo_catalog import BENEFITS, CATEGORIES
 from .demo_consents import demo_consents_give
 from .demo_copy_zh import COPY as DEMO_COPY_ZH
+from .demo_day import DemoDayBuilder
 from .demo_money import MoneyBuilder
 from .demo_suppliers import DeliveriesBuilder, demo_fulfilment_kind
 
@@ -138,6 +139,13 @@ class SeedReport:
     budgets: int = 0
     statements: int = 0
     logins_kept: str = ""  # demo logins that already existed, left exactly as they were
+    events: int = 0
+    suggestions: int = 0
+    followups: int = 0
+    followup_calls: int = 0
+    escalated: int = 0
+    invitations: int = 0
+    handed_over: str = ""
 
 
 # Public: the command refuses to run outside DEBUG unless forced.
@@ -634,6 +642,10 @@ class DemoBuilder:
                     customer_id=redemption.beneficiary_id,
                     benefit_id=redemption.benefit_id,
                     tier_snapshot=redemption.tier_snapshot,
+                    # The snapshots `redemption_feedback_create` takes; the supplier is known
+                    # once the money has priced the history (`demo_day`).
+                    channel=redemption.channel,
+                    agent_id=redemption.beneficiary.agent_id or redemption.holder.agent_id,
                     score=score,
                     created_at=min(
                         timezone.now(), redemption.created_at + timedelta(hours=rng.randint(1, 72))
@@ -759,6 +771,17 @@ class DemoBuilder:
         self.report.fulfilments = deliveries.fulfilments
         self.report.overdue_cases = deliveries.overdue_cases
 
+    def build_day(self, agents: list[Agent]) -> None:
+        """The agent's morning: suggestions, detractor follow-ups, survey invitations."""
+        now = (
+            timezone.now()
+            if self.today == timezone.localdate()
+            else timezone.make_aware(datetime.combine(self.today, time(12, 0)), self.tz)
+        )
+        day = DemoDayBuilder(seed=self.seed, today=self.today, now=now, login_agent=agents[0])
+        for name, value in vars(day.run()).items():
+            setattr(self.report, name, value)
+
     @transaction.atomic
     def run(self) -> SeedReport:
         benefits = self.build_catalog()
@@ -773,5 +796,6 @@ class DemoBuilder:
         self.retire_one(benefits)
         self.build_deliveries(customers)
         demo_consents_give()
+        self.build_day(agents)
         shelf_version_bump()
         return self.report
