@@ -82,7 +82,7 @@ class PushAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
-    customer_fields = ("push__customer",)
+    customer_fields = ("push__customer", "invitation__customer")
     list_display = [
         "created_at",
         "recipient",

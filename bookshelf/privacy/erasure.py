@@ -137,7 +137,9 @@ def _free_text_clear(customer: Customer, report: ErasureReport) -> None:
         RedemptionFeedback.objects.filter(customer=customer).exclude(comment="").update(comment="")
     )
     rows["push_notes"] = Push.objects.filter(customer=customer).exclude(note="").update(note="")
-    outbox = OutboxMessage.objects.filter(push__customer=customer)
+    outbox = OutboxMessage.objects.filter(
+        Q(push__customer=customer) | Q(invitation__customer=customer)
+    )
     # A message not sent yet is never sent: a worker holding it finds its lease gone.
     rows["outbox_unsent"] = outbox.filter(
         status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]

@@ -28,6 +28,9 @@ CONTRACTS = {
 # The names Celery knows the jobs by. Beat's schedule rows in the database store these
 # strings, and so do messages already queued: they never change when code moves.
 PINNED_TASK_NAMES = {
+    "bookshelf.customer_values_refresh",
+    "bookshelf.followups_escalate",
+    "bookshelf.survey_invitations_sweep",
     "bookshelf.fulfilment_expire_sweep",
     "bookshelf.fulfilment_overdue_sweep",
     "bookshelf.proposals_auto_retire",

@@ -158,6 +158,32 @@ def _deliver_as_a_supplier(check, api, customer):
     )
 
 
+def _work_as_an_agent(check, customers: list[Customer]) -> None:
+    """The agents' mobile app with an agent's own token, and a customer's survey link."""
+    from rest_framework.test import APIClient
+
+    from bookshelf.ledger.models import Redemption
+    from bookshelf.reach.invitations import survey_token
+    from bookshelf.reach.models import DetractorFollowUp, InvitationStatus, SurveyInvitation
+    from bookshelf.reach.services import feedback_record
+
+    followup = DetractorFollowUp.objects.filter(agent__isnull=False).first()
+    if followup is None:  # a small demo may have no detractor: make one
+        use = Redemption.objects.filter(
+            status="completed", beneficiary__agent__isnull=False, feedback__isnull=True
+        ).first()
+        followup = feedback_record(redemption=use, score=2).followup
+    assert followup is not None
+    _c, token = api_client_create(name="agent-app", agent_id=followup.agent_id)
+    mobile = APIClient()
+    mobile.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    check("agent_worklist_list", mobile.get("/api/v1/agents/me/worklist"))
+    check("agent_followup_get", mobile.get(f"/api/v1/agents/me/followups/{followup.pk}"))
+    invitation = SurveyInvitation.objects.filter(status=InvitationStatus.SENT).first()
+    assert invitation is not None, "the demo sends survey invitations"
+    check("survey_get", APIClient().get(f"/api/v1/surveys/{survey_token(invitation)}"))
+
+
 def test_real_answers_on_the_demo_match_the_schema(tmp_path, receiver):
     DemoBuilder(customers=12, seed=42).run()
     checker = SchemaChecker(generated_schema(tmp_path))
@@ -175,6 +201,7 @@ def test_real_answers_on_the_demo_match_the_schema(tmp_path, receiver):
     hnw = next(c for c in customers if c.tier == Tier.HIGH_NET_WORTH)
     _write_as_an_app(check, api, hnw, receiver)
     _deliver_as_a_supplier(check, api, hnw)
+    _work_as_an_agent(check, customers)
     # Errors validate too: the code is one of the enum.
     check("customer_bookshelf_get", api.get("/api/v1/customers/C0/bookshelf"))
     check(

@@ -389,6 +389,9 @@ def test_the_default_schedule_is_seeded_and_names_registered_tasks():
         "bookshelf.fulfilment_overdue_sweep": None,  # every 10 minutes
         "bookshelf.fulfilment_expire_sweep": "0",
         "bookshelf.statements_draft_month": "2",  # the 1st of each month
+        "bookshelf.customer_values_refresh": "3",  # nightly at 03:30
+        "bookshelf.survey_invitations_sweep": None,  # every 10 minutes
+        "bookshelf.followups_escalate": None,  # every 10 minutes
     }
     for name in tasks:
         assert name in app.tasks
