@@ -5,18 +5,16 @@ the sweep writes them)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import CustomerScopedAdmin, ReadOnlyAdminMixin
 
 from ..reach.models import BenefitSurveyRate, SurveyInvitation, SurveySettings
 from ..reach.services import survey_settings_get
+from .single_row import SingleRowAdminMixin
 
 
 def _pct(value: float | None) -> str:
@@ -24,7 +22,7 @@ def _pct(value: float | None) -> str:
 
 
 @admin.register(SurveySettings)
-class SurveySettingsAdmin(admin.ModelAdmin):
+class SurveySettingsAdmin(SingleRowAdminMixin, admin.ModelAdmin):
     """One row: the list opens it."""
 
     fieldsets = (
@@ -34,24 +32,8 @@ class SurveySettingsAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("invitations_swept_to",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        """The list is the one row's page (a list of one would be a click for nothing)."""
-        if not self.has_view_or_change_permission(request):
-            return super().changelist_view(request, extra_context)  # its own refusal
-        return self.change_view(request, str(survey_settings_get().pk), extra_context=extra_context)
-
-    def response_change(self, request: HttpRequest, obj: SurveySettings) -> HttpResponse:
-        # "Save" goes back to the list, which is this page: say so, and show it again.
-        response = super().response_change(request, obj)
-        if "_continue" not in request.POST:
-            return HttpResponseRedirect(reverse("admin:bookshelf_surveysettings_changelist"))
-        return response
+    def single_row(self) -> SurveySettings:
+        return survey_settings_get()
 
 
 @admin.register(BenefitSurveyRate)

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from config.display import money
@@ -18,10 +17,11 @@ from customers.selectors import customers_visible_to
 from ..models import CustomerValue, ValueWeights
 from ..reach.selectors import value_reason
 from ..reach.services import value_weights_get
+from .single_row import SingleRowAdminMixin
 
 
 @admin.register(ValueWeights)
-class ValueWeightsAdmin(admin.ModelAdmin):
+class ValueWeightsAdmin(SingleRowAdminMixin, admin.ModelAdmin):
     """One row: the list opens it; it is never added twice nor deleted."""
 
     fieldsets = (
@@ -37,19 +37,8 @@ class ValueWeightsAdmin(admin.ModelAdmin):
         (gettext_lazy("Segments"), {"fields": ("new_days", "at_risk_days", "dormant_days")}),
     )
 
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_view_or_change_permission(request):
-            return super().changelist_view(request, extra_context)
-        row = value_weights_get()
-        return HttpResponseRedirect(reverse("admin:bookshelf_valueweights_change", args=[row.pk]))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def single_row(self) -> ValueWeights:
+        return value_weights_get()
 
 
 @admin.register(CustomerValue)

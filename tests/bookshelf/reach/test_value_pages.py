@@ -70,13 +70,21 @@ def test_an_at_risk_customer_is_offered_what_they_liked_first(office: Office) ->
 
 def test_product_staff_open_the_one_row_of_weights_and_change_it(office: Office) -> None:
     client = office.client_for(office.product)
-    response = client.get(reverse("admin:bookshelf_valueweights_changelist"))
-    assert response.status_code == 302
-    page = client.get(response["Location"])
+    page = client.get(reverse("admin:bookshelf_valueweights_changelist"))
     assert page.status_code == 200
-    assert ValueWeights.objects.count() == 1
+    row = ValueWeights.objects.get()
+    assert page.context["original"] == row
+    form = {f: getattr(row, f) for f in ("premium", "recency", "frequency", "tenure", "policies",
+            "premium_top", "uses_top", "tenure_top_years", "policies_top", "margin",
+            "horizon_years", "new_days", "at_risk_days", "dormant_days")}  # fmt: skip
+    saved = client.post(reverse("admin:bookshelf_valueweights_change", args=[row.pk]),
+                        {**form, "premium": 4})  # fmt: skip
+    assert saved.status_code == 302
+    assert saved["Location"] == reverse("admin:bookshelf_valueweights_changelist")
+    assert ValueWeights.objects.get().premium == 4
     agent = office.client_for(office.agent.user)
-    assert agent.get(response["Location"]).status_code == 403
+    change = reverse("admin:bookshelf_valueweights_change", args=[row.pk])
+    assert agent.get(change).status_code == 403
 
 
 def test_an_agent_sees_only_their_customers_values(office: Office) -> None:
