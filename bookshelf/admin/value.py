@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from config.display import money
-from customers.selectors import customers_visible_to
+from customers.admin import CustomerScopedAdmin, ReadOnlyAdminMixin
 
 from ..models import CustomerValue, ValueWeights
 from ..reach.selectors import value_reason
@@ -42,7 +41,9 @@ class ValueWeightsAdmin(SingleRowAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CustomerValue)
-class CustomerValueAdmin(admin.ModelAdmin):
+class CustomerValueAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
+    """Read only: the nightly job writes the profiles. Scoped to the user's customers."""
+
     list_display = (
         "customer_no",
         "segment",
@@ -75,10 +76,6 @@ class CustomerValueAdmin(admin.ModelAdmin):
         "segment",
         "computed_at",
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[CustomerValue]:
-        visible = customers_visible_to(request.user)
-        return super().get_queryset(request).filter(customer__in=visible.values("pk"))
 
     @admin.display(description=gettext_lazy("customer number"), ordering="customer__customer_no")
     def customer_no(self, row: CustomerValue) -> str:

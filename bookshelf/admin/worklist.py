@@ -1,8 +1,9 @@
 """My worklist (我的待办): the agent's open items across their customers, ranked by urgency and
 customer value, with bulk push and bulk dismiss; a supervisor sees the team's, by agent.
 
-The page is the agent suggestions' admin (`admin:bookshelf_worklist`, also its changelist
-name): suggestions have no list of their own, the worklist is where they are acted on. It
+The page is the admin site's own (`admin:bookshelf_worklist`, /admin/bookshelf/worklist/,
+`config.admin_site`): suggestions have no list of their own, the worklist is where they are
+acted on. It
 reads through `reach.selectors.worklist` and acts through `reach.services.worklist_push` and
 `worklist_dismiss`, for the agents `agents_visible_to(user)`.
 """
@@ -17,7 +18,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -164,25 +165,15 @@ def _row(item: WorklistItem) -> dict[str, Any]:
     }
 
 
-@admin.register(AgentSuggestion)
-class WorklistAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """No list of suggestions, no form: the worklist is the page."""
+class WorklistPage:
+    """The worklist is a page of its own, not a model's list (it shows suggestions, cases,
+    follow-ups and notices): served by the admin site at /admin/bookshelf/worklist/."""
 
-    def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view(self.worklist_view)
-        return [
-            path("", view, name="bookshelf_worklist"),
-            path("", view, name="bookshelf_agentsuggestion_changelist"),
-        ]
+    admin_site = admin.site
+    opts = AgentSuggestion._meta
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(obj is None and request.user.has_perm("bookshelf.change_agentsuggestion"))
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def message_user(self, request: HttpRequest, message: str, level: int) -> None:
+        messages.add_message(request, level, message)
 
     def worklist_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("bookshelf.view_agentsuggestion"):
@@ -257,3 +248,8 @@ class WorklistAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if level != messages.SUCCESS:
                 message += gettext(": %(items)s") % {"items": ", ".join(labels[i] for i in ids)}
             self.message_user(request, message, level)
+
+
+admin.site.page(  # type: ignore[attr-defined]  # config.admin_site.BookshelfAdminSite
+    "bookshelf/worklist/", WorklistPage().worklist_view, "bookshelf_worklist"
+)

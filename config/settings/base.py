@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 INSTALLED_APPS = [
     # Before the admin: its admin classes and widgets show both languages side by side.
     "modeltranslation",
-    "django.contrib.admin",
+    "config.admin_site.BookshelfAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -163,8 +163,10 @@ def world(office: Office) -> World:
         name="theirs", url="https://other.example.com/hook", api_client=other_client
     )
     supplied = _supplied(mine)
+    agent_items = _agent_items(office, benefit)
+    objects.update(_day_objects(mine, redemption, agent_items))
     return World(
-        agent_items=_agent_items(office, benefit),
+        agent_items=agent_items,
         supplied=supplied,
         office=office,
         mine=mine,
@@ -223,6 +225,29 @@ def _agent_items(office: Office, benefit: Any) -> AgentItems:
         dedupe_key="access-table",
     )  # fmt: skip
     return AgentItems(detractor(office.mine), detractor(office.theirs), suggestion)
+
+
+def _day_objects(mine: Customer, redemption: Redemption, items: Any) -> dict[str, Any]:
+    """The agent's day about `mine`: a value profile, a detractor follow-up, an invitation."""
+    from bookshelf.reach.models import CustomerValue, SurveyInvitation
+    from bookshelf.reach.services import customer_values_refresh
+
+    customer_values_refresh()
+    invitation = SurveyInvitation.objects.create(
+        redemption_id=redemption.pk, customer=mine, benefit_id=redemption.benefit_id,
+        status="sent", nonce="access-table", expires_at=timezone.now() + timedelta(days=14),
+    )  # fmt: skip
+    return {
+        "customervalue": CustomerValue.objects.get(customer=mine),
+        "detractorfollowup": items.followup,
+        "surveyinvitation": invitation,
+    }
+
+
+def SURVEY(w: World) -> str:
+    from bookshelf.reach.invitations import survey_token
+
+    return f"/api/v1/surveys/{survey_token(w.objects['surveyinvitation'])}"
 
 
 def ME(w: World) -> str:
@@ -358,6 +383,8 @@ API_ROWS = [
         lambda w: f"{ME(w)}/followups/{w.agent_items.followup.pk}/calls",
         (401, 403, 403, OK, 404, OK, 403), tokens=(OK, 404),
         body=lambda w: {"outcome": "unreachable"}),
+    # A survey link: the signed token is the credential, whoever holds it (no login).
+    Row("survey", "get", SURVEY, (OK, OK, OK, OK, OK, OK, OK), tokens=(OK, OK)),
     Row("schema", "get", lambda w: "/api/schema/", (OK, OK, OK, OK, OK, OK, OK)),
     Row("api-docs", "get", lambda w: "/api/docs/", (OK, OK, OK, OK, OK, OK, OK)),
 ]  # fmt: skip
@@ -427,6 +454,10 @@ ADMIN_ROWS = [
             ("bookshelf_outboxmessage", (403, 403, OK, OK), (403, 404, OK, OK)),
             ("bookshelf_redemptionfeedback", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
             ("bookshelf_agentnotification", (OK, HIDDEN, OK, 403), (OK, 404, OK, 403)),
+            ("bookshelf_customervalue", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            ("bookshelf_detractorfollowup", (OK, HIDDEN, OK, OK), (OK, 404, OK, OK)),
+            # Product staff's: which uses were asked about (agents read the answers).
+            ("bookshelf_surveyinvitation", (403, 403, 403, OK), (403, 404, 403, OK)),
             ("customers_piiaccesslog", (403, 403, 403, 403), (403, 403, 403, 403)),
             ("bookshelf_privacyrequest", (403, 403, 403, 403), (403, 403, 403, 403)),
             # An agent's own token points at the agent: tokens are for superusers only.
