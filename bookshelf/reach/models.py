@@ -357,7 +357,7 @@ class CustomerValue(models.Model):
         verbose_name_plural = _("customer values")
 
     def __str__(self) -> str:
-        return f"{self.customer_id}: {self.segment} {self.score:.0f}"
+        return f"{self.customer.customer_no} · {self.get_segment_display()} {self.score:.0f}"
 
 
 # --- NPS: invitations and detractor follow-ups ------------------------------------------
@@ -467,7 +467,7 @@ class SurveyInvitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.redemption_id} {self.status}"
+        return f"#{self.redemption_id} {self.get_status_display()}"
 
 
 class SurveyThrottle(models.Model):
@@ -556,7 +556,10 @@ class DetractorFollowUp(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.redemption_id} {self.score}"
+        return str(
+            _("Follow-up of use #%(use)s, scored %(score)s")
+            % {"use": self.redemption_id, "score": self.score}
+        )
 
 
 class FollowUpCall(models.Model):
@@ -586,4 +589,4 @@ class FollowUpCall(models.Model):
         verbose_name_plural = _("follow-up calls")
 
     def __str__(self) -> str:
-        return f"{self.followup_id}: {self.outcome}"
+        return f"{self.followup_id}: {self.get_outcome_display()}"
