@@ -4,10 +4,7 @@ sees only their customers' (a supervisor their team's)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from config.display import money
@@ -96,12 +93,3 @@ class CustomerValueAdmin(ReadOnlyAdminMixin, CustomerScopedAdmin):
     @admin.display(description=gettext_lazy("why"))
     def reason(self, row: CustomerValue) -> str:
         return value_reason(row)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
