@@ -109,12 +109,20 @@ def switch_language(driver: Any, code: str) -> None:
 
     The switch is a form post and a redirect; a `get` issued before it finished could be
     overtaken by the redirect and land on the previous page (seen in CI)."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.ID, f"lang-{code}").click()
+    button = driver.find_element(By.ID, f"lang-{code}")
+    button.click()
     wait = WebDriverWait(driver, 15)
-    wait.until(ec.staleness_of(page))
+    try:
+        WebDriverWait(driver, 5).until(ec.staleness_of(page))
+    except TimeoutException:
+        # The click reached no button (a message or a scroll moved it; seen once in CI):
+        # submit the button's own form, as the click would have.
+        driver.execute_script("arguments[0].form.requestSubmit(arguments[0])", button)
+        wait.until(ec.staleness_of(page))
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f"#lang-{code}.current")))
