@@ -4,6 +4,7 @@ never added twice nor deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model
@@ -12,10 +13,10 @@ from django.urls import reverse
 
 
 class SingleRowAdminMixin:
-    """Give `single_row()`: the row, made with its defaults when missing."""
+    """Set `single_row` to the service that returns the row (made with its defaults when
+    missing), as a staticmethod."""
 
-    def single_row(self) -> Model:
-        raise NotImplementedError
+    single_row: Callable[[], Model]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if not self.has_view_or_change_permission(request):  # type: ignore[attr-defined]

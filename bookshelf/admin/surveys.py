@@ -32,8 +32,7 @@ class SurveySettingsAdmin(SingleRowAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = ("invitations_swept_to",)
 
-    def single_row(self) -> SurveySettings:
-        return survey_settings_get()
+    single_row = staticmethod(survey_settings_get)
 
 
 @admin.register(BenefitSurveyRate)

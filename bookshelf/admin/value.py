@@ -33,8 +33,7 @@ class ValueWeightsAdmin(SingleRowAdminMixin, admin.ModelAdmin):
         (gettext_lazy("Segments"), {"fields": ("new_days", "at_risk_days", "dormant_days")}),
     )
 
-    def single_row(self) -> ValueWeights:
-        return value_weights_get()
+    single_row = staticmethod(value_weights_get)
 
 
 @admin.register(CustomerValue)
