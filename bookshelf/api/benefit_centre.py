@@ -17,14 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from benefits.text import chooser
+from config.db_batch import fetch_batch
 from customers.models import Customer, Tier
 from customers.pii import mask_name, mask_phone
 
-from ..fulfilment.models import Fulfilment, FulfilmentState
-from ..fulfilment.selectors import open_fulfilments_for
+from ..fulfilment.models import FulfilmentState
+from ..fulfilment.selectors import HeldRequest, held_requests_from_rows, held_requests_statement
 from ..ledger.models import Source
-from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_for_customer
-from ..money.selectors import BudgetState, budgets_exhausted
+from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_from_rows, centre_statements
+from ..money.selectors import BudgetState, budget_states_from_rows, budgets_used_up_statement
 from ..shelf.selectors import CellView
 from .base import ERRORS, CustomerScopedView
 from .common import period_start_shown
@@ -44,11 +45,11 @@ def customer_summary(customer: Customer) -> dict[str, Any]:
 
 Pick = Callable[[str | None, str | None], str]
 # An entry's open requests, by the entry's identity (entries are plain dataclasses).
-HeldUses = dict[int, list[Fulfilment]]
+HeldUses = dict[int, list[HeldRequest]]
 
 
 # -- held uses ------------------------------------------------------------------------------
-def held_uses_by_entry(shelf: Bookshelf, fulfilments: Sequence[Fulfilment]) -> HeldUses:
+def held_uses_by_entry(shelf: Bookshelf, fulfilments: Sequence[HeldRequest]) -> HeldUses:
     """Which entry each open request of the customer is held on: a purchase's by its
     purchase; a tier use (the customer's own, or shared with a relative) by holder and
     benefit; a use of a relative's family share by that relative and benefit, when the
@@ -63,7 +64,7 @@ def held_uses_by_entry(shelf: Bookshelf, fulfilments: Sequence[Fulfilment]) -> H
             keys[(str(entry.source), entry.allowance.holder_id, entry.benefit_id)] = id(entry)
     found: HeldUses = {}
     for fulfilment in fulfilments:
-        purchase_id = getattr(fulfilment, "purchase_id", None)
+        purchase_id = fulfilment.purchase_id
         if purchase_id is not None:
             key = ("purchase", purchase_id, 0)
         elif fulfilment.holder_id == me:
@@ -77,14 +78,13 @@ def held_uses_by_entry(shelf: Bookshelf, fulfilments: Sequence[Fulfilment]) -> H
     return found
 
 
-def held_use(fulfilment: Fulfilment, pick: Pick) -> dict[str, Any]:
-    supplier = fulfilment.supplier
+def held_use(fulfilment: HeldRequest, pick: Pick) -> dict[str, Any]:
     at = fulfilment.appointment_at
     return {
         "state": fulfilment.state,
         "appointment_at": timezone.localtime(at).isoformat() if at else None,
         "place": fulfilment.place,
-        "supplier": pick(supplier.name_en, supplier.name_zh_hans),  # type: ignore[attr-defined]
+        "supplier": pick(fulfilment.supplier_name_en, fulfilment.supplier_name_zh_hans),
     }
 
 
@@ -100,7 +100,7 @@ def _days(moments: list[datetime]) -> str:
     }
 
 
-def held_text(uses: Sequence[Fulfilment], *, held: int, remaining: int | None) -> str:
+def held_text(uses: Sequence[HeldRequest], *, held: int, remaining: int | None) -> str:
     """`held` in a sentence: "1 booked for 12 Dec, 1 left"; empty when nothing is held. A
     held use whose request was not read (it moved on meanwhile) counts as waiting."""
     if not held:
@@ -135,11 +135,12 @@ def held_text(uses: Sequence[Fulfilment], *, held: int, remaining: int | None) -
 
 
 # -- budgets -------------------------------------------------------------------------------
-def budget_states(shelf: Bookshelf) -> dict[int, BudgetState]:
-    """The benefits on the shelf whose budget is used up this period (one query). A use the
-    customer bought is never refused by a budget, so purchases are left out."""
+def budget_states(shelf: Bookshelf, used_up: list[Any]) -> dict[int, BudgetState]:
+    """The benefits on the shelf whose budget is used up this period, from the used-up
+    budgets' rows. A use the customer bought is never refused by a budget, so purchases are
+    left out."""
     budgeted = {e.benefit_id: e.code for e in shelf.entries if e.source != Source.PURCHASE}
-    return budgets_exhausted(benefit_ids=list(budgeted), on=shelf.today, codes=budgeted)
+    return budget_states_from_rows(used_up, benefit_ids=budgeted, codes=budgeted)
 
 
 def _budget_gone(entry: ShelfEntry, states: dict[int, BudgetState]) -> BudgetState | None:
@@ -189,16 +190,15 @@ def _purchasable(view: CellView, pick: Pick) -> dict[str, Any]:
     }
 
 
-def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
-    """The benefit centre's answer. Its open requests are read (one query) only when some
-    entry has a use held; the used-up budgets always (one query): a benefit whose budget says
-    hide is left out (a category left empty too), one that says mark carries
-    `budget_exhausted`."""
+def bookshelf_payload(
+    shelf: Bookshelf, *, requests: Sequence[HeldRequest], used_up: list[Any]
+) -> dict[str, Any]:
+    """The benefit centre's answer, from the shelf, the customer's open requests and the
+    used-up budgets: a benefit whose budget says hide is left out (a category left empty
+    too), one that says mark carries `budget_exhausted`."""
     pick = chooser()
-    held: HeldUses = {}
-    if any(e.held or e.balance_held for e in shelf.entries):
-        held = held_uses_by_entry(shelf, open_fulfilments_for([shelf.customer.pk]))
-    states = budget_states(shelf)
+    held = held_uses_by_entry(shelf, requests) if requests else {}
+    states = budget_states(shelf, used_up)
     categories = []
     for code, name_en, name_zh_hans, entries in shelf.entries_by_category():
         shown = [
@@ -216,6 +216,22 @@ def bookshelf_payload(shelf: Bookshelf) -> dict[str, Any]:
         "categories": categories,
         "purchasable": [_purchasable(v, pick) for v in shelf.purchasable],
     }
+
+
+def benefit_centre_payload(customer: Customer) -> dict[str, Any]:
+    """The customer's benefit centre, every read of it in one round trip: the centre's own
+    four (family, policies, balances, purchases), the open requests and the used-up budgets;
+    the shelf itself from its cache."""
+    today = timezone.localdate()
+    *rows, requests, used_up = fetch_batch(
+        [
+            *centre_statements(customer, today),
+            held_requests_statement(customer.pk),
+            budgets_used_up_statement(today),
+        ]
+    )
+    shelf = bookshelf_from_rows(customer, rows, today=today)
+    return bookshelf_payload(shelf, requests=held_requests_from_rows(requests), used_up=used_up)
 
 
 # -- documentation of the benefit centre ----------------------------------------------------
@@ -411,5 +427,4 @@ class BookshelfView(CustomerScopedView):
         ],
     )
     def get(self, request: Request, customer_no: str) -> Response:
-        shelf = bookshelf_for_customer(customer=self.get_customer())
-        return Response(bookshelf_payload(shelf))
+        return Response(benefit_centre_payload(self.get_customer()))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from ..ledger.models import Redemption
 from .models import Fulfilment
@@ -28,3 +32,59 @@ def open_fulfilments_for(customer_ids: Iterable[int]) -> list[Fulfilment]:
         # Not yet booked (no appointment) after the booked, on every database.
         .order_by(F("appointment_at").asc(nulls_last=True), "created_at", "pk")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRequest:
+    """An open request as the benefit centre shows it (one row of `held_requests_statement`):
+    whose allowance it holds, its state and appointment, and its supplier's name."""
+
+    holder_id: int
+    beneficiary_id: int
+    benefit_id: int
+    purchase_id: int | None
+    state: str
+    appointment_at: datetime | None
+    place: str
+    supplier_name_en: str
+    supplier_name_zh_hans: str
+
+
+_OPEN = ", ".join(f"'{state.value}'" for state in sorted(OPEN_STATES))
+_HELD_REQUESTS_SQL = (
+    "SELECT f.holder_id, f.beneficiary_id, f.benefit_id, "  # noqa: S608 - constants only
+    "(SELECT r.purchase_id FROM bookshelf_redemption r WHERE r.id = f.redemption_id "
+    "AND r.created_at = f.redemption_created_at), f.state, f.appointment_at, f.place, "
+    "s.name_en, s.name_zh_hans FROM bookshelf_fulfilment f "
+    "JOIN bookshelf_supplier s ON s.id = f.supplier_id "
+    f"WHERE (f.holder_id = %s OR f.beneficiary_id = %s) AND f.state IN ({_OPEN}) "
+    # Not yet booked (no appointment) after the booked, on every database.
+    "ORDER BY f.appointment_at IS NULL, f.appointment_at, f.created_at, f.id"
+)
+
+
+def held_requests_statement(customer_id: int) -> tuple[str, list[Any]]:
+    """The customer's open requests (as holder or beneficiary), soonest appointment first:
+    the same rows as `open_fulfilments_for`, as plain values, for a batch of reads."""
+    return _HELD_REQUESTS_SQL, [customer_id, customer_id]
+
+
+def held_requests_from_rows(rows: list[tuple[Any, ...]]) -> list[HeldRequest]:
+    found = []
+    for holder, beneficiary, benefit, purchase, state, at, place, name_en, name_zh in rows:
+        if isinstance(at, datetime) and timezone.is_naive(at):
+            at = timezone.make_aware(at, UTC)  # SQLite keeps UTC without its zone
+        found.append(
+            HeldRequest(
+                holder,
+                beneficiary,
+                benefit,
+                purchase,
+                state,
+                at,
+                place,
+                name_en or "",
+                name_zh or "",
+            )
+        )
+    return found

@@ -12,7 +12,12 @@ from .callbacks import (
 from .cases import SupplierCases, open_cases, open_cases_by_supplier, open_cases_count_for
 from .lifecycle import suppliers_for
 from .pools import pools_low_stock, pools_with_stock
-from .queries import open_fulfilments_for
+from .queries import (
+    HeldRequest,
+    held_requests_from_rows,
+    held_requests_statement,
+    open_fulfilments_for,
+)
 from .transitions import (
     OPEN_STATES,
     RELEASING_STATES,
@@ -27,10 +32,13 @@ __all__ = [
     "RELEASING_STATES",
     "SETTLING_STATES",
     "TRANSITIONS",
+    "HeldRequest",
     "SupplierCases",
     "allowed",
     "fulfilment_history",
     "fulfilments_by_redemption",
+    "held_requests_from_rows",
+    "held_requests_statement",
     "open_cases",
     "open_cases_by_supplier",
     "open_cases_count_for",

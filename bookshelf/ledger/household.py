@@ -10,13 +10,25 @@ from typing import Any
 
 from django.db import connection
 
+from config.db_batch import Statement, fetch_batch
 from customers.models import Customer, PolicyStatus
 
-_CUSTOMER_COLUMNS = ", ".join(f"c.{f.column}" for f in Customer._meta.concrete_fields)
+# What the shelf reads of a relative (their tier, age and number): never their encrypted phone
+# or ID number, which would cost a decryption each and are not the shelf's business. Any other
+# field loads on access (a deferred field).
+RELATIVE_FIELDS = ("id", "customer_no", "name", "birth_date", "gender", "tier", "erased_at")
 _RELATIVES_SQL = (
-    f"SELECT {_CUSTOMER_COLUMNS}, f.relation AS family_relation "  # noqa: S608 - column names
+    f"SELECT {', '.join('c.' + f for f in RELATIVE_FIELDS)}, f.relation "  # noqa: S608
     "FROM customers_familylink f JOIN customers_customer c ON c.id = f.relative_id "
     "WHERE f.customer_id = %s ORDER BY c.customer_no"
+)
+# The customer and the relatives linked to them, as a subquery (one parameter: the customer).
+HOUSEHOLD_IDS_SQL = (
+    "SELECT %s UNION ALL SELECT relative_id FROM customers_familylink WHERE customer_id = %s"
+)
+_POLICIES_SQL = (
+    "SELECT customer_id, product_line, start_date FROM customers_policy "  # noqa: S608
+    f"WHERE customer_id IN ({HOUSEHOLD_IDS_SQL}) AND status = %s"
 )
 NO_LINES: frozenset[str] = frozenset()
 
@@ -46,22 +58,34 @@ def placeholders(values: list[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def household_load(*, customer: Customer) -> Household:
-    """Family links and the household's in-force policies: two queries."""
-    relatives = [
-        (rel, rel.family_relation)  # type: ignore[attr-defined]
-        for rel in Customer.objects.raw(_RELATIVES_SQL, [customer.pk])
+def household_ids(customer: Customer) -> list[Any]:
+    """The parameters of `HOUSEHOLD_IDS_SQL` for this customer."""
+    return [customer.pk, customer.pk]
+
+
+def household_statements(customer: Customer) -> list[Statement]:
+    """The household's two reads, independent of each other (one round trip together):
+    the family links with each relative's shelf fields, the household's in-force policies."""
+    return [
+        (_RELATIVES_SQL, [customer.pk]),
+        (_POLICIES_SQL, [*household_ids(customer), PolicyStatus.IN_FORCE.value]),
     ]
-    ids = [customer.pk, *(rel.pk for rel, _r in relatives)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT customer_id, product_line, start_date FROM customers_policy "  # noqa: S608
-            f"WHERE customer_id IN ({placeholders(ids)}) AND status = %s",
-            [*ids, PolicyStatus.IN_FORCE.value],
-        )
-        policies = cursor.fetchall()
+
+
+def household_from_rows(
+    customer: Customer, relatives: list[tuple[Any, ...]], policies: list[tuple[int, str, date]]
+) -> Household:
+    """The household from the rows of `household_statements`."""
+    alias = connection.alias
+    found = [(Customer.from_db(alias, RELATIVE_FIELDS, row[:-1]), row[-1]) for row in relatives]
     lines, anchors = policy_facts(policies)
-    return Household(customer=customer, relatives=relatives, product_lines=lines, anchors=anchors)
+    return Household(customer=customer, relatives=found, product_lines=lines, anchors=anchors)
+
+
+def household_load(*, customer: Customer) -> Household:
+    """Family links and the household's in-force policies: two queries, one round trip."""
+    relatives, policies = fetch_batch(household_statements(customer))
+    return household_from_rows(customer, relatives, policies)
 
 
 def policy_facts(

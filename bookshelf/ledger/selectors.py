@@ -12,6 +12,8 @@ from .centre import (
     ShelfEntry,
     bookshelf_assemble,
     bookshelf_for_customer,
+    bookshelf_from_rows,
+    centre_statements,
     purchase_entry,
 )
 from .channels import STAFF_CHANNELS, channel_default, channels_claimable
@@ -34,6 +36,8 @@ __all__ = [
     "ShelfEntry",
     "bookshelf_assemble",
     "bookshelf_for_customer",
+    "bookshelf_from_rows",
+    "centre_statements",
     "channel_default",
     "channels_claimable",
     "draw_allowance",

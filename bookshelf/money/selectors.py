@@ -8,9 +8,11 @@ from .budgets import (
     BudgetState,
     budget_period_bounds,
     budget_spends,
+    budget_states_from_rows,
     budgets_alerting,
     budgets_covering,
     budgets_exhausted,
+    budgets_used_up_statement,
 )
 from .costs import month_of
 from .prices import (
@@ -69,9 +71,11 @@ __all__ = [
     "bill_read",
     "budget_period_bounds",
     "budget_spends",
+    "budget_states_from_rows",
     "budgets_alerting",
     "budgets_covering",
     "budgets_exhausted",
+    "budgets_used_up_statement",
     "cost_band",
     "cost_per_user",
     "cost_report",

@@ -59,10 +59,10 @@ def test_server_error_handler_answers_503_for_a_database_error_outside_a_view():
 def test_an_unexpected_error_in_the_api_is_a_500_in_the_error_shape(monkeypatch, db):
     import bookshelf.api.benefit_centre as views
 
-    def broken(**kwargs: Any) -> Any:
+    def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(views, "bookshelf_for_customer", broken)
+    monkeypatch.setattr(views, "fetch_batch", broken)
     customer = make_customer(tier=Tier.GOLD)
     _client, token = api_client_create(name="app")
     response = Client(raise_request_exception=False).get(
@@ -80,10 +80,10 @@ def test_an_unexpected_error_in_the_api_is_a_500_in_the_error_shape(monkeypatch,
 def test_a_database_error_in_an_api_view_is_503(monkeypatch, db):
     import bookshelf.api.benefit_centre as views
 
-    def down(**kwargs: Any) -> Any:
+    def down(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(views, "bookshelf_for_customer", down)
+    monkeypatch.setattr(views, "fetch_batch", down)
     customer = make_customer(tier=Tier.GOLD)
     _client, token = api_client_create(name="app")
     response = Client().get(

@@ -7,9 +7,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from bookshelf.api.benefit_centre import bookshelf_payload
+from bookshelf.api.benefit_centre import benefit_centre_payload
 from bookshelf.api.renderers import FastJSONRenderer
-from bookshelf.ledger.selectors import bookshelf_for_customer
 from bookshelf.ledger.services import purchase_create, redemption_create
 from customers.models import Tier
 from tests.factories import make_benefit, make_customer, make_family
@@ -27,5 +26,5 @@ def test_the_benefit_centre_renders_to_the_same_bytes_as_drf():
     priced = make_benefit(cells={}, price=Decimal("99.50"))
     redemption_create(customer=customer, benefit_code=benefits[0].code)
     purchase_create(customer=customer, benefit_code=priced.code, quantity=1, payment_reference="P1")
-    payload = bookshelf_payload(bookshelf_for_customer(customer=customer))
+    payload = benefit_centre_payload(customer)
     assert FastJSONRenderer().render(payload) == JSONRenderer().render(payload)
