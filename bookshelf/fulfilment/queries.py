@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db.models import F, OuterRef, Q, Subquery
-from django.utils import timezone
+
+from config.db_batch import Read
 
 from ..ledger.models import Redemption
 from .models import Fulfilment
@@ -63,28 +64,14 @@ _HELD_REQUESTS_SQL = (
 )
 
 
-def held_requests_statement(customer_id: int) -> tuple[str, list[Any]]:
+def held_requests_statement(customer_id: int) -> Read:
     """The customer's open requests (as holder or beneficiary), soonest appointment first:
     the same rows as `open_fulfilments_for`, as plain values, for a batch of reads."""
-    return _HELD_REQUESTS_SQL, [customer_id, customer_id]
+    return Read(_HELD_REQUESTS_SQL, [customer_id, customer_id], 9, moments=(5,))
 
 
-def held_requests_from_rows(rows: list[tuple[Any, ...]]) -> list[HeldRequest]:
-    found = []
-    for holder, beneficiary, benefit, purchase, state, at, place, name_en, name_zh in rows:
-        if isinstance(at, datetime) and timezone.is_naive(at):
-            at = timezone.make_aware(at, UTC)  # SQLite keeps UTC without its zone
-        found.append(
-            HeldRequest(
-                holder,
-                beneficiary,
-                benefit,
-                purchase,
-                state,
-                at,
-                place,
-                name_en or "",
-                name_zh or "",
-            )
-        )
-    return found
+def held_requests_from_rows(rows: Iterable[Sequence[Any]]) -> list[HeldRequest]:
+    return [
+        HeldRequest(holder, beneficiary, benefit, purchase, state, at, place, en or "", zh or "")
+        for holder, beneficiary, benefit, purchase, state, at, place, en, zh in rows
+    ]

@@ -14,7 +14,7 @@ an ORM query costs several times what the indexed lookup itself costs, on every 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from benefits.text import short_form
-from config.db_batch import Statement, fetch_batch
+from config.db_batch import Read, fetch_batch
 from customers.models import Customer
 
 from ..shelf.selectors import (
@@ -193,7 +193,7 @@ def balances_load(holder_ids: list[int], today: date) -> tuple[Balances, Holds]:
         return balances_from_rows(cursor.fetchall())
 
 
-def balances_from_rows(rows: list[tuple[Any, ...]]) -> tuple[Balances, Holds]:
+def balances_from_rows(rows: Iterable[Sequence[Any]]) -> tuple[Balances, Holds]:
     balances: Balances = {}
     holds: Holds = {}
     for h, b, start, used, family, held in rows:
@@ -223,7 +223,9 @@ def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
         return purchase_entries_from_rows(customer, cursor.fetchall())
 
 
-def purchase_entries_from_rows(customer: Customer, rows: list[tuple[Any, ...]]) -> list[ShelfEntry]:
+def purchase_entries_from_rows(
+    customer: Customer, rows: Iterable[Sequence[Any]]
+) -> list[ShelfEntry]:
     return [
         entry_for(
             CellView(
@@ -355,16 +357,16 @@ def bookshelf_assemble(
     return shelf
 
 
-def centre_statements(customer: Customer, today: date) -> list[Statement]:
+def centre_statements(customer: Customer, today: date) -> list[Read]:
     """The customer's own reads of the benefit centre, independent of each other: family,
-    the household's policies, its balances, the customer's purchases. They go in one round
-    trip (`fetch_batch`), and a caller with reads of its own (the API's open requests and
-    used-up budgets) sends those in the same batch."""
+    the household's policies, its balances, the customer's purchases. They go in one
+    statement (`fetch_batch`), and a caller with reads of its own (the API's open requests
+    and used-up budgets) sends those in the same one."""
     balances = _BALANCES_SQL.format(ids=HOUSEHOLD_IDS_SQL)
     return [
         *household_statements(customer),
-        (balances, [*household_ids(customer), today, today]),
-        (_PURCHASE_ENTRIES_SQL, [customer.pk, today, today]),
+        Read(balances, [*household_ids(customer), today, today], 6, dates=(2,)),
+        Read(_PURCHASE_ENTRIES_SQL, [customer.pk, today, today], 20, dates=(4, 5)),
     ]
 
 
@@ -391,7 +393,7 @@ def bookshelf_from_rows(
 
 def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> Bookshelf:
     """Every benefit the customer can use now, by source, with quota, used and remaining:
-    four reads in one round trip, and the shelf from its cache."""
+    four reads in one statement, and the shelf from its cache."""
     today = today or timezone.localdate()
     rows = fetch_batch(centre_statements(customer, today))
     return bookshelf_from_rows(customer, rows, today=today)

@@ -4,13 +4,14 @@ household's in-force policies open (product lines) and anchor (policy years)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db import connection
 
-from config.db_batch import Statement, fetch_batch
+from config.db_batch import Read, fetch_batch
 from customers.models import Customer, PolicyStatus
 
 # What the shelf reads of a relative (their tier, age and number): never their encrypted phone
@@ -63,17 +64,17 @@ def household_ids(customer: Customer) -> list[Any]:
     return [customer.pk, customer.pk]
 
 
-def household_statements(customer: Customer) -> list[Statement]:
-    """The household's two reads, independent of each other (one round trip together):
-    the family links with each relative's shelf fields, the household's in-force policies."""
+def household_statements(customer: Customer) -> list[Read]:
+    """The household's two reads, independent of each other (one statement together): the
+    family links with each relative's shelf fields, the household's in-force policies."""
     return [
-        (_RELATIVES_SQL, [customer.pk]),
-        (_POLICIES_SQL, [*household_ids(customer), PolicyStatus.IN_FORCE.value]),
+        Read(_RELATIVES_SQL, [customer.pk], len(RELATIVE_FIELDS) + 1, dates=(3,), moments=(6,)),
+        Read(_POLICIES_SQL, [*household_ids(customer), PolicyStatus.IN_FORCE.value], 3, (2,)),
     ]
 
 
 def household_from_rows(
-    customer: Customer, relatives: list[tuple[Any, ...]], policies: list[tuple[int, str, date]]
+    customer: Customer, relatives: list[list[Any]], policies: list[list[Any]]
 ) -> Household:
     """The household from the rows of `household_statements`."""
     alias = connection.alias
@@ -83,13 +84,13 @@ def household_from_rows(
 
 
 def household_load(*, customer: Customer) -> Household:
-    """Family links and the household's in-force policies: two queries, one round trip."""
+    """Family links and the household's in-force policies: one statement."""
     relatives, policies = fetch_batch(household_statements(customer))
     return household_from_rows(customer, relatives, policies)
 
 
 def policy_facts(
-    policies: list[tuple[int, str, date]],
+    policies: Iterable[Sequence[Any]],
 ) -> tuple[dict[int, set[str]], dict[int, date]]:
     """From in-force policies (customer id, product line, start): each customer's product
     lines, and the anchor of their policy year (the earliest start)."""

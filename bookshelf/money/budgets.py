@@ -13,13 +13,13 @@ notice. Uses paid for by the customer (a purchase) are counted but never refused
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.models import Benefit, Category
+from config.db_batch import Read, fetch_batch
 from config.exceptions import Conflict, DomainError
 
 from ..integrations.models import WebhookEventType
@@ -218,10 +219,7 @@ def budgets_exhausted(
         return {}
     if codes is None:
         codes = dict(Benefit.objects.filter(pk__in=benefit_ids).values_list("pk", "code"))
-    sql, params = budgets_used_up_statement(on)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    (rows,) = fetch_batch([budgets_used_up_statement(on)])
     return budget_states_from_rows(rows, benefit_ids=benefit_ids, codes=codes)
 
 
@@ -242,13 +240,13 @@ _USED_UP_SQL = (
 )
 
 
-def budgets_used_up_statement(on: date) -> tuple[str, list[Any]]:
+def budgets_used_up_statement(on: date) -> Read:
     """The read behind `budgets_exhausted`, for a batch of reads (`config.db_batch`)."""
-    return _USED_UP_SQL, [on, on]
+    return Read(_USED_UP_SQL, [on, on], 3)
 
 
 def budget_states_from_rows(
-    rows: Iterable[tuple[int | None, str | None, str]],
+    rows: Iterable[Sequence[Any]],
     *,
     benefit_ids: Iterable[int],
     codes: Mapping[int, str],

@@ -20,10 +20,10 @@ from tests.factories import make_benefit, make_customer, make_family, make_suppl
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# auth token lookup, customer, then in one round trip (config.db_batch): family links,
+# auth token lookup, customer, then one statement (config.db_batch) for family links,
 # household policies, balances, purchases, the customer's open requests and the used-up
 # budgets (bookshelf.money budgets_used_up_statement)
-CENTRE_QUERIES = 8
+CENTRE_QUERIES = 3
 
 
 def url(customer):

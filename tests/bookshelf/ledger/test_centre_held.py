@@ -17,8 +17,8 @@ from tests.factories import make_benefit, make_customer, make_family, make_suppl
 
 pytestmark = pytest.mark.django_db
 
-# family links, household policies, quota balances, active purchases (as before holds)
-WARM_QUERIES = 4
+# one statement for family links, household policies, quota balances, active purchases
+WARM_QUERIES = 1
 
 
 def _entry(shelf, code, source=Source.TIER):

@@ -14,11 +14,11 @@ from tests.factories import make_benefit, make_customer, make_family
 
 pytestmark = pytest.mark.django_db
 
-# family links, household policies, shelf cells (missing tiers, one query), quota balances,
-# active purchases, purchasable benefits
-COLD_QUERIES = 6
-# family links, household policies, quota balances, active purchases
-WARM_QUERIES = 4
+# one statement (config.db_batch) for family links, household policies, quota balances and
+# active purchases; shelf cells (missing tiers, one query), purchasable benefits
+COLD_QUERIES = 3
+# the one statement: family links, household policies, quota balances, active purchases
+WARM_QUERIES = 1
 
 FAMILY_TIERS = [Tier.PROSPECT, Tier.GOLD, Tier.PLATINUM, Tier.DIAMOND]
 
