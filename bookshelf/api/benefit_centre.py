@@ -11,7 +11,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import ngettext, pgettext
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import conditional_page
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -346,8 +349,18 @@ class BookshelfSerializer(serializers.Serializer):
 
 
 class BookshelfView(CustomerScopedView):
+    """An app polling the centre sends the `ETag` it got back as `If-None-Match` and gets a
+    304 with no body while nothing changed; a client that accepts gzip gets the (large,
+    for a high-net-worth customer) answer compressed. The ETag is the body's digest, so any
+    change of balance, shelf or language gives a new one; `Cache-Control: no-store` stays:
+    the client keeps its copy itself, no shared cache does."""
+
     staff_perms = {"GET": "customers.view_customer"}
     renderer_classes = [FastJSONRenderer]
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return gzip_page(conditional_page(super().as_view(**initkwargs)))
 
     @extend_schema(
         operation_id="customer_bookshelf_get",
@@ -358,7 +371,21 @@ class BookshelfView(CustomerScopedView):
         "benefit carries its name in the reader's language and a short `summary`, enough to "
         "show the whole centre from this one call; open one benefit's full description with "
         "GET /benefits/{code}.",
-        responses={200: BookshelfSerializer, **ERRORS},
+        responses={
+            200: BookshelfSerializer,
+            304: OpenApiResponse(description="Not modified: the `ETag` sent still holds."),
+            **ERRORS,
+        },
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="The `ETag` of an earlier answer: 304 with no body if the centre "
+                "is unchanged.",
+            )
+        ],
         examples=[
             OpenApiExample(
                 "A gold customer",

@@ -187,6 +187,7 @@ def _fulfilment_open(
     fulfilment = Fulfilment.objects.create(
         redemption=redemption,
         redemption_created_at=redemption.created_at,
+        purchase_id=redemption.purchase_id,
         holder_id=redemption.holder_id,
         beneficiary_id=redemption.beneficiary_id,
         benefit=benefit,

@@ -21,7 +21,7 @@ from benefits.models import Benefit, FulfilmentKind
 from config.models import TimeStamped
 from customers.models import Customer
 
-from ..ledger.models import Redemption
+from ..ledger.models import Purchase, Redemption
 
 
 class Supplier(TimeStamped):
@@ -145,6 +145,17 @@ class Fulfilment(models.Model):
     )
     # The redemption's partition key, so its updates touch one partition.
     redemption_created_at = models.DateTimeField(_("requested at"))
+    # The purchase paying for the use (null: a tier use), copied from the redemption when the
+    # request is made: the benefit centre reads it with the open requests without reaching
+    # into the partitioned redemption table, whose planning alone cost more than the read.
+    purchase = models.ForeignKey(
+        Purchase,
+        verbose_name=_("purchase"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     holder = models.ForeignKey(
         Customer, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="+"
     )

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 
 from config.db_batch import Read
 
-from ..ledger.models import Redemption
 from .models import Fulfilment
 from .transitions import OPEN_STATES
 
@@ -21,15 +20,10 @@ def open_fulfilments_for(customer_ids: Iterable[int]) -> list[Fulfilment]:
     beneficiary, soonest appointment first, with their benefit and supplier, and the
     purchase paying for the use (`purchase_id`, None for a tier use). One query."""
     ids = list(customer_ids)
-    # The use's own row, found through its partition key: which purchase pays for it.
-    paid_by = Redemption.objects.filter(
-        pk=OuterRef("redemption_id"), created_at=OuterRef("redemption_created_at")
-    ).values("purchase_id")[:1]
     return list(
         Fulfilment.objects.filter(Q(holder_id__in=ids) | Q(beneficiary_id__in=ids))
         .filter(state__in=OPEN_STATES)
         .select_related("benefit", "supplier")
-        .annotate(purchase_id=Subquery(paid_by))
         # Not yet booked (no appointment) after the booked, on every database.
         .order_by(F("appointment_at").asc(nulls_last=True), "created_at", "pk")
     )
@@ -54,8 +48,7 @@ class HeldRequest:
 _OPEN = ", ".join(f"'{state.value}'" for state in sorted(OPEN_STATES))
 _HELD_REQUESTS_SQL = (
     "SELECT f.holder_id, f.beneficiary_id, f.benefit_id, "  # noqa: S608 - constants only
-    "(SELECT r.purchase_id FROM bookshelf_redemption r WHERE r.id = f.redemption_id "
-    "AND r.created_at = f.redemption_created_at), f.state, f.appointment_at, f.place, "
+    "f.purchase_id, f.state, f.appointment_at, f.place, "
     "s.name_en, s.name_zh_hans FROM bookshelf_fulfilment f "
     "JOIN bookshelf_supplier s ON s.id = f.supplier_id "
     f"WHERE (f.holder_id = %s OR f.beneficiary_id = %s) AND f.state IN ({_OPEN}) "
