@@ -85,3 +85,22 @@ def _moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     # SQLite keeps UTC moments without their zone.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A value the reads of a batch are keyed on: a plain parameter (`Key.of(42)`) or a
+    subquery finding it (`Key("(SELECT id FROM t WHERE number = %s)", ["N1"])`), so a batch
+    can look something up and read by it in the same statement. `sql` goes where the value
+    would; `params` are its parameters, repeated wherever it is used (`at`)."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, value: Any) -> Key:
+        return cls("%s", (value,))
+
+    def at(self, count: int) -> list[Any]:
+        """The parameters of `count` uses of this key, in order."""
+        return list(self.params) * count

@@ -9,12 +9,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.db_batch import Key, Read
 from config.exceptions import NotFound
 
 from .error_codes import CustomerErrorCode
@@ -409,6 +410,43 @@ def agents_visible_to(user: Any) -> QuerySet[Agent]:
 
 
 _BY_NUMBER_SQL = "SELECT * FROM customers_customer WHERE customer_no = %s"
+
+# What a hot read by number takes of the customer: every field but the ID number (never
+# decrypted on a read that does not show it) and the tags (JSON); they load on access.
+_CARD_FIELDS = [f for f in Customer._meta.concrete_fields if f.attname not in ("id_number", "tags")]
+_CARD_SQL = (
+    f"SELECT {', '.join(str(f.column) for f in _CARD_FIELDS)} "  # noqa: S608 - column names
+    "FROM customers_customer WHERE customer_no = %s"
+)
+# The encrypted fields (decrypted as the ORM would) and the booleans (SQLite's are 0/1).
+_MOMENTS = tuple(i for i, f in enumerate(_CARD_FIELDS) if isinstance(f, models.DateTimeField))
+_DATES = tuple(
+    i for i, f in enumerate(_CARD_FIELDS) if isinstance(f, models.DateField) and i not in _MOMENTS
+)
+_CONVERTED = [(i, f) for i, f in enumerate(_CARD_FIELDS) if hasattr(f, "from_db_value")]
+_BOOLEANS = [i for i, f in enumerate(_CARD_FIELDS) if isinstance(f, models.BooleanField)]
+
+
+def customer_id_by_number(customer_no: str) -> Key:
+    """The customer's id as a subquery, for reads sent with the customer's own."""
+    return Key("(SELECT id FROM customers_customer WHERE customer_no = %s)", (customer_no,))
+
+
+def customer_by_number_read(customer_no: str) -> Read:
+    """The customer with this number, as one read of a batch (`config.db_batch`)."""
+    return Read(_CARD_SQL, [customer_no], len(_CARD_FIELDS), dates=_DATES, moments=_MOMENTS)
+
+
+def customer_from_rows(rows: list[list[Any]]) -> Customer:
+    """The customer of `customer_by_number_read` (404 when there is none)."""
+    if not rows:
+        raise customer_not_found()
+    values = rows[0]
+    for i, field in _CONVERTED:
+        values[i] = field.from_db_value(values[i], None, connection)
+    for i in _BOOLEANS:
+        values[i] = bool(values[i])
+    return Customer.from_db(connection.alias, [f.attname for f in _CARD_FIELDS], values)
 
 
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -20,9 +20,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from benefits.text import chooser
-from config.db_batch import fetch_batch
+from config.db_batch import Key, Read, fetch_batch
 from customers.models import Customer, Tier
 from customers.pii import mask_name, mask_phone
+from customers.selectors import (
+    customer_by_number_read,
+    customer_from_rows,
+    customer_id_by_number,
+    customer_not_found,
+)
 
 from ..fulfilment.models import FulfilmentState
 from ..fulfilment.selectors import HeldRequest, held_requests_from_rows, held_requests_statement
@@ -30,6 +36,7 @@ from ..ledger.models import Source
 from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_from_rows, centre_statements
 from ..money.selectors import BudgetState, budget_states_from_rows, budgets_used_up_statement
 from ..shelf.selectors import CellView
+from .auth import api_client_of
 from .base import ERRORS, CustomerScopedView
 from .common import period_start_shown
 from .renderers import FastJSONRenderer
@@ -222,18 +229,38 @@ def bookshelf_payload(
 
 
 def benefit_centre_payload(customer: Customer) -> dict[str, Any]:
-    """The customer's benefit centre, every read of it in one round trip: the centre's own
-    four (family, policies, balances, purchases), the open requests and the used-up budgets;
-    the shelf itself from its cache."""
+    """The customer's benefit centre: its reads in one statement (the centre's own four:
+    family, policies, balances, purchases; the open requests and the used-up budgets), the
+    shelf itself from its cache."""
     today = timezone.localdate()
-    *rows, requests, used_up = fetch_batch(
-        [
-            *centre_statements(customer, today),
-            held_requests_statement(customer.pk),
-            budgets_used_up_statement(today),
-        ]
-    )
-    shelf = bookshelf_from_rows(customer, rows, today=today)
+    who = Key.of(customer.pk)
+    rows = fetch_batch([*_centre_reads(who, today)])
+    return _payload(customer, rows, today)
+
+
+def benefit_centre_payload_by_number(customer_no: str) -> dict[str, Any]:
+    """The same for a caller who may see any customer (an API client): the customer is
+    looked up in the same statement (404 if there is none, or was erased)."""
+    today = timezone.localdate()
+    who = customer_id_by_number(customer_no)
+    found, *rows = fetch_batch([customer_by_number_read(customer_no), *_centre_reads(who, today)])
+    customer = customer_from_rows(found)
+    if customer.erased_at is not None:
+        raise customer_not_found()
+    return _payload(customer, rows, today)
+
+
+def _centre_reads(who: Key, today: date) -> list[Read]:
+    return [
+        *centre_statements(who, today),
+        held_requests_statement(who),
+        budgets_used_up_statement(today),
+    ]
+
+
+def _payload(customer: Customer, rows: list[Any], today: date) -> dict[str, Any]:
+    *centre, requests, used_up = rows
+    shelf = bookshelf_from_rows(customer, centre, today=today)
     return bookshelf_payload(shelf, requests=held_requests_from_rows(requests), used_up=used_up)
 
 
@@ -454,4 +481,7 @@ class BookshelfView(CustomerScopedView):
         ],
     )
     def get(self, request: Request, customer_no: str) -> Response:
+        if api_client_of(request) is not None:
+            # Any customer is the client's to see: one statement finds them and reads all.
+            return Response(benefit_centre_payload_by_number(customer_no))
         return Response(benefit_centre_payload(self.get_customer()))

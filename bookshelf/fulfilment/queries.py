@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import F, Q
 
-from config.db_batch import Read
+from config.db_batch import Key, Read
 
 from .models import Fulfilment
 from .transitions import OPEN_STATES
@@ -51,16 +51,17 @@ _HELD_REQUESTS_SQL = (
     "f.purchase_id, f.state, f.appointment_at, f.place, "
     "s.name_en, s.name_zh_hans FROM bookshelf_fulfilment f "
     "JOIN bookshelf_supplier s ON s.id = f.supplier_id "
-    f"WHERE (f.holder_id = %s OR f.beneficiary_id = %s) AND f.state IN ({_OPEN}) "
+    f"WHERE (f.holder_id = {{who}} OR f.beneficiary_id = {{who}}) AND f.state IN ({_OPEN}) "
     # Not yet booked (no appointment) after the booked, on every database.
     "ORDER BY f.appointment_at IS NULL, f.appointment_at, f.created_at, f.id"
 )
 
 
-def held_requests_statement(customer_id: int) -> Read:
+def held_requests_statement(who: Key) -> Read:
     """The customer's open requests (as holder or beneficiary), soonest appointment first:
-    the same rows as `open_fulfilments_for`, as plain values, for a batch of reads."""
-    return Read(_HELD_REQUESTS_SQL, [customer_id, customer_id], 9, moments=(5,))
+    the same rows as `open_fulfilments_for`, as plain values, for a batch of reads (`who`:
+    the customer's id or a subquery finding it)."""
+    return Read(_HELD_REQUESTS_SQL.format(who=who.sql), who.at(2), 9, moments=(5,))
 
 
 def held_requests_from_rows(rows: Iterable[Sequence[Any]]) -> list[HeldRequest]:

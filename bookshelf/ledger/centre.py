@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from benefits.text import short_form
-from config.db_batch import Read, fetch_batch
+from config.db_batch import Key, Read, fetch_batch
 from customers.models import Customer
 
 from ..shelf.selectors import (
@@ -38,7 +38,6 @@ from .household import (
     HOUSEHOLD_IDS_SQL,
     Household,
     household_from_rows,
-    household_ids,
     household_statements,
     placeholders,
 )
@@ -210,7 +209,7 @@ _PURCHASE_ENTRIES_SQL = (
     "b.description_en, b.description_zh_hans "
     "FROM bookshelf_purchase p JOIN benefits_benefit b ON b.id = p.benefit_id "
     "JOIN benefits_category cat ON cat.id = b.category_id "
-    "WHERE p.customer_id = %s AND p.valid_until >= %s AND p.valid_from <= %s "
+    "WHERE p.customer_id = {who} AND p.valid_until >= %s AND p.valid_from <= %s "
     # A purchase whose last uses are held stays listed until they are delivered.
     "AND (p.uses_used < p.uses_granted OR p.uses_held > 0) ORDER BY p.valid_until, p.id"
 )
@@ -219,7 +218,7 @@ _PURCHASE_ENTRIES_SQL = (
 def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
     """The customer's purchases valid today with uses left or held (soonest expiry first)."""
     with connection.cursor() as cursor:
-        cursor.execute(_PURCHASE_ENTRIES_SQL, [customer.pk, today, today])
+        cursor.execute(_PURCHASE_ENTRIES_SQL.format(who="%s"), [customer.pk, today, today])
         return purchase_entries_from_rows(customer, cursor.fetchall())
 
 
@@ -357,16 +356,17 @@ def bookshelf_assemble(
     return shelf
 
 
-def centre_statements(customer: Customer, today: date) -> list[Read]:
+def centre_statements(who: Key, today: date) -> list[Read]:
     """The customer's own reads of the benefit centre, independent of each other: family,
     the household's policies, its balances, the customer's purchases. They go in one
-    statement (`fetch_batch`), and a caller with reads of its own (the API's open requests
-    and used-up budgets) sends those in the same one."""
-    balances = _BALANCES_SQL.format(ids=HOUSEHOLD_IDS_SQL)
+    statement (`fetch_batch`), and a caller with reads of its own (the API's customer, open
+    requests and used-up budgets) sends those in the same one; `who` is the customer's id
+    or a subquery finding it."""
+    balances = _BALANCES_SQL.format(ids=HOUSEHOLD_IDS_SQL.format(who=who.sql))
     return [
-        *household_statements(customer),
-        Read(balances, [*household_ids(customer), today, today], 6, dates=(2,)),
-        Read(_PURCHASE_ENTRIES_SQL, [customer.pk, today, today], 20, dates=(4, 5)),
+        *household_statements(who),
+        Read(balances, [*who.at(2), today, today], 6, dates=(2,)),
+        Read(_PURCHASE_ENTRIES_SQL.format(who=who.sql), [*who.at(1), today, today], 20, (4, 5)),
     ]
 
 
@@ -395,5 +395,5 @@ def bookshelf_for_customer(*, customer: Customer, today: date | None = None) -> 
     """Every benefit the customer can use now, by source, with quota, used and remaining:
     four reads in one statement, and the shelf from its cache."""
     today = today or timezone.localdate()
-    rows = fetch_batch(centre_statements(customer, today))
+    rows = fetch_batch(centre_statements(Key.of(customer.pk), today))
     return bookshelf_from_rows(customer, rows, today=today)

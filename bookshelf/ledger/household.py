@@ -11,21 +11,22 @@ from typing import Any
 
 from django.db import connection
 
-from config.db_batch import Read, fetch_batch
+from config.db_batch import Key, Read, fetch_batch
 from customers.models import Customer, PolicyStatus
 
 # What the shelf reads of a relative (their tier, age and number): never their encrypted phone
 # or ID number, which would cost a decryption each and are not the shelf's business. Any other
 # field loads on access (a deferred field).
 RELATIVE_FIELDS = ("id", "customer_no", "name", "birth_date", "gender", "tier", "erased_at")
+# `{who}` is the customer's id (a `config.db_batch.Key`: a parameter or a subquery).
 _RELATIVES_SQL = (
     f"SELECT {', '.join('c.' + f for f in RELATIVE_FIELDS)}, f.relation "  # noqa: S608
     "FROM customers_familylink f JOIN customers_customer c ON c.id = f.relative_id "
-    "WHERE f.customer_id = %s ORDER BY c.customer_no"
+    "WHERE f.customer_id = {who} ORDER BY c.customer_no"
 )
-# The customer and the relatives linked to them, as a subquery (one parameter: the customer).
+# The customer and the relatives linked to them, as a subquery (the key twice).
 HOUSEHOLD_IDS_SQL = (
-    "SELECT %s UNION ALL SELECT relative_id FROM customers_familylink WHERE customer_id = %s"
+    "SELECT {who} UNION ALL SELECT relative_id FROM customers_familylink WHERE customer_id = {who}"
 )
 _POLICIES_SQL = (
     "SELECT customer_id, product_line, start_date FROM customers_policy "  # noqa: S608
@@ -59,17 +60,14 @@ def placeholders(values: list[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def household_ids(customer: Customer) -> list[Any]:
-    """The parameters of `HOUSEHOLD_IDS_SQL` for this customer."""
-    return [customer.pk, customer.pk]
-
-
-def household_statements(customer: Customer) -> list[Read]:
+def household_statements(who: Key) -> list[Read]:
     """The household's two reads, independent of each other (one statement together): the
     family links with each relative's shelf fields, the household's in-force policies."""
+    relatives = _RELATIVES_SQL.format(who=who.sql)
+    policies = _POLICIES_SQL.format(who=who.sql)
     return [
-        Read(_RELATIVES_SQL, [customer.pk], len(RELATIVE_FIELDS) + 1, dates=(3,), moments=(6,)),
-        Read(_POLICIES_SQL, [*household_ids(customer), PolicyStatus.IN_FORCE.value], 3, (2,)),
+        Read(relatives, who.at(1), len(RELATIVE_FIELDS) + 1, dates=(3,), moments=(6,)),
+        Read(policies, [*who.at(2), PolicyStatus.IN_FORCE.value], 3, dates=(2,)),
     ]
 
 
@@ -85,7 +83,7 @@ def household_from_rows(
 
 def household_load(*, customer: Customer) -> Household:
     """Family links and the household's in-force policies: one statement."""
-    relatives, policies = fetch_batch(household_statements(customer))
+    relatives, policies = fetch_batch(household_statements(Key.of(customer.pk)))
     return household_from_rows(customer, relatives, policies)
 
 

@@ -20,10 +20,10 @@ from tests.factories import make_benefit, make_customer, make_family, make_suppl
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# auth token lookup, customer, then one statement (config.db_batch) for family links,
+# auth token lookup, then one statement (config.db_batch) for the customer, family links,
 # household policies, balances, purchases, the customer's open requests and the used-up
 # budgets (bookshelf.money budgets_used_up_statement)
-CENTRE_QUERIES = 3
+CENTRE_QUERIES = 2
 
 
 def url(customer):

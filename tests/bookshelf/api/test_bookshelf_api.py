@@ -78,9 +78,9 @@ def test_query_count_is_fixed(app_api, django_assert_num_queries, n_benefits, n_
             cells={Tier.DIAMOND: 2, Tier.HIGH_NET_WORTH: 3}, shareable=True, family_quota=1
         )
     app_api.get(url(customer))  # warm the per-tier cache
-    # auth token lookup, customer, then one statement: family links, household policies,
+    # auth token lookup, then one statement: the customer, family links, household policies,
     # balances, purchases, the customer's open requests, the used-up budgets
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         response = app_api.get(url(customer))
     assert response.status_code == 200
     assert sum(len(c["benefits"]) for c in response.json()["categories"]) == n_benefits * (

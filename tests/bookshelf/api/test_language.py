@@ -184,10 +184,10 @@ def test_server_errors_answer_in_the_readers_language(monkeypatch, language):
     url = f"/api/v1/customers/{customer.customer_no}/bookshelf"
     for status, error in ((500, KeyError("a bug")), (503, OperationalError("gone"))):
 
-        def broken(error: Exception = error, **kwargs: Any) -> Any:
+        def broken(*args: Any, error: Exception = error, **kwargs: Any) -> Any:
             raise error
 
-        monkeypatch.setattr(views, "bookshelf_for_customer", broken)
+        monkeypatch.setattr(views, "fetch_batch", broken)
         response = Client(raise_request_exception=False).get(
             url, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language
         )
