@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, cast
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +161,11 @@ def _hot_reads() -> int:
                 cls = getattr(match.func, "cls", None)
                 if cls is None:
                     continue
-                view = cls.as_view(**{**match.func.initkwargs, "throttle_classes": ()})
+                initkwargs = getattr(match.func, "initkwargs", {})
+                view = cls.as_view(**{**initkwargs, "throttle_classes": ()})
                 request = factory.get(path, HTTP_ACCEPT_LANGUAGE=code)
-                force_authenticate(request, user=ClientPrincipal(client), token=client)
+                principal: Any = ClientPrincipal(client)  # what BearerTokenAuthentication returns
+                force_authenticate(request, user=principal, token=cast(Any, client))
                 with translation.override(code):
                     response = view(request, *match.args, **match.kwargs)
                     getattr(response, "render", lambda: None)()
