@@ -130,8 +130,8 @@ class _Empty:
         return None
 
 
-def _hot_reads() -> int:
-    """The hot views for one customer in each language; the number of reads made."""
+def _hot_reads() -> list[int]:
+    """The hot views for one customer in each language; their status codes."""
     from django.conf import settings
     from django.db import transaction
     from django.urls import resolve
@@ -149,10 +149,10 @@ def _hot_reads() -> int:
         .first()
     )
     if customer_no is None:
-        return 0
+        return []
     client = ApiClient(name="warm-up", scopes=list(ApiScope.values))  # never saved
     factory = APIRequestFactory()
-    reads = 0
+    statuses: list[int] = []
     with transaction.atomic():
         for code, _name in settings.LANGUAGES:
             for template in HOT_READS:
@@ -169,9 +169,9 @@ def _hot_reads() -> int:
                 with translation.override(code):
                     response = view(request, *match.args, **match.kwargs)
                     getattr(response, "render", lambda: None)()
-                reads += 1
+                statuses.append(response.status_code)
         transaction.set_rollback(True)
-    return reads
+    return statuses
 
 
 def warm_up(

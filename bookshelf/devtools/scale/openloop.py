@@ -125,6 +125,24 @@ class _Recorder:
         self.failed: list[str] = []
 
 
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def _send(conn: http.client.HTTPConnection, call: Call) -> http.client.HTTPResponse:
+    """Send on the kept-alive connection; if the server had closed it while idle (gunicorn's
+    keepalive), reconnect and send once more, as HTTP clients do."""
+    reused = conn.sock is not None
+    try:
+        conn.request(call.method, call.path, body=call.body, headers=call.headers or {})
+        return conn.getresponse()
+    except _STALE:
+        if not reused:
+            raise
+        conn.close()
+        conn.request(call.method, call.path, body=call.body, headers=call.headers or {})
+        return conn.getresponse()
+
+
 def _worker(
     address: tuple[str, int],
     url_maker: UrlMaker,
@@ -148,8 +166,7 @@ def _worker(
         call = _as_call(url_maker(i))
         rec.name[i] = call.name or call.path
         try:
-            conn.request(call.method, call.path, body=call.body, headers=call.headers or {})
-            response = conn.getresponse()
+            response = _send(conn, call)
             body = response.read()
             rec.status[i] = response.status
             if response.status not in call.ok and len(rec.failed) < 5:
