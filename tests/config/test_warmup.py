@@ -6,13 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.wsgi import get_wsgi_application
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
 
 from config import warmup
@@ -23,7 +24,7 @@ def _row_counts() -> dict[str, int]:
     counts = {}
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608 - own table names
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
             counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -103,24 +104,33 @@ def test_a_wsgi_server_gets_a_warm_application():
     assert not under_gunicorn["urlconf"]  # left to its post_worker_init hook
 
 
+def _each_thread_has_a_connection(pool: ThreadPoolExecutor, threads: int) -> list[bool]:
+    """Asked of every thread of the pool at once (a barrier: no thread answers twice); each
+    closes its connection after answering."""
+    barrier = threading.Barrier(threads, timeout=10)
+
+    def ask() -> bool:
+        from django.db import connections
+
+        barrier.wait()
+        conn = connections["default"]
+        has = conn.connection is not None
+        conn.close()
+        return has
+
+    return [f.result() for f in [pool.submit(ask) for _ in range(threads)]]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_each_thread_of_a_threaded_worker_opens_its_connection(monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
-    opened: list[int] = []
-
-    def thread_connection() -> int:
-        from django.db import connections
-
-        conn = connections["default"]
-        conn.settings_dict["CONN_MAX_AGE"] = 60
-        opened.append(id(conn.connection) if conn.connection is not None else 0)
-        conn.close()
-        return 0
-
     with ThreadPoolExecutor(max_workers=3) as pool:
+        assert _each_thread_has_a_connection(pool, 3) == [False] * 3  # as gthread starts
         assert warmup.warm_threads(pool, 3) == 3
-        # The threads the pool started are the ones that hold a connection now.
-        warmup.warm_threads(pool, 3)  # a second round on the same three threads
-        for _ in range(3):
-            pool.submit(thread_connection).result()
-    assert opened and all(opened)
+        assert _each_thread_has_a_connection(pool, 3) == [True] * 3
+
+
+def test_no_threads_to_warm_without_persistent_connections():
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert connection.settings_dict["CONN_MAX_AGE"] == 0
+        assert warmup.warm_threads(pool, 3) == 0  # each request opens and closes its own
