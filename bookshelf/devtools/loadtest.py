@@ -38,7 +38,7 @@ from customers.models import Customer
 from ..integrations.services import api_client_create
 from ..ledger.models import Redemption, Source
 from ..ledger.selectors import QuotaAudit, bookshelf_for_customer, quota_audit
-from .scale.openloop import Call, RunStats, open_loop_run
+from .scale.openloop import Call, RunStats, booted_workers, open_loop_run
 from .scale.probes import percentile
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -251,6 +251,7 @@ def load_run(*, plan: LoadPlan, log: Any = print) -> LoadResult:
         )
         try:
             _wait_until_up(f"http://127.0.0.1:{port}/healthz")
+            booted_workers(server.pid, plan.workers)  # every worker warmed up, not just one
             log(
                 f"gunicorn ({plan.workers} workers) on 127.0.0.1:{port}; {len(targets)} "
                 f"customers; {plan.rate:g} req/s (Poisson) for {plan.duration} s over "

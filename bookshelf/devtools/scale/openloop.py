@@ -246,6 +246,11 @@ def _summarise(stats: RunStats, rec: _Recorder, cpu: float) -> RunStats:
         stats.client_cpu_us = cpu / len(latencies) * 1e6
     stats.achieved = stats.ok / stats.seconds
     stats.error_sample = rec.failed
+    if stats.scheduled > stats.sent:
+        stats.error_sample.append(
+            f"{stats.scheduled - stats.sent} requests never sent: the server was still behind "
+            "the schedule when the run's grace period ended"
+        )
     return stats
 
 
@@ -372,13 +377,15 @@ def _cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def _booted_worker(master: int, *, not_pid: int | None = None, seconds: float = 60) -> int:
+def _booted_worker(
+    master: int, *, not_pid: int | None = None, only: int | None = None, seconds: float = 60
+) -> int:
     """The master's worker once it has finished booting (its CPU time stops moving), so the
     next request measures the worker's first request, not its start."""
     deadline = time.monotonic() + seconds
     last, still = -2, 0
     while time.monotonic() < deadline:
-        pids = [p for p in _children(master) if p != not_pid]
+        pids = [p for p in _children(master) if p != not_pid and only in (None, p)]
         if pids:
             ticks = _cpu_ticks(pids[0])
             still = still + 1 if ticks == last else 0
@@ -387,6 +394,18 @@ def _booted_worker(master: int, *, not_pid: int | None = None, seconds: float = 
                 return pids[0]
         time.sleep(0.2)
     raise RuntimeError("gunicorn's worker did not finish booting")
+
+
+def booted_workers(master: int, count: int, seconds: float = 120) -> list[int]:
+    """Wait until the master has `count` workers and every one has finished booting (so a
+    run does not begin with requests queued behind the workers' start)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and len(_children(master)) < count:
+        time.sleep(0.2)
+    pids = _children(master)
+    for pid in pids:
+        _booted_worker(master, only=pid, seconds=max(1.0, deadline - time.monotonic()))
+    return pids
 
 
 @contextlib.contextmanager

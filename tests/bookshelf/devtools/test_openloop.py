@@ -72,6 +72,7 @@ def test_what_was_never_sent_counts_as_failed(slow_server):
     assert stats.sent < stats.scheduled
     assert stats.errors >= stats.scheduled - stats.sent
     assert not stats.complete
+    assert "never sent" in stats.error_sample[-1]
 
 
 def test_a_wrong_status_is_a_failure(slow_server):
