@@ -215,24 +215,30 @@ def _close_if_not_persistent() -> None:
 
 
 def warm_threads(executor: Executor, threads: int, timeout: float = 10.0) -> int:
-    """Open the database connection in each of a thread pool's threads (Django's connections
-    are per thread: gthread's first request on each new thread would open its own).
+    """Warm each thread of a thread pool: Django's cache backends and database connections
+    are per thread, so gthread's first request on each new thread would build its own Redis
+    client and pool and open its own database connection.
 
     All `threads` tasks meet at a barrier, so the pool has to start every one of its threads;
-    returns how many threads did open a connection."""
-    from django.db import connection, connections
+    returns how many threads were warmed. The database connection is opened only when it is
+    persistent (CONN_MAX_AGE): otherwise each request opens and closes its own anyway."""
+    from django.core.cache import cache
+    from django.db import connections
 
-    if threads <= 1 or not connection.settings_dict.get("CONN_MAX_AGE"):
-        return 0  # no pool, or each request opens and closes its own connection anyway
+    if threads <= 1:
+        return 0
+    persistent = bool(connections["default"].settings_dict.get("CONN_MAX_AGE"))
     barrier = threading.Barrier(threads, timeout=timeout)
 
-    def open_one() -> bool:
+    def warm_one() -> bool:
         try:
             barrier.wait()
         except threading.BrokenBarrierError:
             return False
-        connections["default"].ensure_connection()
+        cache.get("warmup:absent")
+        if persistent:
+            connections["default"].ensure_connection()
         return True
 
-    futures = [executor.submit(open_one) for _ in range(threads)]
+    futures = [executor.submit(warm_one) for _ in range(threads)]
     return sum(1 for f in futures if f.result(timeout=timeout * 2))

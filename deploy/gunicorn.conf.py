@@ -35,16 +35,16 @@ def post_worker_init(worker):
         return
     timings = warm_up(worker.wsgi)
     pool = getattr(worker, "tpool", None)
-    opened = warm_threads(pool, worker.cfg.threads) if pool is not None else 0
-    if opened:
+    warmed = warm_threads(pool, worker.cfg.threads) if pool is not None else 0
+    if warmed:
         from django.db import connection
 
         connection.close()  # the main thread serves no request in a threaded worker
     worker.log.info(
-        "warm-up %.0f ms (%s), %d thread connections",
+        "warm-up %.0f ms (%s), %d threads warmed",
         sum(timings.values()),
         ", ".join(f"{k} {v:.0f}" for k, v in timings.items()),
-        opened,
+        warmed,
     )
 
 

@@ -104,33 +104,40 @@ def test_a_wsgi_server_gets_a_warm_application():
     assert not under_gunicorn["urlconf"]  # left to its post_worker_init hook
 
 
-def _each_thread_has_a_connection(pool: ThreadPoolExecutor, threads: int) -> list[bool]:
-    """Asked of every thread of the pool at once (a barrier: no thread answers twice); each
-    closes its connection after answering."""
+def _each_thread(pool: ThreadPoolExecutor, threads: int) -> list[tuple[bool, bool]]:
+    """Asked of every thread of the pool at once (a barrier: no thread answers twice): has
+    it its own cache backend, its own open database connection? Each closes its connection
+    after answering."""
     barrier = threading.Barrier(threads, timeout=10)
 
-    def ask() -> bool:
+    def ask() -> tuple[bool, bool]:
+        from django.core.cache import caches
         from django.db import connections
 
         barrier.wait()
+        has_cache = hasattr(getattr(caches, "_connections"), "default")  # noqa: B009 - private
         conn = connections["default"]
-        has = conn.connection is not None
+        has_connection = conn.connection is not None
         conn.close()
-        return has
+        return has_cache, has_connection
 
     return [f.result() for f in [pool.submit(ask) for _ in range(threads)]]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_thread_of_a_threaded_worker_opens_its_connection(monkeypatch):
+def test_each_thread_of_a_threaded_worker_is_warmed(monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        assert _each_thread_has_a_connection(pool, 3) == [False] * 3  # as gthread starts
-        assert warmup.warm_threads(pool, 3) == 3
-        assert _each_thread_has_a_connection(pool, 3) == [True] * 3
-
-
-def test_no_threads_to_warm_without_persistent_connections():
+        assert _each_thread(pool, 3) == [(False, False)] * 3  # as gthread starts its threads
     with ThreadPoolExecutor(max_workers=3) as pool:
-        assert connection.settings_dict["CONN_MAX_AGE"] == 0
-        assert warmup.warm_threads(pool, 3) == 0  # each request opens and closes its own
+        assert warmup.warm_threads(pool, 3) == 3
+        assert _each_thread(pool, 3) == [(True, True)] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_persistent_connections_threads_get_only_their_cache():
+    assert connection.settings_dict["CONN_MAX_AGE"] == 0
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert warmup.warm_threads(pool, 3) == 3
+        # No connection held idle: each request opens and closes its own anyway.
+        assert _each_thread(pool, 3) == [(True, False)] * 3

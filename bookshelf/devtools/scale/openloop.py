@@ -455,10 +455,15 @@ def _one(address: tuple[str, int], call: Call) -> float:
     return elapsed
 
 
-def fresh_worker(url_maker: UrlMaker, *, warm: bool, max_requests: int = 50) -> dict[str, Any]:
+def fresh_worker(
+    url_maker: UrlMaker, *, warm: bool, max_requests: int = 50, threads: int = 1
+) -> dict[str, Any]:
     """First request of a booted fresh worker, the median of warm ones, and the first request
     of the worker gunicorn starts when the first reaches `max_requests`."""
-    with deploy_gunicorn(warm=warm, max_requests=max_requests) as (address, proc):
+    with deploy_gunicorn(warm=warm, max_requests=max_requests, threads=threads) as (
+        address,
+        proc,
+    ):
         first_pid = _booted_worker(proc.pid)
         first = _one(address, _as_call(url_maker(0)))
         warm_times = [_one(address, _as_call(url_maker(i))) for i in range(1, 31)]
@@ -469,6 +474,7 @@ def fresh_worker(url_maker: UrlMaker, *, warm: bool, max_requests: int = 50) -> 
     warm_p50 = statistics.median(warm_times)
     return {
         "warm_up": warm,
+        "threads": threads,
         "first": first,
         "warm_p50": warm_p50,
         "first_vs_warm": first / warm_p50,
