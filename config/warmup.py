@@ -14,7 +14,7 @@ read-only API client, no throttle (no counter spent) and inside a transaction th
 back. A worker with no customer in its database only skips those reads.
 
 `BOOKSHELF_WARMUP` (setting, else the environment variable of that name) turns it on; by default
-it is on when DEBUG is off. gunicorn calls it from `post_worker_init`
+it is on with the production settings only. gunicorn calls it from `post_worker_init`
 (deploy/gunicorn.conf.py); `config/wsgi.py` calls it for any other WSGI server.
 """
 
@@ -49,7 +49,8 @@ def warmup_enabled() -> bool:
     raw = os.environ.get("BOOKSHELF_WARMUP", "")
     if raw:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
-    return not settings.DEBUG
+    # Production only by default: the test suite imports config.wsgi in-process.
+    return str(settings.SETTINGS_MODULE) == "config.settings.production"
 
 
 def _urlconf() -> None:

@@ -141,6 +141,7 @@ def _server_env(port: int, workers: int, cache_prefix: str, work: Path) -> dict[
         API_THROTTLE_RATE="1000000/min",
         CACHE_KEY_PREFIX=cache_prefix,
         LOG_LEVEL="WARNING",
+        BOOKSHELF_WARMUP="true",  # as in production, whatever the settings module
     )
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(32))

@@ -98,7 +98,7 @@ def test_a_wsgi_server_gets_a_warm_application():
     warm = _fresh_process(BOOKSHELF_WARMUP="true")
     assert warm["urlconf"] and warm["views"]
     assert {"en", "zh-hans"} <= set(warm["catalogues"])
-    cold = _fresh_process(BOOKSHELF_WARMUP="false")  # what a fresh worker was before
+    cold = _fresh_process(BOOKSHELF_WARMUP="")  # off by default but in production
     assert not cold["urlconf"] and not cold["views"]
     under_gunicorn = _fresh_process(BOOKSHELF_WARMUP="true", BOOKSHELF_WARMUP_BY="gunicorn")
     assert not under_gunicorn["urlconf"]  # left to its post_worker_init hook
