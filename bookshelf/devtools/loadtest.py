@@ -1,13 +1,20 @@
-"""The load test harness: gunicorn and PostgreSQL on loopback, Locust at a fixed rate for a
-fixed time, then the quota audit. Bounded in count and time, and it only ever talks to
-127.0.0.1. `manage.py load_test` (and `make load`) run it; a small fixed-size run is a test.
+"""The load test harness: gunicorn and PostgreSQL on loopback, the open-loop generator
+(`bookshelf.devtools.scale.openloop`) sending requests on a fixed Poisson schedule for a fixed
+time, then the quota audit. Latency is measured from each request's scheduled time, so a slow
+server cannot slow the clock. Bounded in count and time, and it only ever talks to 127.0.0.1.
+`manage.py load_test` (and `make load`) run it; a small fixed-size run is a test.
+
+The workload is the customer app's backend: 6 benefit-centre reads : 3 recommendation reads :
+1 redemption. Half the traffic goes to a small set of hot customers, so their quotas run out and
+the last uses are contended. A 409 (no quota left) is the shelf answering correctly, not an
+error; anything else but the expected status counts as a failure.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -31,9 +38,10 @@ from customers.models import Customer
 from ..integrations.services import api_client_create
 from ..ledger.models import Redemption, Source
 from ..ledger.selectors import QuotaAudit, bookshelf_for_customer, quota_audit
+from .scale.openloop import Call, RunStats, booted_workers, open_loop_run
+from .scale.probes import percentile
 
 BASE_DIR = Path(settings.BASE_DIR)
-LOCUSTFILE = BASE_DIR / "deploy" / "locustfile.py"
 GUNICORN_CONF = BASE_DIR / "deploy" / "gunicorn.conf.py"
 REQUEST_TYPES = ("GET bookshelf", "GET recommendations", "POST redemption")
 
@@ -41,8 +49,8 @@ REQUEST_TYPES = ("GET bookshelf", "GET recommendations", "POST redemption")
 @dataclass
 class LoadPlan:
     customers: int = 200
-    users: int = 20
-    rate: float = 50.0  # requests per second, all users together
+    users: int = 20  # the generator's connections (each sends the next due request)
+    rate: float = 50.0  # requests per second, on a Poisson schedule
     duration: int = 60  # seconds
     workers: int = 3  # gunicorn sync workers
     seed: int = 42
@@ -74,6 +82,8 @@ class LoadResult:
     failures_sample: list[str] = field(default_factory=list)
     redis: bool = False
     load_before: float = 0.0  # the machine's 1-minute load average when the run began
+    send_lag_p99: float = 0.0  # ms: how late the generator's sends left their slots
+    client_cpu_us: float = 0.0  # the generator's CPU per request
 
     @property
     def error_rate(self) -> float:
@@ -131,42 +141,11 @@ def _server_env(port: int, workers: int, cache_prefix: str, work: Path) -> dict[
         API_THROTTLE_RATE="1000000/min",
         CACHE_KEY_PREFIX=cache_prefix,
         LOG_LEVEL="WARNING",
+        BOOKSHELF_WARMUP="true",  # as in production, whatever the settings module
     )
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(32))
     return env
-
-
-def _percentile(histogram: dict[int, int], fraction: float) -> float:
-    total = sum(histogram.values())
-    if not total:
-        return 0.0
-    seen = 0
-    for bucket in sorted(histogram):
-        seen += histogram[bucket]
-        if seen >= fraction * total:
-            return float(bucket)
-    return float(max(histogram))
-
-
-def _entry(name: str, entries: list[dict[str, Any]]) -> RequestStats:
-    histogram: dict[int, int] = {}
-    for e in entries:
-        for bucket, n in e["response_times"].items():
-            histogram[int(bucket)] = histogram.get(int(bucket), 0) + n
-    count = sum(e["num_requests"] for e in entries)
-    start = min(e["start_time"] for e in entries)
-    last = max(e["last_request_timestamp"] or e["start_time"] for e in entries)
-    slowest = float(max(e["max_response_time"] for e in entries))
-    return RequestStats(  # Locust keeps times in buckets (10 ms past 100 ms): cap at the max
-        name=name,
-        count=count,
-        failures=sum(e["num_failures"] for e in entries),
-        p50=min(_percentile(histogram, 0.50), slowest),
-        p99=min(_percentile(histogram, 0.99), slowest),
-        max=slowest,
-        rps=count / (last - start) if last > start else 0.0,
-    )
 
 
 def _cache_forget(prefix: str) -> None:
@@ -181,14 +160,64 @@ def _cache_forget(prefix: str) -> None:
         client.delete(*keys)
 
 
-def _read_stats(path: Path) -> tuple[list[RequestStats], RequestStats | None]:
-    """Locust's final stats (its JSON file, written after the last request)."""
-    entries = json.loads(path.read_text())
-    if not entries:
-        return [], None
-    rows = [_entry(e["name"], [e]) for e in entries]
-    rows.sort(key=lambda s: REQUEST_TYPES.index(s.name) if s.name in REQUEST_TYPES else 99)
-    return rows, _entry("Aggregated", entries)
+def load_calls(targets: list[dict[str, Any]], token: str, *, count: int, seed: int) -> list[Call]:
+    """The run's requests, made before it starts (the generator only sends them)."""
+    rng = random.Random(seed)
+    hot = targets[: max(1, len(targets) // 20)]
+    auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    calls = []
+    for _ in range(count):
+        target = rng.choice(hot if rng.random() < 0.5 else targets)
+        no, kind = target["no"], rng.choices(REQUEST_TYPES, weights=(6, 3, 1))[0]
+        if kind == "GET bookshelf":
+            calls.append(Call(f"/api/v1/customers/{no}/bookshelf", headers=auth, name=kind))
+        elif kind == "GET recommendations":
+            path = f"/api/v1/customers/{no}/recommendations"
+            calls.append(Call(path, headers=auth, name=kind))
+        else:
+            body = json.dumps({"benefit": rng.choice(target["benefits"]), "channel": "app"})
+            headers = {
+                **auth,
+                "Content-Type": "application/json",
+                "Idempotency-Key": uuid.UUID(int=rng.getrandbits(128)).hex,
+            }
+            path = f"/api/v1/customers/{no}/redemptions"
+            calls.append(Call(path, "POST", body.encode(), headers, kind, ok=(201, 409)))
+    return calls
+
+
+def _request_stats(
+    name: str, latencies: list[float], failures: int, seconds: float
+) -> RequestStats:
+    return RequestStats(
+        name=name,
+        count=len(latencies),
+        failures=failures,
+        p50=percentile(latencies, 0.5) if latencies else 0.0,
+        p99=percentile(latencies, 0.99) if latencies else 0.0,
+        max=max(latencies, default=0.0),
+        rps=len(latencies) / seconds if seconds else 0.0,
+    )
+
+
+def _load_stats(run: RunStats) -> tuple[list[RequestStats], RequestStats]:
+    rows = [
+        _request_stats(name, s.latencies, s.errors, run.seconds)
+        for name, s in sorted(run.by_name.items(), key=lambda kv: REQUEST_TYPES.index(kv[0]))
+    ]
+    every = [x for s in run.by_name.values() for x in s.latencies]
+    total = _request_stats("Aggregated", every, run.errors, run.seconds)
+    total.count = run.scheduled  # a request never sent is one of the failures
+    return rows, total
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def load_run(*, plan: LoadPlan, log: Any = print) -> LoadResult:
@@ -199,6 +228,9 @@ def load_run(*, plan: LoadPlan, log: Any = print) -> LoadResult:
     if not targets:
         raise RuntimeError("No customer can use anything: seed the database first.")
     _client, token = api_client_create(name=f"load-{uuid.uuid4().hex[:8]}")
+    calls = load_calls(
+        targets, token, count=int(plan.rate * plan.duration * 1.2) + 50, seed=plan.seed
+    )
     port = _free_port()
     cache_prefix = f"load-{uuid.uuid4().hex[:8]}"
     started_at = timezone.now()
@@ -210,7 +242,6 @@ def load_run(*, plan: LoadPlan, log: Any = print) -> LoadResult:
     )
     with tempfile.TemporaryDirectory(prefix="bookshelf-load-") as tmp:
         work = Path(tmp)
-        (work / "targets.json").write_text(json.dumps(targets))
         server_log = (work / "gunicorn.log").open("w")
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(GUNICORN_CONF)],
@@ -221,68 +252,28 @@ def load_run(*, plan: LoadPlan, log: Any = print) -> LoadResult:
         )
         try:
             _wait_until_up(f"http://127.0.0.1:{port}/healthz")
+            booted_workers(server.pid, plan.workers)  # every worker warmed up, not just one
             log(
                 f"gunicorn ({plan.workers} workers) on 127.0.0.1:{port}; {len(targets)} "
-                f"customers; {plan.users} users at {plan.rate:g} req/s for {plan.duration} s"
+                f"customers; {plan.rate:g} req/s (Poisson) for {plan.duration} s over "
+                f"{plan.users} connections"
             )
-            locust_env = dict(
-                os.environ,
-                LOAD_TARGETS=str(work / "targets.json"),
-                LOAD_TOKEN=token,
-                LOAD_RATE_PER_USER=str(plan.rate / plan.users),
-                LOAD_SEED=str(plan.seed),
-            )
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    str(LOCUSTFILE),
-                    "--headless",
-                    "--users",
-                    str(plan.users),
-                    "--spawn-rate",
-                    str(plan.users),
-                    "--run-time",
-                    f"{plan.duration}s",
-                    "--stop-timeout",
-                    "10",
-                    "--host",
-                    f"http://127.0.0.1:{port}",
-                    "--csv",
-                    str(work / "load"),
-                    "--json-file",
-                    str(work / "load"),
-                    "--only-summary",
-                    "--loglevel",
-                    "ERROR",
-                    "--exit-code-on-error",
-                    "0",
-                ],
-                cwd=BASE_DIR,
-                env=locust_env,
-                check=True,
-                timeout=plan.duration + 120,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            run = open_loop_run(
+                ("127.0.0.1", port),
+                lambda i: calls[i % len(calls)],
+                plan.rate,
+                plan.duration,
+                connections=plan.users,
+                seed=plan.seed,
             )
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            _stop(server)
             server_log.close()
             _cache_forget(cache_prefix)
-        result.stats, result.total = _read_stats(work / "load.json")
-        failures = work / "load_failures.csv"
-        if failures.exists():
-            with failures.open(newline="") as f:
-                result.failures_sample = [
-                    f"{r['Name']}: {r['Error']} (x{r['Occurrences']})" for r in csv.DictReader(f)
-                ][:5]
+    result.stats, result.total = _load_stats(run)
+    result.failures_sample = run.error_sample
+    result.send_lag_p99 = run.send_lag_p99
+    result.client_cpu_us = run.client_cpu_us
     result.created = Redemption.objects.filter(created_at__gte=started_at).count()
     result.audit = quota_audit()
     return result
@@ -296,8 +287,9 @@ def load_report(result: LoadResult, *, command: str) -> str:
         "",
         f"`{command}`: gunicorn ({plan.workers} sync workers) and PostgreSQL on loopback, "
         f"Redis {'as cache and broker' if result.redis else 'off (local-memory cache)'}, "
-        f"on a {os.cpu_count()}-core machine, Locust in the same machine; "
-        f"{plan.users} users at {plan.rate:g} req/s together for {plan.duration} s, "
+        f"on a {os.cpu_count()}-core machine; the open-loop generator in the same machine, "
+        f"{plan.rate:g} req/s on a Poisson schedule for {plan.duration} s over "
+        f"{plan.users} kept-alive connections, "
         f"{plan.customers} demo customers (half the traffic on the hottest 5%); "
         f"run {result.started_at:%Y-%m-%d %H:%M} UTC, the machine's load average "
         f"{result.load_before:.1f} when it began.",
@@ -326,8 +318,11 @@ def load_report(result: LoadResult, *, command: str) -> str:
             else f"Quotas afterwards: **NOT exact**: {'; '.join(audit.problems)}"
         ),
         "",
-        "A failure is any answer but 200 (reads) or 201/409 (redemptions), or no answer. "
-        "Latencies include Locust's own overhead on the same 2 cores.",
+        "A failure is any answer but 200 (reads) or 201/409 (redemptions), or no answer, or a "
+        "request never sent. Latencies run from each request's scheduled time (open loop: "
+        "time spent waiting behind a slow answer counts); the generator's sends left their "
+        f"slots {result.send_lag_p99:.1f} ms late at p99 and it took "
+        f"{result.client_cpu_us:.0f} µs of CPU per request on the same cores.",
         "",
     ]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """The load test at a small fixed size (CI runs it on PostgreSQL): gunicorn and PostgreSQL on
-loopback, Locust for 8 s at 20 req/s, no failed request, quotas exact afterwards. Its own
-database (`<name>_load`), since gunicorn's processes must see committed data."""
+loopback, the open-loop generator for 8 s at 20 req/s, no failed request, quotas exact
+afterwards. Its own database (`<name>_load`), since gunicorn's processes must see committed
+data."""
 
 from __future__ import annotations
 

@@ -12,14 +12,15 @@ from bookshelf.devtools.loadtest import LoadPlan, benchmarks_write, load_report,
 
 class Command(BaseCommand):
     help = (
-        "Load test on loopback: gunicorn + PostgreSQL, Locust at a fixed rate for a fixed "
-        "time (bookshelf reads, recommendations, redemptions), then check the quotas."
+        "Load test on loopback: gunicorn + PostgreSQL, an open-loop generator at a fixed rate "
+        "(Poisson arrivals) for a fixed time (bookshelf reads, recommendations, redemptions), "
+        "latency from each request's scheduled time, then check the quotas."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=200)
-        parser.add_argument("--users", type=int, default=20)
-        parser.add_argument("--rate", type=float, default=50.0, help="Requests/s, all users.")
+        parser.add_argument("--users", type=int, default=20, help="The generator's connections.")
+        parser.add_argument("--rate", type=float, default=50.0, help="Requests/s (Poisson).")
         parser.add_argument("--duration", type=int, default=60, help="Seconds.")
         parser.add_argument("--workers", type=int, default=3, help="gunicorn workers.")
         parser.add_argument("--seed", type=int, default=42)
