@@ -144,10 +144,11 @@ def test_the_desk_runs_a_fixed_number_of_queries(office: Office, django_assert_n
     for _ in range(3):
         make_family(customer, make_customer(tier=Tier.GOLD, agent=office.agent))
     customer_desk(customer=customer)  # warm the shelf cache
-    # household 2, balances, purchases, policies, tier rules, override, tier changes, uses,
-    # purchase history, pushes, top categories, open requests (no open request: no cases
-    # query), the value profile; the shelf cells come from the cache.
-    with django_assert_num_queries(14):
+    # household, its policies, balances and purchases (one statement), policies, tier rules,
+    # override, tier changes, uses, purchase history, pushes, top categories, open requests
+    # (no open request: no cases query), the value profile; the shelf cells come from the
+    # cache.
+    with django_assert_num_queries(11):
         desk = customer_desk(customer=customer)
         _ = (desk.tier_groups, desk.family_shares, desk.usable_entries, desk.age)
 
