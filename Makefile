@@ -52,12 +52,13 @@ dev: install
 	REDIS_URL=$${REDIS_URL:-$(DEV_REDIS_URL)} HOST=$(HOST) $(RUN) honcho -f Procfile.dev start
 
 ## Load test on loopback: gunicorn + PostgreSQL (its own database, dropped and re-seeded),
-## Locust at LOAD_RATE req/s for LOAD_DURATION s; writes the "## Load" section of BENCHMARKS.md
-## and fails if more than 0.1% of requests fail or a quota counter is off.
+## an open-loop schedule (bookshelf.devtools.scale.openloop) at LOAD_RATE req/s for
+## LOAD_DURATION s; writes the "## Load" section of BENCHMARKS.md and fails if more than
+## 0.1% of requests fail or a quota counter is off.
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bookshelf_load
 LOAD_CUSTOMERS ?= 200
 LOAD_USERS ?= 20
-LOAD_RATE ?= 50
+LOAD_RATE ?= 20
 LOAD_DURATION ?= 60
 LOAD_WORKERS ?= 3
 

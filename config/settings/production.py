@@ -50,3 +50,7 @@ if SECRET_KEY in _PUBLIC_SECRET_KEYS or SECRET_KEY.startswith("django-insecure-"
         "DJANGO_SECRET_KEY is a public development key: set a random secret of your own "
         "(or DJANGO_SETTINGS_MODULE=config.settings.dev for local development)."
     )
+
+# Each web worker warms up before its first connection (config/warmup.py, from gunicorn's
+# post_worker_init): imports, catalogues, connections and the hot reads, writing nothing.
+BOOKSHELF_WARMUP = env.bool("BOOKSHELF_WARMUP", default=True)
