@@ -25,8 +25,6 @@ if not PII_ENCRYPTION_KEYS or not PII_HASH_KEY:
 BOOKSHELF_WEBHOOK_ALLOW_HTTP = True
 BOOKSHELF_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# No worker warm-up (config/warmup.py): tests call it themselves.
-BOOKSHELF_WARMUP = False
 # Each xdist worker keeps its cache in its own Redis database, so clearing it between tests
 # never touches another worker's (database 0 stays the Celery broker's).
 if REDIS_URL:
