@@ -1169,6 +1169,17 @@ PROBES: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
+def probe_openloop(**kwargs: Any) -> dict[str, Any]:
+    """The open-loop load on gunicorn (bookshelf.devtools.scale.openloop, which imports this
+    module's helpers: imported here, when asked for)."""
+    from .openloop import probe_openloop as run
+
+    return run(**kwargs)
+
+
+PROBES["openloop"] = probe_openloop
+
+
 def run_probe(name: str, **kwargs: Any) -> dict[str, Any]:
     return PROBES[name](**kwargs)
 
