@@ -254,9 +254,30 @@ def _summarise(stats: RunStats, rec: _Recorder, cpu: float) -> RunStats:
     return stats
 
 
+def settle(address: tuple[str, int], *, within: float = 0.5, limit: float = 120.0) -> float:
+    """Wait until the server answers /healthz within `within` seconds again: an overloaded
+    run leaves requests queued on the server, which must not land in the next measurement.
+    Returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        conn = http.client.HTTPConnection(*address, timeout=limit)
+        try:
+            t0 = time.perf_counter()
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            if time.perf_counter() - t0 < within:
+                break
+        except OSError:
+            time.sleep(0.5)
+        finally:
+            conn.close()
+    return time.perf_counter() - started
+
+
 def unloaded_median(address: tuple[str, int], url_maker: UrlMaker, samples: int = 60) -> float:
     """One client, one request at a time (after a few to warm the connection): median ms."""
-    conn = http.client.HTTPConnection(*address, timeout=10)
+    settle(address)
+    conn = http.client.HTTPConnection(*address, timeout=60)
     times = []
     for i in range(samples + 5):
         call = _as_call(url_maker(i))
@@ -306,6 +327,7 @@ def capacity_search(
         maker, where = url_maker, address
 
         def runner(rate: float, seconds: float) -> RunStats:
+            settle(where)  # what the last run left queued is not this run's
             return open_loop_run(where, maker, rate, seconds)
 
     if unloaded_ms is None:
