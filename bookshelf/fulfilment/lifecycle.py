@@ -23,11 +23,13 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.models import FulfilmentKind
+from config.db_batch import Statement
 from config.exceptions import Conflict, DomainError, NotFound
 from config.users import acting_user
 from customers.models import Customer
@@ -35,7 +37,7 @@ from customers.models import Customer
 from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from ..ledger.models import Channel, Redemption, RedemptionStatus
-from ..ledger.services import redemption_create, redemption_event
+from ..ledger.services import redemption_event, redemption_record
 from ..money.error_codes import MoneyErrorCode
 from ..money.services import use_cancel_done, use_charge, use_give_back, use_settle
 from .cutoff import change_check
@@ -126,6 +128,40 @@ def illegal(fulfilment: Fulfilment, target: str) -> Conflict:
     )
 
 
+def _columns(model: type[Model], alias: str) -> tuple[str, list[str]]:
+    fields = model._meta.concrete_fields
+    return ", ".join(f"{alias}.{f.column}" for f in fields), [f.attname for f in fields]
+
+
+_SUPPLIER_COLS, SUPPLIER_FIELDS = _columns(Supplier, "s")
+_LINK_COLS, LINK_FIELDS = _columns(BenefitSupplier, "l")
+# `suppliers_for` by the benefit's code, hand-written: it goes in the use's one round trip of
+# reads (`redemption_record(also_read=...)`).
+SUPPLIERS_SQL = (
+    f"SELECT {_SUPPLIER_COLS}, {_LINK_COLS} FROM {BenefitSupplier._meta.db_table} l "  # noqa: S608
+    f"JOIN {Supplier._meta.db_table} s ON s.id = l.supplier_id "
+    "JOIN benefits_benefit b ON b.id = l.benefit_id "
+    "WHERE b.code = %s AND l.active AND s.active ORDER BY l.priority, s.code"
+)
+
+
+def suppliers_statement(benefit_code: str) -> Statement:
+    """The statement of `suppliers_for`, by the benefit's code."""
+    return SUPPLIERS_SQL, [benefit_code]
+
+
+def suppliers_from_rows(rows: list[Any]) -> list[tuple[Supplier, BenefitSupplier]]:
+    """`suppliers_for` from the rows of `suppliers_statement`."""
+    alias, n = connection.alias, len(SUPPLIER_FIELDS)
+    found = []
+    for row in rows:
+        supplier = Supplier.from_db(alias, SUPPLIER_FIELDS, row[:n])
+        link = BenefitSupplier.from_db(alias, LINK_FIELDS, row[n:])
+        BenefitSupplier.supplier.field.set_cached_value(link, supplier)
+        found.append((supplier, link))
+    return found
+
+
 def suppliers_for(benefit_id: int) -> list[tuple[Supplier, BenefitSupplier]]:
     """The benefit's active suppliers, first asked first."""
     links = (
@@ -158,12 +194,17 @@ def _event(
 
 
 def _fulfilment_open(
-    redemption: Redemption, *, actor: Actor, now: datetime, today: date
+    redemption: Redemption,
+    *,
+    candidates: list[tuple[Supplier, BenefitSupplier]],
+    actor: Actor,
+    now: datetime,
+    today: date,
 ) -> tuple[Fulfilment, ClaimedCode | None]:
-    """The fulfilment of a held use: its supplier, deadlines and, for a pooled issued
-    benefit, its code (or `code_pool_empty`)."""
+    """The fulfilment of a held use: its supplier (the first of `candidates`, the benefit's
+    active suppliers), deadlines and, for a pooled issued benefit, its code (or
+    `code_pool_empty`)."""
     benefit = redemption.benefit
-    candidates = suppliers_for(benefit.pk)
     if not candidates:
         raise Conflict(
             FulfilmentErrorCode.NO_SUPPLIER,
@@ -254,8 +295,10 @@ def _use_request(
     today: date | None,
     purchases_only: bool,
 ) -> UseResult:
+    # One savepoint for the whole use (the ledger's part has none of its own): a refusal, of
+    # the budget say, rolls back everything this attempt spent.
     with transaction.atomic():
-        result = redemption_create(
+        result = redemption_record(
             customer=customer,
             benefit_code=benefit_code,
             channel=channel,
@@ -264,11 +307,12 @@ def _use_request(
             recorded_by=recorded_by,
             today=today,
             purchases_only=purchases_only,
+            also_read=[suppliers_statement(benefit_code)],
         )
         redemption = result.redemption
+        delivering = suppliers_from_rows(result.also_read[0])
         day = today or timezone.localdate(redemption.created_at)
         if redemption.status != RedemptionStatus.HELD:
-            delivering = suppliers_for(redemption.benefit_id)
             use_charge(
                 redemption=redemption,
                 supplier_id=delivering[0][0].pk if delivering else None,
@@ -277,7 +321,7 @@ def _use_request(
             return UseResult(redemption, result.remaining)
         now = redemption.created_at
         fulfilment, claimed = _fulfilment_open(
-            redemption, actor=Actor.of(recorded_by), now=now, today=day
+            redemption, candidates=delivering, actor=Actor.of(recorded_by), now=now, today=day
         )
         use_charge(redemption=redemption, supplier_id=fulfilment.supplier_id, today=day)
         if claimed is not None:

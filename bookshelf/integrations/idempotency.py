@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,13 +44,49 @@ def idempotency_key_check(key: str | None) -> str:
     return key
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, dict[str, Any], bool]:
-    if record.fingerprint != fingerprint:
+TABLE = IdempotencyRecord._meta.db_table
+# Hand-written: these run on every spending request, where the ORM's construction of the
+# statements cost more than the database's answer.
+_STORED_SQL = (
+    f"SELECT fingerprint, status_code, body FROM {TABLE} "  # noqa: S608
+    "WHERE client_ref = %s AND key = %s"
+)
+# The first request with a key inserts its record; a concurrent one with the same key waits on
+# the unique index until the first commits, then inserts nothing (and replays).
+_CLAIM_SQL = (
+    f"INSERT INTO {TABLE} (client_ref, key, fingerprint, status_code, body, created_at) "  # noqa: S608
+    "VALUES (%s, %s, %s, 0, %s, %s) ON CONFLICT (client_ref, key) DO NOTHING RETURNING id"
+)
+_ANSWER_SQL = f"UPDATE {TABLE} SET status_code = %s, body = %s WHERE id = %s"  # noqa: S608
+
+
+def _stored(client_ref: str, key: str) -> tuple[str, int, dict[str, Any]] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_STORED_SQL, [client_ref, key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    body = row[2]
+    return row[0], row[1], json.loads(body) if isinstance(body, (str, bytes)) else body
+
+
+def _replay(
+    stored: tuple[str, int, dict[str, Any]], fingerprint: str
+) -> tuple[int, dict[str, Any], bool]:
+    if stored[0] != fingerprint:
         raise Unprocessable(
             IntegrationErrorCode.IDEMPOTENCY_KEY_REUSED,
             _("This Idempotency-Key was already used with a different request."),
         )
-    return record.status_code, record.body, True
+    return stored[1], stored[2], True
+
+
+def _claim(client_ref: str, key: str, fingerprint: str) -> int | None:
+    """The new record's id, or None when the key is already recorded."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [client_ref, key, fingerprint, "{}", timezone.now()])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def idempotent_call(
@@ -60,28 +96,29 @@ def idempotent_call(
     fingerprint: str,
     run: Callable[[], tuple[int, dict[str, Any]]],
 ) -> tuple[int, dict[str, Any], bool]:
-    """Run `run` once per (client, key). Returns (status, body, replayed)."""
+    """Run `run` once per (client, key). Returns (status, body, replayed).
+
+    Three statements for a new key (the look-up, the record, its answer), one for a replay.
+    The record is claimed in the transaction of the work: if `run` raises, both roll back and
+    a retry runs again."""
     if not key:
         status, body = run()
         return status, body, False
-    existing = IdempotencyRecord.objects.filter(client_ref=client_ref, key=key).first()
-    if existing is not None:
-        return _replay(existing, fingerprint)
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                client_ref=client_ref, key=key, fingerprint=fingerprint
-            )
+    stored = _stored(client_ref, key)
+    if stored is not None:
+        return _replay(stored, fingerprint)
+    with transaction.atomic():
+        record_id = _claim(client_ref, key, fingerprint)
+        if record_id is not None:
             status, body = run()
-            record.status_code = status
-            record.body = body
-            record.save(update_fields=["status_code", "body"])
-    except IntegrityError:
-        existing = IdempotencyRecord.objects.filter(client_ref=client_ref, key=key).first()
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint)
-    return status, body, False
+            with connection.cursor() as cursor:
+                cursor.execute(_ANSWER_SQL, [status, json.dumps(body), record_id])
+            return status, body, False
+    # A concurrent request with this key committed first (we waited for it): its answer.
+    stored = _stored(client_ref, key)
+    if stored is None:
+        raise IntegrityError(f"idempotency record {client_ref}:{key} vanished")
+    return _replay(stored, fingerprint)
 
 
 def idempotency_prune(*, older_than_hours: int | None = None, batch_size: int = 5000) -> int:

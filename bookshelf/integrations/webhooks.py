@@ -39,6 +39,7 @@ from .models import (
     WebhookSubscription,
 )
 from .outbox import Outbox, outbox_register
+from .subscribers import subscribers
 from .webhook_access import (
     subscription_event_types_check,
     subscription_may_receive,
@@ -146,9 +147,7 @@ def event_emit(event_type: str, payload: dict[str, Any]) -> WebhookEvent | None:
     A change that rolls back takes its event with it: nothing is ever sent for it.
     """
     now = timezone.now()
-    subscriptions = [
-        s for s in subscriptions_listening() if subscription_may_receive(s, event_type, now=now)
-    ]
+    subscriptions = [s for s in subscribers() if subscription_may_receive(s, event_type, now=now)]
     if not subscriptions:
         return None
     event = WebhookEvent.objects.create(

@@ -72,6 +72,19 @@ class Allowance(NamedTuple):
             condition["used__lt"] = self.quota
         return condition
 
+    def balance_condition_sql(self, alias: str) -> tuple[str, list[int]]:
+        """`balance_condition` as SQL on the balance row named `alias`, and its parameters:
+        the hand-written spend's limit (always true when nothing limits it)."""
+        condition = self.balance_condition()
+        if not condition:
+            return "1 = 1", []
+        parts = [f"{alias}.{name.removesuffix('__lt')} < %s" for name in condition]
+        return " AND ".join(parts), list(condition.values())
+
+    def fresh_balance_spendable(self) -> bool:
+        """May a balance row not yet made (nothing used) take a use? Not under a limit of 0."""
+        return all(limit > 0 for limit in self.balance_condition().values())
+
     def with_balance(self, *, used: int, family_used: int) -> Allowance:
         """The same allowance at a balance row's counters (after a spend, say)."""
         if self.source == Source.FAMILY:

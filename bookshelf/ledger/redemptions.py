@@ -8,17 +8,17 @@ the counter and the usage rollup move in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.models import Benefit, BenefitStatus, FulfilmentKind
-from benefits.selectors import benefit_get
+from config.db_batch import Statement
 from config.exceptions import Conflict, DomainError, NotAllowed
 from config.metrics import REDEMPTIONS
 from config.users import acting_user
@@ -27,13 +27,7 @@ from customers.models import Customer
 from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from ..shelf.error_codes import ShelfErrorCode
-from ..shelf.selectors import (
-    CellView,
-    Ineligible,
-    benefit_view,
-    period_bounds,
-    shelf_cells_for_benefit,
-)
+from ..shelf.selectors import CellView, Ineligible, benefit_view, period_bounds
 from .allowance import (
     Allowance,
     Draw,
@@ -43,8 +37,8 @@ from .allowance import (
     purchase_allowance,
 )
 from .error_codes import LedgerErrorCode
-from .household import Household, household_load
 from .models import Channel, Purchase, QuotaBalance, Redemption, RedemptionStatus, Source
+from .redemption_reads import UseReads, use_reads
 from .usage import usage_record
 
 
@@ -63,6 +57,8 @@ class _Option:
 class RedemptionResult:
     redemption: Redemption
     remaining: int | None
+    # The rows of the caller's `also_read` statements, in order.
+    also_read: list[list[Any]] = field(default_factory=list)
 
 
 def _not_held(benefit: Benefit) -> DomainError:
@@ -88,9 +84,10 @@ def refuse(problem: Ineligible) -> NotAllowed:
 
 
 def _share_options(
-    household: Household, benefit: Benefit, beneficiary_no: str, today: date
+    reads: UseReads, beneficiary_no: str, today: date
 ) -> tuple[Customer, list[_Option]]:
     """The customer shares their own tier allowance with a family member."""
+    household, benefit = reads.household, reads.benefit
     customer = household.customer
     relative = household.relative(beneficiary_no)
     if relative is None:
@@ -105,7 +102,7 @@ def _share_options(
             _("This benefit cannot be shared with family."),
             field="benefit",
         )
-    cell = shelf_cells_for_benefit(benefit=benefit, tiers={customer.tier}).get(customer.tier)
+    cell = reads.cells.get(customer.tier)
     if cell is None:
         raise _not_held(benefit)
     problem = family_share_problem(
@@ -116,14 +113,13 @@ def _share_options(
     return relative, [_Option(Source.FAMILY, customer, cell)]
 
 
-def _own_options(
-    household: Household, benefit: Benefit, today: date, purchases_only: bool = False
-) -> list[_Option]:
+def _own_options(reads: UseReads, today: date, purchases_only: bool = False) -> list[_Option]:
     """The customer's own tier cell, then their purchases (soonest expiry first), then family
     members' shared allowances; or why there are none. `purchases_only`: the purchases alone
     (a use the insurer's budget refused may still be paid with what the customer bought)."""
+    household, benefit = reads.household, reads.benefit
     customer = household.customer
-    cells = shelf_cells_for_benefit(benefit=benefit, tiers={m.tier for m in household.members})
+    cells = reads.cells_of({m.tier for m in household.members})
     problems: list[Ineligible] = []
     draws = list(
         household_draws(
@@ -133,15 +129,10 @@ def _own_options(
             problems=problems,
         )
     )
-    purchases = Purchase.objects.filter(
-        customer=customer,
-        benefit=benefit,
-        valid_from__lte=today,
-        valid_until__gte=today,
-        uses_used__lt=F("uses_granted"),
-    ).order_by("valid_until", "pk")
-    purchase_view = benefit_view(benefit)
-    options = [_Option(Source.PURCHASE, customer, purchase_view, p) for p in purchases]
+    options = []
+    if reads.purchases:
+        purchase_view = benefit_view(benefit)
+        options = [_Option(Source.PURCHASE, customer, purchase_view, p) for p in reads.purchases]
     if not purchases_only:
         options = [
             *(_Option(d.source, d.holder, d.view) for d in draws if d.source == Source.TIER),
@@ -155,23 +146,36 @@ def _own_options(
 
 def redemption_options(
     *,
-    customer: Customer,
-    benefit: Benefit,
+    reads: UseReads,
     beneficiary_no: str | None = None,
     today: date,
     purchases_only: bool = False,
-) -> tuple[Customer, list[_Option], dict[int, date]]:
+) -> tuple[Customer, list[_Option]]:
     """The ways this use could be paid for, in the order they are tried, or why there are none.
 
     Without a beneficiary: the customer's own tier cell, then their purchases (soonest expiry
     first), then family members' shared allowances. With a beneficiary: the customer shares
     their own tier allowance with that family member.
     """
-    household = household_load(customer=customer)
+    customer = reads.household.customer
     if beneficiary_no and beneficiary_no != customer.customer_no:
-        beneficiary, options = _share_options(household, benefit, beneficiary_no, today)
-        return beneficiary, ([] if purchases_only else options), household.anchors
-    return customer, _own_options(household, benefit, today, purchases_only), household.anchors
+        beneficiary, options = _share_options(reads, beneficiary_no, today)
+        return beneficiary, ([] if purchases_only else options)
+    return customer, _own_options(reads, today, purchases_only)
+
+
+BALANCE_TABLE = QuotaBalance._meta.db_table
+# One statement takes a use of a tier allowance: the period's balance row is created holding
+# it, or, when it exists, moved only while it is below its limits (`balance_condition`); two
+# requests for the last use cannot both win (the upsert locks the row, and the condition is
+# checked on the row as the other left it).
+_SPEND_SQL = (
+    f"INSERT INTO {BALANCE_TABLE} AS q "  # noqa: S608
+    "(holder_id, benefit_id, period_start, period_end, used, family_used, held) "
+    "VALUES (%s, %s, %s, %s, 1, %s, %s) ON CONFLICT (holder_id, benefit_id, period_start) "
+    "DO UPDATE SET used = q.used + 1, family_used = q.family_used + %s, held = q.held + %s "
+    "WHERE {condition} RETURNING used, family_used"
+)
 
 
 def _spend_tier(
@@ -182,37 +186,38 @@ def _spend_tier(
     draw = Draw(option.source, option.holder, option.view, option.holder.pk)
     period = period_bounds(option.view.period, today, anchor)
     allowance = draw_allowance(draw, period=period)
-    balance, _created = QuotaBalance.objects.get_or_create(
-        holder=option.holder,
-        benefit_id=option.view.benefit_id,
-        period_start=period[0],
-        defaults={"period_end": period[1]},
-    )
-    rows = QuotaBalance.objects.filter(pk=balance.pk, **allowance.balance_condition())
-    moves: dict[str, Any] = {"used": F("used") + 1}
-    if option.source == Source.FAMILY:
-        moves["family_used"] = F("family_used") + 1
-    if hold:
-        moves["held"] = F("held") + 1
-    updated = rows.update(**moves)
-    if not updated:
+    if not allowance.fresh_balance_spendable():
+        return None  # a limit of zero: not even a new balance row may take a use
+    condition, limits = allowance.balance_condition_sql("q")
+    family, held = int(option.source == Source.FAMILY), int(hold)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SPEND_SQL.format(condition=condition),
+            [draw.holder_id, option.view.benefit_id, *period, family, held, family, held, *limits],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
-    balance.refresh_from_db(fields=["used", "family_used"])
-    return allowance.with_balance(used=balance.used, family_used=balance.family_used)
+    return allowance.with_balance(used=row[0], family_used=row[1])
+
+
+PURCHASE_TABLE = Purchase._meta.db_table
+_SPEND_PURCHASE_SQL = (
+    f"UPDATE {PURCHASE_TABLE} SET uses_used = uses_used + 1, uses_held = uses_held + %s, "  # noqa: S608
+    "updated_at = %s WHERE id = %s AND uses_used < uses_granted AND valid_until >= %s "
+    "RETURNING uses_used"
+)
 
 
 def _spend_purchase(
     purchase: Purchase, *, holder: Customer, today: date, hold: bool = False
 ) -> Allowance | None:
-    moves: dict[str, Any] = {"uses_used": F("uses_used") + 1, "updated_at": timezone.now()}
-    if hold:
-        moves["uses_held"] = F("uses_held") + 1
-    updated = Purchase.objects.filter(
-        pk=purchase.pk, uses_used__lt=F("uses_granted"), valid_until__gte=today
-    ).update(**moves)
-    if not updated:
+    with connection.cursor() as cursor:
+        cursor.execute(_SPEND_PURCHASE_SQL, [int(hold), timezone.now(), purchase.pk, today])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    purchase.refresh_from_db(fields=["uses_used"])
+    purchase.uses_used = row[0]
     return purchase_allowance(
         purchase_id=purchase.pk,
         holder=holder,
@@ -249,9 +254,10 @@ def redemption_create(
     purchases_only: bool = False,
 ) -> RedemptionResult:
     """Record one use of a benefit, spending the first allowance that has a use left
-    (`purchases_only`: only what the customer bought)."""
-    try:
-        result = _redemption_create(
+    (`purchases_only`: only what the customer bought). Atomic on its own: a refusal leaves
+    the caller's transaction as it was."""
+    with transaction.atomic():
+        return redemption_record(
             customer=customer,
             benefit_code=benefit_code,
             channel=channel,
@@ -261,6 +267,38 @@ def redemption_create(
             today=today,
             purchases_only=purchases_only,
         )
+
+
+def redemption_record(
+    *,
+    customer: Customer,
+    benefit_code: str,
+    channel: str = Channel.APP,
+    beneficiary_no: str | None = None,
+    idempotency_key: str = "",
+    recorded_by: Any = None,
+    today: date | None = None,
+    purchases_only: bool = False,
+    also_read: Sequence[Statement] = (),
+) -> RedemptionResult:
+    """`redemption_create` inside the caller's atomic block, which must end with the error
+    (no savepoint of its own: what it spent before a refusal rolls back with the caller's
+    block). `also_read`: the caller's own reads, sent in the use's one round trip of reads;
+    their rows come back in `RedemptionResult.also_read`."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("redemption_record runs inside the caller's transaction.atomic()")
+    try:
+        result = _redemption_record(
+            customer=customer,
+            benefit_code=benefit_code,
+            channel=channel,
+            beneficiary_no=beneficiary_no,
+            idempotency_key=idempotency_key,
+            recorded_by=recorded_by,
+            today=today,
+            purchases_only=purchases_only,
+            also_read=also_read,
+        )
     except DomainError as exc:
         REDEMPTIONS.labels(result=exc.code).inc()
         raise
@@ -268,8 +306,7 @@ def redemption_create(
     return result
 
 
-@transaction.atomic
-def _redemption_create(
+def _redemption_record(
     *,
     customer: Customer,
     benefit_code: str,
@@ -278,20 +315,19 @@ def _redemption_create(
     idempotency_key: str,
     recorded_by: Any,
     today: date | None,
-    purchases_only: bool = False,
+    purchases_only: bool,
+    also_read: Sequence[Statement],
 ) -> RedemptionResult:
     if channel not in Channel.values:
         raise DomainError(LedgerErrorCode.INVALID, _("Unknown channel."), field="channel")
     now = timezone.now()
     today = today or timezone.localdate(now)
-    benefit = benefit_get(code=benefit_code)
-    beneficiary, options, anchors = redemption_options(
-        customer=customer,
-        benefit=benefit,
-        beneficiary_no=beneficiary_no,
-        today=today,
-        purchases_only=purchases_only,
+    reads = use_reads(customer=customer, benefit_code=benefit_code, today=today, also=also_read)
+    benefit = reads.benefit
+    beneficiary, options = redemption_options(
+        reads=reads, beneficiary_no=beneficiary_no, today=today, purchases_only=purchases_only
     )
+    anchors = reads.household.anchors
     # A benefit a supplier delivers is held now and settled when it is fulfilled.
     hold = benefit.fulfilment_kind != FulfilmentKind.INSTANT
     for option in options:
@@ -328,7 +364,7 @@ def _redemption_create(
                 WebhookEventType.REDEMPTION_COMPLETED,
                 redemption_event(redemption, spent.remaining),
             )
-        return RedemptionResult(redemption=redemption, remaining=spent.remaining)
+        return RedemptionResult(redemption, spent.remaining, reads.also)
     if all(o.source == Source.FAMILY for o in options):
         raise Conflict(
             LedgerErrorCode.FAMILY_ALLOWANCE_EXHAUSTED,

@@ -9,7 +9,7 @@ from .channels import channel_claim_check
 from .feedback import redemption_feedback_create
 from .partitions import redemption_partitions_ensure
 from .purchases import purchase_create
-from .redemptions import RedemptionResult, redemption_create, redemption_event
+from .redemptions import RedemptionResult, redemption_create, redemption_event, redemption_record
 from .usage import usage_prune, usage_rebuild
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "redemption_event",
     "redemption_feedback_create",
     "redemption_partitions_ensure",
+    "redemption_record",
     "usage_prune",
     "usage_rebuild",
 ]

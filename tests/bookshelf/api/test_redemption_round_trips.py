@@ -1,0 +1,88 @@
+"""The queries of a redemption through the API, pinned: a new use, its replay, a refusal.
+
+A new use of an instant benefit without a supplier: the API client's token and the customer
+(the view's), the Idempotency-Key's look-up, its record (in the key's transaction: a savepoint
+inside the test's own), the use's savepoint, its reads in one round trip (benefit, family,
+policies, cells, purchases, suppliers: six statements), the balance's upsert, the redemption,
+the usage rollup, the budgets covering it, the savepoints' releases and the key's answer.
+The webhook subscribers come from the process's memo (a Redis GET), not the database."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bookshelf.integrations.subscribers import subscribers_changed
+from bookshelf.models import QuotaBalance, Redemption
+from customers.models import Tier
+from tests.bookshelf.api.conftest import post_json
+from tests.factories import make_benefit, make_customer
+
+pytestmark = pytest.mark.django_db
+
+# Before this pin (the same test on the code before it): 25, 3 and 21 queries.
+NEW_USE = 19
+REPLAY = 3  # the token, the customer, the stored answer
+REFUSED = 17  # no use left: the reads, the upsert, and the savepoints rolled back
+
+
+def url(customer):
+    return f"/api/v1/customers/{customer.customer_no}/redemptions"
+
+
+def _statements(context: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in context.captured_queries]
+
+
+def _settled(on_commit) -> None:
+    """As in production, where the API client was made in an earlier, committed transaction
+    (a change only this test's open transaction sees is never memoised)."""
+    with on_commit(execute=True):
+        subscribers_changed()
+
+
+def test_a_new_use_and_its_replay_take_a_pinned_number_of_queries(
+    app_api, django_capture_on_commit_callbacks
+):
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 3})
+    _settled(django_capture_on_commit_callbacks)
+    post_json(app_api, url(customer), {"benefit": benefit.code}, key="warm")
+    with CaptureQueriesContext(connection) as new:
+        first = post_json(app_api, url(customer), {"benefit": benefit.code}, key="k-1")
+    assert first.status_code == 201
+    sent = _statements(new)
+    assert len(sent) == NEW_USE, "\n".join(sent)
+    assert not [s for s in sent if "bookshelf_webhooksubscription" in s]
+    with CaptureQueriesContext(connection) as replay:
+        again = post_json(app_api, url(customer), {"benefit": benefit.code}, key="k-1")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert len(replay.captured_queries) == REPLAY, "\n".join(_statements(replay))
+    assert QuotaBalance.objects.get(holder=customer, benefit=benefit).used == 2
+
+
+def test_a_refused_use_stops_at_the_balance(app_api, django_capture_on_commit_callbacks):
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 1})
+    _settled(django_capture_on_commit_callbacks)
+    assert post_json(app_api, url(customer), {"benefit": benefit.code}).status_code == 201
+    with CaptureQueriesContext(connection) as refused:
+        response = post_json(app_api, url(customer), {"benefit": benefit.code})
+    assert response.status_code == 409
+    assert response.json()["code"] == "quota_exhausted"
+    assert len(refused.captured_queries) == REFUSED, "\n".join(_statements(refused))
+    assert Redemption.objects.filter(holder=customer).count() == 1
+    assert QuotaBalance.objects.get(holder=customer, benefit=benefit).used == 1
+
+
+def test_a_first_use_creates_its_balance_row_holding_it(app_api):
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 2})
+    assert not QuotaBalance.objects.filter(holder=customer).exists()
+    body = post_json(app_api, url(customer), {"benefit": benefit.code}).json()
+    assert body["remaining"] == 1
+    balance = QuotaBalance.objects.get(holder=customer, benefit=benefit)
+    assert (balance.used, balance.family_used, balance.held) == (1, 0, 0)
+    assert balance.period_start.isoformat() == body["period_start"]
