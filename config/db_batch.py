@@ -104,3 +104,36 @@ class Key:
     def at(self, count: int) -> list[Any]:
         """The parameters of `count` uses of this key, in order."""
         return list(self.params) * count
+
+
+# -- typed reads in one round trip -------------------------------------------------------------
+# Reads whose rows become model instances (every column, in the cursor's own types: decimals,
+# JSON, booleans) go as separate statements in psycopg's pipeline mode instead: still one round
+# trip on PostgreSQL, one after another elsewhere, each one seen by Django's cursor wrapper.
+Statement = tuple[str, Sequence[Any]]
+
+
+def fetch_pipelined(
+    statements: Sequence[Statement | Read], *, using: str = "default"
+) -> list[list[Any]]:
+    """The rows of each statement, in order, as the cursor gives them (reads only)."""
+    connection = connections[using]
+    plain = [(s.sql, s.params) if isinstance(s, Read) else s for s in statements]
+    connection.ensure_connection()
+    if connection.vendor != "postgresql" or len(plain) < 2:
+        return [_fetch(connection, sql, params) for sql, params in plain]
+    cursors = [connection.cursor() for _ in plain]
+    try:
+        with connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, plain, strict=True):
+                cursor.execute(sql, params)
+            return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _fetch(connection: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

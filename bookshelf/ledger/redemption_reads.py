@@ -3,10 +3,10 @@
 The benefit (with its category and eligibility rules), the household (family and in-force
 policies: `household_statements`), the benefit's shelf cells in every tier and the customer's
 open purchases of it are independent of each other once they are keyed on the benefit's code,
-so they go together (`config.db_batch`: one round trip on PostgreSQL), with any statement the
-caller adds (the fulfilment adds the benefit's suppliers). Hand-written statements, turned into
-the same model instances and `CellView`s the ORM's queries gave: on the write path the ORM's
-construction of seven queries cost more than the database's answers.
+so they go together (`config.db_batch.fetch_pipelined`: one round trip on PostgreSQL), with
+any statement the caller adds (the fulfilment adds the benefit's suppliers). Hand-written
+statements, turned into the same model instances and `CellView`s the ORM's queries gave: on
+the write path the ORM's construction of seven queries cost more than the database's answers.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from benefits.error_codes import BenefitErrorCode
 from benefits.models import Benefit, Category
-from config.db_batch import Statement, fetch_batch
+from config.db_batch import Key, Statement, fetch_pipelined
 from config.exceptions import NotFound
 from customers.models import Customer
 
@@ -106,10 +106,10 @@ def use_reads(
 ) -> UseReads:
     """Everything a use of `benefit_code` reads, one round trip; `benefit_not_found` (404)
     when no benefit has that code."""
-    rows = fetch_batch(
+    rows = fetch_pipelined(
         [
             (BENEFIT_SQL, [benefit_code]),
-            *household_statements(customer),
+            *household_statements(Key.of(customer.pk)),
             (CELLS_SQL, [benefit_code]),
             (PURCHASES_SQL, [customer.pk, benefit_code, today, today]),
             *also,

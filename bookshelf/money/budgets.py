@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
