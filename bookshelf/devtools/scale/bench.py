@@ -39,6 +39,7 @@ from django.conf import settings
 
 from .openloop import openloop_table
 from .probes import percentile
+from .profile_redeem import redeem_profile_table
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -332,6 +333,11 @@ class Bench:
     def measure_recommendations(self) -> None:
         self.say("  recommendations (if built)")
         self.results["recommendations"] = self.probe("main", "recommendations")
+
+    def measure_redeem_profile(self) -> None:
+        self.say("  where a redemption's milliseconds go (stage clock and cProfile)")
+        kwargs = {"redemptions": 20} if self.config.smoke else {}
+        self.results["redeem_profile"] = self.probe("main", "redeem_profile", **kwargs)
 
     def measure_openloop(self) -> None:
         self.say("  open-loop load on gunicorn: capacity of /healthz, the centre, recommendations")
@@ -709,6 +715,12 @@ class Bench:
             f"on other customers of the same shape: {c['raw_requests']} attempts in "
             f"{c['raw_seconds']:.2f} s.",
             "",
+            "Where the milliseconds of one redemption go, in-process through the WSGI "
+            "application (the same stack, no socket), on customers the probe above did not "
+            "touch: the stage clock (Python's `sys.monitoring` on the functions that open each "
+            "stage) times the stages, cProfile the functions.",
+            "",
+            redeem_profile_table(r["redeem_profile"]),
             "**4. Shelf review.** `manage.py review_shelf --dry-run` (every step, then rolled "
             "back so the run can be repeated) over the 90-day window ending on the seed's day, "
             "in its own process; wall time includes starting Django. The limit is one "
@@ -799,6 +811,7 @@ class Bench:
         self.say("Measuring")
         self.measure_reads()
         self.measure_contention()
+        self.measure_redeem_profile()
         self.measure_review()
         self.measure_tiers()
         self.measure_values()

@@ -1177,7 +1177,15 @@ def probe_openloop(**kwargs: Any) -> dict[str, Any]:
     return run(**kwargs)
 
 
+def probe_redeem_profile(**kwargs: Any) -> dict[str, Any]:
+    """Where a redemption's milliseconds go (bookshelf.devtools.scale.profile_redeem)."""
+    from .profile_redeem import probe_redeem_profile as run
+
+    return run(**kwargs)
+
+
 PROBES["openloop"] = probe_openloop
+PROBES["redeem_profile"] = probe_redeem_profile
 
 
 def run_probe(name: str, **kwargs: Any) -> dict[str, Any]:
