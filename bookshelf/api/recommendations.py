@@ -93,7 +93,8 @@ def limit_of(request: Request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return LIMIT_DEFAULT
-    if raw.isascii() and raw.isdigit() and LIMIT_MIN <= int(raw) <= LIMIT_MAX:
+    # At most two digits: a huge number is never converted (and is the serializer's 400).
+    if len(raw) <= 2 and raw.isascii() and raw.isdigit() and LIMIT_MIN <= int(raw) <= LIMIT_MAX:
         return int(raw)
     params = LimitSerializer(data=request.query_params)
     params.is_valid(raise_exception=True)

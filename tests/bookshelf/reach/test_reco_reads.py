@@ -164,3 +164,23 @@ def test_the_cheap_scorer_and_the_pointing_rule_agree_with_the_explained_score()
             explained, reasons = reco._score(c, ctx, weights)
             assert score(c) == explained
             assert pointed_at(c, ctx, weights) == any(r != "not used yet" for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "count"),
+    [
+        ("", 200, 5),
+        ("?limit=07", 200, 7),
+        ("?limit=3.0", 200, 3),
+        ("?limit=٣", 200, 3),
+        ("?limit=-1", 400, 0),
+    ],
+)
+def test_the_limit_is_read_as_the_serializer_reads_it(app_api, query, status, count):
+    customer = make_customer(tier=Tier.GOLD)
+    for _ in range(8):
+        make_benefit(cells={Tier.GOLD: 2})
+    response = app_api.get(f"/api/v1/customers/{customer.customer_no}/recommendations{query}")
+    assert response.status_code == status
+    if status == 200:
+        assert len(response.json()["recommendations"]) == count
