@@ -16,13 +16,13 @@ from bookshelf.ledger.selectors import usage_recent
 from bookshelf.ledger.services import redemption_create
 from bookshelf.models import CustomerValue, RecommendationWeights
 from bookshelf.reach import recommendations as reco
-from bookshelf.reach.recommendations import Candidate, RecoContext, pointed_at
 from bookshelf.reach.reco_reads import (
     consents_from_rows,
     consents_read,
     uses_from_rows,
     uses_read,
 )
+from bookshelf.reach.recommendations import Candidate, RecoContext, pointed_at
 from bookshelf.reach.selectors import recommendations_for_customer
 from bookshelf.reach.services import customer_event_record
 from config.db_batch import fetch_batch
