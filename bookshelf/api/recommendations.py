@@ -77,8 +77,28 @@ class RecommendationsSerializer(serializers.Serializer):
     you_might_add = RecommendationSerializer(many=True)
 
 
+LIMIT_MIN, LIMIT_MAX, LIMIT_DEFAULT = 1, 50, 5
+
+
 class LimitSerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=50, default=5)
+    limit = serializers.IntegerField(
+        min_value=LIMIT_MIN, max_value=LIMIT_MAX, default=LIMIT_DEFAULT
+    )
+
+
+def limit_of(request: Request) -> int:
+    """The `limit` asked for: a plain number in range is read as it is; anything else goes
+    through the serializer, whose error is the answer (building it costs more than the rest
+    of the parsing)."""
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return LIMIT_DEFAULT
+    # At most two digits: a huge number is never converted (and is the serializer's 400).
+    if len(raw) <= 2 and raw.isascii() and raw.isdigit() and LIMIT_MIN <= int(raw) <= LIMIT_MAX:
+        return int(raw)
+    params = LimitSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return int(params.validated_data["limit"])
 
 
 class RecommendationsView(CustomerScopedView):
@@ -129,11 +149,7 @@ class RecommendationsView(CustomerScopedView):
         ],
     )
     def get(self, request: Request, customer_no: str) -> Response:
-        params = LimitSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        result = recommendations_for_customer(
-            customer=self.get_customer(), limit=params.validated_data["limit"]
-        )
+        result = recommendations_for_customer(customer=self.get_customer(), limit=limit_of(request))
         return Response(
             {
                 "customer_no": result.customer.customer_no,

@@ -20,7 +20,7 @@ from .channels import STAFF_CHANNELS, channel_default, channels_claimable
 from .history import purchase_history, redemption_for_customer, redemption_history
 from .household import Household, household_load, policy_facts
 from .partitions import Partition, is_partitioned, partitions_list
-from .usage import WINDOW_MONTHS, usage_recent
+from .usage import WINDOW_MONTHS, usage_recent, window_start
 
 __all__ = [
     "STAFF_CHANNELS",
@@ -53,4 +53,5 @@ __all__ = [
     "redemption_history",
     "redemptions_self_cancellable",
     "usage_recent",
+    "window_start",
 ]

@@ -14,9 +14,9 @@ not why (`PushAction`: no consent for any push channel, or an add-on not bought 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -28,22 +28,23 @@ from django.utils.translation import ngettext
 
 from benefits.text import translated
 from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
+from config.db_batch import fetch_batch
 from config.display import join_list
 from customers.models import ConsentPurpose, Customer, ProductLine, ProfileTag, Relation, Tier
-from customers.selectors import ConsentSet, consents_current
+from customers.selectors import ConsentSet
 
 from ..ledger.models import Redemption, RedemptionStatus
 from ..ledger.selectors import (
     Bookshelf,
     Household,
     ShelfEntry,
-    bookshelf_for_customer,
+    bookshelf_from_rows,
+    centre_statements,
     usage_recent,
 )
-from ..shelf.selectors import CellView, benefit_tags
+from ..shelf.selectors import SHELF_VERSION_KEY, CellView, benefit_tags
 from .error_codes import ReachErrorCode
 from .models import (
-    CustomerEvent,
     CustomerValue,
     EventKind,
     PeerUsage,
@@ -51,6 +52,16 @@ from .models import (
     Segment,
 )
 from .pushes import PUSH_CONSENT
+from .reco_reads import (
+    consents_from_rows,
+    consents_read,
+    events_from_rows,
+    events_read,
+    segment_from_rows,
+    segment_read,
+    uses_from_rows,
+    uses_read,
+)
 
 # What each life event makes relevant: top categories and profile tags.
 EVENT_AFFINITY: dict[str, dict[str, set[str]]] = {
@@ -271,30 +282,105 @@ def _score(
     return round(score, 4), reasons
 
 
-def rank(
-    candidates: list[Candidate], ctx: RecoContext, weights: RecommendationWeights, limit: int
-) -> list[Recommendation]:
-    """Deterministic: by score, then code."""
-    scored = sorted(
-        ((_score(c, ctx, weights, explain=False)[0], c) for c in candidates),
-        key=lambda sc: (-sc[0], sc[1].code),
-    )
-    shown = []
-    for score, c in scored[:limit]:
-        shown.append(
-            Recommendation(
-                code=c.code,
-                name_en=c.name_en,
-                name_zh_hans=c.name_zh_hans,
-                category=c.category_code,
-                score=score,
-                reasons=_score(c, ctx, weights)[1],
-                remaining=c.remaining,
-                period_end=c.period_end,
-                price=c.price,
-            )
+def _event_bonus(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> float | None:
+    """The life-event part of the score: from the newest event that makes the candidate
+    relevant (None: no event does)."""
+    top = c.category_code.split(".")[0]
+    for kind, day in ctx.events:
+        affinity = EVENT_AFFINITY.get(kind, {})
+        if top in affinity.get("categories", set()) or c.tags & affinity.get("tags", set()):
+            days = (ctx.today - day).days
+            return w.life_event * (1.0 - min(days, w.event_window_days) / (2 * w.event_window_days))
+    return None
+
+
+def _scorer(ctx: RecoContext, w: RecommendationWeights) -> Callable[[Candidate], float]:
+    """`_score` without its reasons, with what depends only on the customer worked out once:
+    ranking scores every candidate of a shelf (a hundred and more for the high-net-worth).
+    The same additions in the same order as `_score`, so the same float."""
+    tags, family = ctx.tags, set(ctx.family_tags)
+    expiring_by = ctx.today + timedelta(days=w.expiring_days)
+    winback = ctx.segment in WINBACK_SEGMENTS
+    peers, uses, lines = ctx.peers, ctx.uses, ctx.product_lines
+
+    def score(c: Candidate) -> float:
+        total = 0.0
+        if c.tags:
+            for _tag in range(len(c.tags & tags)):
+                total += w.profile_tag
+            for _tag in range(len(c.tags & family)):
+                total += w.family
+        if ctx.events:
+            bonus = _event_bonus(c, ctx, w)
+            if bonus is not None:
+                total += bonus
+        if c.remaining and c.quota and c.period_end is not None and c.period_end <= expiring_by:
+            total += w.expiring * c.remaining / c.quota
+        share = peers.get(c.benefit_id, 0.0)
+        if share:
+            total += w.peers * share
+        used = uses.get(c.benefit_id, 0)
+        if used:
+            total += w.habit * min(used, 3) / 3
+            if winback:
+                total += w.habit
+        else:
+            total += w.novelty
+        if c.requires_product_line and c.requires_product_line in lines:
+            total += w.product_line
+        return round(total, 4)
+
+    return score
+
+
+def pointed_at(c: Candidate, ctx: RecoContext, w: RecommendationWeights) -> bool:
+    """Whether something about the customer points at the candidate: `_score` would give it
+    a reason besides "not used yet" (a tag, the family, an event, an expiring quota, peers,
+    their own use, their policy)."""
+    return bool(
+        c.tags & ctx.tags
+        or c.tags & set(ctx.family_tags)
+        or (ctx.events and _event_bonus(c, ctx, w) is not None)
+        or (
+            c.remaining
+            and c.quota
+            and c.period_end is not None
+            and (c.period_end - ctx.today).days <= w.expiring_days
         )
-    return shown
+        or ctx.peers.get(c.benefit_id, 0.0) >= PEER_MIN_SHARE
+        or ctx.uses.get(c.benefit_id, 0)
+        or (c.requires_product_line and c.requires_product_line in ctx.product_lines)
+    )
+
+
+def rank(
+    candidates: list[Candidate],
+    ctx: RecoContext,
+    weights: RecommendationWeights,
+    limit: int,
+    *,
+    pointed: bool = False,
+) -> list[Recommendation]:
+    """Deterministic: by score, then code; only the `limit` shown are explained. `pointed`:
+    only candidates something about the customer points at (`pointed_at`)."""
+    score = _scorer(ctx, weights)
+    scored = sorted(((score(c), c) for c in candidates), key=lambda sc: (-sc[0], sc[1].code))
+    if pointed:
+        scored = [sc for sc in scored if pointed_at(sc[1], ctx, weights)]
+    return [
+        Recommendation(
+            code=c.code,
+            name_en=c.name_en,
+            name_zh_hans=c.name_zh_hans,
+            category=c.category_code,
+            score=score_,
+            reasons=_score(c, ctx, weights)[1],
+            remaining=c.remaining,
+            period_end=c.period_end,
+            price=c.price,
+        )
+        for score_, c in scored[:limit]
+    ]
 
 
 # -- from a benefit centre to a context: the live path and the evaluation share these ------
@@ -408,28 +494,16 @@ def peer_shares(*, tier: int, band: int, cached: Any = None) -> dict[int, float]
     return shares
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
     """Completed uses in the last twelve months, from the monthly rollup (`ledger.usage`)."""
     return usage_recent(customer_id=customer.pk, today=today)
 
 
 def recent_events(*, customer: Customer, today: date, days: int) -> list[tuple[str, date]]:
-    """The customer's events in the window, newest first (the (customer, -occurred_at) index
-    gives that order)."""
-    rows = (
-        CustomerEvent.objects.filter(
-            customer=customer,
-            occurred_at__gte=_day_start(today - timedelta(days=days)),
-            occurred_at__lt=_day_start(today + timedelta(days=1)),
-        )
-        .order_by("-occurred_at", "-id")
-        .values_list("kind", "occurred_at")
-    )
-    return [(kind, timezone.localdate(at)) for kind, at in rows]
+    """The customer's events in the window, newest first: the statement the live read sends
+    in its batch (`reco_reads.events_read`), on its own."""
+    (rows,) = fetch_batch([events_read(customer.pk, today, days)])
+    return events_from_rows(rows)
 
 
 @dataclass
@@ -462,11 +536,63 @@ def push_actions(consents: ConsentSet) -> tuple[PushAction, PushAction]:
 
 def customer_segment(customer: Customer) -> str:
     """The customer's value segment from last night's profile ("" before the first)."""
-    found = CustomerValue.objects.filter(customer=customer).values_list("segment", flat=True)
-    return found.first() or ""
+    (rows,) = fetch_batch([segment_read(customer.pk)])
+    return segment_from_rows(rows)
 
 
 _UNSET: Any = object()
+# This process's benefit tags and the shelf version they were read at: a read whose cache
+# round trip (weights, peers) also brought that version needs no version check of its own.
+_tags_memo: tuple[Any, dict[int, frozenset[str]]] = (None, {})
+
+
+def _benefit_tags_at(version: Any) -> dict[int, frozenset[str]]:
+    """Which profile tags each benefit suits, at the shelf `version` the caller just read
+    (None: not known, ask the shelf cache)."""
+    global _tags_memo
+    if version is not None and _tags_memo[0] == version:
+        return _tags_memo[1]
+    tags = benefit_tags()
+    if version is not None:
+        _tags_memo = (version, tags)
+    return tags
+
+
+@dataclass
+class CustomerSignals:
+    """What the one statement read about the customer besides their benefit centre."""
+
+    shelf: Bookshelf
+    events: list[tuple[str, date]]
+    uses: dict[int, int]
+    segment: str
+    consents: ConsentSet
+
+
+def customer_signals(
+    *, customer: Customer, today: date, event_days: int, with_segment: bool
+) -> CustomerSignals:
+    """The benefit centre, the events of the window, the year's uses, the value segment (when
+    asked) and the consents: every per-customer read in one statement (`fetch_batch`)."""
+    centre = centre_statements(customer, today)
+    at = timezone.now()
+    reads = [
+        *centre,
+        events_read(customer.pk, today, event_days),
+        uses_read(customer.pk, today),
+        consents_read(customer.pk, at),
+    ]
+    if with_segment:
+        reads.append(segment_read(customer.pk))
+    rows = fetch_batch(reads)
+    n = len(centre)
+    return CustomerSignals(
+        shelf=bookshelf_from_rows(customer, rows[:n], today=today),
+        events=events_from_rows(rows[n]),
+        uses=uses_from_rows(rows[n + 1]),
+        consents=consents_from_rows(customer.pk, at, rows[n + 2]),
+        segment=segment_from_rows(rows[n + 3]) if with_segment else "",
+    )
 
 
 def recommendations_for_customer(
@@ -478,37 +604,36 @@ def recommendations_for_customer(
 ) -> RecommendationSet:
     """Ranked, explained, always usable: the agent's and the app's "what suits them now".
     `value`: the customer's value profile when the caller already read it (the desk), else
-    it is read here (one query)."""
+    its segment is read here (in the same statement)."""
     today = today or timezone.localdate()
     band = age_band(customer.age_on(today))
     peer_key = _peer_key(customer.tier, band)
-    # The tuning and the peers' shares in one cache round trip.
-    cached = safe_get_many([WEIGHTS_KEY, peer_key])
+    # The tuning, the peers' shares and the shelf version in one cache round trip.
+    cached = safe_get_many([WEIGHTS_KEY, peer_key, SHELF_VERSION_KEY])
     weights = weights_get(cached.get(WEIGHTS_KEY))
-    shelf = bookshelf_for_customer(customer=customer, today=today)
-    tags = benefit_tags()
+    signals = customer_signals(
+        customer=customer,
+        today=today,
+        event_days=weights.event_window_days,
+        with_segment=value is _UNSET,
+    )
+    shelf = signals.shelf
+    tags = _benefit_tags_at(cached.get(SHELF_VERSION_KEY))
     candidates = shelf_candidates(shelf, tags)
     ctx = reco_context(
         shelf=shelf,
         candidates=candidates,
-        events=recent_events(customer=customer, today=today, days=weights.event_window_days),
-        uses=recent_uses(customer=customer, today=today),
+        events=signals.events,
+        uses=signals.uses,
         peers=peer_shares(tier=customer.tier, band=band, cached=cached.get(peer_key)),
     )
     if value is _UNSET:
-        ctx.segment = customer_segment(customer)
+        ctx.segment = signals.segment
     else:
         ctx.segment = value.segment if value is not None else ""
-    addons = addon_candidates(shelf, tags)
-    # An add-on is suggested only when something about the customer points at it.
-    ranked_addons = [
-        r
-        for r in rank(addons, ctx, weights, limit=len(addons))
-        if any(not reason.startswith(_("not used yet")) for reason in r.reasons)
-    ][:3]
-    consents = consents_current(customer=customer)
-    usable, addon = push_actions(consents)
+    usable, addon = push_actions(signals.consents)
     recommendations = rank(candidates, ctx, weights, limit)
+    ranked_addons = rank(addon_candidates(shelf, tags), ctx, weights, 3, pointed=True)
     for r in recommendations:
         r.push = usable
     for r in ranked_addons:
@@ -517,7 +642,7 @@ def recommendations_for_customer(
         customer=customer,
         recommendations=recommendations,
         you_might_add=ranked_addons,
-        consents=consents,
+        consents=signals.consents,
     )
 
 

@@ -17,8 +17,13 @@ from .eligibility import Ineligible, age_allowed, eligibility_problem, plain
 from .models import ShelfCell
 from .periods import LIFETIME_START, period_bounds
 
+# The cache key of the shelf version: a reader fetching keys of its own in one round trip
+# may fetch this one with them (the recommender's per-version memo).
+SHELF_VERSION_KEY = cache.VERSION_KEY
+
 __all__ = [
     "LIFETIME_START",
+    "SHELF_VERSION_KEY",
     "CellView",
     "Ineligible",
     "age_allowed",
