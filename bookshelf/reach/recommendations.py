@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from benefits.text import translated
 from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
-from config.db_batch import fetch_batch
+from config.db_batch import Key, fetch_batch
 from config.display import join_list
 from customers.models import ConsentPurpose, Customer, ProductLine, ProfileTag, Relation, Tier
 from customers.selectors import ConsentSet
@@ -574,7 +574,7 @@ def customer_signals(
 ) -> CustomerSignals:
     """The benefit centre, the events of the window, the year's uses, the value segment (when
     asked) and the consents: every per-customer read in one statement (`fetch_batch`)."""
-    centre = centre_statements(customer, today)
+    centre = centre_statements(Key.of(customer.pk), today)
     at = timezone.now()
     reads = [
         *centre,

@@ -1169,28 +1169,5 @@ PROBES: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def probe_openloop(**kwargs: Any) -> dict[str, Any]:
-    """The open-loop load on gunicorn (bookshelf.devtools.scale.openloop, which imports this
-    module's helpers: imported here, when asked for)."""
-    from .openloop import probe_openloop as run
-
-    return run(**kwargs)
-
-
-def probe_redeem_profile(**kwargs: Any) -> dict[str, Any]:
-    """Where a redemption's milliseconds go (bookshelf.devtools.scale.profile_redeem)."""
-    from .profile_redeem import probe_redeem_profile as run
-
-    return run(**kwargs)
-
-
-PROBES["openloop"] = probe_openloop
-PROBES["redeem_profile"] = probe_redeem_profile
-
-
-def run_probe(name: str, **kwargs: Any) -> dict[str, Any]:
-    return PROBES[name](**kwargs)
-
-
 def as_json(data: Any) -> str:
     return orjson.dumps(data, default=str).decode()

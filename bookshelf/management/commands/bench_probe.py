@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bookshelf.devtools.scale.probes import PROBES, as_json, run_probe
+from bookshelf.devtools.scale.registry import PROBES, as_json, run_probe
 
 
 class Command(BaseCommand):
