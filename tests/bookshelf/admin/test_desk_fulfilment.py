@@ -312,4 +312,4 @@ def test_the_card_adds_two_queries_to_the_desk_page(office: Office, escort):
     client.get(url)  # warm the caches
     with CaptureQueriesContext(connection) as ctx:
         assert b'class="request overdue"' in client.get(url).content
-    assert len(ctx) == DESK_PAGE_QUERIES + 1 == 32
+    assert len(ctx) == DESK_PAGE_QUERIES + 1 == 29
