@@ -117,8 +117,20 @@ class WsgiCaller:
         self.token = token
 
     def get(self, path: str, query: str = "") -> tuple[int, bytes]:
-        environ = {
-            "REQUEST_METHOD": "GET",
+        return self.call("GET", path, query=query)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        """One request; `headers` as WSGI keys (`CONTENT_TYPE`, `HTTP_IDEMPOTENCY_KEY`...)."""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
             "PATH_INFO": path,
             "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
@@ -130,11 +142,12 @@ class WsgiCaller:
             "REMOTE_ADDR": "127.0.0.1",
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""),
+            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": False,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
+            **(headers or {}),
         }
         status: list[str] = []
 
@@ -143,12 +156,12 @@ class WsgiCaller:
 
         result = self.app(environ, start_response)  # type: ignore[arg-type]
         try:
-            body = b"".join(result)
+            answer = b"".join(result)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        return int(status[0].split()[0]), body
+        return int(status[0].split()[0]), answer
 
 
 RAW_CUSTOMER = (

@@ -22,7 +22,6 @@ import contextlib
 import cProfile
 import importlib
 import inspect
-import io
 import pstats
 import statistics
 import sys
@@ -159,41 +158,12 @@ class WsgiPoster(WsgiCaller):
 
     def post(self, path: str, body: dict[str, Any], idempotency_key: str) -> tuple[int, bytes]:
         raw = orjson.dumps(body)
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
+        headers = {
             "CONTENT_TYPE": "application/json",
             "CONTENT_LENGTH": str(len(raw)),
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_ACCEPT": "application/json",
-            "HTTP_AUTHORIZATION": f"Bearer {self.token}",
             "HTTP_IDEMPOTENCY_KEY": idempotency_key,
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(raw),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
         }
-        status: list[str] = []
-
-        def start_response(line: str, headers: Any, exc_info: Any = None) -> None:
-            status.append(line)
-
-        result = self.app(environ, start_response)  # type: ignore[arg-type]
-        try:
-            body_out = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        return int(status[0].split()[0]), body_out
+        return self.call("POST", path, body=raw, headers=headers)
 
 
 def _work(pairs: list[dict[str, Any]], run: str) -> list[tuple[str, dict[str, Any], str]]:
