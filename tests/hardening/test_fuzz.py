@@ -153,6 +153,9 @@ def fuzz_world(db: Any) -> Iterator[World]:
 def test_api_conforms_to_its_schema(case: Any, fuzz_world: World) -> None:
     case.call_and_validate(
         app=application,
-        headers={"Authorization": f"Bearer {fuzz_world.token}"},
+        # Schemathesis's WSGI client asks for gzip but does not decompress: the benefit
+        # centre would answer compressed (tests/bookshelf/api/test_benefit_centre_conditional.py
+        # checks that the compressed answer is the same JSON).
+        headers={"Authorization": f"Bearer {fuzz_world.token}", "Accept-Encoding": "identity"},
         checks=CHECKS,
     )

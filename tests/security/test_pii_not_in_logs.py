@@ -52,10 +52,10 @@ def test_requests_that_log_keep_the_numbers_out_of_the_log_and_the_pages(
     # A crash whose message holds both numbers: a 500 with a traceback in the log.
     import bookshelf.api.benefit_centre as views
 
-    def crash(**_kwargs):
+    def crash(*_args, **_kwargs):
         raise RuntimeError(f"lookup failed for {customer.phone} / {customer.id_number}")
 
-    monkeypatch.setattr(views, "bookshelf_for_customer", crash)
+    monkeypatch.setattr(views, "fetch_batch", crash)
     crashing = APIClient(raise_request_exception=False)
     crashing.credentials(**app_api._credentials)
     response = crashing.get(f"/api/v1/customers/{customer.customer_no}/bookshelf")
