@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from benefits.text import short_form
@@ -39,7 +38,6 @@ from .household import (
     Household,
     household_from_rows,
     household_statements,
-    placeholders,
 )
 from .models import Source
 
@@ -161,7 +159,7 @@ def purchase_entry(
     valid_until: date,
 ) -> ShelfEntry:
     """A purchase as the benefit centre lists it, from the bought benefit's view and the
-    purchase's counters: what `purchase_entries` reads in SQL, for callers holding rows of
+    purchase's counters: what `centre_statements` reads in SQL, for callers holding rows of
     their own (the recommender's evaluation, as of a past day)."""
     return entry_for(
         view,
@@ -181,15 +179,6 @@ _BALANCES_SQL = (
     "FROM bookshelf_quotabalance WHERE holder_id IN ({ids}) "
     "AND period_start <= %s AND (period_end IS NULL OR period_end >= %s)"
 )
-
-
-def balances_load(holder_ids: list[int], today: date) -> tuple[Balances, Holds]:
-    """(used, family used) of the household's balances whose period contains today, and
-    the uses of each still held for a supplier (only the balances holding some)."""
-    sql = _BALANCES_SQL.format(ids=placeholders(holder_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*holder_ids, today, today])
-        return balances_from_rows(cursor.fetchall())
 
 
 def balances_from_rows(rows: Iterable[Sequence[Any]]) -> tuple[Balances, Holds]:
@@ -213,13 +202,6 @@ _PURCHASE_ENTRIES_SQL = (
     # A purchase whose last uses are held stays listed until they are delivered.
     "AND (p.uses_used < p.uses_granted OR p.uses_held > 0) ORDER BY p.valid_until, p.id"
 )
-
-
-def purchase_entries(customer: Customer, today: date) -> list[ShelfEntry]:
-    """The customer's purchases valid today with uses left or held (soonest expiry first)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PURCHASE_ENTRIES_SQL.format(who="%s"), [customer.pk, today, today])
-        return purchase_entries_from_rows(customer, cursor.fetchall())
 
 
 def purchase_entries_from_rows(
