@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 CUSTOMERS ?= 500
 
-.PHONY: install run test browser lint format messages worker beat dev load clean bench bench-smoke
+.PHONY: install run test test-replication browser lint format messages worker beat dev load clean bench bench-smoke
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -25,6 +25,17 @@ run: install
 ## Install and run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL for real services)
 test: install browser
 	$(RUN) pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-replication
+
+## The replica tests, a session of their own: a private primary and a streaming replica started
+## from the installed PostgreSQL binaries (tests/replication/cluster.py). With DATABASE_URL on
+## PostgreSQL (the real-services suite); the embedded default says so and leaves them out.
+test-replication: install
+	@case "$${DATABASE_URL:-}" in \
+	  postgres*) TEST_CACHE_DB_BASE=$${TEST_CACHE_DB_BASE:-5} $(RUN) python -m pytest \
+	    -p tests.replication.cluster tests/replication -q ;; \
+	  *) echo "The replica tests (a private primary and streaming replica) run when DATABASE_URL is PostgreSQL." ;; \
+	esac
 
 ## Debian's headless Chromium and its driver for the browser tests (never a downloaded browser)
 browser:

@@ -26,6 +26,8 @@ from typing import Any
 import orjson
 from django.db import connections
 
+from .replicas import current_read_alias
+
 
 @dataclass(frozen=True)
 class Read:
@@ -58,9 +60,9 @@ def batch_statement(reads: Sequence[Read], vendor: str) -> tuple[str, list[Any]]
     return f"WITH {', '.join(ctes)} SELECT {', '.join(picks)}", params
 
 
-def fetch_batch(reads: Sequence[Read], *, using: str = "default") -> list[list[list[Any]]]:
+def fetch_batch(reads: Sequence[Read], *, using: str | None = None) -> list[list[list[Any]]]:
     """The rows of each read, in order, each row a list of its columns (reads only)."""
-    connection = connections[using]
+    connection = connections[using or current_read_alias()]
     sql, params = batch_statement(reads, connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

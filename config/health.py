@@ -12,6 +12,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from .replicas import replica_states, replicas_in_use
+
 _migrations_ok = False
 
 
@@ -55,6 +57,20 @@ def _migrations() -> bool:
     return _migrations_ok
 
 
+def _replicas() -> dict[str, dict[str, Any]]:
+    """Each replica's state: a replica down or lagging is reported, never a reason to be
+    unready (its reads go to the primary)."""
+    return {
+        state.alias: {
+            "up": state.up,
+            "used": state.usable,
+            "lag_seconds": None if state.lag_seconds is None else round(state.lag_seconds, 3),
+            "lag_bytes": state.lag_bytes,
+        }
+        for state in replica_states(refresh=True)
+    }
+
+
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
     checks = {"database": _database()}
@@ -62,6 +78,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
     checks["migrations"] = checks["database"] and _migrations()
     ready = all(checks.values())
     body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if replicas_in_use():
+        body["replicas"] = _replicas()
     return JsonResponse(body, status=200 if ready else 503)
 
 
@@ -79,4 +97,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
     from . import metrics as app_metrics
 
     app_metrics.refresh_gauges()
+    replica_states(refresh=True)  # the lag gauges as of this scrape
     return ExportToDjangoView(request)

@@ -26,6 +26,23 @@ WEBHOOK_DELIVERIES = Counter(
     "bookshelf_webhook_deliveries_total", "Webhook delivery attempts by result", ["result"]
 )
 CELERY_TASKS = Counter("bookshelf_celery_tasks_total", "Celery task outcomes", ["task", "outcome"])
+# Streaming replicas (config.replicas): seen at each check, and where stale-tolerant reads went.
+REPLICA_UP = Gauge(
+    "bookshelf_db_replica_up", "1 if the replica answered its last check", ["database"]
+)
+REPLICA_LAG_SECONDS = Gauge(
+    "bookshelf_db_replica_lag_seconds",
+    "Age of the newest transaction the replica replayed, 0 when it replayed all it received",
+    ["database"],
+)
+REPLICA_LAG_BYTES = Gauge(
+    "bookshelf_db_replica_lag_bytes", "WAL bytes the replica has still to replay", ["database"]
+)
+REPLICA_READS = Counter(
+    "bookshelf_db_replica_reads_total",
+    "Reads that may go to a replica, by where they went and why",
+    ["database", "why"],
+)
 
 # What refreshes the backlog gauges at scrape time: outbox name -> () -> (rows, oldest age s).
 # Each outbox registers itself (integrations.outbox.outbox_register): webhooks, pushes.

@@ -14,6 +14,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+REPLICATION_PLUGIN = "tests.replication.cluster"
+
+
+def pytest_ignore_collect(collection_path: Path, config: Any) -> bool | None:
+    """The replica tests run in a session of their own, against the primary and replica
+    their plugin starts (`make test` runs both sessions); the main session leaves them."""
+    replication = Path(__file__).parent / "replication"
+    if collection_path == replication and not config.pluginmanager.has_plugin(REPLICATION_PLUGIN):
+        return True
+    return None
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _real_services_reachable(django_db_setup: Any, django_db_blocker: Any) -> None:

@@ -38,7 +38,7 @@ from ..money.selectors import BudgetState, budget_states_from_rows, budgets_used
 from ..shelf.selectors import CellView
 from .auth import api_client_of
 from .base import ERRORS, CustomerScopedView
-from .common import period_start_shown
+from .common import ReplicaReadsMixin, period_start_shown
 from .renderers import FastJSONRenderer
 
 
@@ -375,7 +375,7 @@ class BookshelfSerializer(serializers.Serializer):
     purchasable = PurchasableSerializer(many=True)
 
 
-class BookshelfView(CustomerScopedView):
+class BookshelfView(ReplicaReadsMixin, CustomerScopedView):
     """An app polling the centre sends the `ETag` it got back as `If-None-Match` and gets a
     304 with no body while nothing changed; a client that accepts gzip gets the (large,
     for a high-net-worth customer) answer compressed. The ETag is the body's digest, so any

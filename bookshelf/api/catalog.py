@@ -22,7 +22,7 @@ from customers.models import TIER_SLUGS, Tier
 
 from ..shelf.models import ShelfCell
 from .auth import HasScope
-from .common import BoundedPagination, ErrorSerializer, StrictQueryParamsMixin
+from .common import BoundedPagination, ErrorSerializer, ReplicaReadsMixin, StrictQueryParamsMixin
 
 # The texts the catalog answers in both languages (`translations`).
 CATALOG_TEXTS = ("name", "description", "how_to_use", "unit", "provider")
@@ -169,7 +169,7 @@ def _benefits() -> QuerySet[Benefit]:
     )
 
 
-class CategoryTreeView(StrictQueryParamsMixin, APIView):
+class CategoryTreeView(ReplicaReadsMixin, StrictQueryParamsMixin, APIView):
     permission_classes = [HasScope]
     staff_perms = {"GET": "benefits.view_category"}
 
@@ -212,7 +212,7 @@ class CategoryTreeView(StrictQueryParamsMixin, APIView):
         return Response(category_tree())
 
 
-class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
+class BenefitListView(ReplicaReadsMixin, StrictQueryParamsMixin, generics.ListAPIView):
     permission_classes = [HasScope]
     staff_perms = {"GET": "benefits.view_benefit"}
     serializer_class = BenefitOutSerializer
@@ -242,7 +242,7 @@ class BenefitListView(StrictQueryParamsMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class BenefitDetailView(StrictQueryParamsMixin, APIView):
+class BenefitDetailView(ReplicaReadsMixin, StrictQueryParamsMixin, APIView):
     permission_classes = [HasScope]
     staff_perms = {"GET": "benefits.view_benefit"}
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db.utils import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from config.exceptions import DomainError
 from config.logs import scrub
+from config.replicas import replica_reads_begin, replica_reads_end, replica_reads_fall_back
 
 from ..shelf.selectors import LIFETIME_START
 from .error_codes import ERROR_CODE_CHOICES, ApiErrorCode
@@ -90,6 +93,39 @@ class StrictQueryParamsMixin:
                 _("Unknown query parameters: %(names)s.") % {"names": ", ".join(unknown)},
                 field=unknown[0],
             )
+
+
+class ReplicaReadsMixin:
+    """A read-only view whose reads may be slightly stale: once the caller is authenticated,
+    throttled and allowed (all on the primary: a revoked token stops at once), the handler
+    reads from a replica (`config.replicas`), the customer of the URL seeing their own
+    writes. A replica that fails mid-read is marked down and the handler runs again on the
+    primary: the caller sees no error."""
+
+    replica_token: Any = None
+
+    def replica_customer_no(self) -> str | None:
+        return getattr(self, "kwargs", {}).get("customer_no")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        self.replica_token = replica_reads_begin(self.replica_customer_no())
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, OperationalError | InterfaceError) and replica_reads_fall_back():
+            request: Any = self.request  # type: ignore[attr-defined]
+            handler = getattr(self, request.method.lower())
+            try:
+                return handler(request, *self.args, **self.kwargs)  # type: ignore[attr-defined]
+            except Exception as again:
+                exc = again
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.replica_token is not None:
+            replica_reads_end(self.replica_token)
+            self.replica_token = None
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from benefits.text import translated
 
 from ..reach.selectors import Recommendation, recommendations_for_customer
 from .base import ERRORS, CustomerScopedView
+from .common import ReplicaReadsMixin
 from .renderers import FastJSONRenderer
 
 
@@ -101,7 +102,7 @@ def limit_of(request: Request) -> int:
     return int(params.validated_data["limit"])
 
 
-class RecommendationsView(CustomerScopedView):
+class RecommendationsView(ReplicaReadsMixin, CustomerScopedView):
     staff_perms = {"GET": "customers.view_customer"}
     renderer_classes = [FastJSONRenderer]
     extra_query_params = ("limit",)

@@ -36,7 +36,7 @@ from ..integrations.models import WebhookEventType
 from ..integrations.services import event_emit
 from .error_codes import LedgerErrorCode
 from .models import Purchase, QuotaBalance, Redemption, RedemptionStatus, Source
-from .redemptions import redemption_event
+from .redemptions import redemption_customers_wrote, redemption_event
 from .usage import usage_record
 
 SUPERVISOR_PERMISSION = "bookshelf.change_redemption"
@@ -155,6 +155,7 @@ def redemption_cancel(
     if not updated:
         raise _not_cancellable(redemption)
     _give_back(redemption, now=now, held=release_hold)
+    redemption_customers_wrote(redemption)
     redemption.refresh_from_db()
     if not release_hold:  # the fulfilment announces its own ending (failed, expired...)
         event_emit(WebhookEventType.REDEMPTION_CANCELLED, redemption_event(redemption, None))

@@ -13,6 +13,7 @@ from customers.models import Customer
 
 from .error_codes import LedgerErrorCode
 from .models import Redemption, RedemptionFeedback, RedemptionStatus
+from .redemptions import redemption_customers_wrote
 
 
 def _feedback_checked(score: int, comment: str) -> str:
@@ -83,4 +84,5 @@ def redemption_feedback_create(
             LedgerErrorCode.FEEDBACK_EXISTS,
             _("This use has already been rated."),
         ) from None
+    redemption_customers_wrote(redemption)
     return feedback

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from benefits.models import BenefitStatus
 from benefits.selectors import benefit_get
 from config.exceptions import Conflict, DomainError, NotAllowed
+from config.replicas import customer_wrote
 from customers.models import Customer
 
 from ..integrations.models import WebhookEventType
@@ -89,6 +90,7 @@ def purchase_create(
             _("This payment reference was already used for another purchase."),
             field="payment_reference",
         ) from None
+    customer_wrote(customer.customer_no)
     event_emit(
         WebhookEventType.PURCHASE_COMPLETED,
         {

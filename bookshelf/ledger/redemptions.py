@@ -21,6 +21,7 @@ from benefits.models import Benefit, BenefitStatus, FulfilmentKind
 from config.db_batch import Statement
 from config.exceptions import Conflict, DomainError, NotAllowed
 from config.metrics import REDEMPTIONS
+from config.replicas import customer_wrote, replicas_in_use
 from config.users import acting_user
 from customers.models import Customer
 
@@ -242,6 +243,14 @@ def redemption_event(redemption: Redemption, remaining: int | None) -> dict[str,
     }
 
 
+def redemption_customers_wrote(redemption: Redemption) -> None:
+    """Read-your-writes for the use's holder and beneficiary after a change of it (a
+    cancellation, a rating): their next reads see it (`config.replicas`)."""
+    if replicas_in_use():
+        ids = {redemption.holder_id, redemption.beneficiary_id}
+        customer_wrote(*Customer.objects.filter(pk__in=ids).values_list("customer_no", flat=True))
+
+
 def redemption_create(
     *,
     customer: Customer,
@@ -358,6 +367,7 @@ def _redemption_record(
             recorded_by=acting_user(recorded_by),
             created_at=now,
         )
+        customer_wrote(option.holder.customer_no, beneficiary.customer_no)
         if not hold:  # a held use is counted and announced when it is settled
             usage_record(customer_id=beneficiary.pk, benefit_id=benefit.pk, at=now, delta=1)
             event_emit(

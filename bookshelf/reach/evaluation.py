@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from config.replicas import analytics_reads
 from customers.models import Customer, FamilyLink, Policy, PolicyStatus
 
 from ..ledger.models import Purchase, Redemption, RedemptionStatus, Source
@@ -334,9 +335,10 @@ def recommendations_evaluate(
     """Hit rate at k of the recommender and of the tier-popularity baseline, for everyone who
     used something in the `horizon_days` from the cut-off (by default that many days ago)."""
     cutoff = cutoff or timezone.localdate() - timedelta(days=horizon_days)
-    future = used_after(cutoff, days=horizon_days)
-    customers = list(Customer.objects.filter(pk__in=list(future)).order_by("pk"))
-    replay = replay_load(customers, cutoff)
+    with analytics_reads():  # read-only, over the past: a replica if the settings say so
+        future = used_after(cutoff, days=horizon_days)
+        customers = list(Customer.objects.filter(pk__in=list(future)).order_by("pk"))
+        replay = replay_load(customers, cutoff)
     rec_hits = base_hits = 0
     for customer in customers:
         ours, popular = replay_customer(replay, customer, k=k)

@@ -30,6 +30,7 @@ from benefits.text import translated
 from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
 from config.db_batch import Key, fetch_batch
 from config.display import join_list
+from config.replicas import primary_reads
 from customers.models import ConsentPurpose, Customer, ProductLine, ProfileTag, Relation, Tier
 from customers.selectors import ConsentSet
 
@@ -167,7 +168,8 @@ def weights_get(cached: Any = None) -> RecommendationWeights:
         cached = safe_get(WEIGHTS_KEY)
     if isinstance(cached, RecommendationWeights):
         return cached
-    row = RecommendationWeights.objects.order_by("pk").first() or RecommendationWeights()
+    with primary_reads():
+        row = RecommendationWeights.objects.order_by("pk").first() or RecommendationWeights()
     safe_set(WEIGHTS_KEY, row, 300)
     return row
 
@@ -487,9 +489,10 @@ def peer_shares(*, tier: int, band: int, cached: Any = None) -> dict[int, float]
         cached = safe_get(key)
     if cached is not None:
         return dict(cached)
-    shares = dict(
-        PeerUsage.objects.filter(tier=tier, age_band=band).values_list("benefit_id", "share")
-    )
+    with primary_reads():  # cached for everyone: never a lagging replica's copy
+        shares = dict(
+            PeerUsage.objects.filter(tier=tier, age_band=band).values_list("benefit_id", "share")
+        )
     safe_set(key, shares, PEER_CACHE_TTL)
     return shares
 

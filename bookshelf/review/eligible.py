@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from benefits.models import Benefit
 from customers.models import PolicyStatus
@@ -33,7 +33,7 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _eligible_counts(
-    rules: Iterable[tuple[str, int | None, int | None]], on: date
+    rules: Iterable[tuple[str, int | None, int | None]], on: date, using: str
 ) -> dict[tuple[str, int | None, int | None], dict[int, int]]:
     """Customers per tier who pass each distinct eligibility rule (the product line the
     holder must hold in force, the age range on `on - 1 day`).
@@ -75,7 +75,7 @@ def _eligible_counts(
     else:
         join = ""
     sql = f"SELECT c.tier, {', '.join(counts)} FROM customers_customer c {join} GROUP BY c.tier"  # noqa: S608 - built from placeholders only
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for tier, *numbers in rows:
@@ -97,12 +97,17 @@ def _run_rules(run: ReviewRun) -> list[tuple[str, int | None, int | None]]:
 
 
 def eligible_for_run(
-    run: ReviewRun, rules: list[tuple[str, int | None, int | None]], on: date
+    run: ReviewRun,
+    rules: list[tuple[str, int | None, int | None]],
+    on: date,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> dict[tuple[str, int | None, int | None], dict[int, int]]:
     """Eligible customers per rule and tier, counted once per run for all its chunks: the
     first chunk counts them for every rule the run needs and shares them through the cache
     (Redis when configured), so workers sharing a review don't each read every customer.
-    Whoever misses (no cache, evicted) counts again: the same numbers."""
+    Whoever misses (no cache, evicted) counts again: the same numbers. `using`: where the
+    customers are counted (a replica, `config.replicas.analytics_alias`)."""
     key = f"review:{run.pk}:{on.isoformat()}:eligible"
     try:
         shared = cache.get(key)
@@ -110,7 +115,7 @@ def eligible_for_run(
         shared = None
     if shared is not None and all(rule in shared for rule in rules):
         return dict(shared)
-    counts = _eligible_counts([*rules, *_run_rules(run)], on)
+    counts = _eligible_counts([*rules, *_run_rules(run)], on, using)
     try:
         cache.set(key, counts, timeout=ELIGIBLE_CACHE_SECONDS)
     except Exception:

@@ -6,16 +6,19 @@ one transaction, so a redelivered task gives the same result."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from benefits.models import Benefit
+from config.replicas import analytics_alias
 
 from ..ledger.models import Redemption, RedemptionFeedback, RedemptionStatus, Source
 from ..shelf.models import ShelfCell
@@ -165,11 +168,25 @@ def review_chunk_compute(*, run_id: int, benefit_ids: list[int]) -> int:
     return len(benefits)
 
 
-def _use_review_work_mem() -> None:
-    if connection.vendor == "postgresql":
+def _use_review_work_mem(using: str = DEFAULT_DB_ALIAS) -> None:
+    if connections[using].vendor == "postgresql":
         # Sorts and hashes of a few million rows: in memory, for this transaction only.
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{REVIEW_WORK_MEM}'")
+
+
+@contextmanager
+def _counting() -> Iterator[str]:
+    """Where the chunk's counts are read: the primary (in the chunk's own transaction), or,
+    with BOOKSHELF_ANALYTICS_ON_REPLICA, a replica in a read-only transaction of its own
+    (windows in the past: a replica within the lag limit counts the same)."""
+    using = analytics_alias()
+    if using == DEFAULT_DB_ALIAS:
+        yield using
+        return
+    with transaction.atomic(using=using):
+        _use_review_work_mem(using)
+        yield using
 
 
 def _chunk_read(run: ReviewRun, benefits: list[Benefit]) -> _Chunk:
@@ -181,9 +198,11 @@ def _chunk_read(run: ReviewRun, benefits: list[Benefit]) -> _Chunk:
     windows = [window.earlier(k, every) for k in range(depth)]
     ids = [b.pk for b in benefits]
     cells = _tier_cells(ids, depth)
-    _count_eligible(run, benefits, cells, window)
-    _count_users(cells, ids, windows)
-    nps = _count_feedback(cells, ids, window, int(run.thresholds["default"]["nps_days"]))
+    with _counting() as using:  # the heavy GROUP BYs: on a replica if the settings say so
+        _count_eligible(run, benefits, cells, window, using)
+        _count_users(cells, ids, windows, using)
+        nps_days = int(run.thresholds["default"]["nps_days"])
+        nps = _count_feedback(cells, ids, window, nps_days, using)
     kept, pending = _staff_decisions(run, ids)
     return _Chunk(run, window, windows, benefits, cells, nps, kept, pending)
 
@@ -206,21 +225,28 @@ def _rule_of(benefit: Benefit) -> tuple[str, int | None, int | None]:
 
 
 def _count_eligible(
-    run: ReviewRun, benefits: list[Benefit], cells: dict[int, dict[int, _Cell]], window: Window
+    run: ReviewRun,
+    benefits: list[Benefit],
+    cells: dict[int, dict[int, _Cell]],
+    window: Window,
+    using: str,
 ) -> None:
     """Who could use it: customers per tier passing the benefit's eligibility rules."""
-    eligible = eligible_for_run(run, [_rule_of(b) for b in benefits], window.end)
+    eligible = eligible_for_run(run, [_rule_of(b) for b in benefits], window.end, using=using)
     for b in benefits:
         counts = eligible[_rule_of(b)]
         for tier, held_cell in cells[b.pk].items():
             held_cell.eligible = counts.get(tier, 0)
 
 
-def _count_users(cells: dict[int, dict[int, _Cell]], ids: list[int], windows: list[Window]) -> None:
+def _count_users(
+    cells: dict[int, dict[int, _Cell]], ids: list[int], windows: list[Window], using: str
+) -> None:
     """Who used it: one GROUP BY over redemptions, a filtered distinct count per window."""
     window, depth = windows[0], len(windows)
     usage: Any = (
-        Redemption.objects.filter(
+        Redemption.objects.using(using)
+        .filter(
             benefit_id__in=ids,
             status=RedemptionStatus.COMPLETED,
             source__in=[Source.TIER, Source.FAMILY],
@@ -255,15 +281,18 @@ def _count_users(cells: dict[int, dict[int, _Cell]], ids: list[int], windows: li
 
 
 def _count_feedback(
-    cells: dict[int, dict[int, _Cell]], ids: list[int], window: Window, nps_days: int
+    cells: dict[int, dict[int, _Cell]],
+    ids: list[int],
+    window: Window,
+    nps_days: int,
+    using: str,
 ) -> dict[int, list[int]]:
     """How they liked it: NPS answers over a longer horizon (few answers for rare benefits),
     per tier into the cells and per benefit over all tiers (returned)."""
     nps_start = midnight(window.end - timedelta(days=nps_days))
     feedback: Any = (
-        RedemptionFeedback.objects.filter(
-            benefit_id__in=ids, created_at__gte=nps_start, created_at__lt=window.end_at
-        )
+        RedemptionFeedback.objects.using(using)
+        .filter(benefit_id__in=ids, created_at__gte=nps_start, created_at__lt=window.end_at)
         .values("benefit_id", "tier_snapshot")
         .annotate(
             n=Count("id"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from benefits.models import USABLE_STATUSES, Benefit, BenefitStatus
+from config.replicas import primary_reads
 
 from . import cache
 from .cells import CellView, benefit_view, cell_view_from
@@ -53,11 +54,14 @@ def shelf_cells_for_benefit(*, benefit: Benefit, tiers: set[int]) -> dict[int, C
     return {cell.tier: cell_view_from(cell) for cell in rows}
 
 
+# What is cached under the shelf's version is read on the primary, never on a replica that
+# may not have replayed the change that made the version.
 def _cells_from_db(tiers: set[int]) -> dict[int, list[CellView]]:
     fresh: dict[int, list[CellView]] = {t: [] for t in tiers}
     rows = shelf_cells_query().filter(tier__in=tiers, benefit__status__in=USABLE_STATUSES)
-    for cell in rows:
-        fresh[cell.tier].append(cell_view_from(cell))
+    with primary_reads():
+        for cell in rows:
+            fresh[cell.tier].append(cell_view_from(cell))
     return fresh
 
 
@@ -67,7 +71,8 @@ def _purchasable_from_db() -> list[CellView]:
         .filter(price__isnull=False, status=BenefitStatus.ON_SHELF)
         .order_by("code")
     )
-    return [benefit_view(b) for b in rows]
+    with primary_reads():
+        return [benefit_view(b) for b in rows]
 
 
 def shelf_cells_and_purchasable(
@@ -100,6 +105,7 @@ def benefit_tags() -> dict[int, frozenset[str]]:
     cached = cache.get_named("benefit-tags")
     if cached is not None:
         return dict(cached)
-    tags = {pk: frozenset(t or []) for pk, t in Benefit.objects.values_list("pk", "tags")}
+    with primary_reads():
+        tags = {pk: frozenset(t or []) for pk, t in Benefit.objects.values_list("pk", "tags")}
     cache.set_named("benefit-tags", tags)
     return tags

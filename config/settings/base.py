@@ -91,6 +91,28 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Streaming replicas (config/replicas.py): DATABASE_REPLICA_URLS, comma-separated, any number,
+# become replica_0, replica_1...; reads that may be slightly stale go there (the router), every
+# write and every read that decides one to the primary. Under test they mirror the primary's
+# test database (the replica replays it).
+for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    _replica = env.db_url_config(_url)
+    _replica["ATOMIC_REQUESTS"] = False
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_i}"] = _replica
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+# A replica lagging more than this is skipped (its reads go to the primary).
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How often each process checks its replicas' lag, and retries one that failed.
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=10.0)
+# Read-your-writes: after a customer's own write, their reads wait for a replica to replay it
+# (WAL positions compared) for this long; keep it above the lag limit.
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=60)
+# The weekly review's GROUP BYs and the recommendation evaluation read from a replica.
+BOOKSHELF_ANALYTICS_ON_REPLICA = env.bool("BOOKSHELF_ANALYTICS_ON_REPLICA", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: broker and cache when configured; otherwise local memory and eager tasks.
