@@ -111,6 +111,11 @@ DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", def
 # Read-your-writes: after a customer's own write, their reads wait for a replica to replay it
 # (WAL positions compared) for this long; keep it above the lag limit.
 READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=60)
+if READ_YOUR_WRITES_SECONDS <= DATABASE_REPLICA_MAX_LAG_SECONDS + DATABASE_REPLICA_CHECK_SECONDS:
+    raise ImproperlyConfigured(
+        "READ_YOUR_WRITES_SECONDS must exceed DATABASE_REPLICA_MAX_LAG_SECONDS plus "
+        "DATABASE_REPLICA_CHECK_SECONDS, or a customer could read a replica without their write."
+    )
 # The weekly review's GROUP BYs and the recommendation evaluation read from a replica.
 BOOKSHELF_ANALYTICS_ON_REPLICA = env.bool("BOOKSHELF_ANALYTICS_ON_REPLICA", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -40,6 +40,7 @@ from django.conf import settings
 from .openloop import openloop_table
 from .probes import percentile
 from .profile_redeem import redeem_profile_table
+from .replica_bench import measure_replica, replica_goals, replica_markdown
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -130,6 +131,8 @@ class Bench:
         self.say = say
         self.results: dict[str, Any] = {"datasets": {}}
         self.goals: list[Goal] = []
+        # Settings of a database outside the url base (the private primary with a replica).
+        self.env_extra: dict[str, dict[str, str]] = {}
 
     # -- plumbing -------------------------------------------------------------------------------
     def url(self, db: str) -> str:
@@ -166,6 +169,7 @@ class Bench:
             env["REDIS_URL"] = self.config.redis_url
         else:
             env.pop("REDIS_URL", None)
+        env.update(self.env_extra.get(db, {}))
         return env
 
     def manage(self, db: str, *args: str, log: str) -> tuple[float, int, str]:
@@ -191,9 +195,11 @@ class Bench:
         return seconds, usage.ru_maxrss, out_path.read_text()
 
     def probe(self, which: str, name: str, **kwargs: Any) -> dict[str, Any]:
-        db = self.config.db_name(which)
+        return self.probe_db(self.config.db_name(which), name, log=which, **kwargs)
+
+    def probe_db(self, db: str, name: str, *, log: str, **kwargs: Any) -> dict[str, Any]:
         _s, _rss, out = self.manage(
-            db, "bench_probe", name, "--kwargs", json.dumps(kwargs), log=f"probe-{name}-{which}"
+            db, "bench_probe", name, "--kwargs", json.dumps(kwargs), log=f"probe-{name}-{log}"
         )
         return json.loads(out.strip().splitlines()[-1])
 
@@ -486,6 +492,9 @@ class Bench:
         else:
             self.goals.append(Goal("6", "Recommendations", "not built yet", "", "", "≤ 2x", None))
         self.judge_openloop(speed)
+        for number, *row in replica_goals(self.results["replica"]):
+            passed = row[-1] if number == "9c" else speed(bool(row[-1]))
+            self.goals.append(Goal("9", *row[:-1], passed))
         v = self.results["value_profiles"]
         ratio = v["job_seconds"] / v["sql_seconds"]
         self.goals.append(
@@ -791,6 +800,7 @@ class Bench:
             "",
             openloop_table(r["openloop"]),
         ]
+        lines += ["", *replica_markdown(r["replica"])]
         lines += ["", "## Query plans", ""]
         lines.append(
             "`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)` on the full-size database, of the SQL "
@@ -818,6 +828,8 @@ class Bench:
         self.measure_recommendations()
         self.measure_openloop()
         self.measure_plans()
+        self.say("  the benefit centre on a streaming replica; replication lag under contention")
+        self.results["replica"] = measure_replica(self)
         self.judge()
         seconds = time.perf_counter() - t0
         self.say("")

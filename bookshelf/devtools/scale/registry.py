@@ -11,11 +11,13 @@ from .openloop import probe_openloop
 from .probes import PROBES as MEASUREMENTS
 from .probes import as_json
 from .profile_redeem import probe_redeem_profile
+from .replication import probe_replica_read
 
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {
     **MEASUREMENTS,
     "openloop": probe_openloop,
     "redeem_profile": probe_redeem_profile,
+    "replica_read": probe_replica_read,
 }
 
 
