@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 CUSTOMERS ?= 500
 
-.PHONY: install run test browser lint format messages worker beat dev load clean bench bench-smoke
+.PHONY: install run test test-pgbouncer browser lint format messages worker beat dev load clean bench bench-smoke
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -25,6 +25,11 @@ run: install
 ## Install and run the whole test suite (SQLite by default; DATABASE_URL / REDIS_URL for real services)
 test: install browser
 	$(RUN) pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+## The same `make test` through a private pgbouncer in transaction mode in front of
+## DATABASE_URL's PostgreSQL (.ci/pgbouncer: started on PGBOUNCER_PORT, default 6432, stopped after)
+test-pgbouncer:
+	.ci/pgbouncer run -- $(MAKE) test
 
 ## Debian's headless Chromium and its driver for the browser tests (never a downloaded browser)
 browser:

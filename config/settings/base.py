@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.pooling import POOLED_CONN_MAX_AGE, TRANSACTION, pooling_mode, transaction_pooling
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -91,6 +93,13 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# DATABASE_POOLING=transaction: DATABASE_URL is pgbouncer in transaction mode (config/pooling.py).
+DATABASE_POOLING = pooling_mode(env("DATABASE_POOLING", default=""))
+if DATABASE_POOLING == TRANSACTION:
+    DATABASES["default"] = transaction_pooling(
+        DATABASES["default"],
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", default=POOLED_CONN_MAX_AGE),
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: broker and cache when configured; otherwise local memory and eager tasks.
