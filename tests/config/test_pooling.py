@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from django.conf import settings
@@ -11,7 +13,7 @@ from django.db import connection
 
 from config.pooling import POOLED_CONN_MAX_AGE, pooling_mode, transaction_pooling
 
-PG = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "CONN_MAX_AGE": 0}
+PG: dict[str, Any] = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "CONN_MAX_AGE": 0}
 
 
 def test_transaction_pooling_turns_off_what_cannot_outlive_a_transaction() -> None:
@@ -79,7 +81,7 @@ def test_iterator_reads_without_a_server_side_cursor_behind_pgbouncer() -> None:
     from django.contrib.auth.models import Group
 
     Group.objects.bulk_create(Group(name=f"pooled {n}") for n in range(3))
-    seen = []
+    seen: list[int] = []
     for group in Group.objects.order_by("pk").iterator(chunk_size=1):
         if not seen:
             # Mid-iteration: with server-side cursors the query would be a declared cursor
@@ -89,3 +91,31 @@ def test_iterator_reads_without_a_server_side_cursor_behind_pgbouncer() -> None:
                 assert cursor.fetchone() == (0,)
         seen.append(group.pk)
     assert len(seen) == Group.objects.count() >= 3
+
+
+@pytest.mark.pgbouncer
+@pytest.mark.django_db
+def test_no_prepared_statement_is_left_on_the_pooled_server_connection() -> None:
+    # Django's ClientCursor never prepares; a server-binding psycopg cursor on the same
+    # connection prepares a query by name after `prepare_threshold` executions (psycopg's
+    # default 5): with the pooled settings none is, so none is left on a server connection
+    # the next transaction may not get (this test is one transaction: one server connection).
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        for n in range(10):
+            cursor.execute("SELECT %s::int + 1", [n])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.pgbouncer
+@pytest.mark.django_db
+def test_pipelined_reads_pass_through_pgbouncer() -> None:
+    from config.db_batch import fetch_pipelined
+
+    rows = fetch_pipelined(
+        [("SELECT %s::int", [1]), ("SELECT inet_server_port()", []), ("SELECT 'x'", [])]
+    )
+    assert rows[0] == [(1,)]
+    assert rows[1][0][0] != connection.connection.info.port
+    assert rows[2] == [("x",)]
