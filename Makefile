@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 CUSTOMERS ?= 500
 
-.PHONY: install run test test-replication browser lint format messages worker beat dev load clean bench bench-smoke
+.PHONY: install run test test-replication test-pgbouncer browser lint format messages worker beat dev load clean bench bench-smoke
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -31,11 +31,17 @@ test: install browser
 ## from the installed PostgreSQL binaries (tests/replication/cluster.py). With DATABASE_URL on
 ## PostgreSQL (the real-services suite); the embedded default says so and leaves them out.
 test-replication: install
-	@case "$${DATABASE_URL:-}" in \
-	  postgres*) TEST_CACHE_DB_BASE=$${TEST_CACHE_DB_BASE:-5} $(RUN) python -m pytest \
+	@case "$${DATABASE_POOLING:-}:$${DATABASE_URL:-}" in \
+	  transaction:*) echo "The replica tests run in the direct PostgreSQL pass, not through pgbouncer." ;; \
+	  *:postgres*) TEST_CACHE_DB_BASE=$${TEST_CACHE_DB_BASE:-5} $(RUN) python -m pytest \
 	    -p tests.replication.cluster tests/replication -q ;; \
 	  *) echo "The replica tests (a private primary and streaming replica) run when DATABASE_URL is PostgreSQL." ;; \
 	esac
+
+## The same `make test` through a private pgbouncer in transaction mode in front of
+## DATABASE_URL's PostgreSQL (.ci/pgbouncer: started on PGBOUNCER_PORT, default 6432, stopped after)
+test-pgbouncer:
+	.ci/pgbouncer run -- $(MAKE) test
 
 ## Debian's headless Chromium and its driver for the browser tests (never a downloaded browser)
 browser:

@@ -37,6 +37,31 @@ def _real_services_reachable(django_db_setup: Any, django_db_blocker: Any) -> No
             pytest.fail(f"REDIS_URL is set but Redis is unreachable: {exc}", pytrace=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pooled_server_connections_closed(
+    django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[None]:
+    """Behind pgbouncer (DATABASE_POOLING=transaction) the pooler keeps idle server
+    connections to this worker's test database after the suite has closed its own, and
+    pytest-django's DROP DATABASE would fail ("being accessed by other users"). Before that
+    drop (this teardown runs first: it depends on django_db_setup), the server backends of the
+    test database are ended from the server side, through the pooler's maintenance database;
+    pgbouncer sees them gone and opens no new one until a client asks."""
+    yield
+    if settings.DATABASE_POOLING != "transaction":
+        return
+    from django.db import connection, connections
+
+    test_db = connection.settings_dict["NAME"]
+    connections.close_all()
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [test_db],
+        )
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request: Any) -> None:
     """Transactional tests end with a flush that also removes what data migrations put in
@@ -83,6 +108,8 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
         needs.append("sqlite")  # the embedded default's own behaviour, checked in its pass
     if not settings.REDIS_URL:
         needs.append("redis")
+    if settings.DATABASE_POOLING != "transaction":
+        needs.append("pgbouncer")  # checks of the pooled pass itself (make test-pgbouncer)
     if not needs:
         return
 

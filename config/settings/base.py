@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.pooling import POOLED_CONN_MAX_AGE, TRANSACTION, pooling_mode, transaction_pooling
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -91,6 +93,13 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# DATABASE_POOLING=transaction: DATABASE_URL is pgbouncer in transaction mode (config/pooling.py).
+DATABASE_POOLING = pooling_mode(env("DATABASE_POOLING", default=""))
+if DATABASE_POOLING == TRANSACTION:
+    DATABASES["default"] = transaction_pooling(
+        DATABASES["default"],
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", default=POOLED_CONN_MAX_AGE),
+    )
 # Streaming replicas (config/replicas.py): DATABASE_REPLICA_URLS, comma-separated, any number,
 # become replica_0, replica_1...; reads that may be slightly stale go there (the router), every
 # write and every read that decides one to the primary. Under test they mirror the primary's
@@ -101,6 +110,8 @@ for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     _replica["TEST"] = {"MIRROR": "default"}
+    if DATABASE_POOLING == TRANSACTION:  # a replica behind its own pgbouncer
+        _replica = transaction_pooling(_replica, conn_max_age=_replica["CONN_MAX_AGE"])
     DATABASES[f"replica_{_i}"] = _replica
 DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
 # A replica lagging more than this is skipped (its reads go to the primary).
