@@ -137,6 +137,26 @@ def test_database_unreachable_is_503_then_recovers_by_itself(live):
     assert wsgi.get("/readyz").status_code == 200
 
 
+def _terminate(params: dict[str, Any], pid: int) -> None:
+    """End server process `pid` from another one. Through pgbouncer a new connection may be
+    handed that very server process: two are held in a transaction (so each keeps its own)
+    and the one that is not `pid` ends it."""
+    held = [psycopg.connect(**params), psycopg.connect(**params)]
+    try:
+        mine = [int(c.execute("SELECT pg_backend_pid()").fetchone()[0]) for c in held]
+        killer = held[0] if mine[0] != pid else held[1]
+        killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        for c in held:
+            c.close()
+
+
+def _server_pid(connection: Any) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
 @pytest.mark.postgres
 def test_a_connection_killed_under_a_persistent_connection_recovers(live, settings):
     """The server ends our session (a restart, a failover): the request that meets the dead
@@ -148,16 +168,16 @@ def test_a_connection_killed_under_a_persistent_connection_recovers(live, settin
     try:
         connection.close()
         assert wsgi.get(api_url, headers=auth).status_code == 200
-        pid = connection.connection.info.backend_pid
-        params = connection.get_connection_params()
-        with psycopg.connect(**params, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        # The server process serving us (behind pgbouncer: the pooled server connection, which
+        # the pooler replaces while our own connection to it lives on).
+        pid = _server_pid(connection)
+        _terminate(connection.get_connection_params(), pid)
         first = wsgi.get(api_url, headers=auth)
         assert first.status_code in (200, 503)
         if first.status_code == 503:
             assert_clean_api_503(first.status_code, first.get_data(), first.headers)
         assert wsgi.get(api_url, headers=auth).status_code == 200
-        assert connection.connection.info.backend_pid != pid
+        assert _server_pid(connection) != pid
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = max_age
         connection.close()

@@ -47,8 +47,14 @@ def _env(tmp_path: Path, port: int) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="INFO",
     )
-    env.pop("REDIS_URL", None)
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    # The servers run on their own SQLite file: no pooler, no replica of the suite's database.
+    for name in (
+        "REDIS_URL",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "DATABASE_POOLING",
+        "DATABASE_REPLICA_URLS",
+    ):
+        env.pop(name, None)
     return env
 
 
