@@ -67,7 +67,7 @@ def _replicas() -> dict[str, dict[str, Any]]:
             "lag_seconds": None if state.lag_seconds is None else round(state.lag_seconds, 3),
             "lag_bytes": state.lag_bytes,
         }
-        for state in replica_states(refresh=True)
+        for state in replica_states()  # as last checked (at most a check interval old)
     }
 
 
@@ -97,5 +97,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
     from . import metrics as app_metrics
 
     app_metrics.refresh_gauges()
-    replica_states(refresh=True)  # the lag gauges as of this scrape
+    replica_states()  # the lag gauges as of the last check (at most a check interval old)
     return ExportToDjangoView(request)

@@ -41,6 +41,7 @@ from .metrics import REPLICA_LAG_BYTES, REPLICA_LAG_SECONDS, REPLICA_READS, REPL
 log = logging.getLogger(__name__)
 
 REPLICA_PREFIX = "replica_"
+CHECK_TIMEOUT_MS = 1000
 WRITE_MARK = "ryw:{}"
 
 _read_alias: ContextVar[str | None] = ContextVar("bookshelf_read_alias", default=None)
@@ -109,7 +110,9 @@ def _primary_position() -> int | None:
 def _check(alias: str, primary: int | None) -> ReplicaState:
     now = time.monotonic()
     try:
-        with connections[alias].cursor() as cursor:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            # A replica that hangs holds the check (and the threads waiting on it) this long.
+            cursor.execute(f"SET LOCAL statement_timeout = {CHECK_TIMEOUT_MS}")
             cursor.execute(_REPLICA_SQL)
             recovering, replay_text, paused, age = cursor.fetchone()
     except DatabaseError as exc:
@@ -170,9 +173,10 @@ def _pick(usable: list[ReplicaState], customer_no: str | None) -> ReplicaState:
 
 def _written_at(customer_no: str) -> int | None:
     try:
-        return lsn_value(cache.get(WRITE_MARK.format(customer_no)))
+        mark = cache.get(WRITE_MARK.format(customer_no))
     except Exception:  # no cache, no knowledge: the primary answers
         return -1
+    return mark if isinstance(mark, int) else None
 
 
 def _has_replayed(state: ReplicaState, position: int) -> bool:
@@ -228,12 +232,16 @@ def replica_reads_end(token: Token[str | None]) -> None:
 
 
 def replica_reads_fall_back() -> str | None:
-    """The replica this context read from failed: mark it, and read from the primary from
-    now on. Returns the failed alias (None if the context was on the primary)."""
+    """A read failed while this context read from a replica: from now on it reads the
+    primary, and the replica is marked down if its connection is what failed (an error of
+    the primary's, or a statement the replica refused, leaves it in use). Returns the
+    replica's alias (None if the context was on the primary)."""
     alias = _read_alias.get()
     if alias is None:
         return None
-    replica_failed(alias)
+    replica = connections[alias]
+    if replica.connection is None or not replica.is_usable():
+        replica_failed(alias)
     _read_alias.set(None)
     REPLICA_READS.labels(database=DEFAULT_DB_ALIAS, why="replica_failed").inc()
     return alias
@@ -291,15 +299,31 @@ def customer_wrote(*customer_nos: str) -> None:
     transaction.on_commit(lambda: _mark_written(customer_nos))
 
 
+# A mark only ever moves forward: two writes of one customer committing close together must
+# not leave the earlier one's position over the later one's.
+_RAISE_MARK = """
+local seen = tonumber(redis.call('GET', KEYS[1]) or '0')
+if seen < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return 0
+"""
+
+
 def _mark_written(customer_nos: tuple[str, ...]) -> None:
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
-            position = cursor.fetchone()[0]
-        cache.set_many(
-            {WRITE_MARK.format(no): position for no in customer_nos},
-            timeout=settings.READ_YOUR_WRITES_SECONDS,
-        )
+            # The insert position: past the commit record, whatever synchronous_commit says.
+            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+            position = lsn_value(cursor.fetchone()[0])
+        seconds = settings.READ_YOUR_WRITES_SECONDS
+        backend: Any = getattr(cache, "_cache", None)
+        if backend is None or not hasattr(backend, "get_client"):
+            cache.set_many({WRITE_MARK.format(no): position for no in customer_nos}, seconds)
+            return
+        client = backend.get_client(write=True)
+        raise_mark = client.register_script(_RAISE_MARK)
+        for no in customer_nos:  # Django stores an int as itself: Redis compares numbers
+            raise_mark(keys=[cache.make_and_validate_key(WRITE_MARK.format(no))],
+                       args=[position, seconds])  # fmt: skip
     except Exception:
         # The write is committed; without its mark the customer may read a lagging replica
         # for at most the lag limit. Said loudly, never raised after a commit.
@@ -310,11 +334,10 @@ class ReplicaRouter:
     """Model reads go where `replica_reads()` / `analytics_reads()` chose; writes and
     migrations only to the primary."""
 
-    def db_for_read(self, model: Any, **hints: Any) -> str | None:
-        alias = _read_alias.get()
-        if alias is None or connections[DEFAULT_DB_ALIAS].in_atomic_block:
-            return None
-        return alias
+    def db_for_read(self, model: Any, **hints: Any) -> str:
+        # Never None: Django would then read where a hinted instance came from (a replica),
+        # even inside a transaction on the primary.
+        return current_read_alias()
 
     def db_for_write(self, model: Any, **hints: Any) -> str:
         return DEFAULT_DB_ALIAS

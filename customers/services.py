@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict, DomainError, NotAllowed
+from config.replicas import customer_wrote
 from config.users import acting_user
 
 from . import signals
@@ -675,6 +676,7 @@ def consent_give(
         recorded_by=acting_user(recorded_by),
         recorded_by_name=_recorder_name(recorded_by, client_name),
     )
+    customer_wrote(customer.customer_no)
     return record, True
 
 
@@ -715,6 +717,7 @@ def consent_withdraw(
         recorded_by=acting_user(recorded_by),
         recorded_by_name=_recorder_name(recorded_by, client_name),
     )
+    customer_wrote(customer.customer_no)
     return record, True
 
 

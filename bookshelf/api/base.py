@@ -16,6 +16,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
 from config.exceptions import DomainError
+from config.replicas import primary_reads
 from customers.models import Customer
 from customers.selectors import customer_get, customer_not_found, customers_visible_to
 
@@ -71,9 +72,12 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
         return customers_visible_to(self.request.user)
 
     def get_customer(self) -> Customer:
-        customer = customer_get(
-            customer_no=self.kwargs["customer_no"], queryset=self.visible_customers()
-        )
+        # Who may see whom, and who is erased, decide access: read on the primary even when
+        # the rest of the answer comes from a replica.
+        with primary_reads():
+            customer = customer_get(
+                customer_no=self.kwargs["customer_no"], queryset=self.visible_customers()
+            )
         if customer.erased_at is not None:
             # Erased on their request (PIPL): to the API they are gone, exactly like a number
             # that never existed. The insurer's own records keep the anonymised row.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.utils import InterfaceError, OperationalError
+from django.db.utils import DatabaseError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
@@ -107,12 +107,25 @@ class ReplicaReadsMixin:
     def replica_customer_no(self) -> str | None:
         return getattr(self, "kwargs", {}).get("customer_no")
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        finally:  # whatever escaped, the next request on this thread starts on the primary
+            self._replica_reads_end()
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         self.replica_token = replica_reads_begin(self.replica_customer_no())
 
+    def _replica_reads_end(self) -> None:
+        if self.replica_token is not None:
+            replica_reads_end(self.replica_token)
+            self.replica_token = None
+
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, OperationalError | InterfaceError) and replica_reads_fall_back():
+        # Any database error while on a replica (down, or behind on a migration the primary
+        # already has): the handler runs again on the primary.
+        if isinstance(exc, DatabaseError) and replica_reads_fall_back():
             request: Any = self.request  # type: ignore[attr-defined]
             handler = getattr(self, request.method.lower())
             try:
@@ -122,9 +135,7 @@ class ReplicaReadsMixin:
         return super().handle_exception(exc)  # type: ignore[misc]
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.replica_token is not None:
-            replica_reads_end(self.replica_token)
-            self.replica_token = None
+        self._replica_reads_end()
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
 

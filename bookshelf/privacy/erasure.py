@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from config.exceptions import Conflict
 from config.logs import scrub
+from config.replicas import customer_wrote
 from customers.models import (
     Customer,
     FamilyLink,
@@ -234,4 +235,5 @@ def customer_data_erase(*, customer: Customer, now: datetime) -> ErasureReport:
     _demand_texts_mask(customer, report)
     _webhook_reasons_clear(customer, report)
     _customer_anonymise(customer, now)
+    customer_wrote(customer.customer_no)  # gone to every read at once, not after the lag
     return report

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from benefits.models import Benefit
 from benefits.text import translated
 from config.exceptions import DomainError
+from config.replicas import customer_wrote
 from customers.models import Customer
 from customers.selectors import customers_consenting
 
@@ -93,6 +94,7 @@ def customer_event_record(
         return existing, False
     # Broker down: the morning sweep picks it up.
     jobs.enqueue_on_commit(jobs.SUGGESTIONS_FOR_EVENT, event.pk)
+    customer_wrote(customer.customer_no)  # their recommendations read it at once
     return event, True
 
 

@@ -108,7 +108,17 @@ for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     _replica = env.db_url_config(_url)
     _replica["ATOMIC_REQUESTS"] = False
     _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
-    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # A dead or unreachable replica is noticed within seconds (connect, then keepalives and
+    # TCP_USER_TIMEOUT on a connection kept open), never after the kernel's minutes.
+    _replica["OPTIONS"] = {
+        "connect_timeout": 2,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 2,
+        "tcp_user_timeout": 5000,
+        **_replica.get("OPTIONS", {}),
+    }
     _replica["TEST"] = {"MIRROR": "default"}
     if DATABASE_POOLING == TRANSACTION:  # a replica behind its own pgbouncer
         _replica = transaction_pooling(_replica, conn_max_age=_replica["CONN_MAX_AGE"])
@@ -126,6 +136,11 @@ if READ_YOUR_WRITES_SECONDS <= DATABASE_REPLICA_MAX_LAG_SECONDS + DATABASE_REPLI
     raise ImproperlyConfigured(
         "READ_YOUR_WRITES_SECONDS must exceed DATABASE_REPLICA_MAX_LAG_SECONDS plus "
         "DATABASE_REPLICA_CHECK_SECONDS, or a customer could read a replica without their write."
+    )
+if len(DATABASES) > 1 and not env("REDIS_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_URLS needs REDIS_URL: read-your-writes marks are shared by every "
+        "process through Redis (a process's own memory would not see another's writes)."
     )
 # The weekly review's GROUP BYs and the recommendation evaluation read from a replica.
 BOOKSHELF_ANALYTICS_ON_REPLICA = env.bool("BOOKSHELF_ANALYTICS_ON_REPLICA", default=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,11 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookshelf.integrations.services import api_client_create
+from bookshelf.integrations.services import api_client_create, api_client_revoke
 from bookshelf.ledger.services import redemption_create
-from bookshelf.models import Redemption, ReviewFinding
+from bookshelf.models import QuotaPeriod, Redemption, ReviewFinding
 from bookshelf.reach.selectors import recommendations_evaluate
 from bookshelf.review.services import review_run
+from bookshelf.shelf.services import shelf_cell_set
 from config import replicas
 from customers.models import Customer, Tier
 from tests.bookshelf.review.test_review import _age, _settings
@@ -93,12 +95,13 @@ def api() -> APIClient:
     return client
 
 
-def _use(api: APIClient, customer: Customer, code: str) -> None:
+def _use(api: APIClient, customer: Customer, code: str) -> int:
     url = f"/api/v1/customers/{customer.customer_no}/redemptions"
     answer = api.post(
         url, {"benefit": code}, format="json", HTTP_IDEMPOTENCY_KEY=f"k{time.time_ns()}"
     )
     assert answer.status_code == 201, answer.content
+    return int(answer.json()["id"])
 
 
 def _centre(api: APIClient, customer: Customer) -> dict[str, Any]:
@@ -129,11 +132,14 @@ def test_the_replica_is_a_real_streaming_standby_of_the_primary():
         Customer.objects.using(REPLICA).filter(pk=customer.pk).update(name="x")
 
 
-def test_a_redemption_followed_at_once_by_a_read_shows_the_new_balance(api):
+def test_a_redemption_followed_at_once_by_a_read_shows_the_new_balance(api, settings):
     customer = make_customer(tier=Tier.GOLD)
     benefit = make_benefit(cells={Tier.GOLD: 20})
     _wait_replayed()
     assert _remaining(_centre(api, customer), benefit.code) == 20
+    # The replica's state is kept from here on: each read after a use asks the replica
+    # itself whether it has replayed the use (its last checked position is older).
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 3600
     for n in range(1, 11):
         _use(api, customer, benefit.code)
         assert _remaining(_centre(api, customer), benefit.code) == 20 - n
@@ -270,3 +276,65 @@ def test_the_review_counts_on_the_replica_when_the_settings_say_so(settings):
         run = review_run(window_end=tomorrow + timedelta(days=7), window_days=90).run
     assert ReviewFinding.objects.get(run=run, benefit=benefit, tier=Tier.GOLD).users == 4
     assert not on_replica.captured_queries
+
+
+def test_a_cancellation_and_a_purchase_are_seen_at_once_by_their_customer(api):
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 5})
+    priced = make_benefit(kind="paid", price=Decimal("9.90"))
+    _wait_replayed()
+    rid = _use(api, customer, benefit.code)
+    _wait_replayed()
+    _pause_replay()
+    base = f"/api/v1/customers/{customer.customer_no}"
+    assert api.post(f"{base}/redemptions/{rid}/cancel").status_code == 200
+    assert _remaining(_centre(api, customer), benefit.code) == 5  # given back, not yet replayed
+    bought = api.post(
+        f"{base}/purchases",
+        {"benefit": priced.code, "quantity": 1, "payment_reference": "pay-replica-1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=f"p{time.time_ns()}",
+    )
+    assert bought.status_code == 201, bought.content
+    assert any(b["code"] == priced.code for c in _centre(api, customer)["categories"]
+               for b in c["benefits"])  # fmt: skip
+
+
+def test_a_revoked_token_stops_at_once_whatever_the_replica_says():
+    client, token = api_client_create(name="revoked-soon")
+    customer = make_customer(tier=Tier.GOLD)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    _wait_replayed()
+    assert api.get(f"/api/v1/customers/{customer.customer_no}/bookshelf").status_code == 200
+    _pause_replay()
+    api_client_revoke(client=client)
+    assert api.get(f"/api/v1/customers/{customer.customer_no}/bookshelf").status_code == 401
+    assert api.get("/api/v1/benefits").status_code == 401
+
+
+def test_what_is_cached_for_everyone_is_read_on_the_primary(api):
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 5})
+    _wait_replayed()
+    assert _remaining(_centre(api, customer), benefit.code) == 5  # cached at this version
+    _pause_replay()
+    shelf_cell_set(tier=Tier.GOLD, benefit=benefit, period=QuotaPeriod.CALENDAR_YEAR, quota=9)
+    # The change bumped the shelf's version; the replica still has quota 5. The centre (and
+    # the shelf cache it fills) must show 9, for this customer and every later reader.
+    assert _remaining(_centre(api, customer), benefit.code) == 9
+    other = Customer.objects.get(pk=make_customer(tier=Tier.GOLD).pk)
+    assert _remaining(_centre(api, other), benefit.code) == 9
+
+
+def test_an_instance_read_on_the_replica_is_read_again_on_the_primary_in_a_transaction():
+    customer = make_customer(tier=Tier.GOLD, name="李四")
+    _wait_replayed()
+    with replicas.replica_reads():
+        loaded = Customer.objects.get(pk=customer.pk)
+    assert loaded._state.db == REPLICA
+    _pause_replay()
+    Customer.objects.filter(pk=customer.pk).update(name="王五")
+    with transaction.atomic():
+        loaded.refresh_from_db()
+    assert loaded.name == "王五"
