@@ -133,13 +133,13 @@ def _close_quietly(alias: str) -> None:
         connections[alias].close()
 
 
-def replica_states(*, refresh: bool = False) -> list[ReplicaState]:
+def replica_states() -> list[ReplicaState]:
     """Each replica's state, checked again when older than the check interval."""
     aliases = replica_aliases()
     if not aliases:
         return []
     with _lock:
-        due = [a for a in aliases if refresh or a not in _states or _states[a].stale]
+        due = [a for a in aliases if a not in _states or _states[a].stale]
         if due:
             primary = _primary_position()
             for alias in due:
@@ -195,7 +195,7 @@ def _has_replayed(state: ReplicaState, position: int) -> bool:
 def read_alias(customer_no: str | None = None) -> str:
     """Where a read that may be slightly stale goes now (for `customer_no`: one that also
     shows that customer's own writes)."""
-    if not replica_aliases():
+    if not replicas_in_use():
         return DEFAULT_DB_ALIAS
     if connections[DEFAULT_DB_ALIAS].in_atomic_block:
         REPLICA_READS.labels(database=DEFAULT_DB_ALIAS, why="in_transaction").inc()
