@@ -43,6 +43,24 @@ class RedisCache(DjangoRedisCache):
         count, _ok = pipe.execute()
         return int(count)
 
+    def round_trip(
+        self, keys: list[str], counter: str | None = None, timeout: int = 0
+    ) -> tuple[list[Any], int | None]:
+        """GET of several keys and, with `counter`, its INCR and EXPIRE: one round trip.
+        The values as `get` would give them (None: absent), and the new count."""
+        made = [self.make_and_validate_key(k) for k in keys]
+        pipe = self._cache.get_client(write=True).pipeline(transaction=False)
+        for key in made:
+            pipe.get(key)
+        if counter is not None:
+            counted = self.make_and_validate_key(counter)
+            pipe.incr(counted)
+            pipe.expire(counted, timeout)
+        answers = pipe.execute()
+        loads = self._cache._serializer.loads  # type: ignore[attr-defined]
+        values = [None if v is None else loads(v) for v in answers[: len(made)]]
+        return values, (int(answers[len(made)]) if counter is not None else None)
+
 
 # -- A cache that degrades to a miss: Redis is a speed-up, never a dependency ----------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import re
 import uuid
 from collections.abc import Callable
@@ -11,12 +12,23 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+# A number unique to each request this process serves (0: outside a request). Unlike the id,
+# which a caller may send, it tells one request from the next: what a request looked up for
+# its own use (`bookshelf.shelf.cache.version_hint`) is recognised as its own by it.
+request_serial_var: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "request_serial", default=0
+)
+_serials = itertools.count(1)
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def current_request_id() -> str:
     return request_id_var.get()
+
+
+def current_request_serial() -> int:
+    return request_serial_var.get()
 
 
 class RequestIdMiddleware:
@@ -29,10 +41,12 @@ class RequestIdMiddleware:
         incoming = request.headers.get(HEADER, "")
         rid = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
+        serial = request_serial_var.set(next(_serials))
         request.request_id = rid  # type: ignore[attr-defined]
         try:
             response = self.get_response(request)
         finally:
+            request_serial_var.reset(serial)
             request_id_var.reset(token)
         response[HEADER] = rid
         return response

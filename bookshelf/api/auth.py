@@ -8,8 +8,10 @@ customer endpoint, whatever scopes it was given.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +24,16 @@ from customers.models import Agent
 from customers.selectors import agents_visible_to
 
 from ..integrations.models import ApiClient, ApiScope
-from ..integrations.selectors import api_client_for_token
+from ..integrations.selectors import (
+    CLIENTS_VERSION_KEY,
+    api_client_for_token,
+    api_client_memoised_id,
+    clients_version_current,
+)
 from ..reach.error_codes import ReachErrorCode
+from ..shelf.selectors import SHELF_VERSION_KEY, shelf_version_hint
+
+log = logging.getLogger(__name__)
 
 
 class ClientPrincipal:
@@ -60,16 +70,46 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
-        client = api_client_for_token(token)
+        client = api_client_for_token(token, version=_round_trip(request, token))
         if client is None:
             raise exceptions.AuthenticationFailed(_("The token is unknown, revoked or expired."))
         now = timezone.now()
         if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
             ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+            client.last_used_at = now  # the memoised instance too: once a minute, not always
         return ClientPrincipal(client), client
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+def _round_trip(request: Request, token: str) -> Any:
+    """What every bearer request needs from Redis, in one round trip: the API clients'
+    version (a token read under it before needs no query), the throttle's counter (when this
+    process knows the token's client and the view counts requests per client) and the shelf
+    version (the benefit centre's cache). The clients' version, or None when Redis cannot
+    answer (then the database answers, the throttle and the shelf ask on their own)."""
+    round_trip = getattr(cache, "round_trip", None)
+    if round_trip is None:  # not Redis (the embedded default): each asks on its own
+        return None
+    counter = None
+    client_id = api_client_memoised_id(token)
+    view = (request.parser_context or {}).get("view")
+    if client_id is not None and ClientRateThrottle in getattr(view, "throttle_classes", ()):
+        counter = ClientRateThrottle().window_key(f"client:{client_id}")
+    try:
+        (version, shelf_version), count = round_trip(
+            [CLIENTS_VERSION_KEY, SHELF_VERSION_KEY],
+            counter[0] if counter else None,
+            counter[1] if counter else 0,
+        )
+    except Exception:
+        log.warning("cache unavailable: the token is read from the database")
+        return None
+    if counter is not None and count is not None:
+        request._client_window_count = (counter[0], count)  # type: ignore[attr-defined]
+    shelf_version_hint(shelf_version)
+    return clients_version_current(version)
 
 
 def api_client_of(request: Request) -> ApiClient | None:
@@ -178,17 +218,31 @@ class ClientRateThrottle(throttling.SimpleRateThrottle):
             return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
         return self.cache_format % {"scope": self.scope, "ident": caller_ref(request)}
 
+    def window_key(self, ident: str) -> tuple[str, int] | None:
+        """The counter of this window for a caller (`caller_ref`), and how long it lives."""
+        if self.rate is None:
+            return None
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_end = (window + 1) * self.duration
+        key = self.cache_format % {"scope": self.scope, "ident": ident}
+        return f"{key}:{window}", self.duration + 1
+
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
             return True
-        key = self.get_cache_key(request, view)
-        if key is None:
+        if not request.user or not request.user.is_authenticated:
+            counter = self.window_key(self.get_ident(request))
+        else:
+            counter = self.window_key(caller_ref(request))
+        if counter is None:
             return True
+        counted = getattr(request, "_client_window_count", None)
+        if counted is not None and counted[0] == counter[0]:
+            # Counted already, in the authentication's round trip (`_round_trip`).
+            return counted[1] <= self.num_requests
         try:
-            self.now = self.timer()
-            window = int(self.now // self.duration)
-            self.window_end = (window + 1) * self.duration
-            count = window_counter_incr(f"{key}:{window}", self.duration + 1)
+            count = window_counter_incr(*counter)
         except Exception:
             return True
         return count <= self.num_requests

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
 from datetime import datetime
+from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +19,8 @@ from config.exceptions import Conflict, DomainError
 
 from .error_codes import IntegrationErrorCode
 from .models import ApiClient, ApiScope, app_channel_only
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "bks_"  # noqa: S105 - a label, not a secret
 
@@ -73,13 +80,78 @@ def api_client_create(
 _BY_DIGEST_SQL = "SELECT * FROM bookshelf_apiclient WHERE token_hash = %s"
 
 
-def api_client_for_token(token: str) -> ApiClient | None:
-    # Every API request runs this: a plain lookup by the unique digest, no ORM query to build.
-    found = list(ApiClient.objects.raw(_BY_DIGEST_SQL, [token_digest(token)]))
-    client = found[0] if found else None
+def api_client_for_token(token: str, *, version: Any = None) -> ApiClient | None:
+    """The usable client of a token. Every API request runs this. With `version` (the
+    clients' version read from Redis with the request's other keys, `CLIENTS_VERSION_KEY`),
+    a client this process read under the same version is used without a query: saving or
+    deleting any API client (a revocation, a new scope, from any path) changes the version at
+    once and after commit, so the next request anywhere reads the database again."""
+    digest = token_digest(token)
+    memo = _memo.get(digest)
+    if version is not None and memo is not None and memo[0] == version:
+        client: ApiClient | None = memo[1]
+    else:
+        # A plain lookup by the unique digest, no ORM query to build.
+        found = list(ApiClient.objects.raw(_BY_DIGEST_SQL, [digest]))
+        client = found[0] if found else None
+        if client is not None and version is not None and version not in _uncommitted:
+            with _memo_lock:
+                if len(_memo) >= MEMO_SIZE:
+                    _memo.clear()
+                _memo[digest] = (version, client)
     if client is None or not client.is_usable():
         return None
     return client
+
+
+# -- the clients read by token, kept per process under a version in Redis --------------------
+CLIENTS_VERSION_KEY = "api:clients:version"
+MEMO_SIZE = 1024
+_memo: dict[str, tuple[Any, ApiClient]] = {}
+_memo_lock = threading.Lock()
+# Versions this process set inside a transaction not yet committed: never memoised under
+# (that transaction alone sees its change; a test's transaction rolls it back).
+_uncommitted: set[int] = set()
+
+
+def api_client_memoised_id(token: str) -> int | None:
+    """The id of the client this process last read for a token, if any (a token's client
+    never changes: a new token is a new digest)."""
+    memo = _memo.get(token_digest(token))
+    return memo[1].pk if memo is not None else None
+
+
+def clients_version_current(value: Any) -> Any:
+    """The version as read (None if absent: one is set, so later reads can memoise)."""
+    if value is None:
+        try:
+            cache.add(CLIENTS_VERSION_KEY, secrets.randbits(48), timeout=None)
+        except Exception:
+            log.warning("API clients: cache unavailable, tokens are read from the database")
+    return value
+
+
+def _bump(*, committed: bool) -> None:
+    version = secrets.randbits(48)
+    if not committed:
+        _uncommitted.add(version)
+    try:
+        cache.set(CLIENTS_VERSION_KEY, version, timeout=None)
+    except Exception:
+        log.warning("API clients: could not announce a change (cache unavailable)")
+
+
+def clients_changed(**_kwargs: Any) -> None:
+    """An API client was saved or deleted: every process reads tokens from the database
+    again (this one at once; the others at their next request)."""
+    with _memo_lock:
+        _memo.clear()
+    _bump(committed=False)
+    transaction.on_commit(lambda: _bump(committed=True))
+
+
+post_save.connect(clients_changed, sender=ApiClient, dispatch_uid="api-clients-changed")
+post_delete.connect(clients_changed, sender=ApiClient, dispatch_uid="api-clients-deleted")
 
 
 def api_client_revoke(*, client: ApiClient) -> ApiClient:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.models import Customer
 
@@ -130,7 +130,7 @@ def family_share_problem(
     if not shares_with_family(view):
         return Ineligible(
             ShelfErrorCode.BENEFIT_NOT_SHAREABLE,
-            _("The customer's tier does not let family use this benefit."),
+            gettext_noop("The customer's tier does not let family use this benefit."),
         )
     if plain(view):
         return None

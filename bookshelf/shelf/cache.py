@@ -20,10 +20,13 @@ import pickle
 import secrets
 import threading
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+
+from config.requestid import current_request_serial
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,25 @@ class Snapshot:
     purchasable: Any = None
 
 
+# The version an API request already read with its token and throttle (one Redis round trip,
+# bookshelf.api.auth), by the request's serial: used by that request only, and dropped when it
+# changes the shelf itself.
+_hint: ContextVar[tuple[int, Any] | None] = ContextVar("shelf_version_hint", default=None)
+
+
+def version_hint(value: Any) -> None:
+    """This request read the shelf version (raw, None if absent) itself: use it."""
+    serial = current_request_serial()
+    _hint.set((serial, value) if serial else None)
+
+
+def _version_now() -> int:
+    hint = _hint.get()
+    if hint is not None and hint[0] and hint[0] == current_request_serial():
+        return _current(hint[1])
+    return _current(cache.get(VERSION_KEY))
+
+
 def _current(value: Any) -> int:
     if value is None:
         cache.add(VERSION_KEY, _fresh_version(), timeout=None)
@@ -110,7 +132,7 @@ def read(tiers: Iterable[int], *, purchasable: bool = True) -> Snapshot:
     if purchasable:
         wanted.append(PURCHASABLE_KEY)
     try:
-        version = _current(cache.get(VERSION_KEY))
+        version = _version_now()
         if version == UNAVAILABLE:
             return Snapshot(UNAVAILABLE)
         memory = _memory
@@ -160,7 +182,7 @@ def get_named(name: str) -> Any:
     Kept in this process's memory like the cells: a warm read costs the version check only."""
     key = _named_key(name)
     try:
-        version = _current(cache.get(VERSION_KEY))
+        version = _version_now()
         if version == UNAVAILABLE:
             return None
         memory = _memory
@@ -177,7 +199,7 @@ def get_named(name: str) -> Any:
 
 def set_named(name: str, value: Any) -> None:
     try:
-        version = _current(cache.get(VERSION_KEY))
+        version = _version_now()
         if version != UNAVAILABLE:
             cache.set(_named_key(name), (version, value), timeout=TTL)
             _remember(version, {_named_key(name): value})
@@ -187,6 +209,7 @@ def set_named(name: str, value: Any) -> None:
 
 def invalidate() -> None:
     """Called (after commit) whenever a benefit, shelf cell or eligibility rule changes."""
+    _hint.set(None)
     try:
         try:
             cache.incr(VERSION_KEY)

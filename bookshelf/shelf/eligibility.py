@@ -4,11 +4,12 @@ quota-expiring sweep and the recommender's evaluation alike."""
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext_noop
 
 from benefits.models import USABLE_STATUSES, BenefitStatus
 from customers.models import Customer, ProductLine
@@ -17,10 +18,19 @@ from .cells import CellView
 from .error_codes import ShelfErrorCode
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ineligible:
+    """Why a rule refuses a use. Its message is put in the reader's language only when read:
+    the benefit centre checks every cell and needs none of them."""
+
     code: ShelfErrorCode
-    message: str
+    text: str  # the message untranslated (marked with gettext_noop where it is written)
+    params: Mapping[str, Any] | None = None
+
+    @property
+    def message(self) -> str:
+        translated = gettext(self.text)
+        return translated % dict(self.params) if self.params is not None else translated
 
 
 def plain(view: CellView) -> bool:
@@ -43,23 +53,26 @@ def eligibility_problem(
 ) -> Ineligible | None:
     """Rules beyond tier. The holder's policies open the benefit; the user's age must fit."""
     if view.status == BenefitStatus.RETIRED:
-        return Ineligible(ShelfErrorCode.BENEFIT_RETIRED, _("This benefit has been retired."))
+        return Ineligible(
+            ShelfErrorCode.BENEFIT_RETIRED, gettext_noop("This benefit has been retired.")
+        )
     if view.status not in USABLE_STATUSES:
         return Ineligible(
-            ShelfErrorCode.BENEFIT_NOT_AVAILABLE, _("This benefit is not on the shelf yet.")
+            ShelfErrorCode.BENEFIT_NOT_AVAILABLE,
+            gettext_noop("This benefit is not on the shelf yet."),
         )
     if view.requires_product_line and view.requires_product_line not in holder_lines:
         return Ineligible(
             ShelfErrorCode.PRODUCT_LINE_REQUIRED,
-            _("This benefit needs an in-force %(line)s policy.")
-            % {"line": ProductLine(view.requires_product_line).label},
+            gettext_noop("This benefit needs an in-force %(line)s policy."),
+            {"line": ProductLine(view.requires_product_line).label},
         )
     if view.min_age is not None or view.max_age is not None:
         age = beneficiary.age_on(today)
         if not age_allowed(age, min_age=view.min_age, max_age=view.max_age):
             return Ineligible(
                 ShelfErrorCode.AGE_NOT_ELIGIBLE,
-                _("This benefit is for ages %(min)s to %(max)s.")
-                % {"min": view.min_age or 0, "max": view.max_age or "∞"},
+                gettext_noop("This benefit is for ages %(min)s to %(max)s."),
+                {"min": view.min_age or 0, "max": view.max_age or "∞"},
             )
     return None

@@ -21,6 +21,8 @@ from .periods import LIFETIME_START, period_bounds
 # The cache key of the shelf version: a reader fetching keys of its own in one round trip
 # may fetch this one with them (the recommender's per-version memo).
 SHELF_VERSION_KEY = cache.VERSION_KEY
+# A request that fetched the version itself with its other keys hands it on (bookshelf.api.auth).
+shelf_version_hint = cache.version_hint
 
 __all__ = [
     "LIFETIME_START",
@@ -38,6 +40,7 @@ __all__ = [
     "shelf_cells_for_benefit",
     "shelf_cells_for_tiers",
     "shelf_cells_query",
+    "shelf_version_hint",
 ]
 
 
