@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import threading
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.change_version import ChangeVersion
 from config.exceptions import Conflict, DomainError
 
 from .error_codes import IntegrationErrorCode
 from .models import ApiClient, ApiScope, app_channel_only
-
-log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "bks_"  # noqa: S105 - a label, not a secret
 
@@ -94,7 +91,7 @@ def api_client_for_token(token: str, *, version: Any = None) -> ApiClient | None
         # A plain lookup by the unique digest, no ORM query to build.
         found = list(ApiClient.objects.raw(_BY_DIGEST_SQL, [digest]))
         client = found[0] if found else None
-        if client is not None and version is not None and version not in _uncommitted:
+        if client is not None and CLIENTS_VERSION.trusted(version):
             with _memo_lock:
                 if len(_memo) >= MEMO_SIZE:
                     _memo.clear()
@@ -105,13 +102,11 @@ def api_client_for_token(token: str, *, version: Any = None) -> ApiClient | None
 
 
 # -- the clients read by token, kept per process under a version in Redis --------------------
-CLIENTS_VERSION_KEY = "api:clients:version"
+CLIENTS_VERSION = ChangeVersion("api:clients:version", "API clients")
+CLIENTS_VERSION_KEY = CLIENTS_VERSION.key
 MEMO_SIZE = 1024
 _memo: dict[str, tuple[Any, ApiClient]] = {}
 _memo_lock = threading.Lock()
-# Versions this process set inside a transaction not yet committed: never memoised under
-# (that transaction alone sees its change; a test's transaction rolls it back).
-_uncommitted: set[int] = set()
 
 
 def api_client_memoised_id(token: str) -> int | None:
@@ -121,24 +116,9 @@ def api_client_memoised_id(token: str) -> int | None:
     return memo[1].pk if memo is not None else None
 
 
-def clients_version_current(value: Any) -> Any:
-    """The version as read (None if absent: one is set, so later reads can memoise)."""
-    if value is None:
-        try:
-            cache.add(CLIENTS_VERSION_KEY, secrets.randbits(48), timeout=None)
-        except Exception:
-            log.warning("API clients: cache unavailable, tokens are read from the database")
-    return value
-
-
-def _bump(*, committed: bool) -> None:
-    version = secrets.randbits(48)
-    if not committed:
-        _uncommitted.add(version)
-    try:
-        cache.set(CLIENTS_VERSION_KEY, version, timeout=None)
-    except Exception:
-        log.warning("API clients: could not announce a change (cache unavailable)")
+def clients_version_current(value: Any) -> int | None:
+    """The clients' version as read with the request's other keys (set when absent)."""
+    return CLIENTS_VERSION.current(value)
 
 
 def clients_changed(**_kwargs: Any) -> None:
@@ -146,8 +126,7 @@ def clients_changed(**_kwargs: Any) -> None:
     again (this one at once; the others at their next request)."""
     with _memo_lock:
         _memo.clear()
-    _bump(committed=False)
-    transaction.on_commit(lambda: _bump(committed=True))
+    CLIENTS_VERSION.changed()
 
 
 post_save.connect(clients_changed, sender=ApiClient, dispatch_uid="api-clients-changed")

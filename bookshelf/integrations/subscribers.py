@@ -13,45 +13,29 @@ a Redis outage.
 
 from __future__ import annotations
 
-import logging
-import secrets
 import threading
 import time
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from config.change_version import ChangeVersion
 
 from .models import ApiClient, WebhookSubscription
 from .webhook_access import subscriptions_listening
 
-log = logging.getLogger(__name__)
-
-VERSION_KEY = "webhooks:subscribers:version"
+SUBSCRIBERS_VERSION = ChangeVersion("webhooks:subscribers:version", "webhook subscribers")
+VERSION_KEY = SUBSCRIBERS_VERSION.key
 MAX_AGE = 60.0
 
 _lock = threading.Lock()
-_memo: tuple[str, float, list[WebhookSubscription]] | None = None
-_uncommitted: set[str] = set()
-
-
-def _version() -> str | None:
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
-            version = cache.get(VERSION_KEY)
-    except Exception:  # Redis down: no memo, the database answers
-        log.warning("webhook subscribers: cache unavailable, reading the database")
-        return None
-    return None if version is None else str(version)
+_memo: tuple[int, float, list[WebhookSubscription]] | None = None
 
 
 def subscribers() -> list[WebhookSubscription]:
     """`subscriptions_listening()`, from this process's memo while the version holds."""
     global _memo
-    version = _version()
+    version = SUBSCRIBERS_VERSION.read()
     memo = _memo
     if (
         version is not None
@@ -63,28 +47,17 @@ def subscribers() -> list[WebhookSubscription]:
     # Read after the version: a change committed meanwhile bumps it again, so the memo below
     # is at worst fresher than its version, never older.
     found = subscriptions_listening()
-    if version is not None and version not in _uncommitted:
+    if version is not None and SUBSCRIBERS_VERSION.trusted(version):
         with _lock:
             _memo = (version, time.monotonic(), found)
     return found
-
-
-def _bump(*, committed: bool) -> None:
-    version = secrets.token_hex(8)
-    if not committed:
-        _uncommitted.add(version)
-    try:
-        cache.set(VERSION_KEY, version, timeout=None)
-    except Exception:
-        log.warning("webhook subscribers: could not announce a change (cache unavailable)")
 
 
 def subscribers_changed(**_kwargs: Any) -> None:
     """A subscription or an API client changed: every process reads the list again."""
     global _memo
     _memo = None
-    _bump(committed=False)
-    transaction.on_commit(lambda: _bump(committed=True))
+    SUBSCRIBERS_VERSION.changed()
 
 
 for _model in (WebhookSubscription, ApiClient):
