@@ -73,27 +73,26 @@ def use_charge(*, redemption: Redemption, supplier_id: int | None, today: date) 
     return Charged(supplier_id, unit_cost)
 
 
-def _payable(redemption: Redemption, *, reference: str, at: datetime) -> CostEntry | None:
-    """The use as a line of its supplier's statement (once: a unique row per use)."""
+def _payable(redemption: Redemption, *, reference: str, at: datetime) -> None:
+    """The use as a line of its supplier's statement, once: the unique row per use
+    (`cost_use_once`) makes a second one a no-op (`ON CONFLICT DO NOTHING`, one statement
+    with no savepoint on the hot path of every delivered use)."""
     if redemption.supplier_id is None:
-        return None
-    try:
-        with transaction.atomic():
-            return CostEntry.objects.create(
-                supplier_id=redemption.supplier_id,
-                benefit_id=redemption.benefit_id,
-                kind=CostKind.USE,
-                redemption_id=redemption.pk,
-                redemption_created_at=redemption.created_at,
-                tier_snapshot=redemption.tier_snapshot,
-                reference=(reference or str(redemption.pk))[:80],
-                amount=redemption.unit_cost or Decimal("0.00"),
-                priced_unit_cost=redemption.unit_cost,
-                fulfilled_at=at,
-                month=month_of(at),
-            )
-    except IntegrityError:
-        return None
+        return
+    line = CostEntry(
+        supplier_id=redemption.supplier_id,
+        benefit_id=redemption.benefit_id,
+        kind=CostKind.USE,
+        redemption_id=redemption.pk,
+        redemption_created_at=redemption.created_at,
+        tier_snapshot=redemption.tier_snapshot,
+        reference=(reference or str(redemption.pk))[:80],
+        amount=redemption.unit_cost or Decimal("0.00"),
+        priced_unit_cost=redemption.unit_cost,
+        fulfilled_at=at,
+        month=month_of(at),
+    )
+    CostEntry.objects.bulk_create([line], ignore_conflicts=True)
 
 
 def use_settle(

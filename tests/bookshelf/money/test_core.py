@@ -52,6 +52,26 @@ def test_an_instant_use_records_its_supplier_cost_and_a_payable_line():
     assert (line.kind, line.amount, line.reference) == (CostKind.USE, Decimal("35.50"), str(use.pk))
 
 
+def test_a_payable_line_is_one_statement_without_a_savepoint_and_written_once():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bookshelf.money.costs import _payable
+
+    benefit = make_benefit(cells={Tier.GOLD: 5}, name="Consult")
+    supplier = make_supplier("docs", benefits=[benefit])
+    _price(supplier, benefit, "35.50", date(2020, 1, 1))
+    result = use_request(customer=make_customer(tier=Tier.GOLD), benefit_code=benefit.code)
+    use = Redemption.objects.get(pk=result.redemption.pk)
+    with CaptureQueriesContext(connection) as again:
+        _payable(use, reference="again", at=use.created_at)  # a second delivery report
+    statements = [q["sql"] for q in again.captured_queries]
+    assert len(statements) == 1, statements
+    assert "ON CONFLICT DO NOTHING" in statements[0] or "OR IGNORE" in statements[0]
+    lines = CostEntry.objects.filter(redemption_id=use.pk)
+    assert [(line.kind, line.reference) for line in lines] == [(CostKind.USE, str(use.pk))]
+
+
 def test_a_budget_of_two_uses_refuses_the_third_and_spends_nothing():
     benefit = make_benefit(cells={Tier.GOLD: 5}, name="Consult")
     make_supplier("docs", benefits=[benefit])
