@@ -3,6 +3,7 @@ a downloaded browser. Missing in CI is a failure, not a skip."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Iterator
@@ -109,7 +110,7 @@ def switch_language(driver: Any, code: str) -> None:
 
     The switch is a form post and a redirect; a `get` issued before it finished could be
     overtaken by the redirect and land on the previous page (seen in CI)."""
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -122,7 +123,9 @@ def switch_language(driver: Any, code: str) -> None:
         WebDriverWait(driver, 5).until(ec.staleness_of(page))
     except TimeoutException:
         # The click reached no button (a message or a scroll moved it; seen once in CI):
-        # submit the button's own form, as the click would have.
-        driver.execute_script("arguments[0].form.requestSubmit(arguments[0])", button)
+        # submit the button's own form, as the click would have. A button gone stale meanwhile
+        # means the click's page did come, only late (a loaded machine; seen once in CI).
+        with contextlib.suppress(StaleElementReferenceException):
+            driver.execute_script("arguments[0].form.requestSubmit(arguments[0])", button)
         wait.until(ec.staleness_of(page))
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f"#lang-{code}.current")))
