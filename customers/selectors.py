@@ -9,13 +9,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.db_batch import Key, Read
+from config.db_batch import Key, Read, fetch_batch
 from config.exceptions import NotFound
 
 from .error_codes import CustomerErrorCode
@@ -411,20 +412,46 @@ def agents_visible_to(user: Any) -> QuerySet[Agent]:
 
 _BY_NUMBER_SQL = "SELECT * FROM customers_customer WHERE customer_no = %s"
 
+
 # What a hot read by number takes of the customer: every field but the ID number (never
-# decrypted on a read that does not show it) and the tags (JSON); they load on access.
-_CARD_FIELDS = [f for f in Customer._meta.concrete_fields if f.attname not in ("id_number", "tags")]
-_CARD_SQL = (
-    f"SELECT {', '.join(str(f.column) for f in _CARD_FIELDS)} "  # noqa: S608 - column names
-    "FROM customers_customer WHERE customer_no = %s"
-)
-# The encrypted fields (decrypted as the ORM would) and the booleans (SQLite's are 0/1).
-_MOMENTS = tuple(i for i, f in enumerate(_CARD_FIELDS) if isinstance(f, models.DateTimeField))
-_DATES = tuple(
-    i for i, f in enumerate(_CARD_FIELDS) if isinstance(f, models.DateField) and i not in _MOMENTS
-)
-_CONVERTED = [(i, f) for i, f in enumerate(_CARD_FIELDS) if hasattr(f, "from_db_value")]
-_BOOLEANS = [i for i, f in enumerate(_CARD_FIELDS) if isinstance(f, models.BooleanField)]
+# decrypted on a read that does not show it) and, unless asked for, the tags (JSON); they load
+# on access.
+@dataclass(frozen=True)
+class _Card:
+    fields: list[Any]
+    sql: str
+    moments: tuple[int, ...]
+    dates: tuple[int, ...]
+    converted: list[tuple[int, Any]]
+    booleans: list[int]
+    tags: int | None  # the tags' position, when read
+
+
+def _card(left_out: tuple[str, ...]) -> _Card:
+    fields = [f for f in Customer._meta.concrete_fields if f.attname not in left_out]
+    moments = tuple(i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField))
+    dates = tuple(
+        i for i, f in enumerate(fields) if isinstance(f, models.DateField) and i not in moments
+    )
+    tags = next((i for i, f in enumerate(fields) if f.attname == "tags"), None)
+    return _Card(
+        fields=fields,
+        sql=f"SELECT {', '.join(str(f.column) for f in fields)} "  # noqa: S608 - column names
+        "FROM customers_customer WHERE customer_no = %s",
+        moments=moments,
+        dates=dates,
+        # The encrypted fields (decrypted as the ORM would) and the booleans (SQLite's 0/1);
+        # the tags come back decoded inside the statement's JSON (or as text, on SQLite).
+        converted=[
+            (i, f) for i, f in enumerate(fields) if hasattr(f, "from_db_value") and i != tags
+        ],
+        booleans=[i for i, f in enumerate(fields) if isinstance(f, models.BooleanField)],
+        tags=tags,
+    )
+
+
+_CARD = _card(("id_number", "tags"))
+_CARD_WITH_TAGS = _card(("id_number",))
 
 
 def customer_id_by_number(customer_no: str) -> Key:
@@ -432,9 +459,11 @@ def customer_id_by_number(customer_no: str) -> Key:
     return Key("(SELECT id FROM customers_customer WHERE customer_no = %s)", (customer_no,))
 
 
-def customer_by_number_read(customer_no: str) -> Read:
-    """The customer with this number, as one read of a batch (`config.db_batch`)."""
-    return Read(_CARD_SQL, [customer_no], len(_CARD_FIELDS), dates=_DATES, moments=_MOMENTS)
+def customer_by_number_read(customer_no: str, *, tags: bool = False) -> Read:
+    """The customer with this number, as one read of a batch (`config.db_batch`); with
+    `tags`, their profile tags too (what the recommender reads of them)."""
+    card = _CARD_WITH_TAGS if tags else _CARD
+    return Read(card.sql, [customer_no], len(card.fields), dates=card.dates, moments=card.moments)
 
 
 def customer_from_rows(rows: list[list[Any]]) -> Customer:
@@ -442,11 +471,21 @@ def customer_from_rows(rows: list[list[Any]]) -> Customer:
     if not rows:
         raise customer_not_found()
     values = rows[0]
-    for i, field in _CONVERTED:
+    card = _CARD_WITH_TAGS if len(values) == len(_CARD_WITH_TAGS.fields) else _CARD
+    for i, field in card.converted:
         values[i] = field.from_db_value(values[i], None, connection)
-    for i in _BOOLEANS:
+    for i in card.booleans:
         values[i] = bool(values[i])
-    return Customer.from_db(connection.alias, [f.attname for f in _CARD_FIELDS], values)
+    if card.tags is not None and isinstance(values[card.tags], str):
+        values[card.tags] = orjson.loads(values[card.tags])
+    return Customer.from_db(connection.alias, [f.attname for f in card.fields], values)
+
+
+def customer_by_number(customer_no: str, *, using: str = "default") -> Customer:
+    """Any customer by number, as an API client may see them (404 if none): one prepared
+    statement of every field but the ID number (decrypted only if read), instead of the ORM."""
+    (rows,) = fetch_batch([customer_by_number_read(customer_no, tags=True)], using=using)
+    return customer_from_rows(rows)
 
 
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:

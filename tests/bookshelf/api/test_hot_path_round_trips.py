@@ -160,3 +160,18 @@ def test_the_centre_statement_is_prepared_unless_a_transaction_pooler_is_in_fron
         assert centre_prepared == []
     else:
         assert len(centre_prepared) == 1
+
+
+def test_an_api_client_s_customer_is_one_prepared_read_without_the_id_number(
+    committed_api, household, django_assert_num_queries
+):
+    url = f"/api/v1/customers/{household.customer_no}/recommendations"
+    assert committed_api.get(url).status_code == 200
+    with django_assert_num_queries(2) as ctx:  # the customer, then every read in one statement
+        response = committed_api.get(url)
+    assert response.status_code == 200
+    lookup = ctx.captured_queries[0]["sql"]
+    assert lookup.startswith("WITH r0") and "FROM customers_customer" in lookup
+    columns = lookup.split(" FROM customers_customer")[0]
+    assert "tags" in columns  # what the recommender reads of the customer
+    assert "id_number," not in columns.replace("id_number_hash", "")  # never decrypted here

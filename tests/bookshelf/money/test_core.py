@@ -41,12 +41,17 @@ def _price(supplier, benefit, cost, valid_from):
     )
 
 
-def test_an_instant_use_records_its_supplier_cost_and_a_payable_line():
+def _priced_instant_use():
+    """An instant use of a benefit whose supplier charges 35.50, with that supplier."""
     benefit = make_benefit(cells={Tier.GOLD: 5}, name="Consult")
     supplier = make_supplier("docs", benefits=[benefit])
     _price(supplier, benefit, "35.50", date(2020, 1, 1))
     result = use_request(customer=make_customer(tier=Tier.GOLD), benefit_code=benefit.code)
-    use = Redemption.objects.get(pk=result.redemption.pk)
+    return Redemption.objects.get(pk=result.redemption.pk), supplier
+
+
+def test_an_instant_use_records_its_supplier_cost_and_a_payable_line():
+    use, supplier = _priced_instant_use()
     assert (use.supplier_id, use.unit_cost) == (supplier.pk, Decimal("35.50"))
     line = CostEntry.objects.get(redemption_id=use.pk)
     assert (line.kind, line.amount, line.reference) == (CostKind.USE, Decimal("35.50"), str(use.pk))
@@ -58,11 +63,7 @@ def test_a_payable_line_is_one_statement_without_a_savepoint_and_written_once():
 
     from bookshelf.money.costs import _payable
 
-    benefit = make_benefit(cells={Tier.GOLD: 5}, name="Consult")
-    supplier = make_supplier("docs", benefits=[benefit])
-    _price(supplier, benefit, "35.50", date(2020, 1, 1))
-    result = use_request(customer=make_customer(tier=Tier.GOLD), benefit_code=benefit.code)
-    use = Redemption.objects.get(pk=result.redemption.pk)
+    use, _supplier = _priced_instant_use()
     with CaptureQueriesContext(connection) as again:
         _payable(use, reference="again", at=use.created_at)  # a second delivery report
     statements = [q["sql"] for q in again.captured_queries]
