@@ -33,15 +33,21 @@ class ChangeVersion:
             return None
 
     def current(self, value: Any) -> int | None:
-        """A version read with other keys; when absent one is set, so later reads can memoise."""
-        if value is None:
-            try:
+        """A version read with other keys; when absent one is set, so later reads can memoise.
+        A value of another form (an older release wrote hex strings) is replaced, as after a
+        change: memos would otherwise never be kept again."""
+        if isinstance(value, int):
+            return value
+        try:
+            if value is None:
                 cache.add(self.key, secrets.randbits(48), timeout=None)
-                value = cache.get(self.key)
-            except Exception:
-                log.warning("%s: cache unavailable, reading the database", self.what)
-                return None
-        return None if value is None else int(value)
+            else:
+                cache.set(self.key, secrets.randbits(48), timeout=None)
+            value = cache.get(self.key)
+        except Exception:
+            log.warning("%s: cache unavailable, reading the database", self.what)
+            return None
+        return value if isinstance(value, int) else None
 
     def trusted(self, version: int | None) -> bool:
         """Whether a memo may be kept under this version."""

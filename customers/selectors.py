@@ -410,9 +410,6 @@ def agents_visible_to(user: Any) -> QuerySet[Agent]:
     return qs.filter(Q(pk=agent.pk) | Q(supervisor=agent))
 
 
-_BY_NUMBER_SQL = "SELECT * FROM customers_customer WHERE customer_no = %s"
-
-
 # What a hot read by number takes of the customer: every field but the ID number (never
 # decrypted on a read that does not show it) and, unless asked for, the tags (JSON); they load
 # on access.
@@ -481,24 +478,20 @@ def customer_from_rows(rows: list[list[Any]]) -> Customer:
     return Customer.from_db(connection.alias, [f.attname for f in card.fields], values)
 
 
-def customer_by_number(customer_no: str, *, using: str = "default") -> Customer:
-    """Any customer by number, as an API client may see them (404 if none): one prepared
-    statement of every field but the ID number (decrypted only if read), instead of the ORM."""
+def customer_by_number(customer_no: str, *, using: str | None = None) -> Customer:
+    """Any customer by number (404 if none): one prepared statement of every field but the
+    ID number (decrypted only if read; the agent too loads on access), instead of the ORM."""
     (rows,) = fetch_batch([customer_by_number_read(customer_no, tags=True)], using=using)
     return customer_from_rows(rows)
 
 
 def customer_get(*, customer_no: str, queryset: QuerySet[Customer] | None = None) -> Customer:
     qs = queryset if queryset is not None else Customer.objects.all()
+    if not qs.query.where:
+        # Any customer (an API client's scope, staff who see everyone, the commands): every
+        # API request starts here, so one prepared read by the unique number, no ORM query.
+        return customer_by_number(customer_no)
     try:
-        if not qs.query.where:
-            # Any customer (an API client's scope): every API request starts here, so a plain
-            # lookup by the unique number, without building an ORM query. The agent, when
-            # wanted, loads on access.
-            found = list(Customer.objects.raw(_BY_NUMBER_SQL, [customer_no]))
-            if not found:
-                raise Customer.DoesNotExist
-            return found[0]
         return qs.select_related("agent").get(customer_no=customer_no)
     except Customer.DoesNotExist:
         raise customer_not_found() from None

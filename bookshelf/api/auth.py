@@ -96,7 +96,9 @@ def _round_trip(request: Request, token: str) -> Any:
     client_id = api_client_memoised_id(token)
     view = (request.parser_context or {}).get("view")
     if client_id is not None and ClientRateThrottle in getattr(view, "throttle_classes", ()):
-        counter = ClientRateThrottle().window_key(f"client:{client_id}")
+        throttle = ClientRateThrottle()
+        if throttle.rate is not None:
+            counter = throttle.window_key(throttle.key_for(f"client:{client_id}"))
     try:
         (version, shelf_version), count = round_trip(
             [CLIENTS_VERSION_KEY, SHELF_VERSION_KEY],
@@ -215,28 +217,26 @@ class ClientRateThrottle(throttling.SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if not request.user or not request.user.is_authenticated:
-            return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-        return self.cache_format % {"scope": self.scope, "ident": caller_ref(request)}
+            return self.key_for(self.get_ident(request))
+        return self.key_for(caller_ref(request))
 
-    def window_key(self, ident: str) -> tuple[str, int] | None:
-        """The counter of this window for a caller (`caller_ref`), and how long it lives."""
-        if self.rate is None:
-            return None
+    def key_for(self, ident: str) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def window_key(self, key: str) -> tuple[str, int]:
+        """The counter of this window for a cache key, and how long it lives."""
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
-        key = self.cache_format % {"scope": self.scope, "ident": ident}
         return f"{key}:{window}", self.duration + 1
 
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
             return True
-        if not request.user or not request.user.is_authenticated:
-            counter = self.window_key(self.get_ident(request))
-        else:
-            counter = self.window_key(caller_ref(request))
-        if counter is None:
+        key = self.get_cache_key(request, view)
+        if key is None:
             return True
+        counter = self.window_key(key)
         counted = getattr(request, "_client_window_count", None)
         if counted is not None and counted[0] == counter[0]:
             # Counted already, in the authentication's round trip (`_round_trip`).

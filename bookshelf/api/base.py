@@ -18,12 +18,7 @@ from rest_framework.views import APIView
 from config.exceptions import DomainError
 from config.replicas import primary_reads
 from customers.models import Customer
-from customers.selectors import (
-    customer_by_number,
-    customer_get,
-    customer_not_found,
-    customers_visible_to,
-)
+from customers.selectors import customer_get, customer_not_found, customers_visible_to
 
 from ..integrations.services import idempotency_key_check, idempotent_call, request_fingerprint
 from ..ledger.selectors import channel_default
@@ -79,14 +74,10 @@ class CustomerScopedView(StrictQueryParamsMixin, APIView):
     def get_customer(self) -> Customer:
         # Who may see whom, and who is erased, decide access: read on the primary even when
         # the rest of the answer comes from a replica.
-        if api_client_of(self.request) is not None:
-            # Any customer is the client's: one prepared statement, no ORM query to build.
-            customer = customer_by_number(self.kwargs["customer_no"])
-        else:
-            with primary_reads():
-                customer = customer_get(
-                    customer_no=self.kwargs["customer_no"], queryset=self.visible_customers()
-                )
+        with primary_reads():
+            customer = customer_get(
+                customer_no=self.kwargs["customer_no"], queryset=self.visible_customers()
+            )
         if customer.erased_at is not None:
             # Erased on their request (PIPL): to the API they are gone, exactly like a number
             # that never existed. The insurer's own records keep the anonymised row.

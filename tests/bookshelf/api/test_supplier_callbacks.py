@@ -350,3 +350,21 @@ def test_an_appointment_centuries_away_is_400(escort, at):
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["appointment_at"]
     assert _state(fulfilment) == FulfilmentState.REQUESTED
+
+
+def test_each_supplier_has_its_own_request_budget(monkeypatch):
+    """The supplier throttle counts per supplier (its own cache key), not per principal: one
+    supplier using up its budget leaves another's whole."""
+    from bookshelf.api.suppliers import SupplierRateThrottle
+
+    monkeypatch.setattr(SupplierRateThrottle, "THROTTLE_RATES", {"supplier": "2/day"})
+    first, second = make_supplier("first-co"), make_supplier("second-co")
+    keys = {s.code: supplier_key_create(supplier=s) for s in (first, second)}
+
+    def listing(supplier):
+        key, secret = keys[supplier.code]
+        url = f"/api/v1/suppliers/{supplier.code}/fulfilments"
+        return signed("get", url, key.key_id, secret).status_code
+
+    assert [listing(first) for _ in range(3)] == [200, 200, 429]
+    assert listing(second) == 200
