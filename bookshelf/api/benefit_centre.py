@@ -157,33 +157,61 @@ def _budget_gone(entry: ShelfEntry, states: dict[int, BudgetState]) -> BudgetSta
     return None if entry.source == Source.PURCHASE else states.get(entry.benefit_id)
 
 
+Texts = tuple[str, str, str, str]
+
+
+def entry_texts(view: CellView, pick: Pick) -> Texts:
+    """A benefit's name, summary, how to use and unit in the reader's language, worked out
+    once per view and language and kept with the view (the process's copy of the shelf
+    lives until the shelf changes; a purchase's view lives for one read)."""
+    texts: Texts | None = view.memo.get(pick)
+    if texts is None:
+        texts = view.memo[pick] = (
+            pick(view.name_en, view.name_zh_hans),
+            pick(view.summary_en, view.summary_zh_hans),
+            pick(view.how_to_use_en, view.how_to_use_zh_hans),
+            pick(view.unit_en, view.unit_zh_hans),
+        )
+    return texts
+
+
+class _Days(dict[date, str]):
+    """ISO days of one answer, each formatted once (an answer's periods share a few days)."""
+
+    def __missing__(self, day: date) -> str:
+        shown = self[day] = day.isoformat()
+        return shown
+
+
 def _entry(
-    entry: ShelfEntry, pick: Pick, held: HeldUses, states: dict[int, BudgetState]
+    entry: ShelfEntry, pick: Pick, held: HeldUses, gone: BudgetState | None, days: _Days
 ) -> dict[str, Any]:
-    uses = held.get(id(entry), [])
+    uses = held.get(id(entry), []) if held else []
     # A family share's balance does not say whose its holds are: its open requests do.
     count = len(uses) if entry.source == "family" else entry.held
+    name, summary, how_to_use, unit = entry_texts(entry.view, pick)
+    end = entry.period_end
     return {
         "code": entry.code,
-        "name": pick(entry.name_en, entry.name_zh_hans),
-        "summary": pick(entry.summary_en, entry.summary_zh_hans),
-        "how_to_use": pick(entry.how_to_use_en, entry.how_to_use_zh_hans),
-        "unit": pick(entry.unit_en, entry.unit_zh_hans),
+        "name": name,
+        "summary": summary,
+        "how_to_use": how_to_use,
+        "unit": unit,
         "source": str(entry.source),
         "holder": entry.holder_no,
         "quota": entry.quota,
         "used": entry.used,
         "remaining": entry.remaining,
         "period_start": period_start_shown(entry.period_start),
-        "period_end": entry.period_end.isoformat() if entry.period_end else None,
+        "period_end": days[end] if end else None,
         "shareable": entry.shareable,
         "family_quota": entry.family_quota,
         "family_used": entry.family_used,
         "purchase_id": entry.purchase_id,
         "held": count,
         "held_uses": [held_use(f, pick) for f in uses],
-        "held_text": held_text(uses, held=count, remaining=entry.remaining),
-        "budget_exhausted": _budget_gone(entry, states) is not None,
+        "held_text": held_text(uses, held=count, remaining=entry.remaining) if count else "",
+        "budget_exhausted": gone is not None,
     }
 
 
@@ -208,14 +236,15 @@ def bookshelf_payload(
     too), one that says mark carries `budget_exhausted`."""
     pick = chooser()
     held = held_uses_by_entry(shelf, requests) if requests else {}
-    states = budget_states(shelf, used_up)
+    states = budget_states(shelf, used_up) if used_up else {}
+    days = _Days()
     categories = []
     for code, name_en, name_zh_hans, entries in shelf.entries_by_category():
-        shown = [
-            _entry(e, pick, held, states)
-            for e in entries
-            if not ((gone := _budget_gone(e, states)) and gone.hide)
-        ]
+        shown = []
+        for e in entries:
+            gone = _budget_gone(e, states) if states else None
+            if gone is None or not gone.hide:
+                shown.append(_entry(e, pick, held, gone, days))
         if shown:
             categories.append(
                 {"code": code, "name": pick(name_en, name_zh_hans), "benefits": shown}

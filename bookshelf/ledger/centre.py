@@ -52,19 +52,13 @@ Period = tuple[date, date | None]
 class ShelfEntry:
     """One benefit a customer can use now, from one source. What is left comes from its
     `allowance` (the one computation the redemption spends with), copied into plain fields
-    once: the hot path reads them for every benefit."""
+    once: the hot path reads them for every benefit. The catalogue texts are the cell
+    view's (`view`), read through it rather than copied: an entry is made for every
+    benefit of every read."""
 
     benefit_id: int
     code: str
-    name_en: str
-    name_zh_hans: str
-    category_code: str
-    category_name_en: str
-    category_name_zh_hans: str
-    how_to_use_en: str
-    how_to_use_zh_hans: str
-    unit_en: str
-    unit_zh_hans: str
+    view: CellView
     shareable: bool
     allowance: Allowance
     source: str
@@ -77,14 +71,57 @@ class ShelfEntry:
     purchase_id: int | None = None
     family_quota: int = 0  # own tier: how many of the period's uses family may take
     family_used: int = 0
-    summary_en: str = ""  # the description's short form
-    summary_zh_hans: str = ""
     # Of `used`, the uses still held for a supplier (requested, booked or issued, not yet
     # delivered): they count against the quota, so `remaining` already leaves them out. A
     # family entry's is 0: its balance does not split its holds between holder and family;
     # `balance_held` (the holds on the relative's balance) says whether any could be theirs.
     held: int = 0
     balance_held: int = 0
+
+    # The benefit's catalogue texts, both languages (`benefits.text.chooser` picks).
+    @property
+    def name_en(self) -> str:
+        return self.view.name_en
+
+    @property
+    def name_zh_hans(self) -> str:
+        return self.view.name_zh_hans
+
+    @property
+    def category_code(self) -> str:
+        return self.view.category_code
+
+    @property
+    def category_name_en(self) -> str:
+        return self.view.category_name_en
+
+    @property
+    def category_name_zh_hans(self) -> str:
+        return self.view.category_name_zh_hans
+
+    @property
+    def how_to_use_en(self) -> str:
+        return self.view.how_to_use_en
+
+    @property
+    def how_to_use_zh_hans(self) -> str:
+        return self.view.how_to_use_zh_hans
+
+    @property
+    def unit_en(self) -> str:
+        return self.view.unit_en
+
+    @property
+    def unit_zh_hans(self) -> str:
+        return self.view.unit_zh_hans
+
+    @property
+    def summary_en(self) -> str:
+        return self.view.summary_en
+
+    @property
+    def summary_zh_hans(self) -> str:
+        return self.view.summary_zh_hans
 
 
 @dataclass
@@ -101,8 +138,9 @@ class Bookshelf:
         groups: dict[str, list[ShelfEntry]] = defaultdict(list)
         names: dict[str, tuple[str, str]] = {}
         for entry in self.entries:
-            groups[entry.category_code].append(entry)
-            names[entry.category_code] = (entry.category_name_en, entry.category_name_zh_hans)
+            view = entry.view
+            groups[view.category_code].append(entry)
+            names[view.category_code] = (view.category_name_en, view.category_name_zh_hans)
         return [(code, *names[code], groups[code]) for code in sorted(groups)]
 
 
@@ -120,15 +158,7 @@ def entry_for(
     return ShelfEntry(
         benefit_id=view.benefit_id,
         code=view.code,
-        name_en=view.name_en,
-        name_zh_hans=view.name_zh_hans,
-        category_code=view.category_code,
-        category_name_en=view.category_name_en,
-        category_name_zh_hans=view.category_name_zh_hans,
-        how_to_use_en=view.how_to_use_en,
-        how_to_use_zh_hans=view.how_to_use_zh_hans,
-        unit_en=view.unit_en,
-        unit_zh_hans=view.unit_zh_hans,
+        view=view,
         shareable=view.shareable,
         allowance=allowance,
         source=allowance.source,
@@ -141,8 +171,6 @@ def entry_for(
         purchase_id=allowance.purchase_id,
         family_quota=family_quota,
         family_used=family_used,
-        summary_en=view.summary_en,
-        summary_zh_hans=view.summary_zh_hans,
         held=held,
         balance_held=balance_held,
     )

@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 # new code cannot unpickle (which, before this was a key, made every read a database read
 # until the old entries expired). 2: `CellView` moved to `bookshelf.shelf.cells`. 3: it
 # carries the description's short form (`summary`). 4: its texts in both languages
-# (`name_en`, `name_zh_hans`...).
-FORMAT = 4
+# (`name_en`, `name_zh_hans`...). 5: its per-process `memo`.
+FORMAT = 5
 PREFIX = f"shelf:{FORMAT}"
 VERSION_KEY = f"{PREFIX}:version"
 PURCHASABLE_KEY = f"{PREFIX}:purchasable"

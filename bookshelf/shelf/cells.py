@@ -3,7 +3,8 @@ its eligibility rules. What the benefit centre, the write path and the recommend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from benefits.models import Benefit
 from benefits.text import short_form
@@ -43,6 +44,9 @@ class CellView:
     # lists for every benefit; the full text is the catalog's.
     summary_en: str = ""
     summary_zh_hans: str = ""
+    # What a reader derives from the view once per process and keeps with it (the benefit
+    # centre's texts in each language): not part of the view's value, never compared.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def cell_view_from(cell: ShelfCell) -> CellView:
