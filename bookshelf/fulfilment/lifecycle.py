@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -39,7 +40,15 @@ from ..integrations.services import event_emit
 from ..ledger.models import Channel, Redemption, RedemptionStatus
 from ..ledger.services import redemption_event, redemption_record
 from ..money.error_codes import MoneyErrorCode
-from ..money.services import use_cancel_done, use_charge, use_give_back, use_settle
+from ..money.services import (
+    UsePricing,
+    use_cancel_done,
+    use_charge,
+    use_give_back,
+    use_pricing_from_rows,
+    use_pricing_statements,
+    use_settle,
+)
 from .cutoff import change_check
 from .error_codes import FulfilmentErrorCode
 from .models import (
@@ -284,6 +293,25 @@ def use_request(
             raise refused from None
 
 
+class _ReadAhead:
+    """What a new use reads besides the ledger's own reads, in their one round trip: the
+    benefit's suppliers (the first delivers it) and money's prices and budgets on the day.
+    The supplier and its price are known before the use is written, so they are written
+    with it (`supplied`)."""
+
+    def __init__(self, benefit_code: str, day: date) -> None:
+        pricing = use_pricing_statements(benefit_code, day)
+        self.statements = [suppliers_statement(benefit_code), *pricing]
+        self.delivering: list[tuple[Supplier, BenefitSupplier]] = []
+        self.pricing: UsePricing | None = None
+
+    def supplied(self, rows: list[list[Any]]) -> tuple[int | None, Decimal | None]:
+        self.delivering = suppliers_from_rows(rows[0])
+        self.pricing = pricing = use_pricing_from_rows(rows[1:])
+        supplier_id = self.delivering[0][0].pk if self.delivering else None
+        return supplier_id, pricing.unit_cost(supplier_id)
+
+
 def _use_request(
     *,
     customer: Customer,
@@ -297,6 +325,8 @@ def _use_request(
 ) -> UseResult:
     # One savepoint for the whole use (the ledger's part has none of its own): a refusal, of
     # the budget say, rolls back everything this attempt spent.
+    day = today or timezone.localdate()
+    ahead = _ReadAhead(benefit_code, day)
     with transaction.atomic():
         result = redemption_record(
             customer=customer,
@@ -305,25 +335,28 @@ def _use_request(
             beneficiary_no=beneficiary_no,
             idempotency_key=idempotency_key,
             recorded_by=recorded_by,
-            today=today,
+            today=day,
             purchases_only=purchases_only,
-            also_read=[suppliers_statement(benefit_code)],
+            also_read=ahead.statements,
+            supplied=ahead.supplied,
         )
         redemption = result.redemption
-        delivering = suppliers_from_rows(result.also_read[0])
-        day = today or timezone.localdate(redemption.created_at)
+        delivering, pricing = ahead.delivering, ahead.pricing
         if redemption.status != RedemptionStatus.HELD:
             use_charge(
                 redemption=redemption,
                 supplier_id=delivering[0][0].pk if delivering else None,
                 today=day,
+                pricing=pricing,
             )
             return UseResult(redemption, result.remaining)
         now = redemption.created_at
         fulfilment, claimed = _fulfilment_open(
             redemption, candidates=delivering, actor=Actor.of(recorded_by), now=now, today=day
         )
-        use_charge(redemption=redemption, supplier_id=fulfilment.supplier_id, today=day)
+        use_charge(
+            redemption=redemption, supplier_id=fulfilment.supplier_id, today=day, pricing=pricing
+        )
         if claimed is not None:
             event_emit(WebhookEventType.REDEMPTION_ISSUED, _payload(fulfilment))
     if claimed is None:

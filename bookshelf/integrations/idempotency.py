@@ -98,15 +98,13 @@ def idempotent_call(
 ) -> tuple[int, dict[str, Any], bool]:
     """Run `run` once per (client, key). Returns (status, body, replayed).
 
-    Three statements for a new key (the look-up, the record, its answer), one for a replay.
-    The record is claimed in the transaction of the work: if `run` raises, both roll back and
-    a retry runs again."""
+    Two statements for a new key (the record, claimed first, and its answer); a replay
+    finds its key claimed and then reads the stored answer (new keys are the common case: a
+    look-up first cost every new use a round trip). The record is claimed in the
+    transaction of the work: if `run` raises, both roll back and a retry runs again."""
     if not key:
         status, body = run()
         return status, body, False
-    stored = _stored(client_ref, key)
-    if stored is not None:
-        return _replay(stored, fingerprint)
     with transaction.atomic():
         record_id = _claim(client_ref, key, fingerprint)
         if record_id is not None:
@@ -114,7 +112,8 @@ def idempotent_call(
             with connection.cursor() as cursor:
                 cursor.execute(_ANSWER_SQL, [status, json.dumps(body), record_id])
             return status, body, False
-    # A concurrent request with this key committed first (we waited for it): its answer.
+    # Recorded already, by an earlier request or a concurrent one that committed first (we
+    # waited for it): its answer.
     stored = _stored(client_ref, key)
     if stored is None:
         raise IntegrityError(f"idempotency record {client_ref}:{key} vanished")

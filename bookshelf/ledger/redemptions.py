@@ -8,9 +8,10 @@ the counter and the usage rollup move in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -52,6 +53,10 @@ class _Option:
     holder: Customer
     view: CellView
     purchase: Purchase | None = None
+
+
+# From the caller's `also_read` rows: who will deliver a use and its unit cost.
+Supplied = Callable[[list[list[Any]]], tuple[int | None, Decimal | None]]
 
 
 @dataclass(frozen=True)
@@ -289,11 +294,13 @@ def redemption_record(
     today: date | None = None,
     purchases_only: bool = False,
     also_read: Sequence[Statement] = (),
+    supplied: Supplied | None = None,
 ) -> RedemptionResult:
     """`redemption_create` inside the caller's atomic block, which must end with the error
     (no savepoint of its own: what it spent before a refusal rolls back with the caller's
     block). `also_read`: the caller's own reads, sent in the use's one round trip of reads;
-    their rows come back in `RedemptionResult.also_read`."""
+    their rows come back in `RedemptionResult.also_read`. `supplied`: from those rows, the
+    supplier that will deliver the use and its unit cost, written with the use."""
     if not connection.in_atomic_block:
         raise RuntimeError("redemption_record runs inside the caller's transaction.atomic()")
     try:
@@ -307,6 +314,7 @@ def redemption_record(
             today=today,
             purchases_only=purchases_only,
             also_read=also_read,
+            supplied=supplied,
         )
     except DomainError as exc:
         REDEMPTIONS.labels(result=exc.code).inc()
@@ -326,6 +334,7 @@ def _redemption_record(
     today: date | None,
     purchases_only: bool,
     also_read: Sequence[Statement],
+    supplied: Supplied | None,
 ) -> RedemptionResult:
     if channel not in Channel.values:
         raise DomainError(LedgerErrorCode.INVALID, _("Unknown channel."), field="channel")
@@ -339,6 +348,7 @@ def _redemption_record(
     anchors = reads.household.anchors
     # A benefit a supplier delivers is held now and settled when it is fulfilled.
     hold = benefit.fulfilment_kind != FulfilmentKind.INSTANT
+    supplier_id, unit_cost = supplied(reads.also) if supplied is not None else (None, None)
     for option in options:
         if option.source == Source.PURCHASE:
             assert option.purchase is not None
@@ -365,6 +375,8 @@ def _redemption_record(
             remaining_after=spent.remaining,
             idempotency_key=idempotency_key,
             recorded_by=acting_user(recorded_by),
+            supplier_id=supplier_id,
+            unit_cost=unit_cost,
             created_at=now,
         )
         customer_wrote(option.holder.customer_no, beneficiary.customer_no)

@@ -68,6 +68,21 @@ def budgets_covering(benefit: Benefit) -> list[Budget]:
     with connection.cursor() as cursor:
         cursor.execute(_COVERING_SQL, [benefit.pk, top])
         rows = cursor.fetchall()
+    return budgets_from_rows(rows)
+
+
+def budgets_covering_statement(benefit_code: str) -> tuple[str, list[Any]]:
+    """`budgets_covering`'s statement by the benefit's code, for a caller that sends it with
+    reads of its own (a new use's one round trip of reads)."""
+    benefit = f"(SELECT id FROM {Benefit._meta.db_table} WHERE code = %s)"  # noqa: S608
+    return _COVERING_SQL.replace("b.benefit_id = %s", f"b.benefit_id = {benefit}"), [
+        benefit_code,
+        benefit_code.split(".")[0],
+    ]
+
+
+def budgets_from_rows(rows: Iterable[Sequence[Any]]) -> list[Budget]:
+    """The budgets of the rows of `budgets_covering_statement`."""
     return [Budget.from_db(connection.alias, _BUDGET_FIELDS, row) for row in rows]
 
 
@@ -118,16 +133,18 @@ def budget_charge(
     on: date,
     enforce: bool = True,
     redemption_id: int | None = None,
+    covering: list[Budget] | None = None,
 ) -> list[int]:
     """Spend one use and `amount` yuan from every budget covering the benefit, or raise
     `budget_exhausted` (the caller's transaction then rolls back whatever it spent). With
     `enforce=False` (a use the customer paid for) the spend is counted, never refused. Each
     charge of a use is recorded (`BudgetCharge`), so giving it back touches exactly those
-    rows. Returns the period rows charged."""
+    rows. Returns the period rows charged. `covering`: the budgets covering the benefit,
+    when the caller has read them already (`budgets_covering_statement`)."""
     amount = amount or ZERO
     charged: list[int] = []
     now = timezone.now()
-    for budget in budgets_covering(benefit):
+    for budget in budgets_covering(benefit) if covering is None else covering:
         period = budget_period_open(budget, on)
         rows = BudgetPeriod.objects.filter(pk=period.pk)
         if enforce:

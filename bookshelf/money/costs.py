@@ -26,9 +26,15 @@ from django.utils import timezone
 
 from ..ledger.models import Redemption, RedemptionStatus, Source
 from ..ledger.services import hold_settle, redemption_cancel
-from .budgets import budget_charge, budget_release, budget_reprice
-from .models import CostEntry, CostKind
-from .prices import price_in_force
+from .budgets import (
+    budget_charge,
+    budget_release,
+    budget_reprice,
+    budgets_covering_statement,
+    budgets_from_rows,
+)
+from .models import Budget, CostEntry, CostKind
+from .prices import price_in_force, prices_from_rows, prices_statement
 
 
 def month_of(at: datetime) -> date:
@@ -52,18 +58,55 @@ class Charged:
     unit_cost: Decimal | None
 
 
-def use_charge(*, redemption: Redemption, supplier_id: int | None, today: date) -> Charged:
+@dataclass(frozen=True)
+class UsePricing:
+    """What pricing and charging a new use reads, read ahead with the use's other reads in
+    their one round trip: each supplier's price in force on the day, the budgets covering
+    the benefit."""
+
+    prices: dict[int, Decimal]
+    covering: list[Budget]
+
+    def unit_cost(self, supplier_id: int | None) -> Decimal | None:
+        return None if supplier_id is None else self.prices.get(supplier_id)
+
+
+def use_pricing_statements(benefit_code: str, on: date) -> list[tuple[str, list[Any]]]:
+    """The reads of `UsePricing` for a use of the benefit requested on `on`."""
+    return [prices_statement(benefit_code, on), budgets_covering_statement(benefit_code)]
+
+
+def use_pricing_from_rows(rows: list[list[Any]]) -> UsePricing:
+    """`UsePricing` from the rows of `use_pricing_statements`, in their order."""
+    prices, covering = rows
+    return UsePricing(prices_from_rows(prices), budgets_from_rows(covering))
+
+
+def use_charge(
+    *,
+    redemption: Redemption,
+    supplier_id: int | None,
+    today: date,
+    pricing: UsePricing | None = None,
+) -> Charged:
     """Price a new use and charge its budgets; raises `budget_exhausted` (nothing is spent:
-    the caller's transaction rolls back). A use the customer bought is never refused."""
-    unit_cost = _price(supplier_id, redemption.benefit_id, today)
+    the caller's transaction rolls back). A use the customer bought is never refused. With
+    `pricing` read ahead (on `today`), no query prices it or finds its budgets, and a use
+    written with this supplier and price already is not written again."""
+    if pricing is None:
+        unit_cost = _price(supplier_id, redemption.benefit_id, today)
+    else:
+        unit_cost = pricing.unit_cost(supplier_id)
     budget_charge(
         benefit=redemption.benefit,
         amount=unit_cost,
         on=_requested_on(redemption),
         enforce=redemption.source != Source.PURCHASE,
         redemption_id=redemption.pk,
+        covering=None if pricing is None else pricing.covering,
     )
-    if supplier_id is not None:
+    written = (redemption.supplier_id, redemption.unit_cost) == (supplier_id, unit_cost)
+    if supplier_id is not None and not written:
         Redemption.objects.filter(pk=redemption.pk, created_at=redemption.created_at).update(
             supplier_id=supplier_id, unit_cost=unit_cost
         )

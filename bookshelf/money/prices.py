@@ -46,6 +46,30 @@ def money(value: Any, *, field: str = "unit_cost") -> Decimal:
     return amount.quantize(CENT)
 
 
+_PRICE = ContractPrice._meta.db_table
+# Each supplier's price in force for a benefit on a day (the row with the latest
+# `valid_from` on or before it), by the benefit's code: read ahead with a new use's other
+# reads, in their one round trip (`costs.use_pricing_statements`).
+_PRICES_BY_CODE_SQL = (
+    f"SELECT p.supplier_id, p.unit_cost FROM {_PRICE} p "  # noqa: S608
+    f"JOIN {Benefit._meta.db_table} b ON b.id = p.benefit_id "
+    "WHERE b.code = %s AND p.valid_from <= %s AND NOT EXISTS ("
+    f"SELECT 1 FROM {_PRICE} q WHERE q.supplier_id = p.supplier_id "
+    "AND q.benefit_id = p.benefit_id AND q.valid_from <= %s AND q.valid_from > p.valid_from)"
+)
+
+
+def prices_statement(benefit_code: str, on: date) -> tuple[str, list[Any]]:
+    """The statement of every supplier's price of the benefit in force on `on`."""
+    return _PRICES_BY_CODE_SQL, [benefit_code, on, on]
+
+
+def prices_from_rows(rows: Iterable[Any]) -> dict[int, Decimal]:
+    """Supplier id -> unit cost, from the rows of `prices_statement` (SQLite answers a
+    decimal column as a float: `money` reads it back to two decimals)."""
+    return {supplier_id: money(cost) for supplier_id, cost in rows}
+
+
 def price_in_force(*, supplier_id: int, benefit_id: int, on: date) -> Decimal | None:
     """The unit cost in force on that day, or None when the contract has no price yet."""
     return (

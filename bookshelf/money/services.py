@@ -12,7 +12,16 @@ from .budgets import (
     budget_reprice,
     budget_save,
 )
-from .costs import Charged, use_cancel_done, use_charge, use_give_back, use_settle
+from .costs import (
+    Charged,
+    UsePricing,
+    use_cancel_done,
+    use_charge,
+    use_give_back,
+    use_pricing_from_rows,
+    use_pricing_statements,
+    use_settle,
+)
 from .prices import money, price_check, price_set, price_withdraw
 from .reconciliation import Decision, Mapping, bill_import, item_decide, statement_reconcile
 from .statements import statement_approve, statement_draft, statements_draft_month
@@ -22,6 +31,7 @@ __all__ = [
     "Charged",
     "Decision",
     "Mapping",
+    "UsePricing",
     "bill_import",
     "budget_charge",
     "budget_check",
@@ -41,5 +51,7 @@ __all__ = [
     "use_cancel_done",
     "use_charge",
     "use_give_back",
+    "use_pricing_from_rows",
+    "use_pricing_statements",
     "use_settle",
 ]

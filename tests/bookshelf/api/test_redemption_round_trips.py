@@ -1,30 +1,40 @@
 """The queries of a redemption through the API, pinned: a new use, its replay, a refusal.
 
 A new use of an instant benefit without a supplier: the API client's token and the customer
-(the view's), the Idempotency-Key's look-up, its record (in the key's transaction: a savepoint
-inside the test's own), the use's savepoint, its reads in one round trip (benefit, family,
-policies, cells, purchases, suppliers: six statements), the balance's upsert, the redemption,
-the usage rollup, the budgets covering it, the savepoints' releases and the key's answer.
+(the view's), the Idempotency-Key's record (claimed first, in the key's transaction: a
+savepoint inside the test's own), the use's savepoint, its reads in one round trip (benefit, family,
+policies, cells, purchases, suppliers, the suppliers' prices and the budgets covering it:
+eight statements), the balance's upsert, the redemption, the usage rollup, the savepoints'
+releases and the key's answer. A use with a supplier is written with its supplier and price
+(no UPDATE after it, no price read of its own) and adds one statement: its payable line.
 The webhook subscribers come from the process's memo (a Redis GET), not the database."""
 
 from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookshelf.integrations.subscribers import subscribers_changed
-from bookshelf.models import QuotaBalance, Redemption
+from bookshelf.models import ContractPrice, CostEntry, QuotaBalance, Redemption
 from customers.models import Tier
 from tests.bookshelf.api.conftest import post_json
-from tests.factories import make_benefit, make_customer
+from tests.factories import make_benefit, make_customer, make_supplier
 
 pytestmark = pytest.mark.django_db
 
-# Before this pin (the same test on the code before it): 25, 3 and 21 queries.
-NEW_USE = 19
-REPLAY = 3  # the token, the customer, the stored answer
-REFUSED = 17  # no use left: the reads, the upsert, and the savepoints rolled back
+# Before this pin (the same test on the code before it): 25, 3 and 21 queries; then 19 (in 14
+# round trips), 3 and 17, when the prices and budgets were read on their own after the use
+# was written and the key was looked up before it was claimed.
+NEW_USE = 19  # in 12 round trips
+SUPPLIED_USE = NEW_USE + 1  # its payable line
+# The token, the customer, the key's claim in its savepoint (it is taken already), the stored
+# answer: new keys are the common case, so the claim comes first.
+REPLAY = 6
+REFUSED = 18  # no use left: the reads, the upsert, and the savepoints rolled back
 
 
 def url(customer):
@@ -86,3 +96,34 @@ def test_a_first_use_creates_its_balance_row_holding_it(app_api):
     balance = QuotaBalance.objects.get(holder=customer, benefit=benefit)
     assert (balance.used, balance.family_used, balance.held) == (1, 0, 0)
     assert balance.period_start.isoformat() == body["period_start"]
+
+
+def test_a_use_with_a_supplier_is_written_with_its_supplier_and_price(
+    app_api, django_capture_on_commit_callbacks
+):
+    customer = make_customer(tier=Tier.GOLD)
+    benefit = make_benefit(cells={Tier.GOLD: 3})
+    supplier = make_supplier("docs", benefits=[benefit])
+    other = make_supplier("later", benefits=[benefit], priority=2)
+    for who, cost in ((supplier, "35.50"), (other, "99.00")):
+        ContractPrice.objects.create(
+            supplier=who, benefit=benefit, unit_cost=Decimal(cost), valid_from=date(2020, 1, 1)
+        )
+    # A newer price in force replaces the old one; one from the future does not yet.
+    ContractPrice.objects.create(
+        supplier=supplier, benefit=benefit, unit_cost=Decimal("36.00"), valid_from=date(2021, 1, 1)
+    )
+    ContractPrice.objects.create(
+        supplier=supplier, benefit=benefit, unit_cost=Decimal("80.00"), valid_from=date(2999, 1, 1)
+    )
+    _settled(django_capture_on_commit_callbacks)
+    post_json(app_api, url(customer), {"benefit": benefit.code}, key="warm")
+    with CaptureQueriesContext(connection) as new:
+        response = post_json(app_api, url(customer), {"benefit": benefit.code}, key="k-2")
+    assert response.status_code == 201
+    sent = _statements(new)
+    assert len(sent) == SUPPLIED_USE, "\n".join(sent)
+    assert not [s for s in sent if s.startswith('UPDATE "bookshelf_redemption"')]
+    use = Redemption.objects.get(pk=response.json()["id"])
+    assert (use.supplier_id, use.unit_cost) == (supplier.pk, Decimal("36.00"))
+    assert CostEntry.objects.get(redemption_id=use.pk).amount == Decimal("36.00")
