@@ -55,9 +55,32 @@ def test_the_warm_up_reads_the_hot_paths_and_writes_nothing(caplog, monkeypatch)
         "hot_reads",
     }
     assert not [r for r in caplog.records if "warm-up step" in r.getMessage()]
-    # Both hot reads in both languages answered as to a real client: nothing left unwarmed.
-    assert warmup._hot_reads() == [200] * (len(warmup.HOT_READS) * len(settings.LANGUAGES))
+    # Both hot reads, in every language in turn, answered as to a real client.
+    assert warmup._hot_reads() == [200] * (len(warmup.HOT_READS) * warmup.PLAN_RUNS)
     assert _row_counts() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan cache")
+@pytest.mark.django_db(transaction=True)
+def test_the_warm_up_leaves_the_hot_statements_on_their_generic_plans():
+    """PostgreSQL plans a prepared statement afresh on each of its first five runs: after
+    the warm-up, a worker's first requests must not. Its transaction commits (read-only):
+    psycopg drops every prepared statement after a rollback. Behind pgbouncer nothing is
+    prepared."""
+    from config.db_batch import may_prepare
+
+    make_customer()
+    warmup._hot_reads()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH r0%%'"
+        )
+        plans = [row[0] for row in cursor.fetchall()]
+    if not may_prepare(connection):
+        assert plans == []
+        return
+    assert plans, "the centre's and the recommendations' statements are prepared"
+    assert all(generic > 0 for generic in plans), plans
 
 
 @pytest.mark.django_db

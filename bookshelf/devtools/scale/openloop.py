@@ -293,6 +293,16 @@ def unloaded_median(address: tuple[str, int], url_maker: UrlMaker, samples: int 
     return statistics.median(times)
 
 
+def warm_every_worker(
+    address: tuple[str, int], url_maker: UrlMaker, *, rate: float = 100.0, seconds: float = 2.0
+) -> RunStats:
+    """A short run over several connections, not counted: the unloaded run's one connection
+    reaches one worker, and the capacity search's first step must not meet the others
+    serving this endpoint for the first time (its statements' first plans, its memos)."""
+    settle(address)
+    return open_loop_run(address, url_maker, rate, seconds, connections=8)
+
+
 # -- capacity --------------------------------------------------------------------------------
 
 Runner = Callable[[float, float], RunStats]
@@ -333,6 +343,7 @@ def capacity_search(
     if unloaded_ms is None:
         if url_maker is None or address is None:
             raise ValueError("capacity_search needs unloaded_ms with a runner alone")
+        warm_every_worker(address, url_maker)
         unloaded_ms = unloaded_median(address, url_maker)
     trail: list[dict[str, Any]] = []
 

@@ -36,7 +36,8 @@ def test_the_stage_clock_puts_each_query_in_its_stage():
     assert sys.monitoring.get_tool(TOOL_ID) is None  # released
     assert clock.queries["auth + throttle"] == 1
     assert clock.queries["customer lookup"] == 1
-    assert clock.queries["benefit + allowance options"] == 6  # one round trip
+    # One round trip: the use's six reads (its suppliers among them), their prices, the budgets.
+    assert clock.queries["benefit + allowance options"] == 8
     assert clock.queries["quota check + balance UPDATE"] == 1
     assert clock.queries["usage rollup"] == 1
     assert clock.seconds["framework/middleware"] > 0

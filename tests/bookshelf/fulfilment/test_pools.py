@@ -34,9 +34,10 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 10)
 TODAY_AT = datetime(2026, 3, 10, 9, tzinfo=UTC)
 # The queries of a use of a pooled issued benefit while the low-stock alert is armed (the
-# last one is the bounded stock probe after commit). Three of them are money's: the contract
-# price in force, the budgets covering the benefit, the use's cost snapshot.
-ARMED = 21  # 27 before: the reads in one round trip, the balance in one upsert, no savepoint
+# last one is the bounded stock probe after commit). Two of them are money's, read in the
+# use's round trip of reads: the contract prices in force, the budgets covering the benefit
+# (21 while they were read on their own and the use's cost snapshot was an UPDATE after it).
+ARMED = 20  # 27 before: the reads in one round trip, the balance in one upsert, no savepoint
 # of the ledger's own, the webhook subscribers from the process's memo
 
 
