@@ -137,6 +137,19 @@ class _Empty:
         return None
 
 
+def _memos() -> int:
+    """What each process keeps of its own, loaded before the first request needs it: every
+    tier's shelf cells and the purchasable benefits (a household with relatives of another
+    tier would load theirs), and the API clients that called in the last day (the first
+    request with a known token then needs no query). Reads only; how many clients."""
+    from bookshelf.integrations.selectors import api_clients_preload
+    from bookshelf.shelf.selectors import shelf_cells_and_purchasable
+    from customers.models import Tier
+
+    shelf_cells_and_purchasable(set(Tier.values))
+    return api_clients_preload()
+
+
 def _hot_reads() -> list[int]:
     """The hot views for one customer in each language; their status codes."""
     from django.conf import settings
@@ -219,6 +232,7 @@ def warm_up(
             ("database", _database),
             ("cache", _cache),
             ("healthz", lambda: _healthz(application)),
+            ("memos", _memos),
             ("hot_reads", _hot_reads),
         ]
         timings: dict[str, float] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -107,6 +107,29 @@ CLIENTS_VERSION_KEY = CLIENTS_VERSION.key
 MEMO_SIZE = 1024
 _memo: dict[str, tuple[Any, ApiClient]] = {}
 _memo_lock = threading.Lock()
+
+
+PRELOAD_WINDOW = timedelta(days=1)
+
+
+def api_clients_preload() -> int:
+    """Keep the usable clients that called in the last day in this process's memo, under
+    the clients' version read first (a fresh worker's first request from any of them then
+    needs no query for its token; a change meanwhile sets a new version, so nothing stale
+    is used). Reads only; returns how many were kept."""
+    version = CLIENTS_VERSION.read()
+    if not CLIENTS_VERSION.trusted(version):
+        return 0
+    now = timezone.now()
+    recent = ApiClient.objects.filter(
+        is_active=True, revoked_at__isnull=True, last_used_at__gte=now - PRELOAD_WINDOW
+    ).order_by("-last_used_at")[:MEMO_SIZE]
+    kept = {c.token_hash: (version, c) for c in recent if c.is_usable(now)}
+    with _memo_lock:
+        if len(_memo) + len(kept) > MEMO_SIZE:
+            _memo.clear()
+        _memo.update(kept)
+    return len(kept)
 
 
 def api_client_memoised_id(token: str) -> int | None:

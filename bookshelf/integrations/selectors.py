@@ -7,6 +7,7 @@ from .clients import (
     CLIENTS_VERSION_KEY,
     api_client_for_token,
     api_client_memoised_id,
+    api_clients_preload,
     clients_version_current,
     token_digest,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "SIGNATURE_HEADER",
     "api_client_for_token",
     "api_client_memoised_id",
+    "api_clients_preload",
     "clients_version_current",
     "sign",
     "signature_header",

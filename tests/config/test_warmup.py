@@ -52,6 +52,7 @@ def test_the_warm_up_reads_the_hot_paths_and_writes_nothing(caplog, monkeypatch)
         "database",
         "cache",
         "healthz",
+        "memos",
         "hot_reads",
     }
     assert not [r for r in caplog.records if "warm-up step" in r.getMessage()]

@@ -177,3 +177,23 @@ def test_an_api_client_s_customer_is_one_prepared_read_without_the_id_number(
     columns = lookup.split(" FROM customers_customer")[0]
     assert "tags" in columns  # what the recommender reads of the customer
     assert "id_number," not in columns.replace("id_number_hash", "")  # never decrypted here
+
+
+def test_a_fresh_worker_preloads_the_clients_that_called_lately(
+    committed_api, household, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """The warm-up's `api_clients_preload`: a client that called in the last day needs no
+    token query in a fresh process; one revoked, or idle for longer, is not kept."""
+    assert committed_api.get(centre(household)).status_code == 200  # used now: last_used_at
+    with django_capture_on_commit_callbacks(execute=True):
+        _idle, idle_token = api_client_create(name="idle-backend")
+        _gone, gone_token = api_client_create(name="revoked-backend")
+        api_client_revoke(client=_gone)
+    clients._memo.clear()  # a fresh worker
+    assert clients.api_clients_preload() == 1
+    assert set(clients._memo) == {clients.token_digest(committed_api.token)}
+    with django_assert_num_queries(1) as ctx:
+        assert committed_api.get(centre(household)).status_code == 200
+    assert "bookshelf_apiclient" not in ctx.captured_queries[0]["sql"]
+    assert clients.token_digest(idle_token) not in clients._memo
+    assert clients.token_digest(gone_token) not in clients._memo

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -52,17 +53,24 @@ def _settled(on_commit) -> None:
         subscribers_changed()
 
 
+def _second_use(app_api, on_commit, customer, benefit, key: str) -> tuple[Any, list[str]]:
+    """A use after a first one (the process warm, the balance row made) and its statements."""
+    _settled(on_commit)
+    post_json(app_api, url(customer), {"benefit": benefit.code}, key="warm")
+    with CaptureQueriesContext(connection) as new:
+        response = post_json(app_api, url(customer), {"benefit": benefit.code}, key=key)
+    assert response.status_code == 201
+    return response, _statements(new)
+
+
 def test_a_new_use_and_its_replay_take_a_pinned_number_of_queries(
     app_api, django_capture_on_commit_callbacks
 ):
     customer = make_customer(tier=Tier.GOLD)
     benefit = make_benefit(cells={Tier.GOLD: 3})
-    _settled(django_capture_on_commit_callbacks)
-    post_json(app_api, url(customer), {"benefit": benefit.code}, key="warm")
-    with CaptureQueriesContext(connection) as new:
-        first = post_json(app_api, url(customer), {"benefit": benefit.code}, key="k-1")
-    assert first.status_code == 201
-    sent = _statements(new)
+    first, sent = _second_use(
+        app_api, django_capture_on_commit_callbacks, customer, benefit, key="k-1"
+    )
     assert len(sent) == NEW_USE, "\n".join(sent)
     assert not [s for s in sent if "bookshelf_webhooksubscription" in s]
     with CaptureQueriesContext(connection) as replay:
@@ -116,12 +124,9 @@ def test_a_use_with_a_supplier_is_written_with_its_supplier_and_price(
     ContractPrice.objects.create(
         supplier=supplier, benefit=benefit, unit_cost=Decimal("80.00"), valid_from=date(2999, 1, 1)
     )
-    _settled(django_capture_on_commit_callbacks)
-    post_json(app_api, url(customer), {"benefit": benefit.code}, key="warm")
-    with CaptureQueriesContext(connection) as new:
-        response = post_json(app_api, url(customer), {"benefit": benefit.code}, key="k-2")
-    assert response.status_code == 201
-    sent = _statements(new)
+    response, sent = _second_use(
+        app_api, django_capture_on_commit_callbacks, customer, benefit, key="k-2"
+    )
     assert len(sent) == SUPPLIED_USE, "\n".join(sent)
     assert not [s for s in sent if s.startswith('UPDATE "bookshelf_redemption"')]
     use = Redemption.objects.get(pk=response.json()["id"])
