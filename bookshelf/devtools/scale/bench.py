@@ -797,7 +797,8 @@ class Bench:
             "request's *scheduled* time, so a server that falls behind cannot slow the clock "
             "(no coordinated omission); a request still unsent at the end is a failure. "
             "Capacity is the highest rate whose p99 stays under 10x the endpoint's unloaded "
-            "median with nothing failed (doubling, then three bisections); then a run at half "
+            "median with nothing failed (after a short warm run over eight connections, so every "
+            "worker has served the endpoint: doubling, then three bisections); then a run at half "
             "of it. The generator runs on the same two cores as the server.",
             "",
             openloop_table(r["openloop"]),
