@@ -10,9 +10,9 @@ connection, so no user pays for it.
 It writes nothing. The only request sent through the whole middleware stack is `/healthz`
 (the same request a load balancer sends); the hot reads (the benefit centre and the
 recommendations of one customer, in each language) call their views in-process with an unsaved,
-read-only API client, no throttle (no counter spent) and inside a transaction that is read-only
-on PostgreSQL (and committed, so the statements it prepared keep their plans) and rolled back
-elsewhere. A worker with no customer in its database only skips those reads.
+read-only API client, no throttle (no counter spent) and inside a transaction that is rolled
+back (the statements it prepared keep their plans: `config.db_batch` keeps them through a
+rollback). A worker with no customer in its database only skips those reads.
 
 `BOOKSHELF_WARMUP` (setting, else the environment variable of that name) turns it on; by default
 it is on with the production settings only. gunicorn calls it from `post_worker_init`
@@ -174,9 +174,7 @@ def _hot_reads() -> list[int]:
     factory = APIRequestFactory()
     statuses: list[int] = []
     languages = [code for code, _name in settings.LANGUAGES]
-    outermost = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        read_only = outermost and _read_only()
         for run in range(PLAN_RUNS):
             code = languages[run % len(languages)]
             for template in HOT_READS:
@@ -194,23 +192,8 @@ def _hot_reads() -> list[int]:
                     response = view(request, *match.args, **match.kwargs)
                     getattr(response, "render", lambda: None)()
                 statuses.append(response.status_code)
-        transaction.set_rollback(not read_only)
+        transaction.set_rollback(True)
     return statuses
-
-
-def _read_only() -> bool:
-    """Make the warm-up's transaction read-only where the database can (PostgreSQL refuses
-    any write in it), so it can commit: psycopg deallocates every prepared statement of the
-    connection after a ROLLBACK, which would throw away the plans the warm-up made. Elsewhere
-    (SQLite, which prepares nothing, or inside a caller's transaction, which must not turn
-    read-only) it is rolled back instead."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION READ ONLY")
-    return True
 
 
 def warm_up(

@@ -303,13 +303,14 @@ class _ReadAhead:
         pricing = use_pricing_statements(benefit_code, day)
         self.statements = [suppliers_statement(benefit_code), *pricing]
         self.delivering: list[tuple[Supplier, BenefitSupplier]] = []
+        self.supplier_id: int | None = None  # the first of them
         self.pricing: UsePricing | None = None
 
     def supplied(self, rows: list[list[Any]]) -> tuple[int | None, Decimal | None]:
         self.delivering = suppliers_from_rows(rows[0])
+        self.supplier_id = self.delivering[0][0].pk if self.delivering else None
         self.pricing = pricing = use_pricing_from_rows(rows[1:])
-        supplier_id = self.delivering[0][0].pk if self.delivering else None
-        return supplier_id, pricing.unit_cost(supplier_id)
+        return self.supplier_id, pricing.unit_cost(self.supplier_id)
 
 
 def _use_request(
@@ -344,10 +345,7 @@ def _use_request(
         delivering, pricing = ahead.delivering, ahead.pricing
         if redemption.status != RedemptionStatus.HELD:
             use_charge(
-                redemption=redemption,
-                supplier_id=delivering[0][0].pk if delivering else None,
-                today=day,
-                pricing=pricing,
+                redemption=redemption, supplier_id=ahead.supplier_id, today=day, pricing=pricing
             )
             return UseResult(redemption, result.remaining)
         now = redemption.created_at

@@ -53,11 +53,16 @@ def budget_period_bounds(kind: str, on: date) -> tuple[date, date]:
 _BUDGET_FIELDS = [f.attname for f in Budget._meta.concrete_fields]
 # Hand-written: it runs in every use's transaction (the ORM built this OR over a join for
 # longer than the database took to answer it).
-_COVERING_SQL = (
+_COVERING = (
     f"SELECT {', '.join(f'b.{f.column}' for f in Budget._meta.concrete_fields)} "  # noqa: S608
     f"FROM {Budget._meta.db_table} b LEFT JOIN {Category._meta.db_table} c "
     "ON c.id = b.category_id WHERE b.active "
-    "AND (b.benefit_id = %s OR (c.parent_id IS NULL AND c.code = %s)) ORDER BY b.id"
+    "AND (b.benefit_id = {benefit} OR (c.parent_id IS NULL AND c.code = %s)) ORDER BY b.id"
+)
+_COVERING_SQL = _COVERING.format(benefit="%s")
+# The same by the benefit's code, for a use's one round trip of reads.
+_COVERING_BY_CODE_SQL = _COVERING.format(
+    benefit=f"(SELECT id FROM {Benefit._meta.db_table} WHERE code = %s)"  # noqa: S608
 )
 
 
@@ -74,11 +79,7 @@ def budgets_covering(benefit: Benefit) -> list[Budget]:
 def budgets_covering_statement(benefit_code: str) -> tuple[str, list[Any]]:
     """`budgets_covering`'s statement by the benefit's code, for a caller that sends it with
     reads of its own (a new use's one round trip of reads)."""
-    benefit = f"(SELECT id FROM {Benefit._meta.db_table} WHERE code = %s)"  # noqa: S608
-    return _COVERING_SQL.replace("b.benefit_id = %s", f"b.benefit_id = {benefit}"), [
-        benefit_code,
-        benefit_code.split(".")[0],
-    ]
+    return _COVERING_BY_CODE_SQL, [benefit_code, benefit_code.split(".")[0]]
 
 
 def budgets_from_rows(rows: Iterable[Sequence[Any]]) -> list[Budget]:

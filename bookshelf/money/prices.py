@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,13 +50,16 @@ _PRICE = ContractPrice._meta.db_table
 # Each supplier's price in force for a benefit on a day (the row with the latest
 # `valid_from` on or before it), by the benefit's code: read ahead with a new use's other
 # reads, in their one round trip (`costs.use_pricing_statements`).
-_PRICES_BY_CODE_SQL = (
+_PRICES = (
     f"SELECT p.supplier_id, p.unit_cost FROM {_PRICE} p "  # noqa: S608
-    f"JOIN {Benefit._meta.db_table} b ON b.id = p.benefit_id "
-    "WHERE b.code = %s AND p.valid_from <= %s AND NOT EXISTS ("
+    "WHERE p.benefit_id = {benefit} AND p.valid_from <= %s AND NOT EXISTS ("
     f"SELECT 1 FROM {_PRICE} q WHERE q.supplier_id = p.supplier_id "
     "AND q.benefit_id = p.benefit_id AND q.valid_from <= %s AND q.valid_from > p.valid_from)"
 )
+_PRICES_BY_CODE_SQL = _PRICES.format(
+    benefit=f"(SELECT id FROM {Benefit._meta.db_table} WHERE code = %s)"  # noqa: S608
+)
+_PRICES_BY_ID_SQL = _PRICES.format(benefit="%s")
 
 
 def prices_statement(benefit_code: str, on: date) -> tuple[str, list[Any]]:
@@ -71,15 +74,11 @@ def prices_from_rows(rows: Iterable[Any]) -> dict[int, Decimal]:
 
 
 def price_in_force(*, supplier_id: int, benefit_id: int, on: date) -> Decimal | None:
-    """The unit cost in force on that day, or None when the contract has no price yet."""
-    return (
-        ContractPrice.objects.filter(
-            supplier_id=supplier_id, benefit_id=benefit_id, valid_from__lte=on
-        )
-        .order_by("-valid_from")
-        .values_list("unit_cost", flat=True)
-        .first()
-    )
+    """The unit cost in force on that day, or None when the contract has no price yet (the
+    rule of `prices_statement`, for one supplier)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PRICES_BY_ID_SQL, [benefit_id, on, on])
+        return prices_from_rows(cursor.fetchall()).get(supplier_id)
 
 
 def prices_in_force(*, on: date) -> dict[tuple[int, int], Decimal]:

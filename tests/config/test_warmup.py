@@ -65,9 +65,9 @@ def test_the_warm_up_reads_the_hot_paths_and_writes_nothing(caplog, monkeypatch)
 @pytest.mark.django_db(transaction=True)
 def test_the_warm_up_leaves_the_hot_statements_on_their_generic_plans():
     """PostgreSQL plans a prepared statement afresh on each of its first five runs: after
-    the warm-up, a worker's first requests must not. Its transaction commits (read-only):
-    psycopg drops every prepared statement after a rollback. Behind pgbouncer nothing is
-    prepared."""
+    the warm-up, a worker's first requests must not. Its transaction is rolled back, which
+    on its own makes psycopg drop every prepared statement (`config.db_batch` keeps them).
+    Behind pgbouncer nothing is prepared."""
     from config.db_batch import may_prepare
 
     make_customer()
