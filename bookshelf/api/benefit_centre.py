@@ -3,11 +3,13 @@ plain dataclasses (orjson renders it); the serializers below document it."""
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import ngettext, pgettext
@@ -33,13 +35,20 @@ from customers.selectors import (
 from ..fulfilment.models import FulfilmentState
 from ..fulfilment.selectors import HeldRequest, held_requests_from_rows, held_requests_statement
 from ..ledger.models import Source
-from ..ledger.selectors import Bookshelf, ShelfEntry, bookshelf_from_rows, centre_statements
+from ..ledger.selectors import (
+    Bookshelf,
+    Listed,
+    ShelfEntry,
+    UntouchedEntry,
+    bookshelf_from_rows,
+    centre_statements,
+)
 from ..money.selectors import BudgetState, budget_states_from_rows, budgets_used_up_statement
 from ..shelf.selectors import CellView
 from .auth import api_client_of
 from .base import ERRORS, CustomerScopedView
 from .common import ReplicaReadsMixin, period_start_shown
-from .renderers import FastJSONRenderer
+from .renderers import FastJSONRenderer, body_etag
 
 
 def customer_summary(customer: Customer) -> dict[str, Any]:
@@ -66,8 +75,10 @@ def held_uses_by_entry(shelf: Bookshelf, fulfilments: Sequence[HeldRequest]) -> 
     customer is the one who asked."""
     me = shelf.customer.pk
     keys: dict[tuple[str, int, int], int] = {}
-    for entry in shelf.entries:
-        if entry.source == "purchase":
+    for entry in shelf.listed:
+        if isinstance(entry, UntouchedEntry):
+            keys[("tier", me, entry.benefit_id)] = id(entry)
+        elif entry.source == "purchase":
             assert entry.purchase_id is not None
             keys[("purchase", entry.purchase_id, 0)] = id(entry)
         else:
@@ -149,7 +160,7 @@ def budget_states(shelf: Bookshelf, used_up: list[Any]) -> dict[int, BudgetState
     """The benefits on the shelf whose budget is used up this period, from the used-up
     budgets' rows. A use the customer bought is never refused by a budget, so purchases are
     left out."""
-    budgeted = {e.benefit_id: e.code for e in shelf.entries if e.source != Source.PURCHASE}
+    budgeted = {e.benefit_id: e.code for e in shelf.listed if e.source != Source.PURCHASE}
     return budget_states_from_rows(used_up, benefit_ids=budgeted, codes=budgeted)
 
 
@@ -215,17 +226,84 @@ def _entry(
     }
 
 
-def _purchasable(view: CellView, pick: Pick) -> dict[str, Any]:
-    return {
-        "code": view.code,
-        "name": pick(view.name_en, view.name_zh_hans),
-        "summary": pick(view.summary_en, view.summary_zh_hans),
-        "category": view.category_code,
-        "how_to_use": pick(view.how_to_use_en, view.how_to_use_zh_hans),
-        "unit": pick(view.unit_en, view.unit_zh_hans),
-        "price": view.price,
-        "shareable": view.shareable,
-    }
+def _purchasable(view: CellView, pick: Pick) -> bytes:
+    """A benefit the customer could buy, as JSON: all of it the shelf's, so rendered once
+    per view and language and kept with the view."""
+    key = ("purchasable", pick)
+    rendered: bytes | None = view.memo.get(key)
+    if rendered is None:
+        rendered = view.memo[key] = orjson.dumps(
+            {
+                "code": view.code,
+                "name": pick(view.name_en, view.name_zh_hans),
+                "summary": pick(view.summary_en, view.summary_zh_hans),
+                "category": view.category_code,
+                "how_to_use": pick(view.how_to_use_en, view.how_to_use_zh_hans),
+                "unit": pick(view.unit_en, view.unit_zh_hans),
+                "price": view.price,
+                "shareable": view.shareable,
+            }
+        )
+    return rendered
+
+
+def _json_list(items: list[bytes]) -> orjson.Fragment:
+    """Rendered JSON values as one rendered JSON array."""
+    return orjson.Fragment(b"[" + b",".join(items) + b"]")
+
+
+# Stands in for the holder's number in an untouched entry's JSON kept for every customer
+# (random per process: no catalogue text can hold it).
+_HOLDER = f"holder-{secrets.token_hex(12)}"
+_HOLDER_JSON = orjson.dumps(_HOLDER)
+# An untouched entry's JSON is kept per language and period: a view keeps at most this many
+# (a policy-year cell has one period per anniversary day; the rest is rendered each time).
+UNTOUCHED_KEPT = 64
+
+
+def _untouched_json(entry: UntouchedEntry, pick: Pick, holder: bytes) -> bytes:
+    """The JSON of an entry the customer has not touched: the full entry's own rendering
+    (`_entry`), made once per view, language and period with a stand-in holder, and the
+    customer's number put in its place."""
+    memo = entry.view.memo
+    key = (pick, entry.period)
+    pieces: tuple[bytes, bytes] | None = memo.get(key)
+    if pieces is None:
+        full = entry.full()
+        full.holder_no = _HOLDER
+        head, _, tail = orjson.dumps(_entry(full, pick, {}, None, _Days())).partition(_HOLDER_JSON)
+        pieces = (head, tail)
+        if len(memo) < UNTOUCHED_KEPT:
+            memo[key] = pieces
+    return pieces[0] + holder + pieces[1]
+
+
+def _entries_json(
+    entries: list[Listed],
+    pick: Pick,
+    *,
+    holder: bytes,
+    held: HeldUses,
+    states: dict[int, BudgetState],
+    days: _Days,
+) -> list[bytes]:
+    """A category's entries as JSON: an untouched one from its kept rendering; one a budget
+    hides is left out."""
+    shown: list[bytes] = []
+    for listed in entries:
+        if isinstance(listed, UntouchedEntry):
+            if not (held and id(listed) in held) and not (states and listed.benefit_id in states):
+                shown.append(_untouched_json(listed, pick, holder))
+                continue
+            entry = listed.full()
+            if held and id(listed) in held:
+                held[id(entry)] = held.pop(id(listed))
+        else:
+            entry = listed
+        gone = _budget_gone(entry, states) if states else None
+        if gone is None or not gone.hide:
+            shown.append(orjson.dumps(_entry(entry, pick, held, gone, days)))
+    return shown
 
 
 def bookshelf_payload(
@@ -233,27 +311,26 @@ def bookshelf_payload(
 ) -> dict[str, Any]:
     """The benefit centre's answer, from the shelf, the customer's open requests and the
     used-up budgets: a benefit whose budget says hide is left out (a category left empty
-    too), one that says mark carries `budget_exhausted`."""
+    too), one that says mark carries `budget_exhausted`. Each category's benefits are
+    rendered JSON already (`orjson.Fragment`): most of a large shelf is entries the customer
+    has not touched, each rendered once per process (`_untouched_json`)."""
     pick = chooser()
     held = held_uses_by_entry(shelf, requests) if requests else {}
     states = budget_states(shelf, used_up) if used_up else {}
+    holder = orjson.dumps(shelf.customer.customer_no)
     days = _Days()
     categories = []
     for code, name_en, name_zh_hans, entries in shelf.entries_by_category():
-        shown = []
-        for e in entries:
-            gone = _budget_gone(e, states) if states else None
-            if gone is None or not gone.hide:
-                shown.append(_entry(e, pick, held, gone, days))
+        shown = _entries_json(entries, pick, holder=holder, held=held, states=states, days=days)
         if shown:
             categories.append(
-                {"code": code, "name": pick(name_en, name_zh_hans), "benefits": shown}
+                {"code": code, "name": pick(name_en, name_zh_hans), "benefits": _json_list(shown)}
             )
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),
         "categories": categories,
-        "purchasable": [_purchasable(v, pick) for v in shelf.purchasable],
+        "purchasable": _json_list([_purchasable(v, pick) for v in shelf.purchasable]),
     }
 
 
@@ -289,7 +366,7 @@ def _centre_reads(who: Key, today: date) -> list[Read]:
 
 def _payload(customer: Customer, rows: list[Any], today: date) -> dict[str, Any]:
     *centre, requests, used_up = rows
-    shelf = bookshelf_from_rows(customer, centre, today=today)
+    shelf = bookshelf_from_rows(customer, centre, today=today, lean=True)
     return bookshelf_payload(shelf, requests=held_requests_from_rows(requests), used_up=used_up)
 
 
@@ -416,7 +493,7 @@ class BookshelfView(ReplicaReadsMixin, CustomerScopedView):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        return gzip_page(conditional_page(super().as_view(**initkwargs)))
+        return gzip_page(conditional_page(body_etag(super().as_view(**initkwargs))))
 
     @extend_schema(
         operation_id="customer_bookshelf_get",

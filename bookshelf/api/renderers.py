@@ -3,10 +3,13 @@ JSONRenderer for plain data, several times faster (`make bench`, goal 1)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
+from django.http.response import HttpResponseBase
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -24,3 +27,31 @@ class FastJSONRenderer(JSONRenderer):
             return b""
         # Lazy translations, decimals and the rest: DRF's encoder decides, as before.
         return orjson.dumps(data, default=_fallback.default)
+
+
+def body_etag(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An `ETag` of the rendered body by SHA-256 (hardware-accelerated here: under half the
+    time of the MD5 Django's `conditional_page` would take over a large answer), set before
+    `conditional_page` looks: wrap the view with this first, then with `conditional_page`."""
+
+    def etag(response: HttpResponseBase) -> None:
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.has_header("ETag")
+        ):
+            content = response.content  # type: ignore[attr-defined]
+            response.headers["ETag"] = f'"{hashlib.sha256(content).hexdigest()[:40]}"'
+
+    @functools.wraps(view)
+    def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if callable(getattr(response, "add_post_render_callback", None)) and not getattr(
+            response, "is_rendered", True
+        ):
+            response.add_post_render_callback(etag)
+        else:
+            etag(response)
+        return response
+
+    return wrapped

@@ -19,7 +19,6 @@ the write never spends past what the read shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Set
-from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -147,9 +146,9 @@ def own_cell_problem(view: CellView, *, household: Household, today: date) -> In
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Draw:
-    """A tier cell the customer may draw a use from: their own, or a relative's family share."""
+class Draw(NamedTuple):
+    """A tier cell the customer may draw a use from: their own, or a relative's family share.
+    A named tuple: one is made for every benefit of every benefit-centre read."""
 
     source: str
     holder: Customer

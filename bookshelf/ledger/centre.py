@@ -32,7 +32,7 @@ from ..shelf.selectors import (
     plain,
     shelf_cells_and_purchasable,
 )
-from .allowance import Allowance, draw_allowance, household_draws, purchase_allowance
+from .allowance import Allowance, Draw, draw_allowance, household_draws, purchase_allowance
 from .household import (
     HOUSEHOLD_IDS_SQL,
     Household,
@@ -124,6 +124,34 @@ class ShelfEntry:
         return self.view.summary_zh_hans
 
 
+@dataclass(slots=True)
+class UntouchedEntry:
+    """An own-tier benefit the customer has not touched this period: no balance row, nothing
+    held. All it says but its holder is the shelf's (the view) and the period's, so a reader
+    may render it once per view, language and period and reuse that for every customer;
+    `full` is the ShelfEntry it stands for, as `bookshelf_assemble` would have made it."""
+
+    view: CellView
+    period: Period
+    draw: Draw
+
+    source = Source.TIER
+
+    @property
+    def benefit_id(self) -> int:
+        return self.view.benefit_id
+
+    @property
+    def code(self) -> str:
+        return self.view.code
+
+    def full(self) -> ShelfEntry:
+        return own_entry(self.draw, self.period, NONE_USED, 0)
+
+
+Listed = ShelfEntry | UntouchedEntry
+
+
 @dataclass
 class Bookshelf:
     customer: Customer
@@ -132,12 +160,15 @@ class Bookshelf:
     entries: list[ShelfEntry] = field(default_factory=list)
     purchasable: list[CellView] = field(default_factory=list)
     cells: dict[int, list[CellView]] = field(default_factory=dict)
+    # Every entry in the centre's order, the untouched ones left as such (`lean` assembly);
+    # `entries` then holds the others only. Without `lean`, the same as `entries`.
+    listed: list[Listed] = field(default_factory=list)
 
-    def entries_by_category(self) -> list[tuple[str, str, str, list[ShelfEntry]]]:
+    def entries_by_category(self) -> list[tuple[str, str, str, list[Listed]]]:
         """(category code, its English name, its Chinese name, its entries) by code."""
-        groups: dict[str, list[ShelfEntry]] = defaultdict(list)
+        groups: dict[str, list[Listed]] = defaultdict(list)
         names: dict[str, tuple[str, str]] = {}
-        for entry in self.entries:
+        for entry in self.listed:
             view = entry.view
             groups[view.category_code].append(entry)
             names[view.category_code] = (view.category_name_en, view.category_name_zh_hans)
@@ -312,6 +343,50 @@ def period_finder(household: Household, today: date) -> Callable[[int, str], Per
     return period_of
 
 
+def own_entry(draw: Draw, period: Period, counters: tuple[int, int], on_hold: int) -> ShelfEntry:
+    """The entry of a draw on the customer's own tier cell at its balance's counters."""
+    used, family_used = counters
+    view = draw.view
+    return entry_for(
+        view,
+        draw_allowance(draw, period=period, used=used, family_used=family_used),
+        family_quota=view.family_quota,
+        family_used=family_used,
+        held=on_hold,
+        balance_held=on_hold,
+    )
+
+
+def _draw_entries(
+    household: Household,
+    cells: dict[int, list[CellView]],
+    balances: Balances,
+    holds: Holds,
+    *,
+    today: date,
+    lean: bool,
+) -> tuple[list[Listed], list[ShelfEntry]]:
+    """The customer's own tier entries and their family shares' entries."""
+    period_of = period_finder(household, today)
+    own: list[Listed] = []
+    family: list[ShelfEntry] = []
+    for draw in household_draws(household, cells, today=today):
+        view = draw.view
+        period = period_of(draw.holder_id, view.period)
+        key = (draw.holder_id, view.benefit_id, period[0])
+        counters = balances.get(key)
+        on_hold = holds.get(key, 0)
+        if draw.source != Source.TIER:
+            used, family_used = counters or NONE_USED
+            allowance = draw_allowance(draw, period=period, used=used, family_used=family_used)
+            family.append(entry_for(view, allowance, balance_held=on_hold))
+        elif lean and counters is None and not on_hold:
+            own.append(UntouchedEntry(view, period, draw))
+        else:
+            own.append(own_entry(draw, period, counters or NONE_USED, on_hold))
+    return own, family
+
+
 def bookshelf_assemble(
     *,
     household: Household,
@@ -321,38 +396,18 @@ def bookshelf_assemble(
     purchases: list[ShelfEntry],
     today: date,
     holds: Holds | None = None,
+    lean: bool = False,
 ) -> Bookshelf:
     """The benefit centre from rows already loaded: own tier first, then purchases, then
     family shares; add-ons the customer could buy but does not hold apart. A pure function
     of its arguments (the live read loads them; the recommender's evaluation gives the
-    state as of a past day, without `holds`)."""
+    state as of a past day, without `holds`). With `lean`, an own-tier benefit the customer
+    has not touched is listed as an `UntouchedEntry` (and left out of `entries`)."""
     customer = household.customer
-    holds = holds or {}
     shelf = Bookshelf(customer=customer, household=household, today=today, cells=cells)
-    period_of = period_finder(household, today)
-    own: list[ShelfEntry] = []
-    family: list[ShelfEntry] = []
-    for draw in household_draws(household, cells, today=today):
-        view = draw.view
-        period = period_of(draw.holder_id, view.period)
-        key = (draw.holder_id, view.benefit_id, period[0])
-        used, family_used = balances.get(key, NONE_USED)
-        allowance = draw_allowance(draw, period=period, used=used, family_used=family_used)
-        on_hold = holds.get(key, 0)
-        if draw.source == Source.TIER:
-            own.append(
-                entry_for(
-                    view,
-                    allowance,
-                    family_quota=view.family_quota,
-                    family_used=family_used,
-                    held=on_hold,
-                    balance_held=on_hold,
-                )
-            )
-        else:
-            family.append(entry_for(view, allowance, balance_held=on_hold))
-    shelf.entries = [*own, *purchases, *family]
+    own, family = _draw_entries(household, cells, balances, holds or {}, today=today, lean=lean)
+    shelf.listed = [*own, *purchases, *family]
+    shelf.entries = [e for e in shelf.listed if isinstance(e, ShelfEntry)]
     held = {e.benefit_id for e in own}
     lines = household.lines_of(customer.pk)
     for view in purchasable:
@@ -381,10 +436,10 @@ def centre_statements(who: Key, today: date) -> list[Read]:
 
 
 def bookshelf_from_rows(
-    customer: Customer, rows: list[list[Any]], *, today: date | None = None
+    customer: Customer, rows: list[list[Any]], *, today: date | None = None, lean: bool = False
 ) -> Bookshelf:
     """The benefit centre from the rows of `centre_statements` (in their order); the shelf
-    cells come from the per-tier cache."""
+    cells come from the per-tier cache. `lean`: see `bookshelf_assemble`."""
     today = today or timezone.localdate()
     relatives, policies, balance_rows, purchase_rows = rows
     household = household_from_rows(customer, relatives, policies)
@@ -398,6 +453,7 @@ def bookshelf_from_rows(
         purchases=purchase_entries_from_rows(customer, purchase_rows),
         today=today,
         holds=holds,
+        lean=lean,
     )
 
 
