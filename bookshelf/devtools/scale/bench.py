@@ -347,7 +347,7 @@ class Bench:
 
     def measure_openloop(self) -> None:
         self.say("  open-loop load on gunicorn: capacity of /healthz, the centre, recommendations")
-        kwargs = {"step_seconds": 1.0, "fresh": False} if self.config.smoke else {}
+        kwargs = {"step_seconds": 1.0, "fresh": False, "rounds": 1} if self.config.smoke else {}
         self.results["openloop"] = self.probe("main", "openloop", **kwargs)
 
     def measure_plans(self) -> None:
@@ -799,7 +799,9 @@ class Bench:
             "Capacity is the highest rate whose p99 stays under 10x the endpoint's unloaded "
             "median with nothing failed (after a short warm run over eight connections, so every "
             "worker has served the endpoint: doubling, then three bisections); then a run at half "
-            "of it. The generator runs on the same two cores as the server.",
+            "of it. Each endpoint is searched three times, the endpoints in turn, and the "
+            "search of median capacity is reported (one search swings with the shared machine). "
+            "The generator runs on the same two cores as the server.",
             "",
             openloop_table(r["openloop"]),
         ]

@@ -15,6 +15,7 @@ from bookshelf.devtools.scale.openloop import (
     RunStats,
     arrival_times,
     capacity_search,
+    median_search,
     open_loop_run,
     openloop_table,
 )
@@ -136,5 +137,18 @@ def test_the_table_puts_each_capacity_next_to_healthz():
         }
     }
     table = openloop_table(result)
-    assert "| /healthz | 1.0 | 800 | 2.0 / 8.0 | 4.0x | 1.00x |" in table
-    assert "| benefit centre | 9.0 | 200 | 2.0 / 8.0 | 4.0x | 0.25x |" in table
+    assert "| /healthz | 1.0 | 800 | 800 | 2.0 / 8.0 | 4.0x | 1.00x |" in table
+    assert "| benefit centre | 9.0 | 200 | 200 | 2.0 / 8.0 | 4.0x | 0.25x |" in table
+
+
+def test_of_several_searches_the_median_one_is_reported():
+    searches = [
+        {"capacity": c, "unloaded_p50": 1.0, "half": {"p50": c, "p99": c}} for c in (300, 150, 420)
+    ]
+    chosen = median_search(searches)
+    assert chosen["capacity"] == 300
+    assert chosen["half"] == {"p50": 300, "p99": 300}  # its own half-rate run, not another's
+    assert chosen["rounds"] == [300, 150, 420]
+    assert median_search(searches[:2])["capacity"] == 150  # even: the lower middle
+    table = openloop_table({"endpoints": {"/healthz": chosen}})
+    assert "| /healthz | 1.0 | 300 | 300, 150, 420 |" in table
