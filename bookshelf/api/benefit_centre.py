@@ -3,9 +3,10 @@ plain dataclasses (orjson renders it); the serializers below document it."""
 
 from __future__ import annotations
 
+import operator
 import secrets
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -37,9 +38,9 @@ from ..fulfilment.selectors import HeldRequest, held_requests_from_rows, held_re
 from ..ledger.models import Source
 from ..ledger.selectors import (
     Bookshelf,
-    Listed,
+    LeanOwn,
+    PlanCategory,
     ShelfEntry,
-    UntouchedEntry,
     bookshelf_from_rows,
     centre_statements,
 )
@@ -68,17 +69,17 @@ HeldUses = dict[int, list[HeldRequest]]
 
 
 # -- held uses ------------------------------------------------------------------------------
-def held_uses_by_entry(shelf: Bookshelf, fulfilments: Sequence[HeldRequest]) -> HeldUses:
+def held_uses_by_entry(
+    customer_id: int, entries: Iterable[ShelfEntry], fulfilments: Sequence[HeldRequest]
+) -> HeldUses:
     """Which entry each open request of the customer is held on: a purchase's by its
     purchase; a tier use (the customer's own, or shared with a relative) by holder and
     benefit; a use of a relative's family share by that relative and benefit, when the
     customer is the one who asked."""
-    me = shelf.customer.pk
+    me = customer_id
     keys: dict[tuple[str, int, int], int] = {}
-    for entry in shelf.listed:
-        if isinstance(entry, UntouchedEntry):
-            keys[("tier", me, entry.benefit_id)] = id(entry)
-        elif entry.source == "purchase":
+    for entry in entries:
+        if entry.source == "purchase":
             assert entry.purchase_id is not None
             keys[("purchase", entry.purchase_id, 0)] = id(entry)
         else:
@@ -160,7 +161,9 @@ def budget_states(shelf: Bookshelf, used_up: list[Any]) -> dict[int, BudgetState
     """The benefits on the shelf whose budget is used up this period, from the used-up
     budgets' rows. A use the customer bought is never refused by a budget, so purchases are
     left out."""
-    budgeted = {e.benefit_id: e.code for e in shelf.listed if e.source != Source.PURCHASE}
+    budgeted = {e.benefit_id: e.code for e in shelf.entries if e.source != Source.PURCHASE}
+    if shelf.lean is not None:
+        budgeted.update((v.benefit_id, v.code) for v in shelf.lean.plan.views)
     return budget_states_from_rows(used_up, benefit_ids=budgeted, codes=budgeted)
 
 
@@ -252,85 +255,177 @@ def _json_list(items: list[bytes]) -> orjson.Fragment:
     return orjson.Fragment(b"[" + b",".join(items) + b"]")
 
 
-# Stands in for the holder's number in an untouched entry's JSON kept for every customer
-# (random per process: no catalogue text can hold it).
+# Stands in for the holder's number in JSON kept for every customer (random per process: no
+# catalogue text can hold it).
 _HOLDER = f"holder-{secrets.token_hex(12)}"
 _HOLDER_JSON = orjson.dumps(_HOLDER)
-# An untouched entry's JSON is kept per language and period: a view keeps at most this many
-# (a policy-year cell has one period per anniversary day; the rest is rendered each time).
-UNTOUCHED_KEPT = 64
+# All `_entry` reads of a shelf entry but its view and holder: the key its JSON is kept by.
+# Whatever `_entry` comes to read of an entry must be added here.
+ENTRY_SAYS = operator.attrgetter(
+    "source",
+    "quota",
+    "used",
+    "remaining",
+    "period_start",
+    "period_end",
+    "family_quota",
+    "family_used",
+    "purchase_id",
+    "held",
+)
+# A plan keeps at most this many renderings (one per category, language and the periods it
+# shows: a policy year's differ with the anniversary); the rest is rendered each time.
+RENDERINGS_KEPT = 512
 
 
-def _untouched_json(entry: UntouchedEntry, pick: Pick, holder: bytes) -> bytes:
-    """The JSON of an entry the customer has not touched: the full entry's own rendering
-    (`_entry`), made once per view, language and period with a stand-in holder, and the
-    customer's number put in its place."""
-    memo = entry.view.memo
-    key = (pick, entry.period)
-    pieces: tuple[bytes, bytes] | None = memo.get(key)
-    if pieces is None:
-        full = entry.full()
-        full.holder_no = _HOLDER
-        head, _, tail = orjson.dumps(_entry(full, pick, {}, None, _Days())).partition(_HOLDER_JSON)
-        pieces = (head, tail)
-        if len(memo) < UNTOUCHED_KEPT:
-            memo[key] = pieces
-    return pieces[0] + holder + pieces[1]
+def _untouched_json(lean: LeanOwn, views: Sequence[CellView], pick: Pick) -> list[bytes]:
+    """The JSON of untouched entries of these views, each the full entry's own rendering
+    (`_entry`) with the stand-in holder, split where the holder goes."""
+    shown = b",".join(
+        orjson.dumps(_entry(_stand_in(lean.untouched(v)), pick, {}, None, _Days())) for v in views
+    )
+    return shown.split(_HOLDER_JSON)
 
 
-def _entries_json(
-    entries: list[Listed],
-    pick: Pick,
-    *,
-    holder: bytes,
-    held: HeldUses,
-    states: dict[int, BudgetState],
-    days: _Days,
-) -> list[bytes]:
-    """A category's entries as JSON: an untouched one from its kept rendering; one a budget
-    hides is left out."""
-    shown: list[bytes] = []
-    for listed in entries:
-        if isinstance(listed, UntouchedEntry):
-            if not (held and id(listed) in held) and not (states and listed.benefit_id in states):
-                shown.append(_untouched_json(listed, pick, holder))
-                continue
-            entry = listed.full()
-            if held and id(listed) in held:
-                held[id(entry)] = held.pop(id(listed))
-        else:
-            entry = listed
-        gone = _budget_gone(entry, states) if states else None
-        if gone is None or not gone.hide:
-            shown.append(orjson.dumps(_entry(entry, pick, held, gone, days)))
-    return shown
+def _stand_in(entry: ShelfEntry) -> ShelfEntry:
+    entry.holder_no = _HOLDER
+    return entry
+
+
+class _Page:
+    """What one answer renders with: the reader's language, the customer's number as JSON,
+    the entries made in full with their held requests, the used-up budgets."""
+
+    def __init__(
+        self,
+        shelf: Bookshelf,
+        requests: Sequence[HeldRequest],
+        used_up: list[Any],
+        *,
+        kept: bool = True,
+    ):
+        self.kept = kept  # False: render everything afresh, keep nothing (the tests' reference)
+        self.pick = chooser()
+        self.holder = orjson.dumps(shelf.customer.customer_no)
+        self.states = budget_states(shelf, used_up) if used_up else {}
+        self.days = _Days()
+        self.full: dict[int, ShelfEntry] = {}  # own entries made in full, by benefit
+        lean = shelf.lean
+        entries: list[ShelfEntry] = list(shelf.entries)
+        if lean is not None:
+            self.full = dict(lean.touched)
+            me = shelf.customer.pk
+            asked = {f.benefit_id for f in requests if f.purchase_id is None and f.holder_id == me}
+            for benefit_id in (asked | self.states.keys()) & lean.plan.by_id.keys():
+                if benefit_id not in self.full:
+                    entry = self.full[benefit_id] = lean.untouched(lean.plan.by_id[benefit_id])
+                    entries.append(entry)
+        self.held = held_uses_by_entry(shelf.customer.pk, entries, requests) if requests else {}
+
+    def entry_json(self, entry: ShelfEntry) -> bytes | None:
+        """A full entry's JSON; None when its budget hides it. Without held requests or a
+        budget, an entry of the shelf (not a purchase) says what its view, the language and
+        its counters say, and is kept with its view by those (`ENTRY_SAYS`), its holder
+        put in."""
+        gone = _budget_gone(entry, self.states) if self.states else None
+        if gone is not None and gone.hide:
+            return None
+        if (
+            not self.kept
+            or gone is not None
+            or entry.source == Source.PURCHASE
+            or (self.held and id(entry) in self.held)
+        ):
+            return orjson.dumps(_entry(entry, self.pick, self.held, gone, self.days))
+        key = (self.pick, *ENTRY_SAYS(entry))
+        memo = entry.view.memo
+        pieces: list[bytes] | None = memo.get(key)
+        if pieces is None:
+            holder, entry.holder_no = entry.holder_no, _HOLDER
+            pieces = orjson.dumps(_entry(entry, self.pick, {}, None, _Days())).split(_HOLDER_JSON)
+            entry.holder_no = holder
+            if len(memo) < RENDERINGS_KEPT:
+                memo[key] = pieces
+        return orjson.dumps(entry.holder_no).join(pieces)
+
+    def own_json(self, lean: LeanOwn, category: PlanCategory) -> list[bytes]:
+        """The JSON of a category's own-tier entries: rendered once for every customer while
+        none of them is made in full, else entry by entry."""
+        full = self.full
+        if self.kept and category.ids.isdisjoint(full):
+            code = category.views[0].category_code
+            key = (code, self.pick, tuple(map(lean.periods.__getitem__, category.kinds)))
+            memo = lean.plan.memo
+            pieces: list[bytes] | None = memo.get(key)
+            if pieces is None:
+                pieces = _untouched_json(lean, category.views, self.pick)
+                if len(memo) < RENDERINGS_KEPT:
+                    memo[key] = pieces
+            return [self.holder.join(pieces)]
+        shown: list[bytes] = []
+        for view in category.views:
+            entry = full.get(view.benefit_id)
+            if entry is None:
+                shown.append(self.holder.join(self._one_untouched(lean, view)))
+            elif (rendered := self.entry_json(entry)) is not None:
+                shown.append(rendered)
+        return shown
+
+    def _one_untouched(self, lean: LeanOwn, view: CellView) -> list[bytes]:
+        """One untouched entry's JSON, kept with its view per language and period."""
+        key = (self.pick, lean.periods[view.period])
+        pieces: list[bytes] | None = view.memo.get(key) if self.kept else None
+        if pieces is None:
+            pieces = _untouched_json(lean, (view,), self.pick)
+            if self.kept and len(view.memo) < RENDERINGS_KEPT:
+                view.memo[key] = pieces
+        return pieces
+
+
+def _categories(shelf: Bookshelf, page: _Page) -> list[dict[str, Any]]:
+    """The answer's categories: each one's own-tier entries (a lean shelf's from its plan),
+    then its purchases and family shares; a category a budget left empty is left out."""
+    lean = shelf.lean
+    own: dict[str, PlanCategory] = lean.plan.categories if lean is not None else {}
+    rest: dict[str, tuple[str, str, list[ShelfEntry]]] = {}
+    for code, en, zh, entries in shelf.entries_by_category():
+        listed = [e for e in entries if lean is None or e.source != Source.TIER]
+        if listed:
+            rest[code] = (en, zh, listed)
+    codes = own.keys() if rest.keys() <= own.keys() else sorted(own.keys() | rest.keys())
+    categories = []
+    for code in codes:
+        shown: list[bytes] = []
+        plan = own.get(code)
+        if plan is not None:
+            en, zh = plan.name_en, plan.name_zh_hans
+            shown += page.own_json(lean, plan)  # type: ignore[arg-type]
+        if code in rest:
+            en, zh, entries = rest[code]
+            shown += [j for e in entries if (j := page.entry_json(e)) is not None]
+        if shown:
+            categories.append(
+                {"code": code, "name": page.pick(en, zh), "benefits": _json_list(shown)}
+            )
+    return categories
 
 
 def bookshelf_payload(
-    shelf: Bookshelf, *, requests: Sequence[HeldRequest], used_up: list[Any]
+    shelf: Bookshelf, *, requests: Sequence[HeldRequest], used_up: list[Any], kept: bool = True
 ) -> dict[str, Any]:
     """The benefit centre's answer, from the shelf, the customer's open requests and the
     used-up budgets: a benefit whose budget says hide is left out (a category left empty
     too), one that says mark carries `budget_exhausted`. Each category's benefits are
-    rendered JSON already (`orjson.Fragment`): most of a large shelf is entries the customer
-    has not touched, each rendered once per process (`_untouched_json`)."""
-    pick = chooser()
-    held = held_uses_by_entry(shelf, requests) if requests else {}
-    states = budget_states(shelf, used_up) if used_up else {}
-    holder = orjson.dumps(shelf.customer.customer_no)
-    days = _Days()
-    categories = []
-    for code, name_en, name_zh_hans, entries in shelf.entries_by_category():
-        shown = _entries_json(entries, pick, holder=holder, held=held, states=states, days=days)
-        if shown:
-            categories.append(
-                {"code": code, "name": pick(name_en, name_zh_hans), "benefits": _json_list(shown)}
-            )
+    rendered JSON already (`orjson.Fragment`); of a lean shelf, a category whose own-tier
+    entries the customer has not touched is rendered once per plan, language and period and
+    kept (most of a large shelf, for most customers). `kept=False`: nothing kept or reused
+    (what the kept rendering must equal)."""
+    page = _Page(shelf, requests, used_up, kept=kept)
     return {
         "customer": customer_summary(shelf.customer),
         "as_of": shelf.today.isoformat(),
-        "categories": categories,
-        "purchasable": _json_list([_purchasable(v, pick) for v in shelf.purchasable]),
+        "categories": _categories(shelf, page),
+        "purchasable": _json_list([_purchasable(v, page.pick) for v in shelf.purchasable]),
     }
 
 

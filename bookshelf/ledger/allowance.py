@@ -156,25 +156,34 @@ class Draw(NamedTuple):
     holder_id: int
 
 
-def household_draws(
+def own_views(
+    household: Household,
+    cells: Mapping[int, Iterable[CellView]],
+    *,
+    today: date,
+    problems: list[Ineligible] | None = None,
+) -> Iterator[CellView]:
+    """The cells of the customer's own tier they may draw on (`household_draws`' first part);
+    with `problems`, why each other one is refused."""
+    for view in cells.get(household.customer.tier, ()):
+        problem = own_cell_problem(view, household=household, today=today)
+        if problem is None:
+            yield view
+        elif problems is not None:
+            problems.append(problem)
+
+
+def family_draws(
     household: Household,
     cells: Mapping[int, Iterable[CellView]],
     *,
     today: date,
     problems: list[Ineligible] | None = None,
 ) -> Iterator[Draw]:
-    """Every tier cell of `cells` (by tier) the customer may draw on: first their own tier's,
-    then each relative's that shares with family. A cell a rule refuses is left out and, with
-    `problems`, why is noted (the write path answers with the first). A relative's cell
-    without a family share is not theirs to draw and explains nothing."""
+    """Each relative's tier cell that shares with family and lets the customer draw on it
+    (`household_draws`' second part). A relative's cell without a family share is not
+    theirs to draw and explains nothing."""
     customer = household.customer
-    customer_id = customer.pk
-    for view in cells.get(customer.tier, ()):
-        problem = own_cell_problem(view, household=household, today=today)
-        if problem is None:
-            yield Draw(Source.TIER, customer, view, customer_id)
-        elif problems is not None:
-            problems.append(problem)
     for relative, _relation in household.relatives:
         relative_id = relative.pk
         lines = household.lines_of(relative_id)
@@ -186,6 +195,23 @@ def household_draws(
                 yield Draw(Source.FAMILY, relative, view, relative_id)
             elif problems is not None:
                 problems.append(problem)
+
+
+def household_draws(
+    household: Household,
+    cells: Mapping[int, Iterable[CellView]],
+    *,
+    today: date,
+    problems: list[Ineligible] | None = None,
+) -> Iterator[Draw]:
+    """Every tier cell of `cells` (by tier) the customer may draw on: first their own tier's,
+    then each relative's that shares with family. A cell a rule refuses is left out and, with
+    `problems`, why is noted (the write path answers with the first)."""
+    customer = household.customer
+    customer_id = customer.pk
+    for view in own_views(household, cells, today=today, problems=problems):
+        yield Draw(Source.TIER, customer, view, customer_id)
+    yield from family_draws(household, cells, today=today, problems=problems)
 
 
 def draw_allowance(

@@ -14,10 +14,10 @@ an ORM query costs several times what the indexed lookup itself costs, on every 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
@@ -27,12 +27,20 @@ from customers.models import Customer
 
 from ..shelf.selectors import (
     CellView,
+    eligibility_key,
     eligibility_problem,
     period_bounds,
     plain,
     shelf_cells_and_purchasable,
 )
-from .allowance import Allowance, Draw, draw_allowance, household_draws, purchase_allowance
+from .allowance import (
+    Allowance,
+    Draw,
+    draw_allowance,
+    family_draws,
+    own_views,
+    purchase_allowance,
+)
 from .household import (
     HOUSEHOLD_IDS_SQL,
     Household,
@@ -124,32 +132,50 @@ class ShelfEntry:
         return self.view.summary_zh_hans
 
 
-@dataclass(slots=True)
-class UntouchedEntry:
-    """An own-tier benefit the customer has not touched this period: no balance row, nothing
-    held. All it says but its holder is the shelf's (the view) and the period's, so a reader
-    may render it once per view, language and period and reuse that for every customer;
-    `full` is the ShelfEntry it stands for, as `bookshelf_assemble` would have made it."""
+class PlanCategory(NamedTuple):
+    """One category of an `OwnPlan`: its names, its views in order, their period kinds and
+    benefit ids."""
 
-    view: CellView
-    period: Period
-    draw: Draw
-
-    source = Source.TIER
-
-    @property
-    def benefit_id(self) -> int:
-        return self.view.benefit_id
-
-    @property
-    def code(self) -> str:
-        return self.view.code
-
-    def full(self) -> ShelfEntry:
-        return own_entry(self.draw, self.period, NONE_USED, 0)
+    name_en: str
+    name_zh_hans: str
+    views: tuple[CellView, ...]
+    kinds: tuple[str, ...]
+    ids: frozenset[int]
 
 
-Listed = ShelfEntry | UntouchedEntry
+@dataclass(frozen=True)
+class OwnPlan:
+    """The cells of the customer's own tier they may draw on, in the centre's order, and
+    grouped by category: the same for every customer of the tier alike in all eligibility
+    reads of them (`eligibility_key`), so it is worked out once per process for them
+    (`own_plan`) and kept while this version of the shelf lasts."""
+
+    views: tuple[CellView, ...]
+    by_id: dict[int, CellView]
+    order: dict[int, int]  # a benefit's place among `views`
+    kinds: frozenset[str]  # the period kinds of `views`
+    categories: dict[str, PlanCategory]  # by code, in code order
+    # What a reader renders from the plan and keeps with it (the API's JSON).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class LeanOwn:
+    """A lean assembly's own tier (`bookshelf_assemble(lean=True)`): the plan, the
+    customer's period of each kind, and, in full, the entries the customer has touched (a
+    balance row or a hold) by benefit; every other view of the plan is an entry with nothing
+    used (`untouched`), which a reader may render once for every customer."""
+
+    customer: Customer
+    plan: OwnPlan
+    periods: dict[str, Period]
+    touched: dict[int, ShelfEntry]
+
+    def untouched(self, view: CellView) -> ShelfEntry:
+        """The entry of one of the plan's views the customer has not touched."""
+        customer = self.customer
+        draw = Draw(Source.TIER, customer, view, customer.pk)
+        return own_entry(draw, self.periods[view.period], NONE_USED, 0)
 
 
 @dataclass
@@ -160,15 +186,14 @@ class Bookshelf:
     entries: list[ShelfEntry] = field(default_factory=list)
     purchasable: list[CellView] = field(default_factory=list)
     cells: dict[int, list[CellView]] = field(default_factory=dict)
-    # Every entry in the centre's order, the untouched ones left as such (`lean` assembly);
-    # `entries` then holds the others only. Without `lean`, the same as `entries`.
-    listed: list[Listed] = field(default_factory=list)
+    # A lean assembly's own tier: `entries` then holds only the touched own entries.
+    lean: LeanOwn | None = None
 
-    def entries_by_category(self) -> list[tuple[str, str, str, list[Listed]]]:
+    def entries_by_category(self) -> list[tuple[str, str, str, list[ShelfEntry]]]:
         """(category code, its English name, its Chinese name, its entries) by code."""
-        groups: dict[str, list[Listed]] = defaultdict(list)
+        groups: dict[str, list[ShelfEntry]] = defaultdict(list)
         names: dict[str, tuple[str, str]] = {}
-        for entry in self.listed:
+        for entry in self.entries:
             view = entry.view
             groups[view.category_code].append(entry)
             names[view.category_code] = (view.category_name_en, view.category_name_zh_hans)
@@ -357,34 +382,90 @@ def own_entry(draw: Draw, period: Period, counters: tuple[int, int], on_hold: in
     )
 
 
-def _draw_entries(
+def _own_entries(
     household: Household,
     cells: dict[int, list[CellView]],
     balances: Balances,
     holds: Holds,
     *,
     today: date,
-    lean: bool,
-) -> tuple[list[Listed], list[ShelfEntry]]:
-    """The customer's own tier entries and their family shares' entries."""
+) -> list[ShelfEntry]:
+    """The customer's own tier entries, each at its balance's counters."""
+    customer = household.customer
+    me = customer.pk
     period_of = period_finder(household, today)
-    own: list[Listed] = []
-    family: list[ShelfEntry] = []
-    for draw in household_draws(household, cells, today=today):
-        view = draw.view
-        period = period_of(draw.holder_id, view.period)
-        key = (draw.holder_id, view.benefit_id, period[0])
-        counters = balances.get(key)
-        on_hold = holds.get(key, 0)
-        if draw.source != Source.TIER:
-            used, family_used = counters or NONE_USED
-            allowance = draw_allowance(draw, period=period, used=used, family_used=family_used)
-            family.append(entry_for(view, allowance, balance_held=on_hold))
-        elif lean and counters is None and not on_hold:
-            own.append(UntouchedEntry(view, period, draw))
-        else:
-            own.append(own_entry(draw, period, counters or NONE_USED, on_hold))
-    return own, family
+    own: list[ShelfEntry] = []
+    for view in own_views(household, cells, today=today):
+        period = period_of(me, view.period)
+        key = (me, view.benefit_id, period[0])
+        draw = Draw(Source.TIER, customer, view, me)
+        own.append(own_entry(draw, period, balances.get(key, NONE_USED), holds.get(key, 0)))
+    return own
+
+
+# Kept with the first view of a tier's cells (whose memo lives as long as this version of the
+# shelf in this process): at most this many plans per tier.
+PLANS_KEPT = 512
+
+
+def own_plan(household: Household, cells: dict[int, list[CellView]], today: date) -> OwnPlan:
+    """The customer's `OwnPlan`: `own_views`, once per tier, day and eligibility key."""
+    customer = household.customer
+    tier_cells = cells.get(customer.tier) or []
+    memo = tier_cells[0].memo if tier_cells else {}
+    key = ("own plan", today, eligibility_key(household.lines_of(customer.pk), customer, today))
+    plan: OwnPlan | None = memo.get(key)
+    if plan is None:
+        views = tuple(own_views(household, cells, today=today))
+        groups: dict[str, list[CellView]] = defaultdict(list)
+        for view in views:
+            groups[view.category_code].append(view)
+        plan = OwnPlan(
+            views=views,
+            by_id={v.benefit_id: v for v in views},
+            order={v.benefit_id: n for n, v in enumerate(views)},
+            kinds=frozenset(v.period for v in views),
+            categories={
+                code: PlanCategory(
+                    g[0].category_name_en,
+                    g[0].category_name_zh_hans,
+                    tuple(g),
+                    tuple(sorted({v.period for v in g})),
+                    frozenset(v.benefit_id for v in g),
+                )
+                for code, g in sorted(groups.items())
+            },
+        )
+        if len(memo) < PLANS_KEPT:
+            memo[key] = plan
+    return plan
+
+
+def _lean_own(
+    household: Household,
+    cells: dict[int, list[CellView]],
+    balances: Balances,
+    holds: Holds,
+    *,
+    today: date,
+) -> LeanOwn:
+    """The own tier of a lean assembly: the plan, and in full only the entries of the
+    benefits the customer has a balance row or a hold of (any period: a row of another
+    period makes an entry full, never wrong)."""
+    customer = household.customer
+    me = customer.pk
+    plan = own_plan(household, cells, today)
+    period_of = period_finder(household, today)
+    lean = LeanOwn(customer, plan, {k: period_of(me, k) for k in plan.kinds}, {})
+    ids = {b for h, b, _start in balances if h == me} | {b for h, b, _start in holds if h == me}
+    for benefit_id in sorted(ids & plan.by_id.keys(), key=plan.order.__getitem__):
+        view = plan.by_id[benefit_id]
+        period = lean.periods[view.period]
+        key = (me, benefit_id, period[0])
+        draw = Draw(Source.TIER, customer, view, me)
+        counters = balances.get(key, NONE_USED)
+        lean.touched[benefit_id] = own_entry(draw, period, counters, holds.get(key, 0))
+    return lean
 
 
 def bookshelf_assemble(
@@ -401,14 +482,21 @@ def bookshelf_assemble(
     """The benefit centre from rows already loaded: own tier first, then purchases, then
     family shares; add-ons the customer could buy but does not hold apart. A pure function
     of its arguments (the live read loads them; the recommender's evaluation gives the
-    state as of a past day, without `holds`). With `lean`, an own-tier benefit the customer
-    has not touched is listed as an `UntouchedEntry` (and left out of `entries`)."""
+    state as of a past day, without `holds`). With `lean`, the own tier is `shelf.lean`
+    (its plan and the touched entries; `entries` holds those touched ones only)."""
     customer = household.customer
+    holds = holds or {}
     shelf = Bookshelf(customer=customer, household=household, today=today, cells=cells)
-    own, family = _draw_entries(household, cells, balances, holds or {}, today=today, lean=lean)
-    shelf.listed = [*own, *purchases, *family]
-    shelf.entries = [e for e in shelf.listed if isinstance(e, ShelfEntry)]
-    held = {e.benefit_id for e in own}
+    if lean:
+        shelf.lean = _lean_own(household, cells, balances, holds, today=today)
+        own = list(shelf.lean.touched.values())
+        family = _family_entries(household, cells, balances, holds, today=today)
+        held: Collection[int] = shelf.lean.plan.by_id.keys()
+    else:
+        own = _own_entries(household, cells, balances, holds, today=today)
+        family = _family_entries(household, cells, balances, holds, today=today)
+        held = {e.benefit_id for e in own}
+    shelf.entries = [*own, *purchases, *family]
     lines = household.lines_of(customer.pk)
     for view in purchasable:
         if view.benefit_id in held:
@@ -419,6 +507,26 @@ def bookshelf_assemble(
             continue
         shelf.purchasable.append(view)
     return shelf
+
+
+def _family_entries(
+    household: Household,
+    cells: dict[int, list[CellView]],
+    balances: Balances,
+    holds: Holds,
+    *,
+    today: date,
+) -> list[ShelfEntry]:
+    period_of = period_finder(household, today)
+    family: list[ShelfEntry] = []
+    for draw in family_draws(household, cells, today=today):
+        view = draw.view
+        period = period_of(draw.holder_id, view.period)
+        key = (draw.holder_id, view.benefit_id, period[0])
+        used, family_used = balances.get(key, NONE_USED)
+        allowance = draw_allowance(draw, period=period, used=used, family_used=family_used)
+        family.append(entry_for(view, allowance, balance_held=holds.get(key, 0)))
+    return family
 
 
 def centre_statements(who: Key, today: date) -> list[Read]:

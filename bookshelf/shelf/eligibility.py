@@ -48,6 +48,15 @@ def age_allowed(age: int, *, min_age: int | None, max_age: int | None) -> bool:
     return (min_age is None or age >= min_age) and (max_age is None or age <= max_age)
 
 
+def eligibility_key(
+    holder_lines: Set[str], beneficiary: Customer, today: date
+) -> tuple[frozenset[str], int]:
+    """All `eligibility_problem` reads of the customers: two uses with the same key get the
+    same answer for every cell, so a reader may keep answers by it (the benefit centre's
+    own-tier plan). Whatever rule reads more of them must add it here."""
+    return frozenset(holder_lines), beneficiary.age_on(today)
+
+
 def eligibility_problem(
     view: CellView, *, holder_lines: Set[str], beneficiary: Customer, today: date
 ) -> Ineligible | None:

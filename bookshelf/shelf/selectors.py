@@ -14,7 +14,7 @@ from config.replicas import primary_reads
 
 from . import cache
 from .cells import CellView, benefit_view, cell_view_from
-from .eligibility import Ineligible, age_allowed, eligibility_problem, plain
+from .eligibility import Ineligible, age_allowed, eligibility_key, eligibility_problem, plain
 from .models import ShelfCell
 from .periods import LIFETIME_START, period_bounds
 
@@ -33,6 +33,7 @@ __all__ = [
     "benefit_tags",
     "benefit_view",
     "cell_view_from",
+    "eligibility_key",
     "eligibility_problem",
     "period_bounds",
     "plain",
