@@ -278,11 +278,12 @@ ENTRY_SAYS = operator.attrgetter(
 RENDERINGS_KEPT = 512
 
 
-def _untouched_json(lean: LeanOwn, views: Sequence[CellView], pick: Pick) -> list[bytes]:
-    """The JSON of untouched entries of these views, each the full entry's own rendering
-    (`_entry`) with the stand-in holder, split where the holder goes."""
+def _own_json(lean: LeanOwn, views: Sequence[CellView], pick: Pick) -> list[bytes]:
+    """The JSON of the customer's own entries of these views (without held requests or a
+    budget), each the entry's own rendering (`_entry`) with the stand-in holder, split where
+    the holder goes."""
     shown = b",".join(
-        orjson.dumps(_entry(_stand_in(lean.untouched(v)), pick, {}, None, _Days())) for v in views
+        orjson.dumps(_entry(_stand_in(lean.entry(v)), pick, {}, None, _Days())) for v in views
     )
     return shown.split(_HOLDER_JSON)
 
@@ -309,17 +310,17 @@ class _Page:
         self.holder = orjson.dumps(shelf.customer.customer_no)
         self.states = budget_states(shelf, used_up) if used_up else {}
         self.days = _Days()
-        self.full: dict[int, ShelfEntry] = {}  # own entries made in full, by benefit
+        self.full: dict[int, ShelfEntry] = {}  # own entries with held requests or a budget
+        self.touched: dict[int, tuple[tuple[int, int], int]] = {}
         lean = shelf.lean
         entries: list[ShelfEntry] = list(shelf.entries)
         if lean is not None:
-            self.full = dict(lean.touched)
+            self.touched = lean.touched
             me = shelf.customer.pk
             asked = {f.benefit_id for f in requests if f.purchase_id is None and f.holder_id == me}
             for benefit_id in (asked | self.states.keys()) & lean.plan.by_id.keys():
-                if benefit_id not in self.full:
-                    entry = self.full[benefit_id] = lean.untouched(lean.plan.by_id[benefit_id])
-                    entries.append(entry)
+                entry = self.full[benefit_id] = lean.entry(lean.plan.by_id[benefit_id])
+                entries.append(entry)
         self.held = held_uses_by_entry(shelf.customer.pk, entries, requests) if requests else {}
 
     def entry_json(self, entry: ShelfEntry) -> bytes | None:
@@ -350,15 +351,16 @@ class _Page:
 
     def own_json(self, lean: LeanOwn, category: PlanCategory) -> list[bytes]:
         """The JSON of a category's own-tier entries: rendered once for every customer while
-        none of them is made in full, else entry by entry."""
-        full = self.full
-        if self.kept and category.ids.isdisjoint(full):
+        the customer has touched none of them, else entry by entry, each kept with its view
+        by its period, counters and holds."""
+        full, touched = self.full, self.touched
+        if self.kept and category.ids.isdisjoint(touched) and category.ids.isdisjoint(full):
             code = category.views[0].category_code
             key = (code, self.pick, tuple(map(lean.periods.__getitem__, category.kinds)))
             memo = lean.plan.memo
             pieces: list[bytes] | None = memo.get(key)
             if pieces is None:
-                pieces = _untouched_json(lean, category.views, self.pick)
+                pieces = _own_json(lean, category.views, self.pick)
                 if len(memo) < RENDERINGS_KEPT:
                     memo[key] = pieces
             return [self.holder.join(pieces)]
@@ -366,17 +368,18 @@ class _Page:
         for view in category.views:
             entry = full.get(view.benefit_id)
             if entry is None:
-                shown.append(self.holder.join(self._one_untouched(lean, view)))
+                shown.append(self.holder.join(self._own_kept(lean, view)))
             elif (rendered := self.entry_json(entry)) is not None:
                 shown.append(rendered)
         return shown
 
-    def _one_untouched(self, lean: LeanOwn, view: CellView) -> list[bytes]:
-        """One untouched entry's JSON, kept with its view per language and period."""
-        key = (self.pick, lean.periods[view.period])
+    def _own_kept(self, lean: LeanOwn, view: CellView) -> list[bytes]:
+        """One own entry's JSON, kept with its view by language, period, counters and holds
+        (all an own entry is made of, `LeanOwn.entry`, but its holder)."""
+        key = (self.pick, lean.periods[view.period], self.touched.get(view.benefit_id))
         pieces: list[bytes] | None = view.memo.get(key) if self.kept else None
         if pieces is None:
-            pieces = _untouched_json(lean, (view,), self.pick)
+            pieces = _own_json(lean, (view,), self.pick)
             if self.kept and len(view.memo) < RENDERINGS_KEPT:
                 view.memo[key] = pieces
         return pieces

@@ -162,20 +162,24 @@ class OwnPlan:
 @dataclass
 class LeanOwn:
     """A lean assembly's own tier (`bookshelf_assemble(lean=True)`): the plan, the
-    customer's period of each kind, and, in full, the entries the customer has touched (a
-    balance row or a hold) by benefit; every other view of the plan is an entry with nothing
-    used (`untouched`), which a reader may render once for every customer."""
+    customer's period of each kind, and the counters of the benefits the customer has
+    touched this period (a balance row, a hold). Each entry is made only when asked for
+    (`entry`): it is a pure function of its view, period, counters and holds (and the
+    customer), so a reader may render one once for every customer alike in those."""
 
     customer: Customer
     plan: OwnPlan
     periods: dict[str, Period]
-    touched: dict[int, ShelfEntry]
+    # (used, family used) and uses held, by benefit: what the balance row of the view's
+    # current period says.
+    touched: dict[int, tuple[tuple[int, int], int]]
 
-    def untouched(self, view: CellView) -> ShelfEntry:
-        """The entry of one of the plan's views the customer has not touched."""
+    def entry(self, view: CellView) -> ShelfEntry:
+        """The entry of one of the plan's views, at the customer's counters."""
         customer = self.customer
         draw = Draw(Source.TIER, customer, view, customer.pk)
-        return own_entry(draw, self.periods[view.period], NONE_USED, 0)
+        counters, on_hold = self.touched.get(view.benefit_id, (NONE_USED, 0))
+        return own_entry(draw, self.periods[view.period], counters, on_hold)
 
 
 @dataclass
@@ -186,7 +190,7 @@ class Bookshelf:
     entries: list[ShelfEntry] = field(default_factory=list)
     purchasable: list[CellView] = field(default_factory=list)
     cells: dict[int, list[CellView]] = field(default_factory=dict)
-    # A lean assembly's own tier: `entries` then holds only the touched own entries.
+    # A lean assembly's own tier: `entries` then holds purchases and family shares only.
     lean: LeanOwn | None = None
 
     def entries_by_category(self) -> list[tuple[str, str, str, list[ShelfEntry]]]:
@@ -390,12 +394,13 @@ def _own_entries(
     *,
     today: date,
 ) -> list[ShelfEntry]:
-    """The customer's own tier entries, each at its balance's counters."""
+    """The customer's own tier entries, each at its balance's counters (the cells they may
+    draw on from their `own_plan`)."""
     customer = household.customer
     me = customer.pk
     period_of = period_finder(household, today)
     own: list[ShelfEntry] = []
-    for view in own_views(household, cells, today=today):
+    for view in own_plan(household, cells, today).views:
         period = period_of(me, view.period)
         key = (me, view.benefit_id, period[0])
         draw = Draw(Source.TIER, customer, view, me)
@@ -409,36 +414,44 @@ PLANS_KEPT = 512
 
 
 def own_plan(household: Household, cells: dict[int, list[CellView]], today: date) -> OwnPlan:
-    """The customer's `OwnPlan`: `own_views`, once per tier, day and eligibility key."""
+    """The customer's `OwnPlan`: `own_views`, once per list of tier cells, day and
+    eligibility key. Kept with the list's first view (so it lives as long as this version of
+    the shelf in this process), under the list's identity: a caller's own list starting
+    with the same view gets a plan of its own."""
     customer = household.customer
     tier_cells = cells.get(customer.tier) or []
     memo = tier_cells[0].memo if tier_cells else {}
-    key = ("own plan", today, eligibility_key(household.lines_of(customer.pk), customer, today))
-    plan: OwnPlan | None = memo.get(key)
-    if plan is None:
-        views = tuple(own_views(household, cells, today=today))
-        groups: dict[str, list[CellView]] = defaultdict(list)
-        for view in views:
-            groups[view.category_code].append(view)
-        plan = OwnPlan(
-            views=views,
-            by_id={v.benefit_id: v for v in views},
-            order={v.benefit_id: n for n, v in enumerate(views)},
-            kinds=frozenset(v.period for v in views),
-            categories={
-                code: PlanCategory(
-                    g[0].category_name_en,
-                    g[0].category_name_zh_hans,
-                    tuple(g),
-                    tuple(sorted({v.period for v in g})),
-                    frozenset(v.benefit_id for v in g),
-                )
-                for code, g in sorted(groups.items())
-            },
-        )
-        if len(memo) < PLANS_KEPT:
-            memo[key] = plan
+    elig = eligibility_key(household.lines_of(customer.pk), customer, today)
+    key = ("own plan", id(tier_cells), today, elig)
+    found: tuple[list[CellView], OwnPlan] | None = memo.get(key)
+    if found is not None and found[0] is tier_cells:
+        return found[1]
+    plan = _plan_of(tuple(own_views(household, cells, today=today)))
+    if len(memo) < PLANS_KEPT:
+        memo[key] = (tier_cells, plan)
     return plan
+
+
+def _plan_of(views: tuple[CellView, ...]) -> OwnPlan:
+    groups: dict[str, list[CellView]] = defaultdict(list)
+    for view in views:
+        groups[view.category_code].append(view)
+    return OwnPlan(
+        views=views,
+        by_id={v.benefit_id: v for v in views},
+        order={v.benefit_id: n for n, v in enumerate(views)},
+        kinds=frozenset(v.period for v in views),
+        categories={
+            code: PlanCategory(
+                g[0].category_name_en,
+                g[0].category_name_zh_hans,
+                tuple(g),
+                tuple(sorted({v.period for v in g})),
+                frozenset(v.benefit_id for v in g),
+            )
+            for code, g in sorted(groups.items())
+        },
+    )
 
 
 def _lean_own(
@@ -449,22 +462,21 @@ def _lean_own(
     *,
     today: date,
 ) -> LeanOwn:
-    """The own tier of a lean assembly: the plan, and in full only the entries of the
-    benefits the customer has a balance row or a hold of (any period: a row of another
-    period makes an entry full, never wrong)."""
+    """The own tier of a lean assembly: the plan, and the counters of each of its benefits
+    with a balance row or a hold of the view's current period (the key `_own_entries`
+    looks up)."""
     customer = household.customer
     me = customer.pk
     plan = own_plan(household, cells, today)
     period_of = period_finder(household, today)
     lean = LeanOwn(customer, plan, {k: period_of(me, k) for k in plan.kinds}, {})
-    ids = {b for h, b, _start in balances if h == me} | {b for h, b, _start in holds if h == me}
-    for benefit_id in sorted(ids & plan.by_id.keys(), key=plan.order.__getitem__):
-        view = plan.by_id[benefit_id]
-        period = lean.periods[view.period]
-        key = (me, benefit_id, period[0])
-        draw = Draw(Source.TIER, customer, view, me)
-        counters = balances.get(key, NONE_USED)
-        lean.touched[benefit_id] = own_entry(draw, period, counters, holds.get(key, 0))
+    found = {(b, start) for h, b, start in balances if h == me}
+    found.update((b, start) for h, b, start in holds if h == me)
+    for benefit_id, start in found:
+        view = plan.by_id.get(benefit_id)
+        if view is not None and lean.periods[view.period][0] == start:
+            key = (me, benefit_id, start)
+            lean.touched[benefit_id] = (balances.get(key, NONE_USED), holds.get(key, 0))
     return lean
 
 
@@ -483,13 +495,13 @@ def bookshelf_assemble(
     family shares; add-ons the customer could buy but does not hold apart. A pure function
     of its arguments (the live read loads them; the recommender's evaluation gives the
     state as of a past day, without `holds`). With `lean`, the own tier is `shelf.lean`
-    (its plan and the touched entries; `entries` holds those touched ones only)."""
+    (its plan and the touched benefits' counters) and `entries` holds the rest only."""
     customer = household.customer
     holds = holds or {}
     shelf = Bookshelf(customer=customer, household=household, today=today, cells=cells)
     if lean:
         shelf.lean = _lean_own(household, cells, balances, holds, today=today)
-        own = list(shelf.lean.touched.values())
+        own: list[ShelfEntry] = []
         family = _family_entries(household, cells, balances, holds, today=today)
         held: Collection[int] = shelf.lean.plan.by_id.keys()
     else:
