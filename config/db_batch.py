@@ -253,6 +253,13 @@ class Key:
     def of(cls, value: Any) -> Key:
         return cls("%s", (value,))
 
+    @classmethod
+    def read_first(cls, read: int, column: int = 0) -> Key:
+        """A column of the first row of an earlier read of the same batch (by its place):
+        the reads after it use what it found instead of looking it up again (each read is
+        the batch statement's common table expression `r<n>`, its columns `c<n>`)."""
+        return cls(f"(SELECT c{column} FROM r{read} LIMIT 1)", ())  # noqa: S608 - two ints
+
     def at(self, count: int) -> list[Any]:
         """The parameters of `count` uses of this key, in order."""
         return list(self.params) * count

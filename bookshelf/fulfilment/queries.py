@@ -51,7 +51,12 @@ _HELD_REQUESTS_SQL = (
     "f.purchase_id, f.state, f.appointment_at, f.place, "
     "s.name_en, s.name_zh_hans FROM bookshelf_fulfilment f "
     "JOIN bookshelf_supplier s ON s.id = f.supplier_id "
-    f"WHERE (f.holder_id = {{who}} OR f.beneficiary_id = {{who}}) AND f.state IN ({_OPEN}) "
+    # Each side by its own partial index: `holder_id = x OR beneficiary_id = x` made the
+    # planner read every open request and filter (all 316 of them at 1M customers).
+    "WHERE f.id IN ("
+    f"SELECT id FROM bookshelf_fulfilment WHERE holder_id = {{who}} AND state IN ({_OPEN}) "
+    "UNION ALL "
+    f"SELECT id FROM bookshelf_fulfilment WHERE beneficiary_id = {{who}} AND state IN ({_OPEN})) "
     # Not yet booked (no appointment) after the booked, on every database.
     "ORDER BY f.appointment_at IS NULL, f.appointment_at, f.created_at, f.id"
 )

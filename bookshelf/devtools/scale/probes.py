@@ -259,7 +259,10 @@ def raw_bookshelf(cur: Any, customer_no: str, today: date) -> bytes:
 
 # The one-statement floor: every per-customer row of a benefit centre (the customer, family,
 # the household's policies and balances, purchases, open requests) and the used-up budgets,
-# fetched by one hand-written statement answering one row of JSON arrays.
+# fetched by one hand-written statement answering one row of JSON arrays. The open requests
+# by holder and by beneficiary each through its partial index (with `holder_id = x OR
+# beneficiary_id = x` PostgreSQL read every open request and filtered; the app's read had
+# the same flaw and was mended with it).
 RAW_ONE_STATEMENT = """
 WITH me AS (
   SELECT id, customer_no, name, phone, tier, birth_date FROM customers_customer
@@ -289,8 +292,12 @@ SELECT
      SELECT f.holder_id, f.beneficiary_id, f.benefit_id, f.state, f.appointment_at, f.place,
             s.name_en, s.name_zh_hans
      FROM bookshelf_fulfilment f JOIN bookshelf_supplier s ON s.id = f.supplier_id
-     WHERE (f.holder_id = (SELECT id FROM me) OR f.beneficiary_id = (SELECT id FROM me))
-     AND f.state IN ('requested', 'booked', 'issued')) h),
+     WHERE f.id IN (
+       SELECT id FROM bookshelf_fulfilment WHERE holder_id = (SELECT id FROM me)
+       AND state IN ('requested', 'booked', 'issued')
+       UNION ALL
+       SELECT id FROM bookshelf_fulfilment WHERE beneficiary_id = (SELECT id FROM me)
+       AND state IN ('requested', 'booked', 'issued'))) h),
   (SELECT coalesce(json_agg(g), '[]') FROM (
      SELECT b.benefit_id, b.category_id, b.when_exhausted FROM bookshelf_budgetperiod p
      JOIN bookshelf_budget b ON b.id = p.budget_id
