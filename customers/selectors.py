@@ -449,6 +449,9 @@ def _card(left_out: tuple[str, ...]) -> _Card:
 
 _CARD = _card(("id_number", "tags"))
 _CARD_WITH_TAGS = _card(("id_number",))
+# What the recommender reads of a customer: the tags, and no phone (never shown there, so
+# never decrypted; loaded from the database if anything asked for it).
+_CARD_PROFILE = _card(("id_number", "phone"))
 
 
 def customer_id_by_number(customer_no: str) -> Key:
@@ -456,10 +459,11 @@ def customer_id_by_number(customer_no: str) -> Key:
     return Key("(SELECT id FROM customers_customer WHERE customer_no = %s)", (customer_no,))
 
 
-def customer_by_number_read(customer_no: str, *, tags: bool = False) -> Read:
+def customer_by_number_read(customer_no: str, *, tags: bool = False, profile: bool = False) -> Read:
     """The customer with this number, as one read of a batch (`config.db_batch`); with
-    `tags`, their profile tags too (what the recommender reads of them)."""
-    card = _CARD_WITH_TAGS if tags else _CARD
+    `tags`, their profile tags too; `profile`: the tags and not the phone (what the
+    recommender reads of them; `customer_from_rows(profile=True)` makes it)."""
+    card = _CARD_PROFILE if profile else _CARD_WITH_TAGS if tags else _CARD
     return Read(card.sql, [customer_no], len(card.fields), dates=card.dates, moments=card.moments)
 
 
@@ -467,16 +471,21 @@ def customer_id_of_read(read: int) -> Key:
     """The id of the customer a `customer_by_number_read` found, for the reads after it in
     the same batch (read `read` of it): no second look-up by number."""
     column = next(i for i, f in enumerate(_CARD.fields) if f.primary_key)
-    assert column == next(i for i, f in enumerate(_CARD_WITH_TAGS.fields) if f.primary_key)
+    for card in (_CARD_WITH_TAGS, _CARD_PROFILE):
+        assert column == next(i for i, f in enumerate(card.fields) if f.primary_key)
     return Key.read_first(read, column)
 
 
-def customer_from_rows(rows: list[list[Any]]) -> Customer:
-    """The customer of `customer_by_number_read` (404 when there is none)."""
+def customer_from_rows(rows: list[list[Any]], *, profile: bool = False) -> Customer:
+    """The customer of `customer_by_number_read` (404 when there is none); `profile` as it
+    was read."""
     if not rows:
         raise customer_not_found()
     values = rows[0]
-    card = _CARD_WITH_TAGS if len(values) == len(_CARD_WITH_TAGS.fields) else _CARD
+    if profile:
+        card = _CARD_PROFILE
+    else:
+        card = _CARD_WITH_TAGS if len(values) == len(_CARD_WITH_TAGS.fields) else _CARD
     for i, field in card.converted:
         values[i] = field.from_db_value(values[i], None, connection)
     for i in card.booleans:

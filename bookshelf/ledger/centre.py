@@ -174,6 +174,16 @@ class LeanOwn:
     # current period says.
     touched: dict[int, tuple[tuple[int, int], int]]
 
+    def allowance(self, view: CellView) -> Allowance:
+        """What the customer's own cell of one of the plan's views leaves: its entry's
+        allowance, without making the entry."""
+        customer = self.customer
+        draw = Draw(Source.TIER, customer, view, customer.pk)
+        (used, family_used), _on_hold = self.touched.get(view.benefit_id, (NONE_USED, 0))
+        return draw_allowance(
+            draw, period=self.periods[view.period], used=used, family_used=family_used
+        )
+
     def entry(self, view: CellView) -> ShelfEntry:
         """The entry of one of the plan's views, at the customer's counters."""
         customer = self.customer

@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import BooleanField, DateTimeField, Model
 from django.utils import timezone
 
-from config.db_batch import Read
+from config.db_batch import Key, Read
 from customers.models import Consent, ConsentPurpose, ConsentText, Customer
 from customers.selectors import ConsentSet, ConsentState
 from customers.selectors import _counts_at as consent_counts_at
@@ -45,12 +45,21 @@ _EVENTS_SQL = (
 )
 
 
-def events_read(customer_id: int, today: date, days: int) -> Read:
+def _by(sql: str, customer: int | Key) -> tuple[str, list[Any]]:
+    """`sql` (whose first parameter is the customer's id, `customer_id = %s`) for this
+    customer: their id, or a `Key` finding it in the same batch; and its first parameters."""
+    if not isinstance(customer, Key):
+        return sql, [customer]
+    return sql.replace("customer_id = %s", f"customer_id = {customer.sql}", 1), [*customer.params]
+
+
+def events_read(customer: int | Key, today: date, days: int) -> Read:
     """The customer's events of the last `days` days and today, newest first (the
     (customer, -occurred_at) index gives that order)."""
     since = _moment(_day_start(today - timedelta(days=days)))
     until = _moment(_day_start(today + timedelta(days=1)))
-    return Read(_EVENTS_SQL, [customer_id, since, until], 2, moments=(1,))
+    sql, params = _by(_EVENTS_SQL, customer)
+    return Read(sql, [*params, since, until], 2, moments=(1,))
 
 
 def events_from_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[str, date]]:
@@ -63,9 +72,10 @@ _USES_SQL = (
 )
 
 
-def uses_read(customer_id: int, today: date) -> Read:
+def uses_read(customer: int | Key, today: date) -> Read:
     """Completed uses per benefit in the last twelve months, from the monthly rollup."""
-    return Read(_USES_SQL, [customer_id, window_start(today)], 2)
+    sql, params = _by(_USES_SQL, customer)
+    return Read(sql, [*params, window_start(today)], 2)
 
 
 def uses_from_rows(rows: Sequence[Sequence[Any]]) -> dict[int, int]:
@@ -75,9 +85,10 @@ def uses_from_rows(rows: Sequence[Sequence[Any]]) -> dict[int, int]:
 _SEGMENT_SQL = f"SELECT segment FROM {CustomerValue._meta.db_table} WHERE customer_id = %s"  # noqa: S608
 
 
-def segment_read(customer_id: int) -> Read:
+def segment_read(customer: int | Key) -> Read:
     """The customer's value segment from last night's profile (no row before the first)."""
-    return Read(_SEGMENT_SQL, [customer_id], 1)
+    sql, params = _by(_SEGMENT_SQL, customer)
+    return Read(sql, params, 1)
 
 
 def segment_from_rows(rows: Sequence[Sequence[Any]]) -> str:
@@ -115,12 +126,13 @@ _CONSENTS_SQL = (
 )
 
 
-def consents_read(customer_id: int, at: datetime) -> Read:
+def consents_read(customer: int | Key, at: datetime) -> Read:
     """The latest consent record of each purpose the customer has one of, with its text."""
     moment = _moment(at)
+    sql, params = _by(_CONSENTS_SQL, customer)
     return Read(
-        _CONSENTS_SQL,
-        [customer_id, moment, moment],
+        sql,
+        [*params, moment, moment],
         len(_CONSENT_COLUMNS) + len(_TEXT_COLUMNS),
         moments=_CONSENT_MOMENTS,
     )

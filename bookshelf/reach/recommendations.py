@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -28,16 +28,23 @@ from django.utils.translation import ngettext
 
 from benefits.text import translated
 from config.cache import safe_delete_many, safe_get, safe_get_many, safe_set
-from config.db_batch import Key, fetch_batch
+from config.db_batch import Key, Read, fetch_batch
 from config.display import join_list
 from config.replicas import primary_reads
 from customers.models import ConsentPurpose, Customer, ProductLine, ProfileTag, Relation, Tier
-from customers.selectors import ConsentSet
+from customers.selectors import (
+    ConsentSet,
+    customer_by_number_read,
+    customer_from_rows,
+    customer_id_of_read,
+    customer_not_found,
+)
 
 from ..ledger.models import Redemption, RedemptionStatus
 from ..ledger.selectors import (
     Bookshelf,
     Household,
+    LeanOwn,
     ShelfEntry,
     bookshelf_from_rows,
     centre_statements,
@@ -219,7 +226,7 @@ def _score(
                 _("has the tag “%(tag)s”: %(benefit)s suits it")
                 % {"tag": _tag_label(tag), "benefit": _name(c)}
             )
-    for tag in sorted(c.tags & set(ctx.family_tags)):
+    for tag in sorted(ctx.family_tags.keys() & c.tags) if ctx.family_tags else ():
         score += w.family
         if explain:
             reasons.append(ctx.family_tags[tag])
@@ -404,12 +411,37 @@ def _candidate(
     )
 
 
+def _own_candidates(lean: LeanOwn, tags: Mapping[int, frozenset[str]]) -> list[Candidate]:
+    """A lean centre's own-tier candidates, from its plan's views and what each one's cell
+    leaves (no entry made)."""
+    candidates = []
+    for view in lean.plan.views:
+        allowance = lean.allowance(view)
+        if allowance.remaining == 0:
+            continue
+        candidates.append(
+            Candidate(
+                benefit_id=view.benefit_id,
+                code=view.code,
+                name_en=view.name_en,
+                name_zh_hans=view.name_zh_hans,
+                category_code=view.category_code,
+                tags=tags.get(view.benefit_id, frozenset()),
+                remaining=allowance.remaining,
+                quota=allowance.quota,
+                period_end=allowance.period_end,
+                requires_product_line=view.requires_product_line,
+            )
+        )
+    return candidates
+
+
 def shelf_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> list[Candidate]:
     """What a benefit centre lets the customer use now, once per benefit: the first entry
     with uses left in the centre's order (own tier, then purchases, then family shares)."""
     views = {v.benefit_id: v for v in shelf.cells.get(shelf.customer.tier, [])}
-    seen: set[int] = set()
-    candidates = []
+    candidates = _own_candidates(shelf.lean, tags) if shelf.lean is not None else []
+    seen: set[int] = {c.benefit_id for c in candidates}
     for entry in shelf.entries:
         if entry.remaining == 0 or entry.benefit_id in seen:
             continue
@@ -572,30 +604,41 @@ class CustomerSignals:
     consents: ConsentSet
 
 
+def _signal_reads(
+    who: Key, today: date, at: datetime, event_days: int, segment: bool
+) -> list[Read]:
+    reads = [
+        *centre_statements(who, today),
+        events_read(who, today, event_days),
+        uses_read(who, today),
+        consents_read(who, at),
+    ]
+    if segment:
+        reads.append(segment_read(who))
+    return reads
+
+
+def _signals_from_rows(
+    customer: Customer, rows: list[Any], *, today: date, at: datetime, segment: bool
+) -> CustomerSignals:
+    n = len(rows) - (4 if segment else 3)
+    return CustomerSignals(
+        shelf=bookshelf_from_rows(customer, rows[:n], today=today, lean=True),
+        events=events_from_rows(rows[n]),
+        uses=uses_from_rows(rows[n + 1]),
+        consents=consents_from_rows(customer.pk, at, rows[n + 2]),
+        segment=segment_from_rows(rows[n + 3]) if segment else "",
+    )
+
+
 def customer_signals(
     *, customer: Customer, today: date, event_days: int, with_segment: bool
 ) -> CustomerSignals:
     """The benefit centre, the events of the window, the year's uses, the value segment (when
     asked) and the consents: every per-customer read in one statement (`fetch_batch`)."""
-    centre = centre_statements(Key.of(customer.pk), today)
     at = timezone.now()
-    reads = [
-        *centre,
-        events_read(customer.pk, today, event_days),
-        uses_read(customer.pk, today),
-        consents_read(customer.pk, at),
-    ]
-    if with_segment:
-        reads.append(segment_read(customer.pk))
-    rows = fetch_batch(reads)
-    n = len(centre)
-    return CustomerSignals(
-        shelf=bookshelf_from_rows(customer, rows[:n], today=today),
-        events=events_from_rows(rows[n]),
-        uses=uses_from_rows(rows[n + 1]),
-        consents=consents_from_rows(customer.pk, at, rows[n + 2]),
-        segment=segment_from_rows(rows[n + 3]) if with_segment else "",
-    )
+    rows = fetch_batch(_signal_reads(Key.of(customer.pk), today, at, event_days, with_segment))
+    return _signals_from_rows(customer, rows, today=today, at=at, segment=with_segment)
 
 
 def recommendations_for_customer(
@@ -620,20 +663,42 @@ def recommendations_for_customer(
         event_days=weights.event_window_days,
         with_segment=value is _UNSET,
     )
+    if value is not _UNSET:
+        signals.segment = value.segment if value is not None else ""
+    peers = peer_shares(tier=customer.tier, band=band, cached=cached.get(peer_key))
+    return _recommended(signals, weights, peers, cached.get(SHELF_VERSION_KEY), limit)
+
+
+def recommendations_by_number(
+    *, customer_no: str, limit: int = 5, today: date | None = None
+) -> RecommendationSet:
+    """The same for a caller who may see any customer (an API client): the customer is read
+    in the statement of their signals (404 if there is none, or was erased), so the peers'
+    shares, which need the customer's tier and age, come in a second cache round trip."""
+    today = today or timezone.localdate()
+    cached = safe_get_many([WEIGHTS_KEY, SHELF_VERSION_KEY])
+    weights = weights_get(cached.get(WEIGHTS_KEY))
+    at = timezone.now()
+    reads = _signal_reads(customer_id_of_read(0), today, at, weights.event_window_days, True)
+    found, *rows = fetch_batch([customer_by_number_read(customer_no, profile=True), *reads])
+    customer = customer_from_rows(found, profile=True)
+    if customer.erased_at is not None:
+        raise customer_not_found()
+    signals = _signals_from_rows(customer, rows, today=today, at=at, segment=True)
+    peers = peer_shares(tier=customer.tier, band=age_band(customer.age_on(today)))
+    return _recommended(signals, weights, peers, cached.get(SHELF_VERSION_KEY), limit)
+
+
+def _recommended(
+    signals: CustomerSignals, weights: Any, peers: dict[int, float], version: Any, limit: int
+) -> RecommendationSet:
     shelf = signals.shelf
-    tags = _benefit_tags_at(cached.get(SHELF_VERSION_KEY))
+    tags = _benefit_tags_at(version)
     candidates = shelf_candidates(shelf, tags)
     ctx = reco_context(
-        shelf=shelf,
-        candidates=candidates,
-        events=signals.events,
-        uses=signals.uses,
-        peers=peer_shares(tier=customer.tier, band=band, cached=cached.get(peer_key)),
+        shelf=shelf, candidates=candidates, events=signals.events, uses=signals.uses, peers=peers
     )
-    if value is _UNSET:
-        ctx.segment = signals.segment
-    else:
-        ctx.segment = value.segment if value is not None else ""
+    ctx.segment = signals.segment
     usable, addon = push_actions(signals.consents)
     recommendations = rank(candidates, ctx, weights, limit)
     ranked_addons = rank(addon_candidates(shelf, tags), ctx, weights, 3, pointed=True)
@@ -642,7 +707,7 @@ def recommendations_for_customer(
     for r in ranked_addons:
         r.push = addon
     return RecommendationSet(
-        customer=customer,
+        customer=shelf.customer,
         recommendations=recommendations,
         you_might_add=ranked_addons,
         consents=signals.consents,

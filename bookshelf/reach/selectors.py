@@ -26,6 +26,7 @@ from .recommendations import (
     peer_shares,
     recent_events,
     recent_uses,
+    recommendations_by_number,
     recommendations_for_customer,
     weights_get,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "push_conversion",
     "recent_events",
     "recent_uses",
+    "recommendations_by_number",
     "recommendations_evaluate",
     "recommendations_for_customer",
     "survey_invitation_for_token",
