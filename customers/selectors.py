@@ -452,6 +452,12 @@ _CARD_WITH_TAGS = _card(("id_number",))
 # What the recommender reads of a customer: the tags, and no phone (never shown there, so
 # never decrypted; loaded from the database if anything asked for it).
 _CARD_PROFILE = _card(("id_number", "phone"))
+# What the benefit centre reads of a customer (its summary, household, eligibility and the
+# erasure check); any other field is loaded from the database if something asks for it.
+_CENTRE_FIELDS = ("id", "customer_no", "name", "birth_date", "gender", "phone", "tier", "erased_at")
+_CARD_CENTRE = _card(
+    tuple(f.attname for f in Customer._meta.concrete_fields if f.attname not in _CENTRE_FIELDS)
+)
 
 
 def customer_id_by_number(customer_no: str) -> Key:
@@ -459,11 +465,14 @@ def customer_id_by_number(customer_no: str) -> Key:
     return Key("(SELECT id FROM customers_customer WHERE customer_no = %s)", (customer_no,))
 
 
-def customer_by_number_read(customer_no: str, *, tags: bool = False, profile: bool = False) -> Read:
+def customer_by_number_read(
+    customer_no: str, *, tags: bool = False, profile: bool = False, centre: bool = False
+) -> Read:
     """The customer with this number, as one read of a batch (`config.db_batch`); with
     `tags`, their profile tags too; `profile`: the tags and not the phone (what the
-    recommender reads of them; `customer_from_rows(profile=True)` makes it)."""
-    card = _CARD_PROFILE if profile else _CARD_WITH_TAGS if tags else _CARD
+    recommender reads of them); `centre`: what the benefit centre reads of them only
+    (`customer_from_rows` is told the same)."""
+    card = _card_of(tags=tags, profile=profile, centre=centre)
     return Read(card.sql, [customer_no], len(card.fields), dates=card.dates, moments=card.moments)
 
 
@@ -471,19 +480,27 @@ def customer_id_of_read(read: int) -> Key:
     """The id of the customer a `customer_by_number_read` found, for the reads after it in
     the same batch (read `read` of it): no second look-up by number."""
     column = next(i for i, f in enumerate(_CARD.fields) if f.primary_key)
-    for card in (_CARD_WITH_TAGS, _CARD_PROFILE):
+    for card in (_CARD_WITH_TAGS, _CARD_PROFILE, _CARD_CENTRE):
         assert column == next(i for i, f in enumerate(card.fields) if f.primary_key)
     return Key.read_first(read, column)
 
 
-def customer_from_rows(rows: list[list[Any]], *, profile: bool = False) -> Customer:
-    """The customer of `customer_by_number_read` (404 when there is none); `profile` as it
-    was read."""
+def _card_of(*, tags: bool = False, profile: bool = False, centre: bool = False) -> _Card:
+    if centre:
+        return _CARD_CENTRE
+    return _CARD_PROFILE if profile else _CARD_WITH_TAGS if tags else _CARD
+
+
+def customer_from_rows(
+    rows: list[list[Any]], *, profile: bool = False, centre: bool = False
+) -> Customer:
+    """The customer of `customer_by_number_read` (404 when there is none); `profile` and
+    `centre` as it was read."""
     if not rows:
         raise customer_not_found()
     values = rows[0]
-    if profile:
-        card = _CARD_PROFILE
+    if profile or centre:
+        card = _card_of(profile=profile, centre=centre)
     else:
         card = _CARD_WITH_TAGS if len(values) == len(_CARD_WITH_TAGS.fields) else _CARD
     for i, field in card.converted:

@@ -447,8 +447,9 @@ def benefit_centre_payload_by_number(customer_no: str) -> dict[str, Any]:
     looked up in the same statement (404 if there is none, or was erased)."""
     today = timezone.localdate()
     who = customer_id_of_read(0)
-    found, *rows = fetch_batch([customer_by_number_read(customer_no), *_centre_reads(who, today)])
-    customer = customer_from_rows(found)
+    reads = [customer_by_number_read(customer_no, centre=True), *_centre_reads(who, today)]
+    found, *rows = fetch_batch(reads)
+    customer = customer_from_rows(found, centre=True)
     if customer.erased_at is not None:
         raise customer_not_found()
     return _payload(customer, rows, today)

@@ -13,6 +13,7 @@ not why (`PushAction`: no consent for any push channel, or an add-on not bought 
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -529,6 +530,37 @@ def peer_shares(*, tier: int, band: int, cached: Any = None) -> dict[int, float]
     return shares
 
 
+# The peers' shares change only when the nightly job recomputes them, which sets a new
+# version here: a process keeps the shares it read under the version it read them at, and a
+# read that brought the version with its first cache round trip needs no second one.
+PEERS_VERSION_KEY = "reco:peers:version"
+PEERS_VERSION_TTL = 7 * 24 * 3600  # set again by every nightly run, and when found missing
+_peers_memo: dict[Any, Any] = {"version": None}
+
+
+def _peers_version_new() -> None:
+    """A new version of the peers' shares: every process reads them afresh (any value new
+    is safe; a version found missing is started the same way)."""
+    safe_set(PEERS_VERSION_KEY, secrets.token_hex(8), PEERS_VERSION_TTL)
+
+
+def peer_shares_at(*, tier: int, band: int, version: Any) -> dict[int, float]:
+    """`peer_shares`, from this process's memo while the peers' `version` (None: unknown)
+    is the one they were read at."""
+    global _peers_memo
+    memo = _peers_memo
+    if version is not None and memo["version"] == version and (tier, band) in memo:
+        return dict(memo[(tier, band)])
+    shares = peer_shares(tier=tier, band=band)
+    if version is None:
+        _peers_version_new()  # missing (or the cache is down: then this does nothing)
+    else:
+        if memo["version"] != version:
+            memo = _peers_memo = {"version": version}
+        memo[(tier, band)] = dict(shares)
+    return shares
+
+
 def recent_uses(*, customer: Customer, today: date) -> dict[int, int]:
     """Completed uses in the last twelve months, from the monthly rollup (`ledger.usage`)."""
     return usage_recent(customer_id=customer.pk, today=today)
@@ -673,10 +705,11 @@ def recommendations_by_number(
     *, customer_no: str, limit: int = 5, today: date | None = None
 ) -> RecommendationSet:
     """The same for a caller who may see any customer (an API client): the customer is read
-    in the statement of their signals (404 if there is none, or was erased), so the peers'
-    shares, which need the customer's tier and age, come in a second cache round trip."""
+    in the statement of their signals (404 if there is none, or was erased); the peers'
+    shares, which need the customer's tier and age, come from the process's memo under the
+    peers' version read with the weights (a second cache round trip only when it moved)."""
     today = today or timezone.localdate()
-    cached = safe_get_many([WEIGHTS_KEY, SHELF_VERSION_KEY])
+    cached = safe_get_many([WEIGHTS_KEY, SHELF_VERSION_KEY, PEERS_VERSION_KEY])
     weights = weights_get(cached.get(WEIGHTS_KEY))
     at = timezone.now()
     reads = _signal_reads(customer_id_of_read(0), today, at, weights.event_window_days, True)
@@ -685,7 +718,8 @@ def recommendations_by_number(
     if customer.erased_at is not None:
         raise customer_not_found()
     signals = _signals_from_rows(customer, rows, today=today, at=at, segment=True)
-    peers = peer_shares(tier=customer.tier, band=age_band(customer.age_on(today)))
+    band = age_band(customer.age_on(today))
+    peers = peer_shares_at(tier=customer.tier, band=band, version=cached.get(PEERS_VERSION_KEY))
     return _recommended(signals, weights, peers, cached.get(SHELF_VERSION_KEY), limit)
 
 
@@ -774,6 +808,7 @@ def peer_usage_refresh(*, today: date | None = None, days: int = 365) -> int:
         PeerUsage.objects.all().delete()
         PeerUsage.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     safe_delete_many([_peer_key(t, b) for t in Tier.values for b in range(0, 100, 10)])
+    _peers_version_new()
     return len(rows)
 
 

@@ -243,3 +243,28 @@ def test_the_reason_separator_is_the_readers_own():
             list_separator().join(str(ConsentPurpose(p).label) for p in PUSH_CONSENT.values())
             in consent
         )
+
+
+def test_an_api_client_s_peers_come_from_the_process_until_the_nightly_job_moves_them(app_api):
+    """`recommendations_by_number` keeps the peers' shares per process under their version:
+    the same version needs no cache read of them, and a recomputation is seen at once."""
+    customer = make_customer(tier=Tier.PLATINUM, age=45)
+    peer = make_customer(tier=Tier.PLATINUM, age=44)
+    popular = make_benefit(cells={Tier.PLATINUM: 5}, name="Popular")
+    later = make_benefit(cells={Tier.PLATINUM: 5}, name="Later")
+    redemption_create(customer=peer, benefit_code=popular.code)
+    peer_usage_refresh()
+    url = f"/api/v1/customers/{customer.customer_no}/recommendations?limit=2"
+
+    def first() -> str:
+        return app_api.get(url).json()["recommendations"][0]["code"]
+
+    assert first() == popular.code
+    assert first() == popular.code  # from the memo now: the same answer
+    # The shares change under the memo: a cached copy would keep recommending `popular`.
+    for _ in range(3):
+        redemption_create(
+            customer=make_customer(tier=Tier.PLATINUM, age=43), benefit_code=later.code
+        )
+    peer_usage_refresh()
+    assert first() == later.code
