@@ -278,12 +278,15 @@ ENTRY_SAYS = operator.attrgetter(
 RENDERINGS_KEPT = 512
 
 
-def _own_json(lean: LeanOwn, views: Sequence[CellView], pick: Pick) -> list[bytes]:
+def _own_json(
+    lean: LeanOwn, views: Sequence[CellView], pick: Pick, *, untouched: bool = False
+) -> list[bytes]:
     """The JSON of the customer's own entries of these views (without held requests or a
-    budget), each the entry's own rendering (`_entry`) with the stand-in holder, split where
-    the holder goes."""
+    budget; `untouched`: as they are for a customer who touched none), each the entry's own
+    rendering (`_entry`) with the stand-in holder, split where the holder goes."""
     shown = b",".join(
-        orjson.dumps(_entry(_stand_in(lean.entry(v)), pick, {}, None, _Days())) for v in views
+        orjson.dumps(_entry(_stand_in(lean.entry(v, untouched=untouched)), pick, {}, None, _Days()))
+        for v in views
     )
     return shown.split(_HOLDER_JSON)
 
@@ -351,26 +354,36 @@ class _Page:
 
     def own_json(self, lean: LeanOwn, category: PlanCategory) -> list[bytes]:
         """The JSON of a category's own-tier entries: rendered once for every customer while
-        the customer has touched none of them, else entry by entry, each kept with its view
-        by its period, counters and holds."""
+        the customer has touched none of them, else the untouched ones from their kept
+        renderings and the others entry by entry, each kept with its view by its period,
+        counters and holds."""
         full, touched = self.full, self.touched
-        if self.kept and category.ids.isdisjoint(touched) and category.ids.isdisjoint(full):
+        if not self.kept:
+            kept = None
+        else:
             code = category.views[0].category_code
             key = (code, self.pick, tuple(map(lean.periods.__getitem__, category.kinds)))
             memo = lean.plan.memo
-            pieces: list[bytes] | None = memo.get(key)
-            if pieces is None:
-                pieces = _own_json(lean, category.views, self.pick)
+            kept = memo.get(key)
+            if kept is None:
+                each = [_own_json(lean, (v,), self.pick, untouched=True) for v in category.views]
+                joined = b",".join(_HOLDER_JSON.join(p) for p in each).split(_HOLDER_JSON)
+                kept = (joined, each)
                 if len(memo) < RENDERINGS_KEPT:
-                    memo[key] = pieces
-            return [self.holder.join(pieces)]
+                    memo[key] = kept
+            if category.ids.isdisjoint(touched) and category.ids.isdisjoint(full):
+                return [self.holder.join(kept[0])]
         shown: list[bytes] = []
-        for view in category.views:
-            entry = full.get(view.benefit_id)
-            if entry is None:
-                shown.append(self.holder.join(self._own_kept(lean, view)))
-            elif (rendered := self.entry_json(entry)) is not None:
-                shown.append(rendered)
+        holder = self.holder
+        for n, view in enumerate(category.views):
+            benefit_id = view.benefit_id
+            if benefit_id in full:
+                if (rendered := self.entry_json(full[benefit_id])) is not None:
+                    shown.append(rendered)
+            elif kept is not None and benefit_id not in touched:
+                shown.append(holder.join(kept[1][n]))
+            else:
+                shown.append(holder.join(self._own_kept(lean, view)))
         return shown
 
     def _own_kept(self, lean: LeanOwn, view: CellView) -> list[bytes]:

@@ -184,11 +184,14 @@ class LeanOwn:
             draw, period=self.periods[view.period], used=used, family_used=family_used
         )
 
-    def entry(self, view: CellView) -> ShelfEntry:
-        """The entry of one of the plan's views, at the customer's counters."""
+    def entry(self, view: CellView, *, untouched: bool = False) -> ShelfEntry:
+        """The entry of one of the plan's views, at the customer's counters (`untouched`: as
+        it would be had they touched nothing)."""
         customer = self.customer
         draw = Draw(Source.TIER, customer, view, customer.pk)
-        counters, on_hold = self.touched.get(view.benefit_id, (NONE_USED, 0))
+        counters, on_hold = (
+            (NONE_USED, 0) if untouched else self.touched.get(view.benefit_id, (NONE_USED, 0))
+        )
         return own_entry(draw, self.periods[view.period], counters, on_hold)
 
 
