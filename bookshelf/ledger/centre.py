@@ -27,8 +27,10 @@ from customers.models import Customer
 
 from ..shelf.selectors import (
     CellView,
+    EligibilityRules,
     eligibility_key,
     eligibility_problem,
+    eligibility_rules,
     period_bounds,
     plain,
     shelf_cells_and_purchasable,
@@ -434,7 +436,10 @@ def own_plan(household: Household, cells: dict[int, list[CellView]], today: date
     customer = household.customer
     tier_cells = cells.get(customer.tier) or []
     memo = tier_cells[0].memo if tier_cells else {}
-    elig = eligibility_key(household.lines_of(customer.pk), customer, today)
+    kept_rules: tuple[list[CellView], EligibilityRules] | None = memo.get(("rules", id(tier_cells)))
+    if kept_rules is None or kept_rules[0] is not tier_cells:
+        kept_rules = memo[("rules", id(tier_cells))] = (tier_cells, eligibility_rules(tier_cells))
+    elig = eligibility_key(kept_rules[1], household.lines_of(customer.pk), customer, today)
     key = ("own plan", id(tier_cells), today, elig)
     found: tuple[list[CellView], OwnPlan] | None = memo.get(key)
     if found is not None and found[0] is tier_cells:

@@ -4,7 +4,8 @@ quota-expiring sweep and the recommender's evaluation alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+import bisect
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -48,13 +49,33 @@ def age_allowed(age: int, *, min_age: int | None, max_age: int | None) -> bool:
     return (min_age is None or age >= min_age) and (max_age is None or age <= max_age)
 
 
+EligibilityRules = tuple[frozenset[str], tuple[int, ...]]
+
+
+def eligibility_rules(views: Iterable[CellView]) -> EligibilityRules:
+    """What `eligibility_problem` compares a customer with, over these views: the product
+    lines some of them require, and the ages at which some age rule changes its answer
+    (a minimum's own age, the age after a maximum)."""
+    lines = frozenset(v.requires_product_line for v in views if v.requires_product_line)
+    bounds: set[int] = set()
+    for view in views:
+        if view.min_age is not None:
+            bounds.add(view.min_age)
+        if view.max_age is not None:
+            bounds.add(view.max_age + 1)
+    return lines, tuple(sorted(bounds))
+
+
 def eligibility_key(
-    holder_lines: Set[str], beneficiary: Customer, today: date
+    rules: EligibilityRules, holder_lines: Set[str], beneficiary: Customer, today: date
 ) -> tuple[frozenset[str], int]:
-    """All `eligibility_problem` reads of the customers: two uses with the same key get the
-    same answer for every cell, so a reader may keep answers by it (the benefit centre's
-    own-tier plan). Whatever rule reads more of them must add it here."""
-    return frozenset(holder_lines), beneficiary.age_on(today)
+    """Customers with the same key get the same answer from `eligibility_problem` for
+    every view `rules` was taken from: the required lines the holder has, and where the
+    beneficiary's age falls among the age bounds. Whatever rule reads more of a customer
+    must add it here and to `eligibility_rules`."""
+    lines, bounds = rules
+    held = frozenset(lines & holder_lines) if lines else frozenset()
+    return held, bisect.bisect_right(bounds, beneficiary.age_on(today)) if bounds else 0
 
 
 def eligibility_problem(

@@ -14,7 +14,15 @@ from config.replicas import primary_reads
 
 from . import cache
 from .cells import CellView, benefit_view, cell_view_from
-from .eligibility import Ineligible, age_allowed, eligibility_key, eligibility_problem, plain
+from .eligibility import (
+    EligibilityRules,
+    Ineligible,
+    age_allowed,
+    eligibility_key,
+    eligibility_problem,
+    eligibility_rules,
+    plain,
+)
 from .models import ShelfCell
 from .periods import LIFETIME_START, period_bounds
 
@@ -28,6 +36,7 @@ __all__ = [
     "LIFETIME_START",
     "SHELF_VERSION_KEY",
     "CellView",
+    "EligibilityRules",
     "Ineligible",
     "age_allowed",
     "benefit_tags",
@@ -35,6 +44,7 @@ __all__ = [
     "cell_view_from",
     "eligibility_key",
     "eligibility_problem",
+    "eligibility_rules",
     "period_bounds",
     "plain",
     "shelf_cells_and_purchasable",
