@@ -398,17 +398,37 @@ def _candidate(
     entry: ShelfEntry, views: Mapping[int, CellView], tags: Mapping[int, frozenset[str]]
 ) -> Candidate:
     view = views.get(entry.benefit_id)
-    return Candidate(
-        benefit_id=entry.benefit_id,
-        code=entry.code,
-        name_en=entry.name_en,
-        name_zh_hans=entry.name_zh_hans,
-        category_code=entry.category_code,
-        tags=tags.get(entry.benefit_id, frozenset()),
-        remaining=entry.remaining,
-        quota=entry.quota,
-        period_end=entry.period_end,
+    return _candidate_of(
+        entry,
+        tags,
+        allowance=(entry.remaining, entry.quota, entry.period_end),
         requires_product_line=view.requires_product_line if view else "",
+    )
+
+
+def _candidate_of(
+    item: ShelfEntry | CellView,
+    tags: Mapping[int, frozenset[str]],
+    *,
+    allowance: tuple[int | None, int | None, date | None],
+    requires_product_line: str = "",
+    price: str | None = None,
+) -> Candidate:
+    """A candidate from a centre's entry or a plan's view (its benefit and texts) and what
+    is left of it (remaining, quota, period end)."""
+    remaining, quota, period_end = allowance
+    return Candidate(
+        benefit_id=item.benefit_id,
+        code=item.code,
+        name_en=item.name_en,
+        name_zh_hans=item.name_zh_hans,
+        category_code=item.category_code,
+        tags=tags.get(item.benefit_id, frozenset()),
+        remaining=remaining,
+        quota=quota,
+        period_end=period_end,
+        requires_product_line=requires_product_line,
+        price=price,
     )
 
 
@@ -417,20 +437,14 @@ def _own_candidates(lean: LeanOwn, tags: Mapping[int, frozenset[str]]) -> list[C
     leaves (no entry made)."""
     candidates = []
     for view in lean.plan.views:
-        allowance = lean.allowance(view)
-        if allowance.remaining == 0:
+        left = lean.allowance(view)
+        if left.remaining == 0:
             continue
         candidates.append(
-            Candidate(
-                benefit_id=view.benefit_id,
-                code=view.code,
-                name_en=view.name_en,
-                name_zh_hans=view.name_zh_hans,
-                category_code=view.category_code,
-                tags=tags.get(view.benefit_id, frozenset()),
-                remaining=allowance.remaining,
-                quota=allowance.quota,
-                period_end=allowance.period_end,
+            _candidate_of(
+                view,
+                tags,
+                allowance=(left.remaining, left.quota, left.period_end),
                 requires_product_line=view.requires_product_line,
             )
         )
@@ -454,18 +468,7 @@ def shelf_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> li
 def addon_candidates(shelf: Bookshelf, tags: Mapping[int, frozenset[str]]) -> list[Candidate]:
     """The paid add-ons the benefit centre says the customer could buy."""
     return [
-        Candidate(
-            benefit_id=v.benefit_id,
-            code=v.code,
-            name_en=v.name_en,
-            name_zh_hans=v.name_zh_hans,
-            category_code=v.category_code,
-            tags=tags.get(v.benefit_id, frozenset()),
-            remaining=None,
-            quota=None,
-            period_end=None,
-            price=v.price,
-        )
+        _candidate_of(v, tags, allowance=(None, None, None), price=v.price)
         for v in shelf.purchasable
     ]
 
