@@ -460,11 +460,6 @@ _CARD_CENTRE = _card(
 )
 
 
-def customer_id_by_number(customer_no: str) -> Key:
-    """The customer's id as a subquery, for reads sent with the customer's own."""
-    return Key("(SELECT id FROM customers_customer WHERE customer_no = %s)", (customer_no,))
-
-
 def customer_by_number_read(
     customer_no: str, *, tags: bool = False, profile: bool = False, centre: bool = False
 ) -> Read:
